@@ -1,0 +1,1 @@
+"""The service: FastAPI app, routes, web UI and the CLI."""

@@ -1,0 +1,1 @@
+"""The knowledge graph: loading documents, extraction, linking, building triples, the store."""

@@ -1,0 +1,53 @@
+"""The one settings object, read from ``HANKEKG_*`` environment variables.
+
+It is built once at an entry point (the CLI or ``create_app``) and passed down;
+nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set as ``HANKEKG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HANKEKG_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="Where the store and indexes live.")
+    base_iri: str = Field(
+        default="http://localhost:8000/", description="Base under which IRIs are minted."
+    )
+    encoder: str = Field(
+        default="e5-small-q4",
+        description="'e5-small-q4' or 'sentence-transformers:<model id or path>'.",
+    )
+    max_document_bytes: int = Field(default=5_000_000, description="Largest document accepted.")
+    sparql_timeout_s: float = Field(default=10.0, description="SPARQL query time limit.")
+    sparql_max_rows: int = Field(default=10_000, description="Most result rows returned.")
+    max_request_bytes: int = Field(default=10_000_000, description="Largest request body.")
+    api_token: str | None = Field(default=None, description="Bearer token for writes.")
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
+    workers: int = Field(default=4, description="Threads for CPU-heavy request work.")
+    reference_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "data" / "reference",
+        description="Reference data (municipalities, organisations, YSO).",
+    )
+
+    @property
+    def store_path(self) -> Path:
+        """Directory of the Oxigraph store."""
+        return self.home / "oxigraph"
+
+    @property
+    def index_path(self) -> Path:
+        """Directory of the vector and lexical indexes."""
+        return self.home / "index"
+
+    @property
+    def base(self) -> str:
+        """The base IRI, always ending with a slash."""
+        return self.base_iri if self.base_iri.endswith("/") else self.base_iri + "/"

@@ -1,0 +1,66 @@
+"""Domain errors, free of any web or CLI framework.
+
+They are mapped once to HTTP problem responses (``api/errors.py``) and once to
+CLI exit codes (``api/cli.py``).
+"""
+
+from __future__ import annotations
+
+
+class HankeKGError(Exception):
+    """Base class of every error the product reports to a user."""
+
+    #: Short, stable title used in problem responses.
+    title = "Error"
+    #: HTTP status the API answers with.
+    status = 500
+    #: CLI exit code.
+    exit_code = 1
+
+
+class DocumentError(HankeKGError):
+    """A document cannot be ingested (empty, binary, too large, undecodable)."""
+
+    title = "Unprocessable document"
+    status = 422
+    exit_code = 3
+
+
+class QueryError(HankeKGError):
+    """A query (SPARQL or search) is malformed or not allowed."""
+
+    title = "Bad query"
+    status = 400
+    exit_code = 4
+
+
+class QueryTimeout(HankeKGError):
+    """A query ran past its time limit and was stopped."""
+
+    title = "Query timed out"
+    status = 503
+    exit_code = 5
+
+
+class NotFound(HankeKGError):
+    """An ID or IRI is unknown."""
+
+    title = "Not found"
+    status = 404
+    exit_code = 6
+
+
+class EncoderMismatch(HankeKGError):
+    """The index was built with another encoder than the one asked to query it."""
+
+    title = "Encoder mismatch"
+    status = 409
+    exit_code = 7
+
+
+class Unauthorized(HankeKGError):
+    """A write was attempted without the right bearer token."""
+
+    title = "Unauthorized"
+    status = 401
+    exit_code = 8

@@ -1,0 +1,1 @@
+"""Bilingual search: encoders, chunking, vector and lexical indexes, hybrid ranking."""

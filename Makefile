@@ -1,0 +1,77 @@
+# hankekg entry points. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HANKEKG_HOME ?= var
+DOCS ?= data/seeds
+HOST ?= 127.0.0.1
+PORT ?= 8000
+N ?= 1000 10000
+DEV_EVAL ?= ../shared/dev-eval
+export HANKEKG_HOME
+# Nothing at run time needs the network: models ship inside packages.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+APT_PACKAGES := libvoikko1 voikko-fi
+BROWSER_PACKAGES := chromium
+
+.PHONY: help setup setup-browser run ingest serve test test-fast lint format bench eval clean
+
+help: ## List the entry points
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+.stamp-apt:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+		echo "installing Debian packages: $(APT_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+	@touch $@
+
+.stamp-venv: pyproject.toml constraints.txt .stamp-apt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev,transformers]"
+	@touch $@
+
+setup: .stamp-venv ## Install Debian packages and the .venv (once; reused after)
+
+.stamp-browser: .stamp-apt
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
+	fi
+	@touch $@
+
+setup-browser: .stamp-browser ## Install Debian's chromium for the UI tests
+
+ingest: setup ## Ingest $(DOCS) into $(HANKEKG_HOME)
+	$(BIN)/hankekg ingest $(DOCS)
+
+run: ingest ## Set up, ingest data/, serve API + UI on http://127.0.0.1:8000
+	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
+
+test: setup setup-browser ## Set up and run the whole test suite (slow suites included)
+	$(BIN)/pytest -q
+
+test-fast: setup ## Run the tests without the slow and browser suites
+	$(BIN)/pytest -q -m "not slow and not browser"
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup ## Benchmarks (N="1000 10000" by default; make bench N=100000)
+	$(BIN)/python -m bench.run --sizes $(N)
+
+eval: setup ## Search quality on the development set ($(DEV_EVAL))
+	$(BIN)/hankekg eval --corpus $(DEV_EVAL)/corpus --queries $(DEV_EVAL)/queries.jsonl
+
+clean: ## Remove the venv, the state and caches
+	rm -rf $(VENV) $(HANKEKG_HOME) .stamp-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,239 @@
+"""The ``hankekg`` command line: one typer app with thin commands.
+
+Each command parses its arguments and calls the same functions the API uses.
+Domain errors become a one-line message on stderr and the error's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api import services
+from api.engine import Engine, discover
+from graph.config import Settings
+from graph.errors import HankeKGError
+
+app = typer.Typer(
+    name="hankekg",
+    help="Knowledge graph and bilingual search for Finnish development projects.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """Configure logging once, at the entry point."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    """Open the engine for ``HANKEKG_HOME``, mapping domain errors to exit codes."""
+    try:
+        engine = Engine(Settings())
+    except HankeKGError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(exc.exit_code) from exc
+    try:
+        yield engine
+    except HankeKGError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(exc.exit_code) from exc
+    finally:
+        engine.close()
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[str, int], None]]:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda _stage, n: bar.advance(task, n)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json).")],
+) -> None:
+    """Ingest documents into the graph and the search index."""
+    with _engine() as engine:
+        try:
+            total = len(discover(paths))
+        except HankeKGError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(exc.exit_code) from exc
+        with _progress(total, "ingest") as advance:
+            report = engine.ingest_paths(paths, progress=advance)
+        for path, message in report.failed.items():
+            console.print(f"[red]skipped[/red] {path}: {message}")
+        for path, warnings in report.warnings.items():
+            for warning in warnings:
+                console.print(f"[yellow]warning[/yellow] {path}: {warning}")
+        console.print(
+            f"added {len(report.added)}, replaced {len(report.replaced)}, "
+            f"unchanged {len(report.unchanged)}, failed {len(report.failed)}"
+        )
+        if report.failed:
+            raise typer.Exit(3)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Finnish or English query.")],
+    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
+    mode: Annotated[str, typer.Option(help="lexical, dense or hybrid.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search projects."""
+    if mode not in ("lexical", "dense", "hybrid"):
+        console.print("[red]error:[/red] --mode must be lexical, dense or hybrid")
+        raise typer.Exit(2)
+    with _engine() as engine:
+        response = services.search(engine, query, k=k, mode=mode)  # type: ignore[arg-type]
+    if as_json:
+        out.print_json(response.model_dump_json())
+        return
+    table = Table("#", "project", "score", "source", "snippet")
+    for hit in response.results:
+        table.add_row(str(hit.rank), hit.name, f"{hit.score:.4f}", hit.source or "", hit.snippet[:120])
+    out.print(table)
+
+
+@app.command()
+def sparql(
+    query: Annotated[str, typer.Argument(help="SPARQL 1.1 query ('-' reads stdin).")],
+) -> None:
+    """Run a SPARQL query over the union of all graphs; prints JSON results."""
+    import pyoxigraph as ox
+
+    text = sys.stdin.read() if query == "-" else query
+    with _engine() as engine:
+        try:
+            result = engine.store.query(text)
+        except SyntaxError as exc:
+            console.print(f"[red]error:[/red] malformed SPARQL query: {exc}")
+            raise typer.Exit(4) from exc
+        if isinstance(result, ox.QueryTriples):
+            data = ox.serialize(result, format=ox.RdfFormat.TURTLE) or b""
+        else:
+            data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+    sys.stdout.write(data.decode("utf-8") + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the API, SPARQL endpoint and UI (home from HANKEKG_HOME)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def extract(
+    path: Annotated[Path, typer.Argument(help="One document.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
+) -> None:
+    """Print the facts extracted from a document, with evidence; writes nothing."""
+    from graph.extract import Extractor, load_nlp
+    from graph.iris import Iris
+    from graph.linker import Linker
+    from graph.loader import load_document
+    from graph.reference import Reference
+
+    settings = Settings()
+    try:
+        document = load_document(path, max_bytes=settings.max_document_bytes)
+    except HankeKGError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(exc.exit_code) from exc
+    iris = Iris(settings.base)
+    reference = Reference.load(settings.reference_dir)
+    extractor = Extractor(load_nlp(), Linker(reference, iris), iris, reference)
+    extraction = extractor.extract(document, iris.document(document.sha256))
+    payload = {
+        "document": str(extraction.document_iri),
+        "path": document.path,
+        "language": document.language,
+        "projects": [str(p) for p in extraction.project_iris],
+        "warnings": extraction.warnings,
+        "facts": [
+            {
+                "subject": str(f.subject),
+                "predicate": str(f.predicate),
+                "object": str(f.object),
+                "evidence": None
+                if f.evidence is None
+                else {
+                    "quote": f.evidence.quote,
+                    "start": f.evidence.start,
+                    "end": f.evidence.end,
+                    "extractor": f.evidence.extractor,
+                    "score": f.evidence.score,
+                },
+            }
+            for f in extraction.facts
+        ],
+    }
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def validate() -> None:
+    """Validate the store against the SHACL shapes; exit 1 on violations."""
+    from graph.validate import validate as run_validation
+
+    with _engine() as engine:
+        report = run_validation(engine.store.dataset)
+    for violation in report.violations:
+        out.print(violation)
+    out.print(f"conforms: {report.conforms} ({len(report.violations)} violations)")
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the graph with the configured encoder."""
+    with _engine() as engine:
+        total = len(engine.store.documents())
+        with _progress(total, "reindex") as advance:
+            n = engine.reindex(progress=advance)
+    console.print(f"reindexed {n} documents")
+
+
+@app.command()
+def stats() -> None:
+    """Print document, project, triple and vector counts."""
+    with _engine() as engine:
+        out.print_json(services.health(engine).model_dump_json())

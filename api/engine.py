@@ -1,0 +1,443 @@
+"""The engine: one object that owns the store, the index and the models.
+
+The CLI and the API both drive ingest, deletion and search through it, so the
+two front ends can never drift apart. It is built once per process.
+
+Ingest commits a batch of documents in three steps:
+
+1. write a complete new index snapshot next to the current one (not yet live);
+2. replace the documents' named graphs in one Oxigraph transaction;
+3. switch ``CURRENT`` to the new snapshot (an atomic rename).
+
+A crash before 2 leaves the old state; a crash between 2 and 3 is settled on
+the next open by :meth:`Engine.recover`, which finds the staged snapshot whose
+manifest matches the graph and commits it. Either way every document is fully
+in, or fully out, of the graph, the vectors and the lexical index alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rdflib import Literal, URIRef
+
+from graph.build import document_graph
+from graph.config import Settings
+from graph.errors import DocumentError, NotFound
+from graph.iris import Iris
+from graph.loader import load_bytes, load_document
+from graph.model import Document, Extraction
+from graph.reference import Reference, reference_graph
+from graph.store import OxigraphStore
+from graph.vocab import HK, SCHEMA
+from search.chunking import chunk_text
+from search.encoders import Encoder, fingerprint, get_encoder
+from search.index import Chunk, DocumentEntry, IndexState, Snapshot
+
+if TYPE_CHECKING:
+    from graph.extract import Extractor
+    from graph.linker import Linker
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json"}
+#: Documents per commit: bounds memory and the size of one store transaction.
+BATCH = 32
+
+Progress = Callable[[str, int], None]
+"""Called as ``progress(stage, n)`` to advance a progress bar by ``n``."""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, document by document."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    documents: dict[str, str] = field(default_factory=dict)
+    """Source path -> document IRI, for every document that is now in."""
+    projects: dict[str, list[str]] = field(default_factory=dict)
+    """Document IRI -> project IRIs."""
+
+
+def reference_version(directory: Path) -> str:
+    """A hash over the reference files, so changed reference data is reloaded."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*")):
+        if path.is_file() and path.suffix in {".csv", ".tsv", ".ttl"}:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files to ingest under ``paths`` (directories are walked), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+        elif path.exists():
+            found.append(path)
+        else:
+            raise DocumentError(f"{path}: no such file or directory")
+    return found
+
+
+class Engine:
+    """Store, index, encoder and extractor for one ``HANKEKG_HOME``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.iris = Iris(settings.base)
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.store = OxigraphStore(settings.store_path)
+        self.index_state = IndexState(settings.index_path)
+        self.reference = Reference.load(settings.reference_dir)
+        self._write_lock = threading.Lock()
+        self.ensure_reference()
+        self.recover()
+        self.snapshot: Snapshot | None = self.index_state.load_current()
+
+    # -- models, loaded on first use ------------------------------------------------
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        """The configured encoder."""
+        return get_encoder(self.settings.encoder)
+
+    @cached_property
+    def encoder_fingerprint(self) -> str:
+        """Fingerprint of the configured encoder."""
+        return fingerprint(self.encoder)
+
+    @cached_property
+    def linker(self) -> Linker:
+        """The gazetteer linker over the reference data."""
+        from graph.linker import Linker
+
+        return Linker(self.reference, self.iris)
+
+    @cached_property
+    def extractor(self) -> Extractor:
+        """The extraction pipeline (loads spaCy once)."""
+        from graph.extract import Extractor, load_nlp
+
+        return Extractor(load_nlp(), self.linker, self.iris, self.reference)
+
+    def warm_up(self) -> None:
+        """Load every model now rather than on the first request."""
+        _ = self.encoder_fingerprint, self.linker
+        if self.snapshot is not None:
+            self.snapshot.check_encoder(self.encoder.name, self.encoder_fingerprint)
+            self.snapshot.lexical_index()
+
+    # -- reference data and recovery ------------------------------------------------
+
+    def ensure_reference(self) -> None:
+        """Load the reference data into its named graph once (again if it changed)."""
+        name = self.iris.graph("reference")
+        version = reference_version(self.settings.reference_dir)
+        current = self.store.query(
+            f'ASK {{ GRAPH <{name}> {{ <{name}> <{HK.version}> "{version}" }} }}'
+        )
+        if current:
+            return
+        graph = reference_graph(self.reference, self.iris)
+        graph.add((name, HK.version, Literal(version)))
+        self.store.load_graph(name, graph)
+        logger.info("loaded reference data (%d triples)", len(graph))
+
+    def recover(self) -> None:
+        """Settle a crash between the graph commit and the index commit."""
+        staged = self.index_state.staged_after_current()
+        in_graph = self.store.documents()
+        name = self.index_state.current_name()
+        current = (
+            {k: v.sha256 for k, v in self.index_state.read_manifest(name).documents.items()}
+            if name
+            else {}
+        )
+        if in_graph != current:
+            for candidate in reversed(staged):
+                manifest = self.index_state.read_manifest(candidate)
+                if {k: v.sha256 for k, v in manifest.documents.items()} == in_graph:
+                    logger.warning("recovering: committing staged index snapshot %s", candidate)
+                    self.index_state.commit(candidate)
+                    staged.remove(candidate)
+                    break
+            else:
+                logger.error(
+                    "graph and index disagree on %d documents; rebuilding the index",
+                    len(set(in_graph.items()) ^ set(current.items())),
+                )
+                for candidate in staged:
+                    self.index_state.discard(candidate)
+                self.snapshot = None
+                self.reindex()
+                return
+        for candidate in staged:
+            self.index_state.discard(candidate)
+
+    # -- ingest --------------------------------------------------------------------
+
+    def _working_snapshot(self) -> Snapshot:
+        """A private, mutable copy of the committed snapshot to build the next one in."""
+        snapshot = self.index_state.load_current()
+        if snapshot is None:
+            return Snapshot.empty(self.encoder.name, self.encoder.dim, self.encoder_fingerprint)
+        snapshot.check_encoder(self.encoder.name, self.encoder_fingerprint)
+        return snapshot
+
+    def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest files and directories; bad files are reported and skipped."""
+        files = discover(paths)
+        report = IngestReport()
+        documents: list[Document] = []
+        for path in files:
+            try:
+                documents.append(
+                    load_document(path, max_bytes=self.settings.max_document_bytes)
+                )
+            except DocumentError as exc:
+                report.failed[str(path)] = str(exc)
+                if progress:
+                    progress("documents", 1)
+        self.ingest_documents(documents, report=report, progress=progress)
+        return report
+
+    def ingest_bytes(
+        self, data: bytes, *, name: str, url: str | None = None, title: str | None = None
+    ) -> IngestReport:
+        """Ingest one uploaded document; a bad document raises ``DocumentError``."""
+        document = load_bytes(
+            data, name=name, max_bytes=self.settings.max_document_bytes, url=url, title=title
+        )
+        return self.ingest_documents([document])
+
+    def ingest_documents(
+        self,
+        documents: list[Document],
+        report: IngestReport | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Extract, index and commit ``documents`` in batches."""
+        report = report or IngestReport()
+        with self._write_lock:
+            snapshot = self._working_snapshot()
+            by_path = {e.path: iri for iri, e in snapshot.manifest.documents.items()}
+            pending: list[tuple[Document, URIRef, str | None]] = []
+            for document in documents:
+                iri = self.iris.document(document.sha256)
+                entry = snapshot.manifest.documents.get(str(iri))
+                if entry is not None and entry.sha256 == document.sha256:
+                    report.unchanged.append(document.path)
+                    report.documents[document.path] = str(iri)
+                    report.projects[str(iri)] = list(entry.projects)
+                    if progress:
+                        progress("documents", 1)
+                    continue
+                pending.append((document, iri, by_path.get(document.path)))
+            for start in range(0, len(pending), BATCH):
+                batch = pending[start : start + BATCH]
+                self._commit_batch(snapshot, batch, report, progress)
+            self.snapshot = snapshot
+        return report
+
+    def _commit_batch(
+        self,
+        snapshot: Snapshot,
+        batch: list[tuple[Document, URIRef, str | None]],
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> None:
+        now = datetime.now(UTC)
+        graphs = {}
+        drop: list[URIRef] = []
+        for document, iri, old in batch:
+            extraction = self.extractor.extract(document, iri)
+            extraction.ingested_at = now
+            graphs[iri] = document_graph(extraction, now)
+            chunks = self._chunks(snapshot, extraction)
+            vectors = self.encoder.encode_passages([c.text for c in chunks])
+            if old is not None and old != str(iri):
+                snapshot.remove_document(old)
+                drop.append(URIRef(old))
+                report.replaced.append(document.path)
+            else:
+                report.added.append(document.path)
+            entry = DocumentEntry(
+                sha256=document.sha256,
+                path=document.path,
+                chunk_ids=[],
+                projects=[str(p) for p in extraction.project_iris],
+                title=document.title,
+                language=document.language,
+            )
+            snapshot.add_document(str(iri), entry, chunks, vectors)
+            report.documents[document.path] = str(iri)
+            report.projects[str(iri)] = entry.projects
+            if extraction.warnings:
+                report.warnings[document.path] = list(extraction.warnings)
+            if progress:
+                progress("documents", 1)
+        name = self.index_state.stage(snapshot)
+        self.store.replace_graphs(drop, graphs)
+        self.index_state.commit(name)
+
+    def _chunks(self, snapshot: Snapshot, extraction: Extraction) -> list[Chunk]:
+        """Body chunks plus short title/name fields, with fresh ids."""
+        document = extraction.document
+        project = str(extraction.project_iris[0]) if extraction.project_iris else None
+        pieces: list[tuple[int, int, str, str]] = []
+        if document.title:
+            pieces.append((0, 0, "title", document.title))
+        names = {
+            str(f.object)
+            for f in extraction.facts
+            if f.predicate == SCHEMA.name and f.subject in extraction.project_iris
+        }
+        pieces.extend((0, 0, "name", n) for n in sorted(names))
+        for span in chunk_text(document.text):
+            pieces.append((span.start, span.end, "body", span.text))
+        ids = snapshot.allocate_ids(len(pieces))
+        return [
+            Chunk(
+                id=cid,
+                document=str(extraction.document_iri),
+                project=project,
+                start=start,
+                end=end,
+                lang=document.language,
+                field=kind,
+                text=text,
+            )
+            for cid, (start, end, kind, text) in zip(ids, pieces, strict=True)
+        ]
+
+    # -- deletion and rebuilding -----------------------------------------------------
+
+    def delete_document(self, document: str) -> None:
+        """Remove a document's graph, vectors and lexical entries, atomically.
+
+        Raises:
+            NotFound: no such document.
+        """
+        with self._write_lock:
+            snapshot = self._working_snapshot()
+            if document not in snapshot.manifest.documents:
+                raise NotFound(f"no document {document}")
+            snapshot.remove_document(document)
+            name = self.index_state.stage(snapshot)
+            self.store.replace_graphs([URIRef(document)], {})
+            self.index_state.commit(name)
+            self.snapshot = snapshot
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Rebuild the whole index from the document texts kept in the graph.
+
+        Used after changing the encoder, and by recovery. Returns the number of
+        documents indexed.
+        """
+        from graph.vocab import PROV
+
+        rows = list(
+            self.store.query(
+                f"""SELECT ?d ?sha ?path ?text ?lang ?title WHERE {{ GRAPH ?d {{
+                  ?d a <{PROV.Entity}> ; <{HK.sha256}> ?sha ; <{HK.path}> ?path ;
+                     <{SCHEMA.text}> ?text ; <{SCHEMA.inLanguage}> ?lang .
+                  OPTIONAL {{ ?d <{SCHEMA.name}> ?title }} }} }}"""
+            )
+        )
+        with self._write_lock:
+            snapshot = Snapshot.empty(self.encoder.name, self.encoder.dim, self.encoder_fingerprint)
+            for row in rows:
+                doc_iri = row["d"].value
+                projects = [
+                    r["p"].value
+                    for r in self.store.query(
+                        f"SELECT ?p WHERE {{ GRAPH <{doc_iri}> {{ ?p a <{HK.Project}> ; "
+                        f"<{PROV.wasDerivedFrom}> <{doc_iri}> }} }} ORDER BY ?p"
+                    )
+                ]
+                names = [
+                    r["n"].value
+                    for r in self.store.query(
+                        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ ?p <{PROV.wasDerivedFrom}> "
+                        f"<{doc_iri}> ; <{SCHEMA.name}> ?n }} }} ORDER BY ?n"
+                    )
+                ]
+                title = row["title"].value if row["title"] is not None else None
+                document = Document(
+                    path=row["path"].value,
+                    text=row["text"].value,
+                    sha256=row["sha"].value,
+                    media_type="text/plain",
+                    title=title,
+                    language=row["lang"].value,
+                )
+                extraction = Extraction(
+                    document=document,
+                    document_iri=URIRef(doc_iri),
+                    project_iris=[URIRef(p) for p in projects],
+                )
+                chunks = self._chunks(snapshot, extraction)
+                chunks += self._name_chunks(snapshot, extraction, names)
+                vectors = self.encoder.encode_passages([c.text for c in chunks])
+                entry = DocumentEntry(
+                    sha256=document.sha256,
+                    path=document.path,
+                    chunk_ids=[],
+                    projects=projects,
+                    title=title,
+                    language=document.language,
+                )
+                snapshot.add_document(doc_iri, entry, chunks, vectors)
+                if progress:
+                    progress("documents", 1)
+            name = self.index_state.stage(snapshot)
+            self.index_state.commit(name)
+            self.snapshot = snapshot
+        return len(rows)
+
+    def _name_chunks(
+        self, snapshot: Snapshot, extraction: Extraction, names: list[str]
+    ) -> list[Chunk]:
+        project = str(extraction.project_iris[0]) if extraction.project_iris else None
+        ids = snapshot.allocate_ids(len(names))
+        return [
+            Chunk(cid, str(extraction.document_iri), project, 0, 0, extraction.document.language, "name", n)
+            for cid, n in zip(ids, names, strict=True)
+        ]
+
+    def document_iri(self, key: str) -> str:
+        """Resolve a document id (sha prefix) or IRI to a document IRI.
+
+        Raises:
+            NotFound: unknown document.
+        """
+        iri = key if key.startswith(("http://", "https://")) else str(self.iris.document(key))
+        if self.snapshot is None or iri not in self.snapshot.manifest.documents:
+            raise NotFound(f"no document {key}")
+        return iri
+
+    def close(self) -> None:
+        """Flush the store."""
+        self.store.close()
+
+
+def path_for_upload(name: str) -> Path:
+    """A safe display path for an uploaded file name (no directories)."""
+    return Path(Path(name).name or "upload.txt")

@@ -1,0 +1,27 @@
+"""Projects: ``GET /api/projects/{id}``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api import services
+from api.deps import EngineDep
+from api.schemas import ProjectModel
+
+router = APIRouter(prefix="/api/projects", tags=["projects"])
+
+ProjectId = Annotated[
+    str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,199}$", description="Project id (IRI slug).")
+]
+
+
+@router.get("/{project_id}", response_model=ProjectModel)
+def get_project(
+    engine: EngineDep,
+    project_id: ProjectId,
+    lang: Annotated[str, Query(pattern="^(fi|en|sv)$")] = "fi",
+) -> ProjectModel:
+    """One project with its organisations, places, themes and evidence."""
+    return services.project(engine, project_id, lang)

@@ -1,0 +1,202 @@
+"""Hybrid ranking: dense (FAISS) and lexical (BM25) candidates, fused and
+aggregated from chunks to projects.
+
+Fusion is weighted reciprocal rank fusion. RRF needs no score calibration
+between BM25 and cosine (the e5 cosines are compressed into roughly 0.7-0.9,
+see DESIGN.md), and the weights let the fusion lean on the lexical side when
+the query was translated into Finnish, which compensates the dense model's
+same-language bias. The weights come from ``hankekg eval`` on the development
+set (README, "Search quality").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from search.encoders import Encoder
+from search.index import Chunk, Snapshot
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["lexical", "dense", "hybrid"]
+MODES: tuple[Mode, ...] = ("lexical", "dense", "hybrid")
+
+#: RRF damping constant (Cormack et al. 2009).
+RRF_K = 60
+#: Candidates taken from each side before fusion.
+CANDIDATES = 200
+SNIPPET_CHARS = 320
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the dense and lexical rank lists in RRF."""
+
+    dense: float = 1.0
+    lexical: float = 1.0
+
+
+@dataclass
+class ProjectHit:
+    """One ranked result: a project (or a document without a project)."""
+
+    key: str
+    project: str | None
+    document: str
+    score: float
+    snippet: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    """Matched spans within ``snippet``."""
+    chunk_ids: list[int] = field(default_factory=list)
+    dense: float | None = None
+    lexical: float | None = None
+
+
+@dataclass
+class SearchResult:
+    """Ranked hits plus what the searcher understood."""
+
+    hits: list[ProjectHit]
+    mode: Mode
+    query: str
+    expanded_query: str | None = None
+    total_candidates: int = 0
+
+
+class HybridSearcher:
+    """Searches one index snapshot."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        encoder: Encoder,
+        expand: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.encoder = encoder
+        self.expand = expand
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: Mode = "hybrid",
+        allowed_chunks: set[int] | None = None,
+        weights: FusionWeights | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> SearchResult:
+        """Rank projects for ``query``.
+
+        Args:
+            allowed_chunks: restrict the search to these chunk ids (filters);
+                applied inside both searches, before ranking.
+            query_vector: a precomputed query embedding (computed here if absent).
+        """
+        expansion = self.expand(query) if self.expand else None
+        lexical_query = f"{query} {expansion}" if expansion else query
+        dense_query = lexical_query
+        weights = weights or FusionWeights()
+        dense_hits: list[tuple[int, float]] = []
+        lexical_hits: list[tuple[int, float]] = []
+        if mode in ("dense", "hybrid"):
+            vector = (
+                query_vector
+                if query_vector is not None
+                else self.encoder.encode_queries([dense_query])[0]
+            )
+            dense_hits = self.snapshot.vectors.search(vector, CANDIDATES, allowed_chunks)
+        lexical = self.snapshot.lexical_index()
+        if mode in ("lexical", "hybrid") and lexical is not None:
+            lexical_hits = lexical.search(lexical_query, CANDIDATES, allowed_chunks)
+        fused = _fuse(dense_hits, lexical_hits, mode, weights)
+        hits = self._aggregate(fused, dict(dense_hits), dict(lexical_hits), lexical_query, k)
+        return SearchResult(
+            hits=hits,
+            mode=mode,
+            query=query,
+            expanded_query=expansion,
+            total_candidates=len(fused),
+        )
+
+    def _aggregate(
+        self,
+        fused: dict[int, float],
+        dense: dict[int, float],
+        lexical: dict[int, float],
+        query: str,
+        k: int,
+    ) -> list[ProjectHit]:
+        """Group chunk scores by project: best chunk plus a small bonus for more."""
+        groups: dict[str, list[tuple[float, Chunk]]] = defaultdict(list)
+        for cid, score in fused.items():
+            chunk = self.snapshot.chunks.get(cid)
+            if chunk is not None:
+                groups[chunk.project or chunk.document].append((score, chunk))
+        ranked: list[tuple[float, str, list[tuple[float, Chunk]]]] = []
+        for key, items in groups.items():
+            items.sort(key=lambda item: -item[0])
+            score = items[0][0] + 0.3 * sum(s for s, _ in items[1:3])
+            ranked.append((score, key, items))
+        ranked.sort(key=lambda r: (-r[0], r[1]))
+        hits: list[ProjectHit] = []
+        for score, key, items in ranked[:k]:
+            best = next((c for _, c in items if c.field == "body"), items[0][1])
+            snippet, marks = self._snippet(best, query)
+            hits.append(
+                ProjectHit(
+                    key=key,
+                    project=best.project,
+                    document=best.document,
+                    score=round(score, 6),
+                    snippet=snippet,
+                    highlights=marks,
+                    chunk_ids=[c.id for _, c in items],
+                    dense=max((dense[c.id] for _, c in items if c.id in dense), default=None),
+                    lexical=max((lexical[c.id] for _, c in items if c.id in lexical), default=None),
+                )
+            )
+        return hits
+
+    def _snippet(self, chunk: Chunk, query: str) -> tuple[str, list[tuple[int, int]]]:
+        """A window of the chunk around its first matched term, with match spans."""
+        lexical = self.snapshot.lexical_index()
+        spans = lexical.matched_terms(query, chunk.text) if lexical is not None else []
+        text = chunk.text
+        start = 0
+        if spans and len(text) > SNIPPET_CHARS:
+            start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
+            space = text.rfind(" ", 0, start)
+            start = space + 1 if space > 0 else start
+        end = min(len(text), start + SNIPPET_CHARS)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+        window = text[start:end]
+        marks = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+        prefix = "…" if start > 0 else ""
+        suffix = "…" if end < len(text) else ""
+        shift = len(prefix)
+        return prefix + window + suffix, [(s + shift, e + shift) for s, e in marks]
+
+
+def _fuse(
+    dense: list[tuple[int, float]],
+    lexical: list[tuple[int, float]],
+    mode: Mode,
+    weights: FusionWeights,
+) -> dict[int, float]:
+    """Weighted reciprocal rank fusion (a single list passes through as RRF)."""
+    scores: dict[int, float] = defaultdict(float)
+    if mode in ("dense", "hybrid"):
+        for rank, (cid, _) in enumerate(dense):
+            scores[cid] += weights.dense / (RRF_K + rank + 1)
+    if mode in ("lexical", "hybrid"):
+        for rank, (cid, _) in enumerate(lexical):
+            scores[cid] += weights.lexical / (RRF_K + rank + 1)
+    return dict(scores)

@@ -121,7 +121,9 @@ def search(
         return
     table = Table("#", "project", "score", "source", "snippet")
     for hit in response.results:
-        table.add_row(str(hit.rank), hit.name, f"{hit.score:.4f}", hit.source or "", hit.snippet[:120])
+        table.add_row(
+            str(hit.rank), hit.name, f"{hit.score:.4f}", hit.source or "", hit.snippet[:120]
+        )
     out.print(table)
 
 
@@ -166,8 +168,9 @@ def extract(
 ) -> None:
     """Print the facts extracted from a document, with evidence; writes nothing."""
     from graph.extract import Extractor, load_nlp
-    from graph.iris import Iris
     from graph.linker import Linker
+
+    from graph.iris import Iris
     from graph.loader import load_document
     from graph.reference import Reference
 

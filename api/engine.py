@@ -208,9 +208,7 @@ class Engine:
         documents: list[Document] = []
         for path in files:
             try:
-                documents.append(
-                    load_document(path, max_bytes=self.settings.max_document_bytes)
-                )
+                documents.append(load_document(path, max_bytes=self.settings.max_document_bytes))
             except DocumentError as exc:
                 report.failed[str(path)] = str(exc)
                 if progress:
@@ -375,8 +373,9 @@ class Engine:
                 names = [
                     r["n"].value
                     for r in self.store.query(
-                        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ ?p <{PROV.wasDerivedFrom}> "
-                        f"<{doc_iri}> ; <{SCHEMA.name}> ?n }} }} ORDER BY ?n"
+                        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ "
+                        f"?p <{PROV.wasDerivedFrom}> <{doc_iri}> ; <{SCHEMA.name}> ?n }} }} "
+                        "ORDER BY ?n"
                     )
                 ]
                 title = row["title"].value if row["title"] is not None else None
@@ -418,7 +417,16 @@ class Engine:
         project = str(extraction.project_iris[0]) if extraction.project_iris else None
         ids = snapshot.allocate_ids(len(names))
         return [
-            Chunk(cid, str(extraction.document_iri), project, 0, 0, extraction.document.language, "name", n)
+            Chunk(
+                cid,
+                str(extraction.document_iri),
+                project,
+                0,
+                0,
+                extraction.document.language,
+                "name",
+                n,
+            )
             for cid, n in zip(ids, names, strict=True)
         ]
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from graph.views import display_names, pick_name, project_view
-from graph.vocab import HK, PROV
-from search.hybrid import HybridSearcher, Mode
-
 from api.engine import Engine
 from api.schemas import (
     EvidenceModel,
@@ -15,6 +11,9 @@ from api.schemas import (
     SearchHit,
     SearchResponse,
 )
+from graph.views import display_names, pick_name, project_view
+from graph.vocab import HK, PROV
+from search.hybrid import HybridSearcher, Mode
 
 MAX_K = 100
 
@@ -99,13 +98,11 @@ def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:
 
 def health(engine: Engine) -> Health:
     """Counts for ``/healthz`` and ``hankekg stats``."""
-    projects = next(
-        iter(
-            engine.store.query(
-                f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?d }}"
-            )
-        )
+    count = (
+        f"SELECT (COUNT(DISTINCT ?p) AS ?n) "
+        f"WHERE {{ ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?d }}"
     )
+    projects = next(iter(engine.store.query(count)))
     snapshot = engine.snapshot
     return Health(
         status="ok",

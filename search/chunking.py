@@ -67,12 +67,16 @@ def _split_long(sentence: Span, max_chars: int) -> list[Span]:
     return pieces
 
 
-def chunk_text(text: str, max_chars: int = MAX_CHARS, overlap: int = OVERLAP_SENTENCES) -> list[Span]:
+def chunk_text(
+    text: str, max_chars: int = MAX_CHARS, overlap: int = OVERLAP_SENTENCES
+) -> list[Span]:
     """Group sentences into chunks of at most ``max_chars``, overlapping by
     ``overlap`` sentences."""
     units: list[Span] = []
     for sentence in sentences(text):
-        units.extend(_split_long(sentence, max_chars) if len(sentence.text) > max_chars else [sentence])
+        units.extend(
+            _split_long(sentence, max_chars) if len(sentence.text) > max_chars else [sentence]
+        )
     chunks: list[Span] = []
     i = 0
     while i < len(units):

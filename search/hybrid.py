@@ -21,6 +21,7 @@ import numpy as np
 
 from search.encoders import Encoder
 from search.index import Chunk, Snapshot
+from search.lexical import matched_terms
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,7 @@ class HybridSearcher:
             query_vector: a precomputed query embedding (computed here if absent).
         """
         expansion = self.expand(query) if self.expand else None
-        lexical_query = f"{query} {expansion}" if expansion else query
-        dense_query = lexical_query
+        dense_query = f"{query} {expansion}" if expansion else query
         weights = weights or FusionWeights()
         dense_hits: list[tuple[int, float]] = []
         lexical_hits: list[tuple[int, float]] = []
@@ -113,9 +113,11 @@ class HybridSearcher:
             dense_hits = self.snapshot.vectors.search(vector, CANDIDATES, allowed_chunks)
         lexical = self.snapshot.lexical_index()
         if mode in ("lexical", "hybrid") and lexical is not None:
-            lexical_hits = lexical.search(lexical_query, CANDIDATES, allowed_chunks)
+            lexical_hits = lexical.search(
+                query, CANDIDATES, allowed_chunks, expansion=expansion or ""
+            )
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
-        hits = self._aggregate(fused, dict(dense_hits), dict(lexical_hits), lexical_query, k)
+        hits = self._aggregate(fused, dict(dense_hits), dict(lexical_hits), query, expansion, k)
         return SearchResult(
             hits=hits,
             mode=mode,
@@ -130,6 +132,7 @@ class HybridSearcher:
         dense: dict[int, float],
         lexical: dict[int, float],
         query: str,
+        expansion: str | None,
         k: int,
     ) -> list[ProjectHit]:
         """Group chunk scores by project: best chunk plus a small bonus for more."""
@@ -147,7 +150,7 @@ class HybridSearcher:
         hits: list[ProjectHit] = []
         for score, key, items in ranked[:k]:
             best = next((c for _, c in items if c.field == "body"), items[0][1])
-            snippet, marks = self._snippet(best, query)
+            snippet, marks = _snippet(best, query, expansion)
             hits.append(
                 ProjectHit(
                     key=key,
@@ -163,26 +166,28 @@ class HybridSearcher:
             )
         return hits
 
-    def _snippet(self, chunk: Chunk, query: str) -> tuple[str, list[tuple[int, int]]]:
-        """A window of the chunk around its first matched term, with match spans."""
-        lexical = self.snapshot.lexical_index()
-        spans = lexical.matched_terms(query, chunk.text) if lexical is not None else []
-        text = chunk.text
-        start = 0
-        if spans and len(text) > SNIPPET_CHARS:
-            start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
-            space = text.rfind(" ", 0, start)
-            start = space + 1 if space > 0 else start
-        end = min(len(text), start + SNIPPET_CHARS)
-        if end < len(text):
-            space = text.rfind(" ", start, end)
-            end = space if space > start else end
-        window = text[start:end]
-        marks = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-        prefix = "…" if start > 0 else ""
-        suffix = "…" if end < len(text) else ""
-        shift = len(prefix)
-        return prefix + window + suffix, [(s + shift, e + shift) for s, e in marks]
+
+def _snippet(chunk: Chunk, query: str, expansion: str | None) -> tuple[str, list[tuple[int, int]]]:
+    """A window of the chunk around its first matched term, with match spans."""
+    spans = matched_terms(query, chunk.text, text_lang=chunk.lang, expansion=expansion or "")
+    text = chunk.text
+    start = 0
+    if spans and len(text) > SNIPPET_CHARS:
+        start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space > 0 else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    marks = [
+        (s - start + len(prefix), e - start + len(prefix))
+        for s, e in spans
+        if s >= start and e <= end
+    ]
+    return prefix + text[start:end] + suffix, marks
 
 
 def _fuse(

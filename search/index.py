@@ -186,7 +186,9 @@ class Snapshot:
                 chunk = Chunk(**json.loads(line))
                 chunks[chunk.id] = chunk
         vectors = VectorIndex.load(directory / "vectors.faiss", manifest.dim)
-        lexical = LexicalIndex.load(directory / "lexical") if (directory / "lexical").exists() else None
+        lexical = (
+            LexicalIndex.load(directory / "lexical") if (directory / "lexical").exists() else None
+        )
         return cls(manifest, chunks, vectors, lexical)
 
 
@@ -235,7 +237,9 @@ class IndexState:
         if not self.snapshots.exists():
             return []
         current = self.current_name() or "000000"
-        return sorted(p.name for p in self.snapshots.iterdir() if p.name.isdigit() and p.name > current)
+        return sorted(
+            p.name for p in self.snapshots.iterdir() if p.name.isdigit() and p.name > current
+        )
 
     def read_manifest(self, name: str) -> Manifest:
         """The manifest of snapshot ``name``."""

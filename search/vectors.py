@@ -52,7 +52,9 @@ class VectorIndex:
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         params = None
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            selector = faiss.IDSelectorBatch(
+                np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+            )
             params = faiss.SearchParameters(sel=selector)
         k = min(k, len(self))
         scores, ids = self._index.search(q, k, params=params)

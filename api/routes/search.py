@@ -17,7 +17,9 @@ router = APIRouter(prefix="/api", tags=["search"])
 @router.get("/search", response_model=SearchResponse)
 def search(
     engine: EngineDep,
-    q: Annotated[str, Query(min_length=1, max_length=1000, description="Finnish or English query.")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=1000, description="Finnish or English query.")
+    ],
     k: Annotated[int, Query(ge=1, le=services.MAX_K, description="Number of results.")] = 10,
     mode: Annotated[Mode, Query(description="lexical, dense or hybrid.")] = "hybrid",
 ) -> SearchResponse:

@@ -1,0 +1,1 @@
+"""End-to-end fixtures live in ``tests/conftest.py`` (seeded engine, live server)."""

@@ -286,6 +286,19 @@ class ConceptMatch:
     end: int
     score: float
 
+    @property
+    def key(self) -> str | None:
+        """The ``graph.reference`` key of a place or organisation ("091",
+        "region-19", "subregion-191", "wellbeing-21", "kela"), else None."""
+        kind, _, code = self.ref.partition(":")
+        return {
+            "municipality": code,
+            "region": f"region-{code}",
+            "subregion": f"subregion-{code}",
+            "wellbeing-county": f"wellbeing-{code}",
+            "organisation": code,
+        }.get(kind)
+
 
 @dataclass(frozen=True, slots=True)
 class Translation:

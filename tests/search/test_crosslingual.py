@@ -58,6 +58,19 @@ def test_places(translator: QueryTranslator, query: str, expected: str) -> None:
     assert places and places[0].label_fi == expected
 
 
+def test_place_and_organisation_keys_follow_the_reference(translator: QueryTranslator) -> None:
+    from graph.reference import load_reference
+    from search.crosslingual import DEFAULT_REFERENCE_DIR
+
+    reference = load_reference(DEFAULT_REFERENCE_DIR)
+    group_keys = {g.key for g in reference.groups.values()}
+    tr = translator.translate("Kela in Helsingfors and South Ostrobothnia", "en")
+    keys = {c.key for c in tr.concepts}
+    assert {"kela", "091", "region-14"} <= keys
+    assert "region-14" in group_keys
+    assert "091" in {m.code for m in reference.municipalities.values()}
+
+
 def test_lapland_means_the_region_not_the_old_province(translator: QueryTranslator) -> None:
     tr = translator.translate("work ability assessment models in Lapland", "en")
     lapland = [c for c in tr.concepts if tr.query[c.start : c.end] == "Lapland"]

@@ -21,7 +21,7 @@ from rdflib import Graph, Literal, URIRef
 
 from graph.finnish import morphology
 from graph.iris import Iris, slugify
-from graph.vocab import DCTERMS, HK, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, WD, XSD
+from graph.vocab import DCTERMS, HK, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, WD, XSD, YSO
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,9 @@ ORG_TYPE_CLASSES: dict[str, URIRef] = {
     "foundation": SCHEMA.NGO,
     "university": SCHEMA.CollegeOrUniversity,
 }
+
+#: The YSO concept scheme, as YSO itself names it.
+YSO_SCHEME = URIRef(str(YSO))
 
 _LEGAL_SUFFIX = re.compile(r"\s+(ry|rf|r\.f\.|oy|ab|oyj|abp|sr)\.?$", re.IGNORECASE)
 _PAREN = re.compile(r"\s*\([^)]*\)")
@@ -806,6 +809,7 @@ def _add_themes(g: Graph, ref: Reference, iris: Iris) -> None:
         for lang, label in theme.labels.items():
             g.add((s, SKOS.prefLabel, _lit(label, lang)))
         g.add((s, SKOS.inScheme, scheme))
+        g.add((s, SKOS.inScheme, YSO_SCHEME))
         if theme.local_theme:
             group = iris.theme(theme.local_theme)
             g.add((s, SKOS.broader, group))

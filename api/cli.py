@@ -240,3 +240,53 @@ def stats() -> None:
     """Print document, project, triple and vector counts."""
     with _engine() as engine:
         out.print_json(services.health(engine).model_dump_json())
+
+
+@app.command(name="eval")
+def eval_(
+    corpus: Annotated[Path, typer.Option(help="Folder of documents.")],
+    queries: Annotated[Path, typer.Option(help="queries.jsonl with graded judgements.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+    home: Annotated[
+        Path | None, typer.Option(help="Home to ingest into (default: a temporary one).")
+    ] = None,
+) -> None:
+    """Ingest a corpus into a temporary home and report nDCG@10, Recall@10, MRR."""
+    import tempfile
+
+    from search.evaluate import evaluate, read_queries
+
+    with tempfile.TemporaryDirectory(prefix="hankekg-eval-") as tmp:
+        settings = Settings(home=home or Path(tmp))
+        engine = Engine(settings)
+        try:
+            with _progress(len(discover([corpus])), "ingest") as advance:
+                report = engine.ingest_paths([corpus], progress=advance)
+            stems = {iri: Path(path).stem for path, iri in report.documents.items()}
+            current = services.searcher(engine)
+            if current is None:
+                console.print("[red]error:[/red] nothing was indexed")
+                raise typer.Exit(3)
+
+            def rank(query: Any, mode: Any) -> list[str]:
+                hits = current.search(query.text, k=10, mode=mode, group_by="document").hits
+                return [stems.get(h.document, h.document) for h in hits]
+
+            result = evaluate(read_queries(queries), rank)
+        finally:
+            engine.close()
+    table = Table("mode", "lang", "nDCG@10", "Recall@10", "MRR", "distractors@10", "queries")
+    for mode, langs in result.summary.items():
+        for lang, m in langs.items():
+            table.add_row(
+                mode,
+                lang,
+                f"{m['ndcg@10']:.3f}",
+                f"{m['recall@10']:.3f}",
+                f"{m['mrr']:.3f}",
+                f"{m['distractors@10']:.2f}",
+                str(m["queries"]),
+            )
+    out.print(table)
+    if json_out:
+        json_out.write_text(result.to_json(), encoding="utf-8")

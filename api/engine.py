@@ -39,6 +39,7 @@ from graph.reference import Reference, reference_graph
 from graph.store import OxigraphStore
 from graph.vocab import HK, SCHEMA
 from search.chunking import chunk_text
+from search.crosslingual import QueryTranslator, query_translator
 from search.encoders import Encoder, fingerprint, get_encoder
 from search.index import Chunk, DocumentEntry, IndexState, Snapshot
 
@@ -137,9 +138,25 @@ class Engine:
 
         return Extractor(load_nlp(), self.linker, self.iris, self.reference)
 
+    @cached_property
+    def translator(self) -> QueryTranslator:
+        """The YSO/name bridge from English and Swedish queries to Finnish."""
+        return query_translator(self.settings.reference_dir)
+
+    def expand_query(self, query: str) -> str | None:
+        """Finnish expansion of an English or Swedish query (``None`` for Finnish).
+
+        The corpus vocabulary steers sense choice: a label whose words occur in
+        the index beats one that does not.
+        """
+        lexical = self.snapshot.lexical_index() if self.snapshot is not None else None
+        vocabulary = lexical.__contains__ if lexical is not None else None
+        translation = self.translator.translate(query, vocabulary=vocabulary)
+        return translation.expansion or None
+
     def warm_up(self) -> None:
         """Load every model now rather than on the first request."""
-        _ = self.encoder_fingerprint, self.linker
+        _ = self.encoder_fingerprint, self.linker, self.translator
         if self.snapshot is not None:
             self.snapshot.check_encoder(self.encoder.name, self.encoder_fingerprint)
             self.snapshot.lexical_index()

@@ -97,8 +97,10 @@ class Morphology:
         if len(pieces) < 2:
             return []
         last_base = analyses[0].get("BASEFORM", "")
+        # The base form keeps hyphens ("Etelä-Pohjanmaa") that the pieces do not.
+        joined = last_base.replace("-", "")
         head_len = sum(len(p) for p in pieces[:-1])
-        last = last_base[head_len:] if len(last_base) > head_len else pieces[-1]
+        last = joined[head_len:] if len(joined) > head_len else pieces[-1]
         parts = [*pieces[:-1], last]
         out: list[str] = []
         for i in range(len(parts) - 1):

@@ -91,6 +91,7 @@ class HybridSearcher:
         allowed_chunks: set[int] | None = None,
         weights: FusionWeights | None = None,
         query_vector: np.ndarray | None = None,
+        group_by: Literal["project", "document"] = "project",
     ) -> SearchResult:
         """Rank projects for ``query``.
 
@@ -98,6 +99,8 @@ class HybridSearcher:
             allowed_chunks: restrict the search to these chunk ids (filters);
                 applied inside both searches, before ranking.
             query_vector: a precomputed query embedding (computed here if absent).
+            group_by: rank projects (the product) or documents (evaluation,
+                where relevance is judged per document).
         """
         expansion = self.expand(query) if self.expand else None
         dense_query = f"{query} {expansion}" if expansion else query
@@ -117,7 +120,9 @@ class HybridSearcher:
                 query, CANDIDATES, allowed_chunks, expansion=expansion or ""
             )
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
-        hits = self._aggregate(fused, dict(dense_hits), dict(lexical_hits), query, expansion, k)
+        hits = self._aggregate(
+            fused, dict(dense_hits), dict(lexical_hits), query, expansion, k, group_by
+        )
         return SearchResult(
             hits=hits,
             mode=mode,
@@ -134,13 +139,15 @@ class HybridSearcher:
         query: str,
         expansion: str | None,
         k: int,
+        group_by: str,
     ) -> list[ProjectHit]:
         """Group chunk scores by project: best chunk plus a small bonus for more."""
         groups: dict[str, list[tuple[float, Chunk]]] = defaultdict(list)
         for cid, score in fused.items():
             chunk = self.snapshot.chunks.get(cid)
             if chunk is not None:
-                groups[chunk.project or chunk.document].append((score, chunk))
+                key = chunk.document if group_by == "document" else chunk.project or chunk.document
+                groups[key].append((score, chunk))
         ranked: list[tuple[float, str, list[tuple[float, Chunk]]]] = []
         for key, items in groups.items():
             items.sort(key=lambda item: -item[0])

@@ -93,9 +93,7 @@ def validate(
         The report; ``conforms`` is False when there is any violation (warnings do not count).
     """
     shapes = Graph().parse(shapes_path or SHAPES_PATH, format="turtle")
-    ontology = (
-        Graph().parse(ontology_path, format="turtle") if ontology_path is not None else None
-    )
+    ontology = Graph().parse(ontology_path, format="turtle") if ontology_path is not None else None
     data_graph = _union(data)
     logger.info("validating %d triples", len(data_graph))
     conforms, report_graph, text = shacl_validate(

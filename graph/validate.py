@@ -65,13 +65,11 @@ def _results(report: Graph, severity: URIRef) -> list[Violation]:
             continue
         focus: Node | None = report.value(result, SH.focusNode)
         path: Node | None = report.value(result, SH.resultPath)
-        message = report.value(result, SH.resultMessage)
-        if message is None:
-            component = report.value(result, SH.sourceConstraintComponent)
-            message = str(component) if component is not None else "constraint violated"
-        out.append(
-            Violation(str(focus), str(path) if isinstance(path, URIRef) else None, str(message))
-        )
+        raw = report.value(result, SH.resultMessage)
+        if raw is None:
+            raw = report.value(result, SH.sourceConstraintComponent)
+        message = str(raw) if raw is not None else "constraint violated"
+        out.append(Violation(str(focus), str(path) if isinstance(path, URIRef) else None, message))
     out.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return out
 

@@ -168,9 +168,8 @@ def extract(
 ) -> None:
     """Print the facts extracted from a document, with evidence; writes nothing."""
     from graph.extract import Extractor, load_nlp
-    from graph.linker import Linker
-
     from graph.iris import Iris
+    from graph.linker import Linker
     from graph.loader import load_document
     from graph.reference import Reference
 
@@ -269,7 +268,10 @@ def eval_(
                 raise typer.Exit(3)
 
             def rank(query: Any, mode: Any) -> list[str]:
-                hits = current.search(query.text, k=10, mode=mode, group_by="document").hits
+                expansion = engine.translate(query.text).expansion or None
+                hits = current.search(
+                    query.text, k=10, mode=mode, group_by="document", expansion=expansion
+                ).hits
                 return [stems.get(h.document, h.document) for h in hits]
 
             result = evaluate(read_queries(queries), rank)

@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from graph.build import document_graph
 from graph.config import Settings
@@ -39,7 +39,7 @@ from graph.reference import Reference, reference_graph
 from graph.store import OxigraphStore
 from graph.vocab import HK, SCHEMA
 from search.chunking import chunk_text
-from search.crosslingual import QueryTranslator, query_translator
+from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint, get_encoder
 from search.index import Chunk, DocumentEntry, IndexState, Snapshot
 
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "hankekg.ttl"
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json"}
 #: Documents per commit: bounds memory and the size of one store transaction.
 BATCH = 32
@@ -72,10 +73,10 @@ class IngestReport:
     """Document IRI -> project IRIs."""
 
 
-def reference_version(directory: Path) -> str:
+def reference_version(directory: Path, *extra: Path) -> str:
     """A hash over the reference files, so changed reference data is reloaded."""
     digest = hashlib.sha256()
-    for path in sorted(directory.glob("*")):
+    for path in [*sorted(directory.glob("*")), *extra]:
         if path.is_file() and path.suffix in {".csv", ".tsv", ".ttl"}:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -143,16 +144,15 @@ class Engine:
         """The YSO/name bridge from English and Swedish queries to Finnish."""
         return query_translator(self.settings.reference_dir)
 
-    def expand_query(self, query: str) -> str | None:
-        """Finnish expansion of an English or Swedish query (``None`` for Finnish).
+    def translate(self, query: str, lang: str | None = None) -> Translation:
+        """The bridge's reading of ``query`` (no concepts for a Finnish query).
 
         The corpus vocabulary steers sense choice: a label whose words occur in
         the index beats one that does not.
         """
         lexical = self.snapshot.lexical_index() if self.snapshot is not None else None
         vocabulary = lexical.__contains__ if lexical is not None else None
-        translation = self.translator.translate(query, vocabulary=vocabulary)
-        return translation.expansion or None
+        return self.translator.translate(query, lang, vocabulary=vocabulary)
 
     def warm_up(self) -> None:
         """Load every model now rather than on the first request."""
@@ -164,9 +164,10 @@ class Engine:
     # -- reference data and recovery ------------------------------------------------
 
     def ensure_reference(self) -> None:
-        """Load the reference data into its named graph once (again if it changed)."""
+        """Load the reference data and the ontology into their named graphs, once
+        (and again whenever their files change)."""
         name = self.iris.graph("reference")
-        version = reference_version(self.settings.reference_dir)
+        version = reference_version(self.settings.reference_dir, ONTOLOGY)
         current = self.store.query(
             f'ASK {{ GRAPH <{name}> {{ <{name}> <{HK.version}> "{version}" }} }}'
         )
@@ -174,8 +175,9 @@ class Engine:
             return
         graph = reference_graph(self.reference, self.iris)
         graph.add((name, HK.version, Literal(version)))
-        self.store.load_graph(name, graph)
-        logger.info("loaded reference data (%d triples)", len(graph))
+        ontology = Graph().parse(ONTOLOGY, format="turtle")
+        self.store.replace_graphs([], {name: graph, self.iris.graph("ontology"): ontology})
+        logger.info("loaded reference data (%d triples) and ontology", len(graph))
 
     def recover(self) -> None:
         """Settle a crash between the graph commit and the index commit."""

@@ -33,13 +33,61 @@ class SearchHit(BaseModel):
     source: str | None = Field(default=None, description="Source path or URL of that document.")
 
 
+class FacetValueModel(BaseModel):
+    """One facet value and how many results carry it."""
+
+    value: str = Field(description="IRI, or a code for status and language.")
+    label: str
+    count: int
+
+
+class InterpretedEntity(BaseModel):
+    """A place or organisation recognised in the query."""
+
+    iri: str
+    label: str
+    surface: str = Field(description="The words of the query that named it.")
+    kind: str
+
+
+class Interpreted(BaseModel):
+    """What the query names; used as boosts, offered as filters."""
+
+    places: list[InterpretedEntity] = Field(default_factory=list)
+    organisations: list[InterpretedEntity] = Field(default_factory=list)
+    funders: list[InterpretedEntity] = Field(default_factory=list)
+    years: list[int] | None = Field(default=None, description="[from, to]")
+
+
+class SearchFilters(BaseModel):
+    """The filters a search ran with."""
+
+    place: list[str] = Field(default_factory=list)
+    funder: list[str] = Field(default_factory=list)
+    organisation: list[str] = Field(default_factory=list)
+    theme: list[str] = Field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    status: str | None = None
+    language: str | None = None
+
+
 class SearchResponse(BaseModel):
-    """Ranked results for a query."""
+    """Ranked results for a query, with facets and what the query named."""
 
     query: str
     mode: str
     k: int
-    expanded_query: str | None = None
+    offset: int = 0
+    total: int = Field(default=0, description="Ranked results available for paging.")
+    language: str | None = Field(default=None, description="Query language (given or detected).")
+    expanded_query: str | None = Field(
+        default=None, description="Finnish words the cross-lingual bridge added."
+    )
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    interpreted: Interpreted = Field(default_factory=Interpreted)
+    facets: dict[str, list[FacetValueModel]] = Field(default_factory=dict)
+    years: list[int] | None = Field(default=None, description="Year range of the results.")
     results: list[SearchHit]
 
 

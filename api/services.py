@@ -5,38 +5,84 @@ from __future__ import annotations
 from api.engine import Engine
 from api.schemas import (
     EvidenceModel,
+    FacetValueModel,
     Health,
+    Interpreted,
     ProjectModel,
     RefModel,
+    SearchFilters,
     SearchHit,
     SearchResponse,
 )
 from graph.views import display_names, pick_name, project_view
 from graph.vocab import HK, PROV
+from search.filters import Filters, allowed_chunks, facet_counts
 from search.hybrid import HybridSearcher, Mode
+from search.understanding import boosts, interpret
 
 MAX_K = 100
 
 
 def searcher(engine: Engine) -> HybridSearcher | None:
-    """A searcher over the engine's current snapshot (``None`` when empty)."""
+    """A searcher over the engine's current snapshot (``None`` when empty).
+
+    Raises:
+        EncoderMismatch: the index was built with another encoder.
+    """
     if engine.snapshot is None or not engine.snapshot.chunks:
         return None
     engine.snapshot.check_encoder(engine.encoder.name, engine.encoder_fingerprint)
-    return HybridSearcher(engine.snapshot, engine.encoder, expand=engine.expand_query)
+    return HybridSearcher(engine.snapshot, engine.encoder)
 
 
-def search(engine: Engine, query: str, k: int = 10, mode: Mode = "hybrid") -> SearchResponse:
-    """Run a search and decorate the hits with names and sources."""
+def search(
+    engine: Engine,
+    query: str,
+    k: int = 10,
+    mode: Mode = "hybrid",
+    filters: Filters | None = None,
+    *,
+    offset: int = 0,
+    lang: str | None = None,
+    use_boosts: bool = True,
+    facets: bool = True,
+    ui_lang: str = "fi",
+) -> SearchResponse:
+    """Run a search: translate, filter inside the search, boost what the query
+    names, rank, then decorate the hits with names, sources and facets."""
     k = max(1, min(k, MAX_K))
+    offset = max(0, offset)
+    filters = filters or Filters()
+    echo = SearchFilters(
+        place=list(filters.places),
+        funder=list(filters.funders),
+        organisation=list(filters.organisations),
+        theme=list(filters.themes),
+        year_from=filters.year_from,
+        year_to=filters.year_to,
+        status=filters.status,
+        language=filters.language,
+    )
     current = searcher(engine)
     if current is None or not query.strip():
-        return SearchResponse(query=query, mode=mode, k=k, results=[])
-    result = current.search(query, k=k, mode=mode)
-    names = display_names(engine.store, [h.key for h in result.hits])
+        return SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
+    translation = engine.translate(query, lang)
+    interpretation = interpret(query, engine.linker, translation)
+    allowed = allowed_chunks(engine.store, current.snapshot, filters, engine.linker)
+    boost = boosts(engine.store, interpretation, engine.linker) if use_boosts else {}
+    result = current.search(
+        query,
+        k=offset + k,
+        mode=mode,
+        allowed_chunks=allowed,
+        expansion=translation.expansion or None,
+        boosts=boost,
+    )
+    page = result.hits[offset:]
+    names = display_names(engine.store, [h.key for h in page])
     snapshot = current.snapshot
     hits = []
-    for rank, hit in enumerate(result.hits, start=1):
+    for rank, hit in enumerate(page, start=offset + 1):
         entry = snapshot.manifest.documents.get(hit.document)
         project_id = engine.iris.local_id(hit.project, "project") if hit.project else None
         hit_names = names.get(hit.key, {})
@@ -49,17 +95,34 @@ def search(engine: Engine, query: str, k: int = 10, mode: Mode = "hybrid") -> Se
                 iri=hit.key,
                 id=project_id,
                 names=hit_names,
-                name=pick_name(hit_names, "fi", fallback),
+                name=pick_name(hit_names, ui_lang, fallback),
                 score=hit.score,
                 snippet=hit.snippet,
                 highlights=hit.highlights,
                 document=hit.document,
-                source=entry.path if entry else None,
+                source=(entry.path if entry else None),
             )
         )
-    return SearchResponse(
-        query=query, mode=mode, k=k, expanded_query=result.expanded_query, results=hits
+    response = SearchResponse(
+        query=query,
+        mode=mode,
+        k=k,
+        offset=offset,
+        total=result.total_candidates,
+        language=translation.lang,
+        expanded_query=result.expanded_query,
+        filters=echo,
+        interpreted=Interpreted(**interpretation.as_dict()),  # type: ignore[arg-type]
+        results=hits,
     )
+    if facets:
+        counted = facet_counts(engine.store, snapshot, result.candidate_keys, ui_lang)
+        response.facets = {
+            name: [FacetValueModel(**vars(v)) for v in values]
+            for name, values in counted.values.items()
+        }
+        response.years = list(counted.years) if counted.years else None
+    return response
 
 
 def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +32,8 @@ RRF_K = 60
 #: Candidates taken from each side before fusion.
 CANDIDATES = 200
 SNIPPET_CHARS = 320
+#: Weight of a group's second and third best chunks relative to its best.
+SECOND_CHUNKS = 0.3
 
 
 @dataclass(frozen=True)
@@ -68,20 +69,16 @@ class SearchResult:
     query: str
     expanded_query: str | None = None
     total_candidates: int = 0
+    candidate_keys: list[str] = field(default_factory=list)
+    """Every ranked group key (for facet counts over the whole result set)."""
 
 
 class HybridSearcher:
     """Searches one index snapshot."""
 
-    def __init__(
-        self,
-        snapshot: Snapshot,
-        encoder: Encoder,
-        expand: Callable[[str], str | None] | None = None,
-    ) -> None:
+    def __init__(self, snapshot: Snapshot, encoder: Encoder) -> None:
         self.snapshot = snapshot
         self.encoder = encoder
-        self.expand = expand
 
     def search(
         self,
@@ -92,6 +89,8 @@ class HybridSearcher:
         weights: FusionWeights | None = None,
         query_vector: np.ndarray | None = None,
         group_by: Literal["project", "document"] = "project",
+        expansion: str | None = None,
+        boosts: dict[str, float] | None = None,
     ) -> SearchResult:
         """Rank projects for ``query``.
 
@@ -101,8 +100,10 @@ class HybridSearcher:
             query_vector: a precomputed query embedding (computed here if absent).
             group_by: rank projects (the product) or documents (evaluation,
                 where relevance is judged per document).
+            expansion: Finnish words from the cross-lingual bridge, added to
+                both the dense and the lexical query.
+            boosts: score multipliers per project (query understanding).
         """
-        expansion = self.expand(query) if self.expand else None
         dense_query = f"{query} {expansion}" if expansion else query
         weights = weights or FusionWeights()
         dense_hits: list[tuple[int, float]] = []
@@ -120,28 +121,25 @@ class HybridSearcher:
                 query, CANDIDATES, allowed_chunks, expansion=expansion or ""
             )
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
-        hits = self._aggregate(
-            fused, dict(dense_hits), dict(lexical_hits), query, expansion, k, group_by
-        )
+        ranked = self._rank_groups(fused, group_by, boosts or {})
+        hits = [
+            self._hit(key, score, items, dict(dense_hits), dict(lexical_hits), query, expansion)
+            for score, key, items in ranked[:k]
+        ]
         return SearchResult(
             hits=hits,
             mode=mode,
             query=query,
             expanded_query=expansion,
-            total_candidates=len(fused),
+            total_candidates=len(ranked),
+            candidate_keys=[key for _, key, _ in ranked],
         )
 
-    def _aggregate(
-        self,
-        fused: dict[int, float],
-        dense: dict[int, float],
-        lexical: dict[int, float],
-        query: str,
-        expansion: str | None,
-        k: int,
-        group_by: str,
-    ) -> list[ProjectHit]:
-        """Group chunk scores by project: best chunk plus a small bonus for more."""
+    def _rank_groups(
+        self, fused: dict[int, float], group_by: str, boosts: dict[str, float]
+    ) -> list[tuple[float, str, list[tuple[float, Chunk]]]]:
+        """Group chunk scores by project (or document): the best chunk plus a
+        small bonus for the next two, times the project's boost."""
         groups: dict[str, list[tuple[float, Chunk]]] = defaultdict(list)
         for cid, score in fused.items():
             chunk = self.snapshot.chunks.get(cid)
@@ -151,27 +149,37 @@ class HybridSearcher:
         ranked: list[tuple[float, str, list[tuple[float, Chunk]]]] = []
         for key, items in groups.items():
             items.sort(key=lambda item: -item[0])
-            score = items[0][0] + 0.3 * sum(s for s, _ in items[1:3])
+            score = items[0][0] + SECOND_CHUNKS * sum(s for s, _ in items[1:3])
+            project = items[0][1].project
+            if project is not None:
+                score *= boosts.get(project, 1.0)
             ranked.append((score, key, items))
         ranked.sort(key=lambda r: (-r[0], r[1]))
-        hits: list[ProjectHit] = []
-        for score, key, items in ranked[:k]:
-            best = next((c for _, c in items if c.field == "body"), items[0][1])
-            snippet, marks = _snippet(best, query, expansion)
-            hits.append(
-                ProjectHit(
-                    key=key,
-                    project=best.project,
-                    document=best.document,
-                    score=round(score, 6),
-                    snippet=snippet,
-                    highlights=marks,
-                    chunk_ids=[c.id for _, c in items],
-                    dense=max((dense[c.id] for _, c in items if c.id in dense), default=None),
-                    lexical=max((lexical[c.id] for _, c in items if c.id in lexical), default=None),
-                )
-            )
-        return hits
+        return ranked
+
+    @staticmethod
+    def _hit(
+        key: str,
+        score: float,
+        items: list[tuple[float, Chunk]],
+        dense: dict[int, float],
+        lexical: dict[int, float],
+        query: str,
+        expansion: str | None,
+    ) -> ProjectHit:
+        best = next((c for _, c in items if c.field == "body"), items[0][1])
+        snippet, marks = _snippet(best, query, expansion)
+        return ProjectHit(
+            key=key,
+            project=best.project,
+            document=best.document,
+            score=round(score, 6),
+            snippet=snippet,
+            highlights=marks,
+            chunk_ids=[c.id for _, c in items],
+            dense=max((dense[c.id] for _, c in items if c.id in dense), default=None),
+            lexical=max((lexical[c.id] for _, c in items if c.id in lexical), default=None),
+        )
 
 
 def _snippet(chunk: Chunk, query: str, expansion: str | None) -> tuple[str, list[tuple[int, int]]]:

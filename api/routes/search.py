@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from api import services
 from api.deps import EngineDep
 from api.schemas import SearchResponse
+from search.filters import Filters
 from search.hybrid import Mode
 
 router = APIRouter(prefix="/api", tags=["search"])
+
+IriList = Annotated[list[str] | None, Query(max_length=20)]
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -20,8 +23,35 @@ def search(
     q: Annotated[
         str, Query(min_length=1, max_length=1000, description="Finnish or English query.")
     ],
-    k: Annotated[int, Query(ge=1, le=services.MAX_K, description="Number of results.")] = 10,
+    k: Annotated[int, Query(ge=1, le=services.MAX_K, description="Results per page.")] = 10,
+    offset: Annotated[int, Query(ge=0, le=1000, description="Results to skip (paging).")] = 0,
     mode: Annotated[Mode, Query(description="lexical, dense or hybrid.")] = "hybrid",
+    lang: Annotated[
+        Literal["fi", "en", "sv"] | None, Query(description="Query language (detected if absent).")
+    ] = None,
+    place: IriList = None,
+    funder: IriList = None,
+    organisation: IriList = None,
+    theme: IriList = None,
+    year_from: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    year_to: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    status: Annotated[Literal["ended", "ongoing"] | None, Query()] = None,
+    language: Annotated[
+        Literal["fi", "en", "sv"] | None, Query(description="Document language.")
+    ] = None,
+    boost: Annotated[bool, Query(description="Boost what the query names.")] = True,
 ) -> SearchResponse:
-    """Rank projects for a free-text query."""
-    return services.search(engine, q, k=k, mode=mode)
+    """Rank projects for a free-text query, with graph filters and facets."""
+    filters = Filters(
+        places=tuple(place or ()),
+        funders=tuple(funder or ()),
+        organisations=tuple(organisation or ()),
+        themes=tuple(theme or ()),
+        year_from=year_from,
+        year_to=year_to,
+        status=status,
+        language=language,
+    )
+    return services.search(
+        engine, q, k=k, mode=mode, filters=filters, offset=offset, lang=lang, use_boosts=boost
+    )

@@ -1,30 +1,541 @@
-"""The web UI: server-rendered pages."""
+"""The web UI: server-rendered pages for researchers, in Finnish and English.
+
+Every page works without JavaScript; ``static/ui.js`` only adds conveniences
+(running SPARQL in place, Ctrl+Enter). The UI language comes from ``?lang=``
+(which also sets a cookie), then the cookie, then ``Accept-Language``.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
-from api import services
+from api import services, ui_data
 from api.deps import EngineDep
+from api.engine import Engine
+from api.i18n import COOKIE, LANGS, MESSAGES, choose_lang, normalise, translator
+from api.routes.sparql import run_query
+from api.schemas import SearchHit
+from graph.errors import NotFound, QueryError
+from graph.views import pick_name
+from graph.vocab import HK, PREFIXES, SCHEMA
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
 router = APIRouter(tags=["ui"], include_in_schema=False)
+
+#: Results fetched from the search before filtering and paging.
+UI_K = 100
+PAGE_SIZE = 10
+ENTITY_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$"
+PROJECT_ID = r"^[a-z0-9][a-z0-9-]{0,199}$"
+LIST_FACETS = ("place", "funder", "organisation", "theme", "status", "language")
+
+
+def ui_lang(request: Request, lang: Annotated[str | None, Query(max_length=8)] = None) -> str:
+    """The UI language for this request."""
+    return choose_lang(lang, request.cookies.get(COOKIE), request.headers.get("accept-language"))
+
+
+LangDep = Annotated[str, Depends(ui_lang)]
+
+
+def _lang_href(request: Request, lang: str) -> str:
+    """This page's URL in ``lang`` (the other query parameters kept)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", lang))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(
+    request: Request,
+    name: str,
+    lang: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a template with the catalogue and language switch in its context."""
+    t = translator(lang)
+    base = {
+        "lang": lang,
+        "t": t,
+        "has_msg": lambda key: key in MESSAGES[lang],
+        "langs": LANGS,
+        "lang_href": lambda code: _lang_href(request, code),
+        "path": request.url.path,
+        "status_label": lambda value: status_label(t, lang, value),
+    }
+    response = TEMPLATES.TemplateResponse(
+        request, name, {**base, **context}, status_code=status_code
+    )
+    chosen = normalise(request.query_params.get("lang"))
+    if chosen:
+        # A year, so a bookmarked link without ?lang keeps the reader's choice.
+        response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def not_found(request: Request, lang: str, detail: str) -> HTMLResponse:
+    """The HTML 404 page."""
+    return render(request, "error.html", lang, {"detail": detail}, status_code=404)
+
+
+def highlight(snippet: str, spans: Sequence[tuple[int, int]]) -> Markup:
+    """``snippet`` as HTML with the matched spans in ``<mark>``."""
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos or start >= end or end > len(snippet):
+            continue
+        out.append(str(escape(snippet[pos:start])))
+        out.append(f"<mark>{escape(snippet[start:end])}</mark>")
+        pos = end
+    out.append(str(escape(snippet[pos:])))
+    return Markup("".join(out))  # noqa: S704 - every piece is escaped above
+
+
+def period(start: str | None, end: str | None) -> str:
+    """ "2010–2013", "2012-02-01 – 2013-10-31", or what is known."""
+    if not start and not end:
+        return ""
+    if start and end and len(start) == 4 and len(end) == 4:
+        return f"{start}–{end}"
+    return f"{start or '…'} – {end or '…'}"
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI."""
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def status_label(t: Callable[..., str], lang: str, value: str | None) -> str:
+    """A project status ("StatusEnded" or its IRI) in the UI language."""
+    if not value:
+        return ""
+    key = f"status.{local_name(value)}"
+    return t(key) if key in MESSAGES[lang] else value
+
+
+def predicate_label(t: Callable[..., str], lang: str, iri: str) -> str:
+    """A readable name for a predicate IRI (roles, then other predicates)."""
+    local = local_name(iri)
+    for key in (f"role.{local}", f"pred.{local}"):
+        if key in MESSAGES[lang]:
+            return t(key)
+    return local
+
+
+# -- search ----------------------------------------------------------------------------
+
+
+@dataclass
+class SearchState:
+    """Everything that defines a results page; it lives in the URL."""
+
+    q: str = ""
+    mode: str = "hybrid"
+    page: int = 1
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    year_from: str = ""
+    year_to: str = ""
+
+    def params(self) -> list[tuple[str, str]]:
+        """Query parameters, in a stable order."""
+        out: list[tuple[str, str]] = [("q", self.q)]
+        if self.mode != "hybrid":
+            out.append(("mode", self.mode))
+        for facet in LIST_FACETS:
+            out.extend((facet, v) for v in self.filters.get(facet, []))
+        if self.year_from:
+            out.append(("year_from", self.year_from))
+        if self.year_to:
+            out.append(("year_to", self.year_to))
+        if self.page > 1:
+            out.append(("page", str(self.page)))
+        return out
+
+    def href(self) -> str:
+        """The URL of this state."""
+        return "/?" + urlencode(self.params())
+
+    def toggle(self, facet: str, value: str) -> str:
+        """URL with ``value`` added to (or removed from) ``facet``, back on page 1."""
+        if facet == "years":
+            return replace(self, year_from=value, year_to=value, page=1).href()
+        values = list(self.filters.get(facet, []))
+        values = [v for v in values if v != value] if value in values else [*values, value]
+        return replace(self, filters={**self.filters, facet: values}, page=1).href()
+
+    def without_years(self) -> str:
+        """URL with the year range removed."""
+        return replace(self, year_from="", year_to="", page=1).href()
+
+    def cleared(self) -> str:
+        """URL with every filter removed."""
+        return SearchState(q=self.q, mode=self.mode).href()
+
+    def at_page(self, page: int) -> str:
+        """URL of another page of the same results."""
+        return replace(self, page=page).href()
+
+    def selected(self, facet: str, value: str) -> bool:
+        """Whether ``value`` is an active filter of ``facet``."""
+        if facet == "years":
+            return bool(self.year_from) and self.year_from == self.year_to == value
+        return value in self.filters.get(facet, [])
+
+    def active_filters(self) -> dict[str, list[str]]:
+        """The filters for :func:`api.ui_data.apply_filters`."""
+        out = {k: v for k, v in self.filters.items() if v}
+        if self.year_from or self.year_to:
+            out["years"] = [f"{self.year_from}-{self.year_to}"]
+        return out
+
+
+StrList = Annotated[list[str], Query(max_length=500)]
+Year = Annotated[str, Query(pattern=r"^(\d{4})?$")]
 
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(
     request: Request,
     engine: EngineDep,
+    lang: LangDep,
     q: Annotated[str, Query(max_length=1000)] = "",
+    mode: Annotated[str, Query(pattern="^(hybrid|lexical|dense)$")] = "hybrid",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    place: StrList | None = None,
+    funder: StrList | None = None,
+    organisation: StrList | None = None,
+    theme: StrList | None = None,
+    status: StrList | None = None,
+    language: StrList | None = None,
+    year_from: Year = "",
+    year_to: Year = "",
 ) -> HTMLResponse:
-    """The search page."""
-    response = services.search(engine, q) if q.strip() else None
-    return TEMPLATES.TemplateResponse(
-        request, "search.html", {"q": q, "response": response, "lang": "fi"}
+    """The search page: one box, facets, results with snippets, pagination."""
+    chosen = {
+        "place": place,
+        "funder": funder,
+        "organisation": organisation,
+        "theme": theme,
+        "status": status,
+        "language": language,
+    }
+    state = SearchState(
+        q=q,
+        mode=mode,
+        page=page,
+        filters={k: list(v) for k, v in chosen.items() if v},
+        year_from=year_from,
+        year_to=year_to,
+    )
+    context: dict[str, Any] = {"state": state, "response": None, "empty_index": False}
+    if q.strip():
+        response = services.search(engine, q, k=UI_K, mode=mode)  # type: ignore[arg-type]
+        active = state.active_filters()
+        hits = ui_data.apply_filters(engine, response.results, active)
+        pages = max(1, -(-len(hits) // PAGE_SIZE))
+        state.page = min(state.page, pages)
+        shown = hits[(state.page - 1) * PAGE_SIZE : state.page * PAGE_SIZE]
+        context.update(
+            response=response,
+            total=len(hits),
+            hits=[_hit_view(h, lang) for h in shown],
+            summaries=ui_data.summaries(engine, [h.iri for h in shown], lang),
+            facets=ui_data.facets(engine, hits, lang),
+            chips=ui_data.facet_labels(engine, active, lang),
+            pages=pages,
+        )
+    else:
+        context["empty_index"] = engine.snapshot is None or not engine.snapshot.chunks
+    return render(request, "search.html", lang, context)
+
+
+def _hit_view(hit: SearchHit, lang: str) -> dict[str, Any]:
+    return {
+        "hit": hit,
+        "name": pick_name(hit.names, lang, hit.name),
+        "other_name": next(
+            (n for code, n in hit.names.items() if code in LANGS and code != lang), None
+        ),
+        "snippet": highlight(hit.snippet, hit.highlights),
+        "href": f"/project/{hit.id}" if hit.id else None,
+    }
+
+
+# -- project page ----------------------------------------------------------------------
+
+
+@router.get("/project/{project_id}", response_class=HTMLResponse)
+def project_page(
+    request: Request,
+    engine: EngineDep,
+    lang: LangDep,
+    project_id: str,
+) -> HTMLResponse:
+    """A project: names, period, roles, places, themes, evidence in the source text."""
+    if not re.match(PROJECT_ID, project_id):
+        return not_found(request, lang, project_id)
+    try:
+        project = services.project(engine, project_id, lang)
+    except NotFound:
+        return not_found(request, lang, project_id)
+    t = translator(lang)
+    documents = ui_data.document_texts(engine, [d.iri for d in project.documents])
+    texts = [(doc, ui_data.segments(doc.text, project.evidence, doc.iri)) for doc in documents]
+    evidence_names = ui_data.evidence_objects(engine, project.evidence, lang)
+    placed = {s.evidence for _, segs in texts for s in segs if s.evidence is not None}
+    facts = [
+        {
+            "index": i,
+            "predicate": predicate_label(t, lang, e.predicate),
+            "value": status_label(t, lang, e.object)
+            if local_name(e.predicate) == "status"
+            else evidence_names.get(e.object, e.object),
+            "href": ui_data.href_for(engine, e.object),
+            "evidence": e,
+            "placed": i in placed,
+        }
+        for i, e in enumerate(project.evidence)
+    ]
+    return render(
+        request,
+        "project.html",
+        lang,
+        {
+            "project": project,
+            "name": pick_name(project.names, lang, project.id),
+            "period": period(project.start_date, project.end_date),
+            "roles": {
+                k: ui_data.refs(engine, [r.iri for r in v], lang) for k, v in project.roles.items()
+            },
+            "persons": project.persons,
+            "places": ui_data.refs(engine, [r.iri for r in project.places], lang),
+            "regions": ui_data.place_regions(engine, [r.iri for r in project.places], lang),
+            "themes": ui_data.refs(engine, [r.iri for r in project.themes], lang),
+            "parents": ui_data.refs(engine, [r.iri for r in project.parents], lang),
+            "linked": ui_data.refs(engine, [r.iri for r in project.related], lang),
+            "publications": project.publications,
+            "texts": texts,
+            "facts": facts,
+            "related": _related(engine, project_id, lang),
+            "yso": str(PREFIXES["yso"]),
+        },
+    )
+
+
+def _related(engine: Engine, project_id: str, lang: str) -> list[dict[str, Any]] | None:
+    """Related projects with reasons, when the search offers them (else ``None``)."""
+    related = getattr(services, "related", None)
+    if related is None:
+        return None
+    result = related(engine, project_id)
+    items = getattr(result, "results", result)
+    out = []
+    for item in items or []:
+        data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
+        names = data.get("names") or {}
+        iri = str(data.get("iri", ""))
+        out.append(
+            {
+                "name": pick_name(names, lang, str(data.get("name") or local_name(iri))),
+                "href": ui_data.href_for(engine, iri) if iri else None,
+                "score": data.get("score"),
+                "reasons": [
+                    r if isinstance(r, str) else r.get("kind") or r.get("reason") or str(r)
+                    for r in data.get("reasons", [])
+                ],
+            }
+        )
+    return out
+
+
+# -- entity pages ----------------------------------------------------------------------
+
+
+def _entity_page(
+    request: Request,
+    engine: Engine,
+    lang: str,
+    kind: str,
+    entity_id: str,
+    view: Callable[[Engine, str, str], ui_data.EntityView],
+) -> HTMLResponse:
+    if not re.match(ENTITY_ID, entity_id):
+        return not_found(request, lang, entity_id)
+    iri = ui_data.entity_iri(engine, kind, entity_id)
+    try:
+        entity = view(engine, iri, lang)
+    except NotFound:
+        return not_found(request, lang, entity_id)
+    graph = ui_data.network(engine, iri, entity.name, [p.iri for p, _ in entity.projects], lang)
+    return render(
+        request,
+        "entity.html",
+        lang,
+        {"entity": entity, "network": graph, "yso": str(PREFIXES["yso"])},
+    )
+
+
+@router.get("/organisation/{entity_id}", response_class=HTMLResponse)
+def organisation_page(
+    request: Request, engine: EngineDep, lang: LangDep, entity_id: str
+) -> HTMLResponse:
+    """An organisation, its projects and roles, and its network."""
+    return _entity_page(request, engine, lang, "organisation", entity_id, ui_data.organisation_view)
+
+
+@router.get("/place/{entity_id}", response_class=HTMLResponse)
+def place_page(request: Request, engine: EngineDep, lang: LangDep, entity_id: str) -> HTMLResponse:
+    """A municipality, region or group, its projects, and its network."""
+    return _entity_page(request, engine, lang, "place", entity_id, ui_data.place_view)
+
+
+@router.get("/theme/{entity_id}", response_class=HTMLResponse)
+def theme_page(request: Request, engine: EngineDep, lang: LangDep, entity_id: str) -> HTMLResponse:
+    """A theme (YSO concept or theme group), its projects, and its network."""
+    return _entity_page(request, engine, lang, "theme", entity_id, ui_data.theme_view)
+
+
+# -- SPARQL ----------------------------------------------------------------------------
+
+
+@router.get("/sparql-ui", response_class=HTMLResponse)
+def sparql_page(
+    request: Request,
+    engine: EngineDep,
+    lang: LangDep,
+    query: Annotated[str, Query(max_length=100_000)] = "",
+    example: Annotated[str, Query(max_length=40)] = "",
+) -> HTMLResponse:
+    """The SPARQL editor with examples; a given query is run here too (no JS needed)."""
+    examples = ui_data.sparql_examples(engine)
+    chosen = next((e for e in examples if e.key == example), None)
+    text = query or (chosen.query if chosen else examples[0].query)
+    context: dict[str, Any] = {
+        "examples": examples,
+        "query": text,
+        "example": chosen.key if chosen else "",
+        "result": None,
+        "error": None,
+    }
+    if query.strip():
+        try:
+            context["result"] = _run_for_table(engine, query)
+        except QueryError as exc:
+            context["error"] = str(exc)
+        context["downloads"] = {
+            fmt: "/sparql-ui/download?" + urlencode({"query": query, "format": fmt})
+            for fmt in ("csv", "json")
+        }
+    return render(request, "sparql.html", lang, context)
+
+
+def _run_for_table(engine: Engine, query: str) -> dict[str, Any]:
+    """Run ``query`` through the endpoint's own code and shape it for the table."""
+    response = run_query(engine, query, "application/sparql-results+json")
+    body = bytes(response.body)
+    if response.media_type != "application/sparql-results+json":
+        return {"graph": body.decode("utf-8", errors="replace")}
+    data = json.loads(body)
+    if "boolean" in data:
+        return {"boolean": bool(data["boolean"])}
+    columns = data.get("head", {}).get("vars", [])
+    rows = [
+        [_cell(engine, binding.get(c)) for c in columns]
+        for binding in data.get("results", {}).get("bindings", [])
+    ]
+    return {"columns": columns, "rows": rows}
+
+
+def _cell(engine: Engine, term: dict[str, str] | None) -> dict[str, str | None]:
+    if term is None:
+        return {"text": "", "href": None}
+    value = term.get("value", "")
+    if term.get("type") == "uri":
+        return {"text": value, "href": ui_data.href_for(engine, value) or value}
+    return {"text": value, "href": None, "lang": term.get("xml:lang")}
+
+
+DOWNLOADS = {
+    "csv": ("text/csv", "results.csv"),
+    "json": ("application/sparql-results+json", "results.json"),
+}
+
+
+@router.get("/sparql-ui/download")
+def sparql_download(
+    engine: EngineDep,
+    query: Annotated[str, Query(max_length=100_000)],
+    format: Annotated[str, Query(pattern="^(csv|json)$")] = "csv",  # noqa: A002 - URL name
+) -> Response:
+    """The query's results as a CSV or JSON file (for readers without JavaScript)."""
+    media, filename = DOWNLOADS[format]
+    response = run_query(engine, query, media)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# -- about -----------------------------------------------------------------------------
+
+VOCABULARY: tuple[tuple[str, str], ...] = (
+    (
+        "hk:Project, schema:Project",
+        "schema:name @fi/@en, schema:startDate, schema:endDate, schema:description, hk:status",
+    ),
+    ("schema:Organization", "schema:name, schema:alternateName, owl:sameAs"),
+    ("schema:Person", "schema:name"),
+    (
+        "hk:Municipality, schema:AdministrativeArea",
+        "schema:name, hk:municipalityCode, schema:containedInPlace",
+    ),
+    ("hk:Region, hk:MunicipalityGroup", "schema:name, schema:containsPlace"),
+    ("skos:Concept", "skos:prefLabel @fi/@en (YSO IRIs kept)"),
+    (
+        "project links",
+        "schema:funder, hk:coordinator, hk:implementer, hk:partner, "
+        "hk:steeringGroupMember, hk:responsiblePerson, schema:areaServed, schema:about, "
+        "schema:isPartOf, hk:relatedProject, schema:subjectOf",
+    ),
+    (
+        "prov:Entity, schema:WebPage",
+        "schema:url, hk:sha256, schema:inLanguage, "
+        "prov:generatedAtTime, schema:text; project prov:wasDerivedFrom document",
+    ),
+    (
+        "hk:Evidence",
+        "rdf:subject, rdf:predicate, rdf:object, hk:quote, hk:startOffset, "
+        "hk:endOffset, hk:extractor",
+    ),
+)
+
+
+@router.get("/about", response_class=HTMLResponse)
+def about_page(request: Request, engine: EngineDep, lang: LangDep) -> HTMLResponse:
+    """Dataset statistics, the vocabulary, and the data sources with their licences."""
+    return render(
+        request,
+        "about.html",
+        lang,
+        {
+            "health": services.health(engine),
+            "stats": ui_data.dataset_stats(engine),
+            "vocabulary": VOCABULARY,
+            "hk": str(HK),
+            "schema": str(SCHEMA),
+        },
     )

@@ -181,7 +181,7 @@ _ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "funder",
         re.compile(
-            r"^\s*(rahoittam\w*|rahoitta\w*|tuella\b|tukema\w*|avustuksella|"
+            r"^\s*(rahoit\w*|tuella\b|tukema\w*|avustuksella|"
             r"rahoituksella|myöntämällä|funds\b|funded\b|financed\b)",
             re.I,
         ),
@@ -197,7 +197,7 @@ _ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "implementer",
         re.compile(
-            r"^\s*(toteuttam\w*|toteutta\w*|implements\b|implemented\b|"
+            r"^\s*(toteut(?:ta|ti)\w*|implements\b|implemented\b|"
             r"carries out\b|carried out\b|runs\b)",
             re.I,
         ),
@@ -210,7 +210,7 @@ _ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "funder",
         re.compile(
-            r"(rahoitta\w*|rahoittaj\w*|rahoitus\w*|rahoituksen\s+myönsi|"
+            r"(rahoit\w*|"
             r"funded by|financed by|funding from|funder\w*|supported by|"
             r"grant from)",
             re.I,
@@ -228,7 +228,7 @@ _ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "implementer",
         re.compile(
-            r"(toteutta\w*|toteuttaj\w*|implemented by|carried out by|"
+            r"(toteut(?:ta|ti|ja)\w*|implemented by|carried out by|"
             r"run by|implementers?)",
             re.I,
         ),
@@ -242,7 +242,7 @@ _ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_LIST_GAP = re.compile(r"^\s*(,|;|ja|sekä|and|&|och)?\s*$", re.I)
+_LIST_GAP = re.compile(r"^\s*\)?\s*(,|;|ja|sekä|and|&|och|\()?\s*$", re.I)
 
 #: A project or programme named in the text: "Savotta-hankkeessa", "PaKaste2-hankkeen",
 #: "Tulevaisuuden lastensuojelu -hanke", "KASTE-ohjelman".
@@ -286,9 +286,9 @@ _TRAINING = re.compile(
     re.I,
 )
 _PARTICIPANTS = re.compile(
-    r"(?:osallistui\s+(?:yhteensä\s+|noin\s+|n\.\s*|kaikkiaan\s+)?(?P<a>\d[\d ]{0,6})|"
-    r"(?P<b>\d[\d ]{0,6})\s+(?:osallistujaa|osanottajaa|participants|attendees)|"
-    r"(?:attended by|participants:)\s+(?P<c>\d[\d ]{0,6}))",
+    r"(?:osallistui\s+(?:yhteensä\s+|noin\s+|n\.\s*|kaikkiaan\s+)?(?P<a>\d+(?: \d{3})*)|"
+    r"(?P<b>\d+(?: \d{3})*)\s+(?:osallistujaa|osanottajaa|participants|attendees)|"
+    r"(?:attended by|participants:)\s+(?P<c>\d+(?: \d{3})*))",
     re.I,
 )
 _PILOT = re.compile(r"\bpilot\w*", re.I)
@@ -456,9 +456,9 @@ class Extractor:
         if project is not None:
             self._project_dates(run, project, fmap, sentences, names)
             self._description(run, project, fmap)
-            self._org_roles(run, project, fields, orgs, sentences)
+            assigned = self._org_roles(run, project, fields, orgs, sentences, ents)
             self._persons(run, project, fields, ents)
-            self._places(run, project, fmap, sentences, orgs)
+            self._places(run, project, fmap, sentences, orgs, assigned=assigned)
             self._related_projects(run, project, names, sentences, ents)
             self._publications(run, project, sentences)
             self._events(run, project, sentences)
@@ -808,7 +808,9 @@ class Extractor:
         fields: list[Field],
         orgs: list[_OrgMention],
         sentences: list[tuple[int, int]],
-    ) -> None:
+        ents: list[tuple[int, int, str, str]],
+    ) -> dict[str, set[URIRef]]:
+        """Assign organisations their roles; returns role -> organisation IRIs."""
         role_fields = {
             "funder": "funder",
             "coordinator": "coordinator",
@@ -828,11 +830,23 @@ class Extractor:
                 if org is None:
                     continue
                 self._assign(run, project, role, org, assigned)
+        # NER proposes organisations the gazetteer does not know; they count
+        # only where a role cue names them.
+        proposed: list[_OrgMention] = []
+        for s, e, label, surface in ents:
+            if label != "ORG" or any(o.start < e and s < o.end for o in orgs):
+                continue
+            if any(a <= s < b for a, b in field_ranges) or _PROJECT_MENTION.search(surface):
+                continue
+            org = self._resolve_org(run, s, e, X_NER)
+            if org is not None:
+                proposed.append(org)
+        candidates = sorted([*orgs, *proposed], key=lambda o: o.start)
         # Free text: lists of organisations with a role cue next to them.
         for start, end in sentences:
             in_sentence = [
                 o
-                for o in orgs
+                for o in candidates
                 if start <= o.start
                 and o.end <= end
                 and not any(a <= o.start < b for a, b in field_ranges)
@@ -859,10 +873,11 @@ class Extractor:
                     org.extractor = X_ROLE
                     self._assign(run, project, "implementer", org, assigned)
                     done.add(org.iri)
+        return assigned
 
     def _role_for(self, text: str, group: list[_OrgMention], sentence_start: int) -> str | None:
-        after = text[group[-1].end : group[-1].end + 40]
-        after = re.sub(r"^(:\w+|n)\b", "", after)
+        after = text[group[-1].end : group[-1].end + 40].split("\n")[0]
+        after = re.sub(r"^(:\w+|n\b)?\s*\)?", "", after)
         for role, pattern in _ROLE_AFTER:
             if pattern.match(after):
                 if role == "partner" and not re.search(
@@ -1031,8 +1046,16 @@ class Extractor:
         sentences: list[tuple[int, int]],
         orgs: list[_OrgMention],
         predicate: URIRef = SCHEMA.areaServed,
+        assigned: dict[str, set[URIRef]] | None = None,
     ) -> None:
         text = run.text
+        assigned = assigned or {}
+        running = assigned.get("coordinator", set()) | assigned.get("implementer", set())
+        bystanders = (
+            assigned.get("funder", set())
+            | assigned.get("partner", set())
+            | assigned.get("steeringGroupMember", set())
+        ) - running
         done: set[URIRef] = set()
 
         def add(iri: URIRef, start: int, end: int, extractor: str) -> None:
@@ -1064,7 +1087,8 @@ class Extractor:
             link = m.link
             if link.is_place:
                 add(link.iri, m.start, m.end, X_GAZETTEER)
-            elif getattr(link, "location", None) is not None:
+            elif getattr(link, "location", None) is not None and link.iri not in bystanders:
+                # "Rovaniemen kaupungin": a city working in the project serves its area.
                 add(link.location, m.start, m.end, X_GAZETTEER)
 
     def _place_skip_ranges(

@@ -137,7 +137,7 @@ def sparql(
     text = sys.stdin.read() if query == "-" else query
     with _engine() as engine:
         try:
-            result = engine.store.query(text)
+            result = engine.store.query(text, custom_functions=engine.sparql_functions())
         except SyntaxError as exc:
             console.print(f"[red]error:[/red] malformed SPARQL query: {exc}")
             raise typer.Exit(4) from exc
@@ -222,6 +222,25 @@ def validate() -> None:
     out.print(f"conforms: {report.conforms} ({len(report.violations)} violations)")
     if not report.conforms:
         raise typer.Exit(1)
+
+
+@app.command()
+def related(
+    project: Annotated[str, typer.Argument(help="Project id (IRI slug) or IRI.")],
+    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Projects related to a project, with the reasons."""
+    with _engine() as engine:
+        response = services.related(engine, project, k=k)
+    if as_json:
+        out.print_json(response.model_dump_json())
+        return
+    table = Table("#", "project", "score", "reasons")
+    for rank, item in enumerate(response.results, start=1):
+        reasons = "; ".join(f"{r.kind}: {r.label}" for r in item.reasons[:5])
+        table.add_row(str(rank), item.name, f"{item.score:.3f}", reasons)
+    out.print(table)
 
 
 @app.command()

@@ -23,10 +23,11 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from rdflib import Graph, Literal, URIRef
 
 from graph.build import document_graph
@@ -37,11 +38,12 @@ from graph.loader import load_bytes, load_document
 from graph.model import Document, Extraction
 from graph.reference import Reference, reference_graph
 from graph.store import OxigraphStore
-from graph.vocab import HK, SCHEMA
+from graph.vocab import HK, HKF, SCHEMA, XSD
 from search.chunking import chunk_text
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint, get_encoder
 from search.index import Chunk, DocumentEntry, IndexState, Snapshot
+from search.related import Neighbourhood, neighbourhood
 
 if TYPE_CHECKING:
     from graph.extract import Extractor
@@ -109,6 +111,7 @@ class Engine:
         self.index_state = IndexState(settings.index_path)
         self.reference = Reference.load(settings.reference_dir)
         self._write_lock = threading.Lock()
+        self._neighbourhood: tuple[str | None, Neighbourhood] | None = None
         self.ensure_reference()
         self.recover()
         self.snapshot: Snapshot | None = self.index_state.load_current()
@@ -153,6 +156,39 @@ class Engine:
         lexical = self.snapshot.lexical_index() if self.snapshot is not None else None
         vocabulary = lexical.__contains__ if lexical is not None else None
         return self.translator.translate(query, lang, vocabulary=vocabulary)
+
+    def neighbourhood(self) -> Neighbourhood:
+        """Every project's graph neighbours, read once per index version."""
+        version = self.index_state.current_name()
+        cached = self._neighbourhood
+        if cached is None or cached[0] != version:
+            cached = (version, neighbourhood(self.store, self.linker))
+            self._neighbourhood = cached
+        return cached[1]
+
+    def sparql_functions(self) -> dict[str, Callable[..., Any]]:
+        """Custom SPARQL functions offered to every query (``hkf:similarity``)."""
+        return {str(HKF.similarity): self._similarity}
+
+    def _similarity(self, subject: Any, text: Any) -> Any:
+        """``hkf:similarity(?project, "text")``: cosine of the project's (or
+        document's) centroid embedding with the text's query embedding."""
+        import pyoxigraph as ox
+
+        snapshot = self.snapshot
+        if snapshot is None or not isinstance(subject, ox.NamedNode):
+            return None
+        vector = snapshot.centroids().get(subject.value)
+        if vector is None or not isinstance(text, ox.Literal):
+            return None
+        query = self._query_vector(text.value)
+        return ox.Literal(
+            f"{float(np.dot(vector, query)):.6f}", datatype=ox.NamedNode(str(XSD.double))
+        )
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one engine per process; texts repeat per query
+    def _query_vector(self, text: str) -> np.ndarray:
+        return self.encoder.encode_queries([text])[0]
 
     def warm_up(self) -> None:
         """Load every model now rather than on the first request."""

@@ -133,3 +133,32 @@ class ProjectModel(BaseModel):
     target_groups: list[str] = Field(default_factory=list)
     documents: list[RefModel] = Field(default_factory=list)
     evidence: list[EvidenceModel] = Field(default_factory=list)
+
+
+class ReasonModel(BaseModel):
+    """Why a project is related: a shared neighbour or similar text."""
+
+    kind: str = Field(examples=["funder"], description="theme, funder, organisation, place, text")
+    label: str = Field(examples=["Raha-automaattiyhdistys"])
+    iri: str | None = None
+    weight: float
+
+
+class RelatedModel(BaseModel):
+    """A related project with its score parts and reasons."""
+
+    iri: str
+    id: str | None = None
+    name: str
+    names: dict[str, str] = Field(default_factory=dict)
+    score: float
+    text: float = Field(description="Text similarity part, 0-1.")
+    graph: float = Field(description="Shared-neighbour (Adamic-Adar) part, 0-1.")
+    reasons: list[ReasonModel]
+
+
+class RelatedResponse(BaseModel):
+    """Projects related to one project."""
+
+    project: str
+    results: list[RelatedModel]

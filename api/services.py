@@ -9,15 +9,20 @@ from api.schemas import (
     Health,
     Interpreted,
     ProjectModel,
+    ReasonModel,
     RefModel,
+    RelatedModel,
+    RelatedResponse,
     SearchFilters,
     SearchHit,
     SearchResponse,
 )
+from graph.errors import NotFound
 from graph.views import display_names, pick_name, project_view
 from graph.vocab import HK, PROV
 from search.filters import Filters, allowed_chunks, facet_counts
 from search.hybrid import HybridSearcher, Mode
+from search.related import related_projects
 from search.understanding import boosts, interpret
 
 MAX_K = 100
@@ -127,12 +132,7 @@ def search(
 
 def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:
     """One project by id (the last IRI segment) or full IRI."""
-    iri = (
-        project_id
-        if project_id.startswith(("http://", "https://"))
-        else f"{engine.iris.base}id/project/{project_id}"
-    )
-    view = project_view(engine.store, iri, lang)
+    view = project_view(engine.store, project_iri(engine, project_id), lang)
 
     def refs(items: list) -> list[RefModel]:  # type: ignore[type-arg]
         return [RefModel(iri=r.iri, name=r.name, names=r.names) for r in items]
@@ -157,6 +157,45 @@ def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:
         documents=refs(view.documents),
         evidence=[EvidenceModel(**vars(e)) for e in view.evidence],
     )
+
+
+def related(engine: Engine, project_id: str, k: int = 10, lang: str = "fi") -> RelatedResponse:
+    """Projects related to one project, with reasons.
+
+    Raises:
+        NotFound: unknown project.
+    """
+    iri = project_iri(engine, project_id)
+    snapshot = engine.snapshot
+    if snapshot is None:
+        raise NotFound(f"no project {project_id}")
+    results = related_projects(
+        engine.store, snapshot, iri, engine.neighbourhood(), k=max(1, min(k, MAX_K)), lang=lang
+    )
+    names = display_names(engine.store, [r.iri for r in results])
+    return RelatedResponse(
+        project=iri,
+        results=[
+            RelatedModel(
+                iri=r.iri,
+                id=engine.iris.local_id(r.iri, "project"),
+                name=pick_name(names.get(r.iri, {}), lang, r.iri.rsplit("/", 1)[-1]),
+                names=names.get(r.iri, {}),
+                score=r.score,
+                text=r.text,
+                graph=r.graph,
+                reasons=[ReasonModel(**vars(x)) for x in r.reasons],
+            )
+            for r in results
+        ],
+    )
+
+
+def project_iri(engine: Engine, project_id: str) -> str:
+    """A project id (IRI slug) or a full IRI, as a full IRI."""
+    if project_id.startswith(("http://", "https://")):
+        return project_id
+    return f"{engine.iris.base}id/project/{project_id}"
 
 
 def health(engine: Engine) -> Health:

@@ -11,6 +11,8 @@ from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 HK = Namespace("https://w3id.org/hankekg/ontology#")
+#: Custom SPARQL functions (``hkf:similarity``).
+HKF = Namespace("https://w3id.org/hankekg/function#")
 SCHEMA = Namespace("https://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 YSO = Namespace("http://www.yso.fi/onto/yso/")
@@ -22,6 +24,7 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 #: Prefixes bound on every graph and offered to SPARQL users.
 PREFIXES: dict[str, Namespace] = {
     "hk": HK,
+    "hkf": HKF,
     "schema": SCHEMA,
     "skos": Namespace(str(SKOS)),
     "dct": Namespace(str(DCTERMS)),
@@ -51,6 +54,7 @@ __all__ = [
     "DCAT",
     "DCTERMS",
     "HK",
+    "HKF",
     "ORG",
     "ORG_ROLES",
     "OWL",

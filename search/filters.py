@@ -180,14 +180,16 @@ def facet_counts(
     roles = " ".join(f"<{r}>" for r in ROLES)
     queries = {
         "place": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
-            ?p <{SCHEMA.areaServed}> ?a . {{ BIND(?a AS ?v) }} UNION
-            {{ ?a <{SCHEMA.containedInPlace}> ?v }} }} GROUP BY ?v""",
+            {{ ?p <{SCHEMA.areaServed}> ?v }} UNION
+            {{ ?p <{SCHEMA.areaServed}> ?a . ?a <{SCHEMA.containedInPlace}> ?v }} }}
+            GROUP BY ?v""",
         "funder": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
             ?p <{SCHEMA.funder}> ?v }} GROUP BY ?v""",
         "organisation": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
             VALUES ?role {{ {roles} }} ?p ?role ?v }} GROUP BY ?v""",
         "theme": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
-            ?p <{SCHEMA.about}> ?t . {{ BIND(?t AS ?v) }} UNION {{ ?v <{SKOS.narrower}> ?t }}
+            {{ ?p <{SCHEMA.about}> ?v }} UNION
+            {{ ?p <{SCHEMA.about}> ?t . ?v <{SKOS.narrower}> ?t }}
             }} GROUP BY ?v""",
         "status": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
             ?p <{HK.status}> ?v }} GROUP BY ?v""",

@@ -99,6 +99,7 @@ class Snapshot:
         self.vectors = vectors
         self.lexical = lexical
         self._lexical_stale = False
+        self._centroids: dict[str, np.ndarray] | None = None
 
     @classmethod
     def empty(cls, encoder: str, dim: int, fingerprint: str) -> Snapshot:
@@ -128,6 +129,7 @@ class Snapshot:
         for cid in entry.chunk_ids:
             self.chunks.pop(cid, None)
         self._lexical_stale = True
+        self._centroids = None
 
     def add_document(
         self, document: str, entry: DocumentEntry, chunks: list[Chunk], vectors: np.ndarray
@@ -140,6 +142,23 @@ class Snapshot:
         entry.chunk_ids = [c.id for c in chunks]
         self.manifest.documents[document] = entry
         self._lexical_stale = True
+        self._centroids = None
+
+    def centroids(self) -> dict[str, np.ndarray]:
+        """One unit vector per project (and per document without a project): the
+        mean of its body chunks' vectors. Computed once per snapshot version."""
+        if self._centroids is None:
+            groups: dict[str, list[int]] = {}
+            for chunk in self.chunks.values():
+                if chunk.field == "body":
+                    groups.setdefault(chunk.project or chunk.document, []).append(chunk.id)
+            out: dict[str, np.ndarray] = {}
+            for key, ids in groups.items():
+                mean = np.mean([self.vectors.reconstruct(i) for i in ids], axis=0)
+                norm = float(np.linalg.norm(mean))
+                out[key] = (mean / norm if norm else mean).astype(np.float32)
+            self._centroids = out
+        return self._centroids
 
     def allocate_ids(self, n: int) -> list[int]:
         """Reserve ``n`` fresh chunk ids; ids are never reused."""

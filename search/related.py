@@ -1,0 +1,168 @@
+"""Related projects: text similarity plus shared graph neighbours.
+
+The score is a weighted sum of two parts in [0, 1]:
+
+- text: cosine of the projects' centroid embeddings, rescaled from the band
+  where e5 cosines live (about 0.70-0.95, see DESIGN.md) to [0, 1];
+- graph: Adamic-Adar over shared neighbours (themes and their theme groups,
+  organisations in any role, funders counted as one family across RAY -> STEA,
+  places and the regions that contain them), so a rare shared neighbour counts
+  more than a common one; squashed to [0, 1] by ``aa / (aa + 1)``.
+
+Every result carries its reasons in words a researcher can check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from graph.errors import NotFound
+from graph.views import display_names, pick_name
+from graph.vocab import HK, PROV, SCHEMA, SKOS
+
+if TYPE_CHECKING:
+    from graph.linker import Linker
+    from graph.store.base import GraphStore
+    from search.index import Snapshot
+
+TEXT_WEIGHT = 0.5
+GRAPH_WEIGHT = 0.5
+COSINE_FLOOR = 0.70
+COSINE_CEILING = 0.95
+ROLES = (HK.coordinator, HK.implementer, HK.partner, HK.steeringGroupMember)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why two projects are related."""
+
+    kind: str
+    """``theme``, ``funder``, ``organisation``, ``place`` or ``text``."""
+    label: str
+    iri: str | None = None
+    weight: float = 0.0
+
+
+@dataclass
+class RelatedProject:
+    """One related project with its score parts and reasons."""
+
+    iri: str
+    score: float
+    text: float
+    graph: float
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class Neighbourhood:
+    """Each project's graph neighbours, and how many projects share each one."""
+
+    neighbours: dict[str, dict[tuple[str, str], str]]
+    """project -> {(kind, neighbour key): neighbour IRI}."""
+    degree: dict[tuple[str, str], int]
+
+
+def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
+    """Read every project's neighbours in one query."""
+    roles = " ".join(f"<{r}>" for r in ROLES)
+    rows = store.query(
+        f"""SELECT DISTINCT ?p ?kind ?n WHERE {{
+          ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?doc .
+          {{ ?p <{SCHEMA.about}> ?n BIND("theme" AS ?kind) }}
+          UNION {{ ?p <{SCHEMA.about}> ?t . ?n <{SKOS.narrower}> ?t BIND("theme" AS ?kind) }}
+          UNION {{ ?p <{SCHEMA.funder}> ?n BIND("funder" AS ?kind) }}
+          UNION {{ VALUES ?r {{ {roles} }} ?p ?r ?n BIND("organisation" AS ?kind) }}
+          UNION {{ ?p <{SCHEMA.areaServed}> ?n BIND("place" AS ?kind) }}
+          UNION {{ ?p <{SCHEMA.areaServed}> ?a . ?a <{SCHEMA.containedInPlace}> ?n
+                   BIND("place" AS ?kind) }}
+        }}"""
+    )
+    neighbours: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    for row in rows:
+        project, kind, iri = row["p"].value, row["kind"].value, row["n"].value
+        key = iri
+        if kind == "funder" and linker is not None:
+            # RAY and its successor STEA are one funder for relatedness.
+            key = min(str(i) for i in linker.organisation_family(iri)) or iri
+        neighbours[project][(kind, key)] = iri
+    degree: dict[tuple[str, str], int] = defaultdict(int)
+    for items in neighbours.values():
+        for item in items:
+            degree[item] += 1
+    return Neighbourhood(dict(neighbours), dict(degree))
+
+
+def related_projects(
+    store: GraphStore,
+    snapshot: Snapshot,
+    project: str,
+    hood: Neighbourhood,
+    k: int = 10,
+    lang: str = "fi",
+) -> list[RelatedProject]:
+    """The ``k`` projects most related to ``project``.
+
+    Raises:
+        NotFound: ``project`` is not an indexed project.
+    """
+    centroids = snapshot.centroids()
+    if project not in centroids and project not in hood.neighbours:
+        raise NotFound(f"no project {project}")
+    mine = hood.neighbours.get(project, {})
+    candidates = {p for p in centroids if p != project and p.startswith("http")}
+    candidates |= {p for p in hood.neighbours if p != project}
+    vector = centroids.get(project)
+    scored: list[RelatedProject] = []
+    for other in candidates:
+        cosine = (
+            float(np.dot(vector, centroids[other]))
+            if vector is not None and other in centroids
+            else None
+        )
+        text = (
+            min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
+            if cosine is not None
+            else 0.0
+        )
+        shared = [item for item in hood.neighbours.get(other, {}) if item in mine]
+        adamic_adar = sum(1.0 / math.log(max(hood.degree[item], 2)) for item in shared)
+        graph = adamic_adar / (adamic_adar + 1.0)
+        score = TEXT_WEIGHT * text + GRAPH_WEIGHT * graph
+        if score <= 0:
+            continue
+        reasons = [
+            Reason(kind, "", mine[(kind, key)], 1.0 / math.log(max(hood.degree[(kind, key)], 2)))
+            for kind, key in shared
+        ]
+        if cosine is not None:
+            reasons.append(Reason("text", f"{cosine:.2f}", None, text))
+        scored.append(
+            RelatedProject(other, round(score, 4), round(text, 4), round(graph, 4), reasons)
+        )
+    scored.sort(key=lambda r: (-r.score, r.iri))
+    top = scored[:k]
+    names = display_names(
+        store, [r.iri for r in top] + [x.iri for r in top for x in r.reasons if x.iri]
+    )
+    for result in top:
+        result.reasons = sorted(
+            (
+                Reason(
+                    x.kind,
+                    x.label
+                    if x.kind == "text"
+                    else pick_name(names.get(x.iri or "", {}), lang, x.iri or ""),
+                    x.iri,
+                    round(x.weight, 4),
+                )
+                for x in result.reasons
+            ),
+            key=lambda x: -x.weight,
+        )
+    return top

@@ -118,6 +118,12 @@ CHROME_PHRASES = frozenset(
         "Meneillään",
         "Päättynyt",
         "Päättyneet",
+        "Päättyneet hankkeet",
+        "Meneillään olevat hankkeet",
+        "Käynnissä olevat hankkeet",
+        "Ajankohtaista",
+        "Uutiset",
+        "News",
         "Ongoing",
         "Completed",
         "Suomeksi",
@@ -294,8 +300,9 @@ _PARTICIPANTS = re.compile(
 _PILOT = re.compile(r"\bpilot\w*", re.I)
 
 _TARGET_CUE = re.compile(
-    r"(?:kohderyhm(?:ä|änä|iä|inä)\s+(?:ovat|on|olivat|oli|ovat\s+olleet)?\s*|"
-    r"target groups?\s+(?:is|are|was|were|include[sd]?|consists? of)?\s*:?\s*)"
+    r"(?:kohderyhmän(?:ä|ämme)\s+(?:ovat|on|olivat|oli|ovat\s+olleet)?\s*|"
+    r"kohderyhm(?:ä|ät)\s+(?:ovat|on|olivat|oli)\s+|kohderyhm(?:ä|ät)\s*:\s*|"
+    r"target groups?\s*(?:is|are|was|were|include[sd]?|consists? of|:)\s*)"
     r"(?P<value>[^.;\n]{3,160})",
     re.I,
 )
@@ -304,7 +311,15 @@ _RECEIVED = re.compile(
     r"(?P<verb>saanee?t|saaneen|saaneiden|saaneille|saaneita|saaneiksi)\b"
 )
 
-_EMAIL_OR_PHONE = re.compile(r"@|\+?\d[\d ]{6,}|\b\d{5}\b")
+_EMAIL_OR_PHONE = re.compile(
+    r"@|\+?\d[\d ]{6,}|\b\d{5}\b|\bpuh\.?\b|\bPL\s*\d|\bosoite\b|\baddress\b", re.I
+)
+#: "Helsinki 2004": a publisher's imprint, not an area served.
+_IMPRINT = re.compile(r"^\s*,?\s*(19|20)\d\d\b")
+#: Credits lines: the people named there made the document, not the project.
+_CREDITS = re.compile(
+    r"(kuva|kuvat|taitto|valokuva|kansikuva|painopaikka|photo|layout)\s*:\s*$", re.I
+)
 _ROLE_RESPONSIBLE = re.compile(
     r"(vastuuhenkilö\w*|projektipäällik\w*|hankepäällik\w*|projektinjohtaj\w*|johtaja\w*|"
     r"project manager|project leader|principal investigator)\s*:?\s*$",
@@ -501,7 +516,18 @@ class Extractor:
             end = start + len(stripped)
             if not stripped or run.in_chrome(start, end):
                 continue
-            out.append((start, end, ent.label_, stripped))
+            label = ent.label_
+            # "Toivola-Luotolan Setlementti ry": spaCy splits a name at a genitive.
+            if (
+                out
+                and label == "ORG"
+                and out[-1][2] in ("ORG", "GPE")
+                and run.text[out[-1][1] : start] == " "
+            ):
+                prev = out.pop()
+                start, label = prev[0], "ORG"
+                stripped = run.text[start:end]
+            out.append((start, end, label, stripped))
         return out
 
     # ================================================================ names
@@ -960,29 +986,51 @@ class Extractor:
                 if not line.strip():
                     continue
                 for m in _PERSON_IN_TEXT.finditer(line):
-                    name = m.group()
+                    trimmed = self._trim_person(m.group())
+                    if trimmed is None:
+                        continue
+                    name = trimmed[1]
                     if not self._valid_person(name, strict=False):
                         continue
-                    s = f.start + line_start + m.start()
+                    s = f.start + line_start + m.start() + trimmed[0]
                     self._add_person(run, subject, pred, name, s, s + len(name), X_FIELD, done)
                     break
-        for start, end, label, surface in ents:
+        for ent_start, _, label, ent_surface in ents:
             if label != "PER" and label != "PERSON":
                 continue
-            if any(a <= start < b for a, b in field_ranges):
+            if any(a <= ent_start < b for a, b in field_ranges):
                 continue
-            name = self._person_base(surface)
-            if not self._valid_person(name, strict=True):
+            trimmed = self._trim_person(ent_surface)
+            if trimmed is None:
                 continue
-            before = run.text[max(0, start - 40) : start]
-            pred = predicate or (
-                HK.responsiblePerson
-                if _ROLE_RESPONSIBLE.search(before)
-                else HK.contactPerson
-                if _ROLE_CONTACT.search(before)
-                else HK.person
-            )
-            self._add_person(run, subject, pred, name, start, end, X_NER, done)
+            for offset, part in self._split_persons(trimmed[1]):
+                start = ent_start + trimmed[0] + offset
+                self._ner_person(run, subject, part, start, predicate, done)
+
+    def _ner_person(
+        self,
+        run: _Run,
+        subject: URIRef,
+        surface: str,
+        start: int,
+        predicate: URIRef | None,
+        done: set[URIRef],
+    ) -> None:
+        end = start + len(surface)
+        name = self._person_base(surface)
+        if not self._valid_person(name, strict=True):
+            return
+        before = run.text[max(0, start - 40) : start]
+        if _CREDITS.search(before):
+            return
+        pred = predicate or (
+            HK.responsiblePerson
+            if _ROLE_RESPONSIBLE.search(before)
+            else HK.contactPerson
+            if _ROLE_CONTACT.search(before)
+            else HK.person
+        )
+        self._add_person(run, subject, pred, name, start, end, X_NER, done)
 
     def _add_person(
         self,
@@ -1006,15 +1054,49 @@ class Extractor:
         if pred != SCHEMA.mentions:
             run.add(run.doc_iri, SCHEMA.mentions, iri, ev)
 
+    def _split_persons(self, surface: str) -> list[tuple[int, str]]:
+        """ "Hanna Falk Marjo Kurki" (two names in one NER span) -> two names."""
+        words = list(re.finditer(r"\S+", surface))
+        if len(words) == 4 and self._first_name(words[2].group()):
+            return [
+                (0, surface[: words[1].end()]),
+                (words[2].start(), surface[words[2].start() :]),
+            ]
+        return [(0, surface)]
+
+    def _first_name(self, word: str) -> bool:
+        return any(a.get("CLASS") == "etunimi" for a in self.morph.analyses(word))
+
+    def _trim_person(self, surface: str) -> tuple[int, str] | None:
+        """The name inside an NER span: its first line, without leading titles or
+        trailing common words ("Projektipäällikkö Tuulikki X" -> "Tuulikki X")."""
+        line = surface.split("\n")[0]
+        words = list(re.finditer(r"\S+", line))
+
+        def ordinary(word: str) -> bool:
+            classes = {a.get("CLASS") for a in self.morph.analyses(word)}
+            return bool(classes) and not classes & {"etunimi", "sukunimi", "nimi", "paikannimi"}
+
+        while words and ordinary(words[0].group()):
+            words.pop(0)
+        while words and ordinary(words[-1].group()):
+            words.pop()
+        if not words:
+            return None
+        return words[0].start(), line[words[0].start() : words[-1].end()]
+
     def _person_base(self, surface: str) -> str:
         words = surface.split()
         out: list[str] = []
         for w in words:
             base = w
-            for a in self.morph.analyses(w):
-                if a.get("CLASS") in ("etunimi", "sukunimi") and a.get("BASEFORM"):
-                    base = a["BASEFORM"]
-                    break
+            analyses = [
+                a for a in self.morph.analyses(w) if a.get("CLASS") in ("etunimi", "sukunimi")
+            ]
+            # "Marianne" is also read as Maria + a possessive suffix: a name that
+            # can be nominative stays as written.
+            if analyses and not any(a.get("SIJAMUOTO") == "nimento" for a in analyses):
+                base = analyses[0].get("BASEFORM") or w
             out.append(base[:1].upper() + base[1:])
         return " ".join(out)
 
@@ -1085,6 +1167,12 @@ class Extractor:
             if any(a <= m.start < b for a, b in skip):
                 continue
             link = m.link
+            if (
+                link.is_place
+                and m.surface == link.label
+                and _IMPRINT.match(text[m.end : m.end + 8])
+            ):
+                continue
             if link.is_place:
                 add(link.iri, m.start, m.end, X_GAZETTEER)
             elif getattr(link, "location", None) is not None and link.iri not in bystanders:
@@ -1160,7 +1248,9 @@ class Extractor:
                     # "ESR-hanke", "STEA-rahoitteinen": the organisation funds it.
                     continue
                 slug = slugify(name)
-                if slug in own or any(o.startswith(slug) or slug.startswith(o) for o in own):
+                if slug in own or any(slug in o or o.startswith(slug) for o in own):
+                    continue
+                if self._common_word_name(name, sentence, name_start, m.group("kind")):
                     continue
                 iri = self.iris.project(name)
                 if iri == project:
@@ -1177,6 +1267,17 @@ class Extractor:
                 run.add(iri, SCHEMA.name, Literal(name, lang=run.lang), ev)
                 self._owner_of_project(run, iri, start + name_start, ents)
 
+    def _common_word_name(self, name: str, sentence: str, pos: int, kind: str) -> bool:
+        """ "Hoito-ohjelman", "Kehittämis-hanke": an ordinary word capitalised by
+        position is not a name. Programmes need a proper name; projects only when
+        the word opens the sentence."""
+        if " " in name or not name.isalpha() or not name[1:].islower():
+            return False
+        classes = {a.get("CLASS") for a in self.morph.analyses(name)}
+        if not classes or classes & {"etunimi", "sukunimi", "nimi", "paikannimi"}:
+            return False
+        return kind.lower().startswith("ohjelm") or _sentence_initial(sentence, pos)
+
     def _project_name(self, sentence: str, m: re.Match[str]) -> tuple[int, str]:
         """The name before "-hanke": one glued token, or words back to a capital."""
         if m.group("sep") == "-":
@@ -1190,11 +1291,7 @@ class Extractor:
                 start = w.start()
                 # extend over directly preceding capitalised words ("Hyvä Arki")
                 idx = words.index(w)
-                while (
-                    idx > 0
-                    and words[idx - 1].group()[:1].isupper()
-                    and not _sentence_initial(sentence, words[idx - 1].start())
-                ):
+                while idx > 0 and words[idx - 1].group()[:1].isupper():
                     idx -= 1
                     start = words[idx].start()
                 break
@@ -1579,6 +1676,8 @@ def _protect(value: str) -> str:
         r"(?<=\w-)(,?\s+)(ja|sekä|and|tai)(\s+)", lambda m: "_" * len(m.group(0)), masked
     )
     masked = re.sub(r"(?<=\w-),(\s)", lambda m: "_" * len(m.group(0)), masked)
+    # "Omaishoitajat ja läheiset -liitto ry": one name up to its " -head".
+    masked = re.sub(r"\s(ja|sekä|and)\s(?=[^,;\n]*\s-\w)", lambda m: "_" * len(m.group(0)), masked)
     # Inside parentheses, words like "ja" stay too.
     out = []
     depth = 0
@@ -1614,7 +1713,7 @@ def _org_name_like(name: str) -> bool:
     words = name.split()
     if not 1 <= len(words) <= 10 or len(name) < 2:
         return False
-    if not (name[:1].isupper() or name[:1].isdigit()):
+    if not name[:1].isupper():
         return False
     if re.fullmatch(r"[\d\s.,/–-]+", name):
         return False

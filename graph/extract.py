@@ -1073,13 +1073,23 @@ class Extractor:
         line = surface.split("\n")[0]
         words = list(re.finditer(r"\S+", line))
 
-        def ordinary(word: str) -> bool:
-            classes = {a.get("CLASS") for a in self.morph.analyses(word)}
-            return bool(classes) and not classes & {"etunimi", "sukunimi", "nimi", "paikannimi"}
+        def ordinary(word: str) -> list[dict[str, str]]:
+            analyses = list(self.morph.analyses(word))
+            classes = {a.get("CLASS") for a in analyses}
+            if classes & {"etunimi", "sukunimi", "nimi", "paikannimi"}:
+                return []
+            return analyses
 
-        while words and ordinary(words[0].group()):
+        # A title before a first name ("Projektipäällikkö Tuulikki ...").
+        while len(words) > 2 and ordinary(words[0].group()) and self._first_name(words[1].group()):
             words.pop(0)
-        while words and ordinary(words[-1].group()):
+        # A common word after the name that is not in the nominative
+        # ("Marja-Liisa Yhteyshenkilön"); surnames are often common nouns
+        # ("Lehtoranta"), so nominative ones stay.
+        while len(words) > 1:
+            analyses = ordinary(words[-1].group())
+            if not analyses or any(a.get("SIJAMUOTO") == "nimento" for a in analyses):
+                break
             words.pop()
         if not words:
             return None

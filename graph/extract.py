@@ -35,7 +35,7 @@ from graph.layout import Field, fields_by_key, parse_fields
 from graph.loader import detect_language
 from graph.model import Document, Evidence, Extraction, Fact
 from graph.themes import ThemeMatcher
-from graph.vocab import HK, ORG_ROLES, RDF, SCHEMA, XSD
+from graph.vocab import HK, ORG_ROLES, PROV, RDF, SCHEMA, XSD
 
 logger = logging.getLogger(__name__)
 
@@ -1275,6 +1275,8 @@ class Extractor:
                 run.add(iri, RDF.type, HK.Project)
                 run.add(iri, RDF.type, SCHEMA.Project)
                 run.add(iri, SCHEMA.name, Literal(name, lang=run.lang), ev)
+                # The mentioned project, too, is known from this document.
+                run.add(iri, PROV.wasDerivedFrom, run.doc_iri)
                 self._owner_of_project(run, iri, start + name_start, ents)
 
     def _common_word_name(self, name: str, sentence: str, pos: int, kind: str) -> bool:

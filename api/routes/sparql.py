@@ -1,75 +1,369 @@
-"""SPARQL 1.1 query endpoint: ``GET|POST /sparql``."""
+"""SPARQL 1.1 Protocol: queries at ``/sparql``, updates at ``/sparql/update``.
+
+Queries run in killable worker processes (:mod:`api.sparql_exec`) with a time
+limit (``HANKEKG_SPARQL_TIMEOUT_S``) and a row limit (``HANKEKG_SPARQL_MAX_ROWS``;
+a cut answer carries ``X-Result-Truncated: true``). ``SERVICE`` is refused
+before evaluation, so a query never makes an outbound request. Updates need the
+bearer token and are off when none is configured.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep
-from graph.errors import QueryError
+from api.deps import EngineDep, SettingsDep
+from api.engine import Engine
+from api.schemas_ld import problems
+from api.sparql_exec import (
+    Job,
+    QueryBusy,
+    QueryKilled,
+    QueryNotAcceptable,
+    QuerySandbox,
+    QuerySyntaxError,
+)
+from api.sparql_protocol import (
+    GRAPH_MEDIA,
+    RESULT_MEDIA,
+    choose_formats,
+    refuse_outbound,
+    service_description,
+)
+from api.workers import SandboxDep, TokenDep
+from graph.config import Settings
+from graph.errors import HankeKGError, QueryError, QueryTimeout
+from graph.vocab import PREFIXES
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["sparql"])
 
-RESULT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+MAX_QUERY_CHARS = 100_000
+QUERY_MEDIA = "application/sparql-query"
+UPDATE_MEDIA = "application/sparql-update"
+FORM_MEDIA = "application/x-www-form-urlencoded"
+ALL_MEDIA = list(dict.fromkeys([*RESULT_MEDIA, *GRAPH_MEDIA]))
+
+
+class NotAcceptable(HankeKGError):
+    """No representation matches the ``Accept`` header."""
+
+    title = "Not acceptable"
+    status = 406
+
+
+class UnsupportedMedia(HankeKGError):
+    """The request body has a media type this endpoint does not take."""
+
+    title = "Unsupported media type"
+    status = 415
+
+
+def _ok_content() -> dict[str, Any]:
+    return {m: {"schema": {"type": "string"}} for m in ALL_MEDIA}
+
+
+QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Query results (SELECT/ASK) or an RDF graph (CONSTRUCT/DESCRIBE), "
+        "or the service description when no query is given.",
+        "content": _ok_content(),
+        "headers": {
+            "X-Result-Truncated": {
+                "description": "Present when the row limit cut the answer.",
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    **problems(400, 406, 413, 415, 422, 503),
 }
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
+
+QueryParam = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_QUERY_CHARS, description="SPARQL 1.1 query.", examples=["ASK { ?s ?p ?o }"]
+    ),
+]
+GraphsParam = Annotated[list[str] | None, Query(max_length=50)]
+FormatParam = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description="Result format, overriding Accept: json, xml, csv, tsv, turtle, ntriples, "
+        "jsonld, rdfxml, trig, or a media type.",
+    ),
+]
 
 
-def run_query(engine: EngineDep, query: str, accept: str) -> Response:
-    """Execute ``query`` and serialise the result for ``accept``."""
-    if "SERVICE" in query.upper() and _has_service(query):
-        raise QueryError("SERVICE is not allowed: this endpoint makes no outbound requests")
-    try:
-        result = engine.store.query(query)
-    except SyntaxError as exc:
-        raise QueryError(f"malformed SPARQL query: {exc}") from exc
-    if isinstance(result, ox.QueryTriples):
-        media = next((m for m in GRAPH_FORMATS if m in accept), "text/turtle")
-        body = ox.serialize(result, format=GRAPH_FORMATS[media]) or b""
-        return Response(body, media_type=media)
-    media = next((m for m in RESULT_FORMATS if m in accept), "application/sparql-results+json")
-    body = result.serialize(format=RESULT_FORMATS[media]) or b""
-    return Response(body, media_type=media)
-
-
-def _has_service(query: str) -> bool:
-    """Whether the parsed query uses SERVICE (strings and comments do not count)."""
-    stripped = re.sub(r'"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*', " ", query)
-    return re.search(r"\bSERVICE\b", stripped, re.IGNORECASE) is not None
-
-
-@router.get("/sparql", response_class=Response)
-def sparql_get(
-    engine: EngineDep,
-    request: Request,
-    query: Annotated[str, Query(max_length=100_000, description="SPARQL 1.1 query.")],
+def run_query(
+    engine: Engine,
+    query: str,
+    accept: str,
+    *,
+    sandbox: QuerySandbox | None = None,
+    settings: Settings | None = None,
 ) -> Response:
-    """Run a SPARQL 1.1 query given in the ``query`` parameter."""
-    return run_query(engine, query, request.headers.get("accept", ""))
+    """Run ``query`` as the endpoint does (for the web UI); pass the app's ``sandbox``.
+
+    Without a sandbox a one-off worker is started for this query, which is safe
+    but slow (a process start and a checkpoint).
+    """
+    settings = settings or engine.settings
+    if sandbox is not None:
+        return execute(engine, sandbox, settings, query, accept, None, [], [])
+    directory = Path(tempfile.mkdtemp(prefix="sparql-oneoff-", dir=settings.home))
+    own = QuerySandbox(engine.store.inner, directory, 1)
+    try:
+        return execute(engine, own, settings, query, accept, None, [], [])
+    finally:
+        own.close()
 
 
-@router.post("/sparql", response_class=Response)
-async def sparql_post(engine: EngineDep, request: Request) -> Response:
-    """Run a SPARQL 1.1 query sent as ``application/sparql-query`` or form-encoded."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        form = await request.form()
-        query = str(form.get("query", ""))
-    else:
-        query = (await request.body()).decode("utf-8", errors="replace")
+def _token(engine: Engine) -> object:
+    """What identifies the current data: the committed index snapshot's name."""
+    return engine.index_state.current_name()
+
+
+def execute(
+    engine: Engine,
+    sandbox: QuerySandbox,
+    settings: Settings,
+    query: str,
+    accept: str | None,
+    fmt: str | None,
+    default_graphs: list[str],
+    named_graphs: list[str],
+) -> Response:
+    """Check, run and serialise one query.
+
+    Raises:
+        QueryError: empty, malformed, or using SERVICE.
+        NotAcceptable: no format fits the query form and ``Accept``.
+        QueryTimeout: past the time or memory limit, or no worker free.
+    """
     if not query.strip():
         raise QueryError("no query given")
-    return await run_in_threadpool(run_query, engine, query, request.headers.get("accept", ""))
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    reason = refuse_outbound(query)
+    if reason:
+        raise QueryError(reason)
+    select_media, graph_media = choose_formats(accept, fmt)
+    job = Job(
+        query=query,
+        select_media=select_media,
+        graph_media=graph_media,
+        max_rows=settings.sparql_max_rows,
+        prefixes={p: str(ns) for p, ns in PREFIXES.items()},
+        default_graphs=tuple(default_graphs),
+        named_graphs=tuple(named_graphs),
+    )
+    try:
+        outcome = sandbox.run(job, _token(engine), settings.sparql_timeout_s)
+    except QuerySyntaxError as exc:
+        raise QueryError(f"malformed SPARQL query: {exc}") from exc
+    except QueryNotAcceptable as exc:
+        raise NotAcceptable(f"no acceptable format for {exc}; try ?format=") from exc
+    except (QueryKilled, QueryBusy) as exc:
+        logger.warning("SPARQL query stopped: %s", exc)
+        raise QueryTimeout(str(exc)) from exc
+    headers = {"Vary": "Accept"}
+    if outcome.truncated:
+        headers["X-Result-Truncated"] = "true"
+    return Response(outcome.body, media_type=outcome.media_type, headers=headers)
+
+
+def describe_service(
+    request: Request, engine: Engine, accept: str | None, fmt: str | None
+) -> Response:
+    """The service description in the negotiated RDF format (Turtle by default)."""
+    _, media = choose_formats(accept, fmt)
+    if media is None:
+        raise NotAcceptable("the service description is RDF: ask for Turtle, JSON-LD or N-Triples")
+    endpoint = str(request.url.replace(query=None))
+    graph = service_description(
+        endpoint, len(engine.store), sorted(str(g) for g in engine.store.named_graphs())
+    )
+    fmt_name = {
+        "text/turtle": "turtle",
+        "application/n-triples": "nt",
+        "application/ld+json": "json-ld",
+        "application/rdf+xml": "xml",
+        "application/trig": "trig",
+    }[media]
+    body = graph.serialize(format=fmt_name, encoding="utf-8")
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+@router.get("/sparql", response_class=Response, responses=QUERY_RESPONSES)
+def sparql_get(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    sandbox: SandboxDep,
+    query: QueryParam = None,
+    default_graph_uri: Annotated[GraphsParam, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[GraphsParam, Query(alias="named-graph-uri")] = None,
+    format: FormatParam = None,  # noqa: A002 - the protocol's parameter name
+) -> Response:
+    """Run a SPARQL query given as ``?query=``; without one, describe the service."""
+    accept = request.headers.get("accept")
+    if query is None:
+        return describe_service(request, engine, accept, format)
+    return execute(
+        engine,
+        sandbox,
+        settings,
+        query,
+        accept,
+        format,
+        default_graph_uri or [],
+        named_graph_uri or [],
+    )
+
+
+QUERY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            QUERY_MEDIA: {
+                "schema": {"type": "string"},
+                "example": "SELECT * WHERE { ?s ?p ?o } LIMIT 5",
+            },
+            FORM_MEDIA: {
+                "schema": {
+                    "type": "object",
+                    "required": ["query"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _form(body: bytes) -> dict[str, list[str]]:
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise QueryError(f"unreadable form body: {exc}") from exc
+
+
+@router.post(
+    "/sparql", response_class=Response, responses=QUERY_RESPONSES, openapi_extra=QUERY_BODY
+)
+async def sparql_post(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    sandbox: SandboxDep,
+    default_graph_uri: Annotated[GraphsParam, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[GraphsParam, Query(alias="named-graph-uri")] = None,
+    format: FormatParam = None,  # noqa: A002 - the protocol's parameter name
+) -> Response:
+    """Run a SPARQL query sent as ``application/sparql-query`` or form-encoded."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    defaults, named = list(default_graph_uri or []), list(named_graph_uri or [])
+    if content_type == FORM_MEDIA:
+        form = _form(body)
+        queries = form.get("query", [])
+        if len(queries) != 1:
+            raise QueryError("give exactly one 'query' form field")
+        query = queries[0]
+        defaults += form.get("default-graph-uri", [])
+        named += form.get("named-graph-uri", [])
+    elif content_type == QUERY_MEDIA:
+        try:
+            query = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise QueryError("the query is not UTF-8") from exc
+    else:
+        raise UnsupportedMedia(f"send the query as {QUERY_MEDIA} or {FORM_MEDIA}")
+    return await run_in_threadpool(
+        execute,
+        engine,
+        sandbox,
+        settings,
+        query,
+        request.headers.get("accept"),
+        format,
+        defaults,
+        named,
+    )
+
+
+UPDATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            UPDATE_MEDIA: {"schema": {"type": "string"}},
+            FORM_MEDIA: {
+                "schema": {
+                    "type": "object",
+                    "required": ["update"],
+                    "properties": {"update": {"type": "string"}},
+                }
+            },
+        },
+    }
+}
+
+
+def run_update(engine: Engine, sandbox: QuerySandbox, update: str) -> None:
+    """Apply a SPARQL update in one transaction.
+
+    Raises:
+        QueryError: empty, malformed, or using SERVICE or LOAD.
+    """
+    if not update.strip():
+        raise QueryError("no update given")
+    reason = refuse_outbound(update, update=True)
+    if reason:
+        raise QueryError(reason)
+    try:
+        engine.store.inner.update(update, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+    except SyntaxError as exc:
+        raise QueryError(f"malformed SPARQL update: {exc}") from exc
+    finally:
+        sandbox.invalidate()
+
+
+@router.post(
+    "/sparql/update",
+    status_code=204,
+    response_class=Response,
+    responses={204: {"description": "Applied."}, **problems(400, 401, 403, 413, 415, 422)},
+    dependencies=[TokenDep],
+    openapi_extra=UPDATE_BODY,
+)
+async def sparql_update(request: Request, engine: EngineDep, sandbox: SandboxDep) -> Response:
+    """Apply a SPARQL 1.1 Update (bearer token required; off without a token)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if content_type == FORM_MEDIA:
+        updates = _form(body).get("update", [])
+        if len(updates) != 1:
+            raise QueryError("give exactly one 'update' form field")
+        update = updates[0]
+    elif content_type == UPDATE_MEDIA:
+        try:
+            update = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise QueryError("the update is not UTF-8") from exc
+    else:
+        raise UnsupportedMedia(f"send the update as {UPDATE_MEDIA} or {FORM_MEDIA}")
+    await run_in_threadpool(run_update, engine, sandbox, update)
+    return Response(status_code=204)

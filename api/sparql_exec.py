@@ -1,0 +1,374 @@
+"""Running untrusted SPARQL queries with a hard time and memory limit.
+
+pyoxigraph has no query timeout, and many queries compute everything before
+the first row appears (``COUNT``, ``ORDER BY``, ``GROUP BY``): a thread cannot
+be stopped while it is inside Oxigraph. So queries run in worker *processes*,
+which can be killed:
+
+* The store is checkpointed with ``Store.backup`` into ``$HOME/sparql-snapshots``
+  (RocksDB hard links, so it is cheap) and each worker opens the checkpoint with
+  ``Store.read_only``. Opening the live store read-only while this process writes
+  it is undefined behaviour in RocksDB; a checkpoint is immutable and safe.
+* A new checkpoint is taken when the data changed: the caller passes a token
+  (the committed index snapshot name plus an update counter) and a changed
+  token means a new checkpoint before the next query.
+* The parent waits on the worker's pipe with a deadline and watches its
+  resident memory; past either limit it kills the worker, answers
+  ``QueryTimeout`` and starts a fresh worker on the next query.
+
+The cost: one process per concurrent query (lazily started, reused), a pickle
+round trip per query, and a checkpoint after every write. The gain: a runaway
+query really stops, and the server's own threads never run it.
+
+This module imports only pyoxigraph and the standard library at module level,
+because the spawned workers import it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import multiprocessing as mp
+import os
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from api import sparql_results as sr
+
+logger = logging.getLogger(__name__)
+
+#: Resident memory a query worker may use before it is killed.
+MAX_WORKER_RSS_BYTES = 2 * 1024**3
+#: How often the parent looks at a running worker.
+POLL_S = 0.05
+#: How long a fresh worker may take to start (not counted against the query's limit).
+STARTUP_S = 60.0
+
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+}
+
+
+class SandboxError(Exception):
+    """Base of the errors a sandboxed query reports."""
+
+
+class QuerySyntaxError(SandboxError):
+    """The query did not parse; the message is Oxigraph's."""
+
+
+class QueryNotAcceptable(SandboxError):
+    """No acceptable media type for this query form."""
+
+
+class QueryKilled(SandboxError):
+    """The query ran past its time or memory limit and its worker was killed."""
+
+
+class QueryBusy(SandboxError):
+    """Every worker stayed busy until the deadline."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query and how to answer it."""
+
+    query: str
+    select_media: str | None
+    graph_media: str | None
+    max_rows: int
+    prefixes: dict[str, str] = field(default_factory=dict)
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A serialised answer."""
+
+    body: bytes
+    media_type: str
+    form: str
+    """``select``, ``ask`` or ``graph`` (CONSTRUCT and DESCRIBE)."""
+    rows: int
+    truncated: bool
+
+
+def evaluate(store: ox.Store, job: Job) -> Outcome:
+    """Run ``job`` on ``store`` and serialise at most ``job.max_rows`` rows.
+
+    Raises:
+        QuerySyntaxError: the query does not parse.
+        QueryNotAcceptable: the client accepts no format for this query form.
+    """
+    kwargs: dict[str, Any] = {"prefixes": job.prefixes}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        result = store.query(job.query, **kwargs)
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc)) from exc
+    if isinstance(result, ox.QueryBoolean):
+        if job.select_media is None:
+            raise QueryNotAcceptable("ASK results")
+        body = sr.ask_bytes(job.select_media, bool(result))
+        return Outcome(body, job.select_media, "ask", 1, False)
+    if isinstance(result, ox.QuerySolutions):
+        if job.select_media is None:
+            raise QueryNotAcceptable("SELECT results")
+        variables = [v.value for v in result.variables]
+        rows: list[list[Any]] = []
+        truncated = False
+        for solution in result:
+            if len(rows) >= job.max_rows:
+                truncated = True
+                break
+            rows.append([solution[v] for v in variables])
+        body = sr.select_bytes(job.select_media, variables, rows)
+        return Outcome(body, job.select_media, "select", len(rows), truncated)
+    if job.graph_media is None:
+        raise QueryNotAcceptable("CONSTRUCT/DESCRIBE results")
+    triples: list[Any] = []
+    truncated = False
+    for triple in result:
+        if len(triples) >= job.max_rows:
+            truncated = True
+            break
+        triples.append(triple)
+    fmt = GRAPH_FORMATS[job.graph_media]
+    items: list[Any] = triples
+    if fmt == ox.RdfFormat.TRIG:
+        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+    body = ox.serialize(items, format=fmt) or b""
+    return Outcome(body, job.graph_media, "graph", len(triples), truncated)
+
+
+def worker_main(conn: Connection) -> None:
+    """Serve jobs from ``conn`` until it closes: ``(checkpoint path, Job)`` in, a result out."""
+    opened: tuple[str, ox.Store] | None = None
+    conn.send(("ready", None))
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        path, job = message
+        try:
+            if opened is None or opened[0] != path:
+                opened = None  # release the old checkpoint before opening the next
+                opened = (path, ox.Store.read_only(path))
+            conn.send(("ok", evaluate(opened[1], job)))
+        except SandboxError as exc:
+            conn.send((type(exc).__name__, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _rss_bytes(pid: int) -> int:
+    """Resident set size of ``pid`` (0 when unknown)."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class _Worker:
+    """One spawned worker process and our end of its pipe."""
+
+    def __init__(self, context: Any) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.holds: str | None = None
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Wait for the worker's first message, once.
+
+        Raises:
+            QueryKilled: the worker did not start.
+        """
+        if self.ready:
+            return
+        if not self.conn.poll(STARTUP_S):
+            raise QueryKilled("the query worker did not start")
+        status, _ = self.conn.recv()
+        if status != "ready":
+            raise QueryKilled("the query worker did not start")
+        self.ready = True
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+            self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.kill()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class QuerySandbox:
+    """A pool of killable query workers over checkpoints of one on-disk store."""
+
+    def __init__(self, store: ox.Store, directory: Path, size: int) -> None:
+        self.store = store
+        self.directory = directory
+        self.size = max(1, size)
+        self._context = mp.get_context("spawn")
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._token: object = None
+        self._checkpoint: str | None = None
+        self._serial = itertools.count()
+        self._updates = 0
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def invalidate(self) -> None:
+        """Note that the store changed outside an index commit (a SPARQL update)."""
+        with self._lock:
+            self._updates += 1
+
+    @property
+    def updates(self) -> int:
+        """How many times :meth:`invalidate` was called."""
+        return self._updates
+
+    def _current_checkpoint(self, token: object, worker: _Worker) -> str:
+        with self._lock:
+            token = (token, self._updates)
+            if self._checkpoint is None or token != self._token:
+                target = self.directory / f"checkpoint-{next(self._serial)}"
+                started = time.perf_counter()
+                self.store.flush()
+                self.store.backup(str(target))
+                logger.info(
+                    "SPARQL checkpoint %s in %.3f s", target.name, time.perf_counter() - started
+                )
+                self._checkpoint, self._token = str(target), token
+            # Marked under the lock, so no collection can delete it before the worker opens it.
+            worker.holds = self._checkpoint
+            self._collect()
+            return self._checkpoint
+
+    def _collect(self) -> None:
+        """Delete checkpoints that are neither current nor open in a worker."""
+        held = {w.holds for w in self._workers} | {self._checkpoint}
+        for path in self.directory.glob("checkpoint-*"):
+            if str(path) not in held:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _acquire(self, deadline: float) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._workers) < self.size:
+                worker = _Worker(self._context)
+                self._workers.add(worker)
+                return worker
+        try:
+            return self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise QueryBusy("every query worker is busy") from None
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+            self._collect()
+
+    def run(self, job: Job, token: object, timeout_s: float) -> Outcome:
+        """Run ``job`` against the data as of ``token``, within ``timeout_s``.
+
+        Raises:
+            QueryKilled: past the time or memory limit.
+            QueryBusy: no worker became free in time.
+            QuerySyntaxError, QueryNotAcceptable: reported by the worker.
+        """
+        worker = self._acquire(time.monotonic() + timeout_s)
+        try:
+            path = self._current_checkpoint(token, worker)
+        except BaseException:
+            self._idle.put(worker)
+            raise
+        try:
+            worker.wait_ready()
+            # The limit counts query time only: not the worker start or the checkpoint.
+            deadline = time.monotonic() + timeout_s
+            worker.conn.send((path, job))
+            while not worker.conn.poll(POLL_S):
+                if time.monotonic() > deadline:
+                    raise QueryKilled(f"the query ran past the {timeout_s:g} s limit")
+                if _rss_bytes(worker.process.pid) > MAX_WORKER_RSS_BYTES:
+                    raise QueryKilled("the query used more memory than allowed")
+                if not worker.process.is_alive():
+                    raise QueryKilled("the query worker died")
+            status, payload = worker.conn.recv()
+        except (QueryKilled, EOFError, OSError) as exc:
+            self._discard(worker)
+            if isinstance(exc, QueryKilled):
+                raise
+            raise QueryKilled("the query worker died") from exc
+        except BaseException:
+            self._discard(worker)
+            raise
+        self._idle.put(worker)
+        if status == "ok":
+            outcome: Outcome = payload
+            return outcome
+        errors: dict[str, type[SandboxError]] = {
+            "QuerySyntaxError": QuerySyntaxError,
+            "QueryNotAcceptable": QueryNotAcceptable,
+        }
+        if status in errors:
+            raise errors[status](payload)
+        raise RuntimeError(payload)
+
+    def prestart(self) -> None:
+        """Start one worker now, so the first query does not wait for it."""
+        with self._lock:
+            if self._workers:
+                return
+            worker = _Worker(self._context)
+            self._workers.add(worker)
+        self._idle.put(worker)
+
+    def close(self) -> None:
+        """Stop every worker and delete the checkpoints."""
+        with self._lock:
+            workers = list(self._workers)
+            self._workers.clear()
+        for worker in workers:
+            worker.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -1,0 +1,229 @@
+"""SPARQL 1.1 Protocol helpers: content negotiation, the SERVICE guard and the
+service description.
+
+Nothing here touches the store; :mod:`api.sparql_exec` runs the queries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from api import sparql_results as sr
+from graph.vocab import SD, VOID
+
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+
+#: SELECT/ASK result formats: canonical media type -> accepted aliases.
+RESULT_MEDIA: dict[str, tuple[str, ...]] = {
+    sr.JSON: (sr.JSON, "application/json", "text/javascript", "application/javascript"),
+    sr.XML: (sr.XML, "application/xml", "text/xml"),
+    sr.CSV: (sr.CSV,),
+    sr.TSV: (sr.TSV,),
+}
+#: CONSTRUCT/DESCRIBE formats: canonical media type -> accepted aliases.
+GRAPH_MEDIA: dict[str, tuple[str, ...]] = {
+    # Turtle is a subset of N3, so N3 clients get Turtle.
+    "text/turtle": (
+        "text/turtle",
+        "application/turtle",
+        "application/x-turtle",
+        "text/n3",
+        "text/rdf+n3",
+        "application/rdf+n3",
+    ),
+    "application/n-triples": ("application/n-triples", "text/plain"),
+    "application/ld+json": ("application/ld+json", "application/x-json+ld", "application/json"),
+    "application/rdf+xml": ("application/rdf+xml", "application/xml", "text/xml"),
+    "application/trig": ("application/trig",),
+}
+#: ``?format=`` short names: name -> (result media, graph media).
+FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
+    "json": (sr.JSON, "application/ld+json"),
+    "xml": (sr.XML, "application/rdf+xml"),
+    "csv": (sr.CSV, None),
+    "tsv": (sr.TSV, None),
+    "turtle": (None, "text/turtle"),
+    "ttl": (None, "text/turtle"),
+    "n3": (None, "text/turtle"),
+    "ntriples": (None, "application/n-triples"),
+    "nt": (None, "application/n-triples"),
+    "jsonld": (None, "application/ld+json"),
+    "json-ld": (None, "application/ld+json"),
+    "rdfxml": (None, "application/rdf+xml"),
+    "rdf": (None, "application/rdf+xml"),
+    "trig": (None, "application/trig"),
+}
+#: W3C format IRIs for the service description.
+FORMAT_IRIS = {
+    sr.JSON: "SPARQL_Results_JSON",
+    sr.XML: "SPARQL_Results_XML",
+    sr.CSV: "SPARQL_Results_CSV",
+    sr.TSV: "SPARQL_Results_TSV",
+    "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples",
+    "application/ld+json": "JSON-LD",
+    "application/rdf+xml": "RDF_XML",
+    "application/trig": "TriG",
+}
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One entry of an ``Accept`` header."""
+
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    @property
+    def specificity(self) -> int:
+        """2 for ``a/b``, 1 for ``a/*``, 0 for ``*/*``."""
+        return (self.type != "*") + (self.subtype != "*")
+
+    def matches(self, media: str) -> bool:
+        """Whether ``media`` (``type/subtype``) falls in this range."""
+        kind, _, sub = media.partition("/")
+        return self.type in ("*", kind) and self.subtype in ("*", sub)
+
+
+def parse_accept(header: str) -> list[MediaRange]:
+    """Parse an ``Accept`` header; malformed entries are skipped, a bad q counts as 0."""
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if "/" not in media:
+            continue
+        kind, _, sub = media.partition("/")
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append(MediaRange(kind, sub, q, order))
+    return ranges
+
+
+def negotiate(accept: str | None, offers: dict[str, tuple[str, ...]]) -> str | None:
+    """The offered canonical media type the client prefers, or ``None`` if none is acceptable.
+
+    ``offers`` maps canonical types to aliases, in the server's order of
+    preference. Each alias gets the q of the most specific range that matches it
+    (RFC 9110 12.5.1); ties go to the client's earlier range, then to our order.
+    An empty or missing header accepts the first offer.
+    """
+    if not accept or not accept.strip():
+        return next(iter(offers))
+    ranges = parse_accept(accept)
+    best: tuple[float, int, int, int] | None = None
+    choice = None
+    for rank, (canonical, aliases) in enumerate(offers.items()):
+        for alias in aliases:
+            matching = [r for r in ranges if r.matches(alias)]
+            if not matching:
+                continue
+            top = max(matching, key=lambda r: (r.specificity, -r.order))
+            if top.q <= 0:
+                continue
+            key = (top.q, top.specificity, -top.order, -rank)
+            if best is None or key > best:
+                best, choice = key, canonical
+    return choice
+
+
+def choose_formats(accept: str | None, fmt: str | None) -> tuple[str | None, str | None]:
+    """Media types for (SELECT/ASK, CONSTRUCT/DESCRIBE) from ``?format=`` or ``Accept``.
+
+    ``fmt`` wins when given and known: a short name (``json``, ``turtle``...) or a
+    media type (SPARQLWrapper sends ``format=`` too).
+    """
+    if fmt:
+        name = fmt.strip().lower()
+        if name in FORMAT_NAMES:
+            select, graph = FORMAT_NAMES[name]
+        else:
+            select, graph = negotiate(name, RESULT_MEDIA), negotiate(name, GRAPH_MEDIA)
+        if select is None and graph is None:  # a name we do not know: Accept decides
+            select, graph = negotiate(accept, RESULT_MEDIA), negotiate(accept, GRAPH_MEDIA)
+    else:
+        select, graph = negotiate(accept, RESULT_MEDIA), negotiate(accept, GRAPH_MEDIA)
+    # A client that accepts only one family is a SPARQL client that guessed the
+    # query form (rdflib's SPARQLStore asks for result formats for CONSTRUCT too):
+    # it gets our default for the other family rather than a 406.
+    if select is None and graph is not None:
+        select = next(iter(RESULT_MEDIA))
+    elif graph is None and select is not None:
+        graph = next(iter(GRAPH_MEDIA))
+    return select, graph
+
+
+# The lexical tokens of SPARQL that can hide a keyword: comments, strings, IRIs,
+# variables, blank nodes and prefixed names. They follow the SPARQL 1.1 grammar's
+# terminals (IRIREF excludes spaces and <>"{}|^`\), so a keyword is found exactly
+# where the parser would see one.
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n\r]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+             | '''(?:[^'\\]|\\.|'(?!''))*'''
+             | "(?:[^"\\\n\r]|\\.)*"
+             | '(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<bnode>_:[\w.\-\u00b7]+)
+  | (?P<pname>[\w.\-]*:(?:[\w.\-:%\\\u00b7]|%[0-9a-fA-F]{2})*)
+  | (?P<word>[A-Za-z_][\w\-]*)
+  | (?P<other>\S)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def keywords(text: str) -> list[str]:
+    """The bare words of a SPARQL text, upper-cased, outside strings, comments and IRIs."""
+    return [m.group("word").upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
+
+
+def refuse_outbound(text: str, update: bool = False) -> str | None:
+    """Why ``text`` would make an outbound request (SERVICE; LOAD in updates), or ``None``."""
+    words = set(keywords(text))
+    if "SERVICE" in words:
+        return "SERVICE is not allowed: this endpoint makes no outbound requests"
+    if update and "LOAD" in words:
+        return "LOAD is not allowed: this endpoint makes no outbound requests"
+    return None
+
+
+def service_description(endpoint: str, triples: int, named_graphs: list[str]) -> Graph:
+    """A SPARQL 1.1 Service Description of the endpoint at ``endpoint``."""
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    service = URIRef(endpoint)
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    for media in FORMAT_IRIS.values():
+        graph.add((service, SD.resultFormat, URIRef(FORMATS_NS + media)))
+    dataset = BNode()
+    default = BNode()
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    graph.add((default, VOID.triples, Literal(triples)))
+    for name in named_graphs:
+        node = BNode()
+        graph.add((dataset, SD.namedGraph, node))
+        graph.add((node, RDF.type, SD.NamedGraph))
+        graph.add((node, SD.name, URIRef(name)))
+    return graph

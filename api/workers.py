@@ -1,0 +1,75 @@
+"""Where request work that is not I/O runs: a bounded thread pool and the SPARQL sandbox.
+
+Routes reach both through the dependencies below; the app's lifespan creates
+them (``api/app.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, ParamSpec, TypeVar
+
+from fastapi import Depends, Request
+
+from api.sparql_exec import QuerySandbox
+from graph.config import Settings
+from graph.errors import HankeKGError, Unauthorized
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class WritesDisabled(HankeKGError):
+    """Writes need ``HANKEKG_API_TOKEN``, and none is configured."""
+
+    title = "Writes disabled"
+    status = 403
+    exit_code = 8
+
+
+def get_sandbox(request: Request) -> QuerySandbox:
+    """The SPARQL query sandbox built in the app's lifespan."""
+    sandbox: QuerySandbox = request.app.state.sparql
+    return sandbox
+
+
+def get_pool(request: Request) -> ThreadPoolExecutor:
+    """The bounded pool for CPU-heavy work (``HANKEKG_WORKERS`` threads)."""
+    pool: ThreadPoolExecutor = request.app.state.pool
+    return pool
+
+
+SandboxDep = Annotated[QuerySandbox, Depends(get_sandbox)]
+PoolDep = Annotated[ThreadPoolExecutor, Depends(get_pool)]
+
+
+async def run_cpu(
+    pool: ThreadPoolExecutor, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run ``fn`` in the bounded pool, off the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
+
+
+def require_token(request: Request) -> None:
+    """Check ``Authorization: Bearer <HANKEKG_API_TOKEN>``.
+
+    Raises:
+        WritesDisabled: no token is configured, so writes are off.
+        Unauthorized: the header is missing or wrong.
+    """
+    settings: Settings = request.app.state.settings
+    if not settings.api_token:
+        raise WritesDisabled("writes are disabled: set HANKEKG_API_TOKEN to enable them")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), settings.api_token.encode()
+    ):
+        raise Unauthorized("a valid 'Authorization: Bearer <token>' header is required")
+
+
+TokenDep = Depends(require_token)

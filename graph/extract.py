@@ -178,6 +178,10 @@ _TRAILING_GENERIC = re.compile(
     r"from\s+.*|-?organisaatiot?)$",
     re.I,
 )
+_LEGAL_NAME = re.compile(
+    r"((?:[A-ZÅÄÖ][\wåäöÅÄÖ&-]*\s+){0,4}[A-ZÅÄÖ][\wåäöÅÄÖ&-]*\s+(?:ry|r\.y\.|rf|Oy|Oyj|Ab|sr))"
+    r"(?::\w+)?\b"
+)
 _LEADING_GENERIC = re.compile(r"^(the|ja|sekä|and|myös|also)\s+", re.I)
 _PAREN = re.compile(r"\s*\(([^)]*)\)")
 
@@ -298,6 +302,16 @@ _PARTICIPANTS = re.compile(
     re.I,
 )
 _PILOT = re.compile(r"\bpilot\w*", re.I)
+_START_CUE = re.compile(
+    r"\b(alko\w*|alkaa|alkavat|käynnistyi\w*|käynnistettiin|käynnistyy|aloitti\w*|aloitettiin|"
+    r"started|starts|began|begins|launched)\b(?!.*\b(päätty\w*|ended|ends)\b)[^.]*$",
+    re.I,
+)
+_END_CUE = re.compile(
+    r"\b(päättyi|päättyy|päättyvät|loppui|loppuu|päätettiin|ended|ends|will end|finished|"
+    r"closed)\b[^.]*$",
+    re.I,
+)
 
 _TARGET_CUE = re.compile(
     r"(?:kohderyhmän(?:ä|ämme)\s+(?:ovat|on|olivat|oli|ovat\s+olleet)?\s*|"
@@ -528,6 +542,15 @@ class Extractor:
                 start, label = prev[0], "ORG"
                 stripped = run.text[start:end]
             out.append((start, end, label, stripped))
+        # Names with a legal form ("Pohjois-Savon Kylät ry") are organisations
+        # whatever NER made of them.
+        for m in _LEGAL_NAME.finditer(text):
+            s, e = m.span(1)
+            if run.in_chrome(s, e) or any(x[2] == "ORG" and x[0] <= s and e <= x[1] for x in out):
+                continue
+            out = [x for x in out if not (x[0] < e and s < x[1])]
+            out.append((s, e, "ORG", run.text[s:e]))
+        out.sort()
         return out
 
     # ================================================================ names
@@ -694,11 +717,35 @@ class Extractor:
                 project_ranges.extend(spans)
         chosen = project_ranges or (ranges if len(ranges) <= 5 else [])
         if not chosen:
-            return None
+            return self._dates_from_cues(run, sentences)
         first = min(chosen, key=lambda s: s.begin.first_day())  # type: ignore[union-attr]
         last = max(chosen, key=lambda s: s.finish.last_day())  # type: ignore[union-attr]
         assert first.begin is not None and last.finish is not None
         return (first.begin, first), (last.finish, last)
+
+    def _dates_from_cues(
+        self, run: _Run, sentences: list[tuple[int, int]]
+    ) -> tuple[tuple[PartialDate, DateSpan] | None, tuple[PartialDate, DateSpan] | None] | None:
+        """ "Hanke alkoi syksyllä 2014 ja päättyy 31.12.2016": a date after a start
+        or end verb in a sentence about the project."""
+        begin: tuple[PartialDate, DateSpan] | None = None
+        finish: tuple[PartialDate, DateSpan] | None = None
+        for start, end in sentences:
+            sentence = run.text[start:end]
+            if run.in_chrome(start, end) or not _PROJECT_WORDS.search(sentence):
+                continue
+            for span in find_dates(sentence):
+                before = sentence[max(0, span.start - 45) : span.start]
+                moved = with_offset(span, start)
+                if begin is None and span.begin is not None and _START_CUE.search(before):
+                    begin = (span.begin, moved)
+                elif finish is None and span.finish is not None and _END_CUE.search(before):
+                    finish = (span.finish, moved)
+        if begin is None and finish is None:
+            return None
+        if begin and finish and begin[0].first_day() > finish[0].last_day():
+            return None
+        return begin, finish
 
     # ================================================================ description
 
@@ -1612,7 +1659,14 @@ def clean_title(title: str) -> str:
     for sep in (" | ", " – ", " — ", " - "):
         if sep in title:
             head, _, tail = title.rpartition(sep)
-            if len(tail.split()) <= 3 and len(head) > len(tail) and not re.search(r"\d", tail):
+            # A dash also starts subtitles: only a capitalised site name goes.
+            site_like = sep == " | " or all(w[:1].isupper() or "." in w for w in tail.split())
+            if (
+                site_like
+                and len(tail.split()) <= 3
+                and (len(head.split()) >= 2 or len(head) > len(tail))
+                and not re.search(r"\d", tail)
+            ):
                 title = head
     return title.strip(" |-–")
 

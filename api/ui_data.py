@@ -781,7 +781,7 @@ def sparql_examples(engine: Engine) -> list[Example]:
             f"  VALUES ?kuuma {{ <{base}id/place/kuuma> }}\n"
             "  ?project a hk:Project ; schema:name ?name ; schema:areaServed ?place .\n"
             '  FILTER(LANG(?name) = "fi")\n'
-            "  { FILTER(?place = ?kuuma) } UNION { ?kuuma schema:containsPlace ?place }\n"
+            "  ?kuuma schema:containsPlace* ?place .\n"
             '  ?place schema:name ?placeName . FILTER(LANG(?placeName) = "fi")\n'
             "}\nORDER BY ?name",
         ),

@@ -20,14 +20,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.types import ASGIApp
 
 from api import services, ui_data
 from api.deps import EngineDep
 from api.engine import Engine
 from api.i18n import COOKIE, LANGS, MESSAGES, choose_lang, normalise, translator
-from api.routes.sparql import run_query
 from api.schemas import SearchHit
-from graph.errors import NotFound, QueryError
+from graph.errors import NotFound
 from graph.views import pick_name
 from graph.vocab import HK, PREFIXES, SCHEMA
 
@@ -40,6 +40,7 @@ router = APIRouter(tags=["ui"], include_in_schema=False)
 #: Results fetched from the search before filtering and paging.
 UI_K = 100
 PAGE_SIZE = 10
+RELATED_K = 5
 ENTITY_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$"
 PROJECT_ID = r"^[a-z0-9][a-z0-9-]{0,199}$"
 LIST_FACETS = ("place", "funder", "organisation", "theme", "status", "language")
@@ -205,7 +206,7 @@ class SearchState:
         return out
 
 
-StrList = Annotated[list[str], Query(max_length=500)]
+StrList = Annotated[list[str] | None, Query()]
 Year = Annotated[str, Query(pattern=r"^(\d{4})?$")]
 
 
@@ -217,12 +218,12 @@ def search_page(
     q: Annotated[str, Query(max_length=1000)] = "",
     mode: Annotated[str, Query(pattern="^(hybrid|lexical|dense)$")] = "hybrid",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
-    place: StrList | None = None,
-    funder: StrList | None = None,
-    organisation: StrList | None = None,
-    theme: StrList | None = None,
-    status: StrList | None = None,
-    language: StrList | None = None,
+    place: StrList = None,
+    funder: StrList = None,
+    organisation: StrList = None,
+    theme: StrList = None,
+    status: StrList = None,
+    language: StrList = None,
     year_from: Year = "",
     year_to: Year = "",
 ) -> HTMLResponse:
@@ -245,7 +246,15 @@ def search_page(
     )
     context: dict[str, Any] = {"state": state, "response": None, "empty_index": False}
     if q.strip():
-        response = services.search(engine, q, k=UI_K, mode=mode)  # type: ignore[arg-type]
+        # Facets are computed below over the filtered list, so the search skips its own.
+        response = services.search(
+            engine,
+            q,
+            k=UI_K,
+            mode=mode,  # type: ignore[arg-type]
+            facets=False,
+            ui_lang=lang,
+        )
         active = state.active_filters()
         hits = ui_data.apply_filters(engine, response.results, active)
         pages = max(1, -(-len(hits) // PAGE_SIZE))
@@ -339,25 +348,26 @@ def project_page(
 
 
 def _related(engine: Engine, project_id: str, lang: str) -> list[dict[str, Any]] | None:
-    """Related projects with reasons, when the search offers them (else ``None``)."""
+    """Related projects with reasons and scores (``None`` hides the section)."""
     related = getattr(services, "related", None)
     if related is None:
         return None
-    result = related(engine, project_id)
-    items = getattr(result, "results", result)
+    try:
+        response = related(engine, project_id, k=RELATED_K, lang=lang)
+    except NotFound:
+        return None
     out = []
-    for item in items or []:
-        data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
-        names = data.get("names") or {}
-        iri = str(data.get("iri", ""))
+    for item in response.results:
         out.append(
             {
-                "name": pick_name(names, lang, str(data.get("name") or local_name(iri))),
-                "href": ui_data.href_for(engine, iri) if iri else None,
-                "score": data.get("score"),
+                "name": pick_name(item.names, lang, item.name),
+                "href": ui_data.href_for(engine, item.iri),
+                "score": item.score,
                 "reasons": [
-                    r if isinstance(r, str) else r.get("kind") or r.get("reason") or str(r)
-                    for r in data.get("reasons", [])
+                    {"kind": r.kind, "label": r.label, "href": ui_data.href_for(engine, r.iri)}
+                    if r.iri
+                    else {"kind": r.kind, "label": r.label, "href": None}
+                    for r in item.reasons
                 ],
             }
         )
@@ -414,8 +424,81 @@ def theme_page(request: Request, engine: EngineDep, lang: LangDep, entity_id: st
 # -- SPARQL ----------------------------------------------------------------------------
 
 
+@dataclass
+class EndpointAnswer:
+    """What ``/sparql`` answered to a query sent from the UI."""
+
+    status: int
+    media_type: str
+    body: bytes
+
+
+async def ask_endpoint(app: ASGIApp, query: str, accept: str) -> EndpointAnswer:
+    """POST ``query`` to this app's own ``/sparql`` route, in process.
+
+    Going through the ASGI app rather than the store keeps the endpoint's
+    rules (SERVICE refused, time and row limits, sandboxing) for the UI too,
+    and keeps the UI independent of how the endpoint is built.
+    """
+    body = query.encode("utf-8")
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/sparql",
+        "raw_path": b"/sparql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"application/sparql-query"),
+            (b"accept", accept.encode("latin-1")),
+            (b"content-length", str(len(body)).encode("ascii")),
+            (b"host", b"ui.internal"),
+        ],
+        "client": ("127.0.0.1", 0),
+        "server": ("ui.internal", 80),
+    }
+    sent = False
+    status = 500
+    media = ""
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, media
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            for key, value in message.get("headers", []):
+                if key.lower() == b"content-type":
+                    media = value.decode("latin-1").split(";")[0].strip()
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    return EndpointAnswer(status, media, b"".join(chunks))
+
+
+def _problem_detail(answer: EndpointAnswer) -> str:
+    """The words of an error answer (problem+json ``detail``), never raw bytes."""
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        return f"HTTP {answer.status}"
+    if isinstance(data, dict):
+        return str(data.get("detail") or data.get("title") or f"HTTP {answer.status}")
+    return f"HTTP {answer.status}"
+
+
 @router.get("/sparql-ui", response_class=HTMLResponse)
-def sparql_page(
+async def sparql_page(
     request: Request,
     engine: EngineDep,
     lang: LangDep,
@@ -434,24 +517,22 @@ def sparql_page(
         "error": None,
     }
     if query.strip():
-        try:
-            context["result"] = _run_for_table(engine, query)
-        except QueryError as exc:
-            context["error"] = str(exc)
-        context["downloads"] = {
-            fmt: "/sparql-ui/download?" + urlencode({"query": query, "format": fmt})
-            for fmt in ("csv", "json")
-        }
+        answer = await ask_endpoint(request.app, query, RESULTS_JSON + ", text/turtle;q=0.5")
+        if answer.status >= 400:
+            context["error"] = _problem_detail(answer)
+        else:
+            context["result"] = _table(engine, answer)
     return render(request, "sparql.html", lang, context)
 
 
-def _run_for_table(engine: Engine, query: str) -> dict[str, Any]:
-    """Run ``query`` through the endpoint's own code and shape it for the table."""
-    response = run_query(engine, query, "application/sparql-results+json")
-    body = bytes(response.body)
-    if response.media_type != "application/sparql-results+json":
-        return {"graph": body.decode("utf-8", errors="replace")}
-    data = json.loads(body)
+RESULTS_JSON = "application/sparql-results+json"
+
+
+def _table(engine: Engine, answer: EndpointAnswer) -> dict[str, Any]:
+    """Shape an endpoint answer for the results table."""
+    if "json" not in answer.media_type or answer.media_type == "application/ld+json":
+        return {"graph": answer.body.decode("utf-8", errors="replace")}
+    data = json.loads(answer.body)
     if "boolean" in data:
         return {"boolean": bool(data["boolean"])}
     columns = data.get("head", {}).get("vars", [])
@@ -473,21 +554,28 @@ def _cell(engine: Engine, term: dict[str, str] | None) -> dict[str, str | None]:
 
 DOWNLOADS = {
     "csv": ("text/csv", "results.csv"),
-    "json": ("application/sparql-results+json", "results.json"),
+    "json": (RESULTS_JSON, "results.json"),
 }
 
 
 @router.get("/sparql-ui/download")
-def sparql_download(
-    engine: EngineDep,
-    query: Annotated[str, Query(max_length=100_000)],
+async def sparql_download(
+    request: Request,
+    query: Annotated[str, Query(min_length=1, max_length=100_000)],
     format: Annotated[str, Query(pattern="^(csv|json)$")] = "csv",  # noqa: A002 - URL name
 ) -> Response:
-    """The query's results as a CSV or JSON file (for readers without JavaScript)."""
+    """The query's results as a CSV or JSON file (works without JavaScript)."""
     media, filename = DOWNLOADS[format]
-    response = run_query(engine, query, media)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    answer = await ask_endpoint(request.app, query, media)
+    headers = {}
+    if answer.status < 400:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=answer.media_type or None,
+        headers=headers,
+    )
 
 
 # -- about -----------------------------------------------------------------------------

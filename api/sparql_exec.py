@@ -33,6 +33,7 @@ import multiprocessing as mp
 import os
 import queue
 import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -183,6 +184,16 @@ def worker_main(conn: Connection) -> None:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _rss_bytes(pid: int) -> int:
     """Resident set size of ``pid`` (0 when unknown)."""
     try:
@@ -240,7 +251,6 @@ class QuerySandbox:
 
     def __init__(self, store: ox.Store, directory: Path, size: int) -> None:
         self.store = store
-        self.directory = directory
         self.size = max(1, size)
         self._context = mp.get_context("spawn")
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
@@ -250,8 +260,14 @@ class QuerySandbox:
         self._checkpoint: str | None = None
         self._serial = itertools.count()
         self._updates = 0
-        shutil.rmtree(directory, ignore_errors=True)
+        # Several apps may share a home (tests, a UI one-off): each sandbox gets its
+        # own folder, named by pid so leftovers of dead processes can be removed.
         directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*-*"):
+            pid = stale.name.split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        self.directory = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=directory))
 
     def invalidate(self) -> None:
         """Note that the store changed outside an index commit (a SPARQL update)."""

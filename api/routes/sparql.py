@@ -10,8 +10,6 @@ bearer token and are off when none is configured.
 from __future__ import annotations
 
 import logging
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -119,8 +117,7 @@ def run_query(
     settings = settings or engine.settings
     if sandbox is not None:
         return execute(engine, sandbox, settings, query, accept, None, [], [])
-    directory = Path(tempfile.mkdtemp(prefix="sparql-oneoff-", dir=settings.home))
-    own = QuerySandbox(engine.store.inner, directory, 1)
+    own = QuerySandbox(engine.store.inner, settings.home / "sparql-snapshots", 1)
     try:
         return execute(engine, own, settings, query, accept, None, [], [])
     finally:

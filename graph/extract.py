@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 SPACY_MODEL = "spacy_fi_experimental_web_md"
 #: spaCy reads at most this many characters of a document (speed on huge dumps).
-NER_MAX_CHARS = 40_000
+NER_MAX_CHARS = 20_000
 
 # Extractor names recorded in the evidence.
 X_FIELD = "rule:label-value"
@@ -153,6 +153,11 @@ _CHROME_PATTERNS = (
     re.compile(r"^about\s+\S+\.(fi|com|org|net)$", re.I),
     re.compile(r"^(©|\(c\)|copyright)\b", re.I),
     re.compile(r"^(facebook|twitter|linkedin|instagram|youtube|x)$", re.I),
+)
+_GLUED_CHROME = re.compile(
+    "(?i:"
+    + "|".join(re.escape(p) for p in sorted(CHROME_PHRASES, key=len, reverse=True) if len(p) > 3)
+    + r")(?=[A-ZÅÄÖ])"
 )
 _CHROME_SPLIT = re.compile(r"\s*[|•·»›/]\s*")
 #: A navigation word glued onto the next word: "työkalutTyöikäisten".
@@ -413,6 +418,7 @@ class _Run:
     facts: list[Fact] = field(default_factory=list)
     seen: set[tuple[Node, Node, Node]] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    _mentions: list[Any] | None = None
 
     def evidence(
         self, start: int, end: int, extractor: str, score: float | None = None
@@ -427,6 +433,12 @@ class _Run:
             return
         self.seen.add(key)
         self.facts.append(Fact(s, p, o, ev))
+
+    def mentions(self, linker: LinkerLike) -> Sequence[Any]:
+        """The linker's mentions in the whole text, found once per run."""
+        if self._mentions is None:
+            self._mentions = list(linker.find_all(self.text))
+        return self._mentions
 
     def in_chrome(self, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.chrome)
@@ -784,7 +796,7 @@ class Extractor:
     ) -> list[_OrgMention]:
         """Linked organisation mentions of the whole text (gazetteer first)."""
         out: list[_OrgMention] = []
-        for m in self.linker.find_all(run.text):
+        for m in run.mentions(self.linker):
             link = m.link
             if link.kind not in ("organisation", "wellbeing_county") or run.in_chrome(
                 m.start, m.end
@@ -1218,7 +1230,7 @@ class Extractor:
                         if m.link.is_place:
                             add(m.link.iri, s + m.start, s + m.end, X_FIELD)
         skip = self._place_skip_ranges(run, fmap, sentences)
-        for m in self.linker.find_all(text):
+        for m in run.mentions(self.linker):
             if run.in_chrome(m.start, m.end) or area_range[0] <= m.start < area_range[1]:
                 continue
             if any(a <= m.start < b for a, b in skip):
@@ -1639,11 +1651,11 @@ def _is_chrome_text(text: str) -> bool:
 
 def _glued_prefix(line: str) -> int:
     """Length of a navigation prefix glued onto a line ("Omat työkalutTyö..."), else 0."""
-    for phrase in CHROME_PHRASES:
-        if len(phrase) > 3 and line.lower().startswith(phrase) and len(line) > len(phrase):
-            nxt = line[len(phrase)]
-            if nxt.isupper():
-                return len(phrase)
+    if len(line) > 300:
+        return 0
+    m = _GLUED_CHROME.match(line)
+    if m:
+        return m.end()
     m = _GLUE.search(line)
     if m and m.start() < 40 and len(line[: m.end("left")].split()) <= 4:
         return m.end("left")

@@ -30,6 +30,9 @@ def test_clean_title_strips_glued_navigation() -> None:
     assert clean_title("Hyvä arki -hanke | Järjestöportaali") == "Hyvä arki -hanke"
     # camel case inside a real name stays
     assert clean_title("PaKaste2-hankkeen loppuraportti") == "PaKaste2-hankkeen loppuraportti"
+    # a word that merely starts like a navigation word is not chrome
+    assert clean_title("Hakuprosessin kehittäminen") == "Hakuprosessin kehittäminen"
+    assert clean_title("EtusivuHankkeen nimi") == "Hankkeen nimi"
 
 
 def test_chrome_lines_are_found() -> None:

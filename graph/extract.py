@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 from rdflib import Literal, URIRef
@@ -347,30 +348,6 @@ _ROLE_RESPONSIBLE = re.compile(
 _ROLE_CONTACT = re.compile(r"(yhteyshenkilö\w*|lisätietoja\w*|contact\w*)\s*:?\s*$", re.I)
 
 
-class LinkLike(Protocol):
-    """What extraction needs of a linker's ``Link``."""
-
-    iri: URIRef
-    kind: str
-    key: str
-    label: str
-    label_en: str | None
-    location: URIRef | None
-    generated: bool
-
-    @property
-    def is_place(self) -> bool: ...  # noqa: D102
-
-
-class MentionLike(Protocol):
-    """What extraction needs of a linker's ``Mention``."""
-
-    start: int
-    end: int
-    surface: str
-    link: Any
-
-
 class LinkerLike(Protocol):
     """The gazetteer linker's interface (``graph.linker.Linker``)."""
 
@@ -391,7 +368,7 @@ def load_nlp() -> Any:
 
 @lru_cache(maxsize=4)
 def _theme_matcher(path: str) -> ThemeMatcher:
-    return ThemeMatcher.from_csv(__import__("pathlib").Path(path))
+    return ThemeMatcher.from_csv(Path(path))
 
 
 @dataclass
@@ -493,7 +470,7 @@ class Extractor:
                 f"{document.path}: no project recognised; entities are linked to the document"
             )
         subject = project or document_iri
-        orgs = self._organisations(run, fields, sentences, ents)
+        orgs = self._organisations(run)
         if project is not None:
             self._project_dates(run, project, fmap, sentences, names)
             self._description(run, project, fmap)
@@ -679,11 +656,11 @@ class Extractor:
             run.add(
                 project,
                 SCHEMA.startDate,
-                date_literal(begin[0], first=True),
+                date_literal(begin[0]),
                 run.evidence(begin[1].start, begin[1].end, extractor),
             )
         if finish is not None:
-            end_lit = date_literal(finish[0], first=False)
+            end_lit = date_literal(finish[0])
             ev = run.evidence(finish[1].start, finish[1].end, extractor)
             run.add(project, SCHEMA.endDate, end_lit, ev)
             today = self.today or date.today()
@@ -787,13 +764,7 @@ class Extractor:
 
     # ================================================================ organisations
 
-    def _organisations(
-        self,
-        run: _Run,
-        fields: list[Field],
-        sentences: list[tuple[int, int]],
-        ents: list[tuple[int, int, str, str]],
-    ) -> list[_OrgMention]:
+    def _organisations(self, run: _Run) -> list[_OrgMention]:
         """Linked organisation mentions of the whole text (gazetteer first)."""
         out: list[_OrgMention] = []
         for m in run.mentions(self.linker):
@@ -1485,8 +1456,8 @@ class Extractor:
                             SCHEMA.name,
                             Literal("Pilotointi" if run.lang == "fi" else "Pilot", lang=run.lang),
                         )
-                        run.add(iri, SCHEMA.startDate, date_literal(s.begin, first=True), ev)
-                        run.add(iri, SCHEMA.endDate, date_literal(s.finish, first=False), ev)
+                        run.add(iri, SCHEMA.startDate, date_literal(s.begin), ev)
+                        run.add(iri, SCHEMA.endDate, date_literal(s.finish), ev)
                         break
             trigger = _TRAINING.search(sentence)
             points = [s for s in spans if s.kind == "point" and s.begin and s.begin.day]
@@ -1510,8 +1481,8 @@ class Extractor:
             run.add(project, SCHEMA.event, parent, ev)
             run.add(parent, RDF.type, SCHEMA.Event)
             run.add(parent, SCHEMA.name, Literal(label, lang=run.lang))
-            run.add(parent, SCHEMA.startDate, date_literal(points[0].begin, first=True), ev)  # type: ignore[arg-type]
-            run.add(parent, SCHEMA.endDate, date_literal(points[-1].begin, first=True), ev)  # type: ignore[arg-type]
+            run.add(parent, SCHEMA.startDate, date_literal(points[0].begin), ev)  # type: ignore[arg-type]
+            run.add(parent, SCHEMA.endDate, date_literal(points[-1].begin), ev)  # type: ignore[arg-type]
             if count:
                 number = re.sub(r"\s", "", count.group("a") or count.group("b") or count.group("c"))
                 c_start = (
@@ -1537,7 +1508,7 @@ class Extractor:
                             f"{label} {p.begin.day}.{p.begin.month}.{p.begin.year}", lang=run.lang
                         ),
                     )
-                    run.add(sub, SCHEMA.startDate, date_literal(p.begin, first=True), p_ev)
+                    run.add(sub, SCHEMA.startDate, date_literal(p.begin), p_ev)
 
     # ================================================================ target group
 
@@ -1604,7 +1575,7 @@ class Extractor:
 # ==================================================================== helpers
 
 
-def date_literal(value: PartialDate, *, first: bool) -> Literal:
+def date_literal(value: PartialDate) -> Literal:
     """``xsd:date`` when the day is known, else ``xsd:gYear`` (the vocabulary contract)."""
     if value.day is not None:
         return Literal(value.iso(), datatype=XSD.date)

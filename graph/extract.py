@@ -739,7 +739,22 @@ class Extractor:
     # ================================================================ description
 
     def _description(self, run: _Run, project: URIRef, fmap: dict[str, Field]) -> None:
-        f = fmap.get("summary") or fmap.get("results")
+        """The summary field, else the first substantial paragraph, else the results."""
+        f = fmap.get("summary")
+        if f is None:
+            for start, end in paragraph_spans(run.text):
+                if run.in_chrome(start, end):
+                    continue
+                para = run.text[start:end]
+                if len(para.split()) >= 15 and not parse_fields(para):
+                    run.add(
+                        project,
+                        SCHEMA.description,
+                        Literal(para, lang=run.lang),
+                        run.evidence(start, end, X_SUMMARY),
+                    )
+                    return
+            f = fmap.get("results")
         if f is not None:
             lang = detect_language(f.value, run.lang)
             run.add(
@@ -748,19 +763,6 @@ class Extractor:
                 Literal(f.value, lang=lang),
                 run.evidence(f.start, f.end, X_FIELD),
             )
-            return
-        for start, end in paragraph_spans(run.text):
-            if run.in_chrome(start, end):
-                continue
-            para = run.text[start:end]
-            if len(para.split()) >= 15 and not parse_fields(para):
-                run.add(
-                    project,
-                    SCHEMA.description,
-                    Literal(para, lang=run.lang),
-                    run.evidence(start, end, X_SUMMARY),
-                )
-                return
 
     # ================================================================ organisations
 

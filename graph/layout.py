@@ -223,6 +223,8 @@ LABELS: dict[str, list[tuple[str, str]]] = {
         ("fi", "tavoitteet"),
         ("fi", "tavoite"),
         ("fi", "sisältö ja tavoitteet"),
+        ("fi", "tausta"),
+        ("en", "background"),
         ("en", "summary"),
         ("en", "description"),
         ("en", "abstract"),

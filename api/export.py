@@ -15,7 +15,7 @@ from typing import IO, Any, BinaryIO
 
 import pyoxigraph as ox
 
-from graph.errors import QueryError
+from graph.errors import NotFound, QueryError
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def check_graphs(store: Any, graphs: Sequence[str] | None) -> None:
     """Check that every name in ``graphs`` is ``"default"`` or a graph in ``store``.
 
     Raises:
-        QueryError: a name is not an IRI or names no graph.
+        NotFound: a name is not an IRI, or names no graph.
     """
     inner = _inner(store)
     for name in graphs or ():
@@ -66,9 +66,9 @@ def check_graphs(store: Any, graphs: Sequence[str] | None) -> None:
         try:
             node = ox.NamedNode(name)
         except ValueError as exc:
-            raise QueryError(f"not an IRI: {name!r}") from exc
+            raise NotFound(f"no graph {name!r} (not an IRI)") from exc
         if not inner.contains_named_graph(node):
-            raise QueryError(f"no graph {name}")
+            raise NotFound(f"no graph {name}")
 
 
 def export(store: Any, fmt: str, graphs: Sequence[str] | None, out: BinaryIO | IO[bytes]) -> int:
@@ -79,7 +79,8 @@ def export(store: Any, fmt: str, graphs: Sequence[str] | None, out: BinaryIO | I
     ``None`` or empty meaning every graph.
 
     Raises:
-        QueryError: unknown format or graph IRI.
+        QueryError: unknown format.
+        NotFound: unknown graph.
     """
     spec = EXPORT_FORMATS.get(fmt)
     if spec is None:

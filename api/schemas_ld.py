@@ -111,3 +111,11 @@ class DocumentList(BaseModel):
 
     page: Page
     items: list[DocumentSummary]
+
+
+def body_content(media_types: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """OpenAPI ``content`` for non-model bodies: JSON ones are any JSON, others text."""
+    return {
+        m: {"schema": {}} if m.endswith("json") else {"schema": {"type": "string"}}
+        for m in media_types
+    }

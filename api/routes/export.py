@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep
 from api.export import EXPORT_FORMATS, check_graphs, export
-from api.schemas_ld import problems
+from api.schemas_ld import body_content, problems
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +104,9 @@ async def _stream(sink: queue.Queue[bytes | None], stop: threading.Event) -> Asy
     responses={
         200: {
             "description": "The dataset, streamed.",
-            "content": {
-                f.media_type: {"schema": {"type": "string"}} for f in EXPORT_FORMATS.values()
-            },
+            "content": body_content([f.media_type for f in EXPORT_FORMATS.values()]),
         },
-        **problems(400, 422),
+        **problems(404, 422),
     },
 )
 def export_dataset(

@@ -29,7 +29,7 @@ from api.deps import EngineDep
 from api.engine import Engine
 from api.export import EXPORT_FORMATS
 from api.routes.sparql import NotAcceptable
-from api.schemas_ld import problems
+from api.schemas_ld import body_content, problems
 from api.sparql_protocol import negotiate
 from graph.errors import NotFound
 from graph.views import display_names, pick_name
@@ -82,7 +82,7 @@ FormatParam = Annotated[
 RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The resource in the negotiated representation.",
-        "content": {m: {"schema": {"type": "string"}} for m in RDF_OFFERS},
+        "content": body_content(list(RDF_OFFERS)),
     },
     **problems(404, 406, 422),
 }
@@ -321,7 +321,7 @@ def void_graph(engine: Engine, service_base: str) -> Graph:
 VOID_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The dataset description in the negotiated RDF format.",
-        "content": {m: {"schema": {"type": "string"}} for m in RDF_OFFERS if m != HTML},
+        "content": body_content([m for m in RDF_OFFERS if m != HTML]),
     },
     **problems(406, 422),
 }

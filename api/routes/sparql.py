@@ -13,13 +13,14 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SettingsDep
 from api.engine import Engine
-from api.schemas_ld import problems
+from api.schemas_ld import body_content, problems
 from api.sparql_exec import (
     Job,
     QueryBusy,
@@ -65,15 +66,11 @@ class UnsupportedMedia(HankeKGError):
     status = 415
 
 
-def _ok_content() -> dict[str, Any]:
-    return {m: {"schema": {"type": "string"}} for m in ALL_MEDIA}
-
-
 QUERY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Query results (SELECT/ASK) or an RDF graph (CONSTRUCT/DESCRIBE), "
         "or the service description when no query is given.",
-        "content": _ok_content(),
+        "content": body_content(ALL_MEDIA),
         "headers": {
             "X-Result-Truncated": {
                 "description": "Present when the row limit cut the answer.",
@@ -153,6 +150,11 @@ def execute(
     reason = refuse_outbound(query)
     if reason:
         raise QueryError(reason)
+    for iri in (*default_graphs, *named_graphs):
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise QueryError(f"default-graph-uri / named-graph-uri: not an IRI: {iri!r}") from exc
     select_media, graph_media = choose_formats(accept, fmt)
     job = Job(
         query=query,

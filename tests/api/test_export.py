@@ -50,11 +50,11 @@ def test_turtle_export_of_one_graph(ld_server: LiveServer) -> None:
     assert isomorphic(Graph().parse(data=response.text, format="turtle"), fixture_graph())
 
 
-def test_unknown_graph_is_400(ld_server: LiveServer) -> None:
+def test_unknown_graph_is_404(ld_server: LiveServer) -> None:
     response = httpx.get(
         f"{ld_server.url}/api/export", params={"graph": "http://localhost:8000/graph/none"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert httpx.get(f"{ld_server.url}/api/export", params={"format": "rtf"}).status_code == 422
 
 

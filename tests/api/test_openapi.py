@@ -15,6 +15,23 @@ from tests.conftest import LiveServer
 MAX_EXAMPLES = 40
 
 
+def make_check(operation: Any, excluded: list[Any]) -> Any:
+    """A hypothesis test of one operation with schemathesis' checks."""
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def check(case: schemathesis.Case) -> None:
+        case.call_and_validate(timeout=30, excluded_checks=excluded)
+
+    return check
+
+
 def test_api_conforms_to_its_spec(ld_server: LiveServer) -> None:
     # Schemathesis' pytest plugin does not run on pytest 9, so each operation's
     # strategy is driven by hypothesis directly; the checks are schemathesis' own.
@@ -27,20 +44,8 @@ def test_api_conforms_to_its_spec(ld_server: LiveServer) -> None:
         # A SPARQL text can be schema-valid (a string) and still not parse: a 400
         # there is right, so "schema-valid data is accepted" does not apply.
         excluded = [positive_data_acceptance] if operation.path.startswith("/sparql") else []
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-        )
-        def check(case: schemathesis.Case, excluded: list[Any] = excluded) -> None:
-            case.call_and_validate(timeout=30, excluded_checks=excluded)
-
         try:
-            check()
+            make_check(operation, excluded)()
         except Exception as exc:  # collect every operation's failure, then report all
             failures.append(f"{operation.label}: {exc}")
     assert operations >= 10

@@ -244,6 +244,29 @@ def related(
 
 
 @app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="trig, nquads, turtle or jsonld.")] = "trig",
+    graph: Annotated[
+        list[str] | None, typer.Option("--graph", help="Graph IRI (repeatable); 'default'.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default stdout).")
+    ] = None,
+) -> None:
+    """Stream the dataset (all graphs, or the chosen ones) as RDF."""
+    from api.export import export as run_export
+
+    with _engine() as engine:
+        if output is None:
+            n = run_export(engine.store, fmt, graph, sys.stdout.buffer)
+            sys.stdout.flush()
+        else:
+            with open(output, "wb") as handle:
+                n = run_export(engine.store, fmt, graph, handle)
+    console.print(f"exported {n} quads")
+
+
+@app.command()
 def reindex() -> None:
     """Rebuild the search index from the graph with the configured encoder."""
     with _engine() as engine:
@@ -268,11 +291,20 @@ def eval_(
     home: Annotated[
         Path | None, typer.Option(help="Home to ingest into (default: a temporary one).")
     ] = None,
+    distractors: Annotated[
+        str, typer.Option(help="Comma-separated stems never relevant (counted in the top 10).")
+    ] = "",
+    ablations: Annotated[
+        bool, typer.Option(help="Also run without the cross-lingual bridge and without glossary.")
+    ] = True,
 ) -> None:
-    """Ingest a corpus into a temporary home and report nDCG@10, Recall@10, MRR."""
+    """Ingest a corpus into a temporary home and report nDCG@10, Recall@10, MRR
+    per mode and query language."""
     import tempfile
 
-    from search.evaluate import evaluate, read_queries
+    from search.crosslingual import QueryTranslator
+    from search.evaluate import Query, evaluate, read_queries
+    from search.hybrid import MODES
 
     with tempfile.TemporaryDirectory(prefix="hankekg-eval-") as tmp:
         settings = Settings(home=home or Path(tmp))
@@ -285,27 +317,43 @@ def eval_(
             if current is None:
                 console.print("[red]error:[/red] nothing was indexed")
                 raise typer.Exit(3)
+            searcher = current
+            lexical = searcher.snapshot.lexical_index()
+            vocabulary = lexical.__contains__ if lexical is not None else None
+            yso_only = QueryTranslator(settings.reference_dir, vocabulary, glossary=False)
 
-            def rank(query: Any, mode: Any) -> list[str]:
-                expansion = engine.translate(query.text).expansion or None
-                hits = current.search(
-                    query.text, k=10, mode=mode, group_by="document", expansion=expansion
-                ).hits
-                return [stems.get(h.document, h.document) for h in hits]
+            def runner(mode: Any, bridge: str) -> Callable[[Query], list[str]]:
+                def rank(query: Query) -> list[str]:
+                    expansion = None
+                    if bridge == "full":
+                        expansion = engine.translate(query.text).expansion or None
+                    elif bridge == "yso":
+                        expansion = yso_only.translate(query.text).expansion or None
+                    hits = searcher.search(
+                        query.text, k=10, mode=mode, group_by="document", expansion=expansion
+                    ).hits
+                    return [stems.get(h.document, h.document) for h in hits]
 
-            result = evaluate(read_queries(queries), rank)
+                return rank
+
+            runs = {mode: runner(mode, "full") for mode in MODES}
+            if ablations:
+                runs |= {f"{m} (YSO+names, no glossary)": runner(m, "yso") for m in MODES}
+                runs |= {f"{m} (no bridge)": runner(m, "none") for m in MODES}
+            wanted = {s.strip() for s in distractors.split(",") if s.strip()}
+            result = evaluate(read_queries(queries), runs, distractors=wanted)
         finally:
             engine.close()
-    table = Table("mode", "lang", "nDCG@10", "Recall@10", "MRR", "distractors@10", "queries")
-    for mode, langs in result.summary.items():
+    table = Table("run", "lang", "nDCG@10", "Recall@10", "MRR", "distractors@10", "queries")
+    for run, langs in result.summary.items():
         for lang, m in langs.items():
             table.add_row(
-                mode,
+                run,
                 lang,
                 f"{m['ndcg@10']:.3f}",
                 f"{m['recall@10']:.3f}",
                 f"{m['mrr']:.3f}",
-                f"{m['distractors@10']:.2f}",
+                f"{m['distractors@10']:.2f}" if wanted else "-",
                 str(m["queries"]),
             )
     out.print(table)

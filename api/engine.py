@@ -353,14 +353,15 @@ class Engine:
     def _chunks(self, snapshot: Snapshot, extraction: Extraction) -> list[Chunk]:
         """Body chunks plus short title/name fields, with fresh ids."""
         document = extraction.document
-        project = str(extraction.project_iris[0]) if extraction.project_iris else None
+        main = extraction.project_iris[0] if extraction.project_iris else None
+        project = str(main) if main is not None else None
         pieces: list[tuple[int, int, str, str]] = []
         if document.title:
             pieces.append((0, 0, "title", document.title))
         names = {
             str(f.object)
             for f in extraction.facts
-            if f.predicate == SCHEMA.name and f.subject in extraction.project_iris
+            if f.predicate == SCHEMA.name and f.subject == main
         }
         pieces.extend((0, 0, "name", n) for n in sorted(names))
         for span in chunk_text(document.text):
@@ -418,21 +419,27 @@ class Engine:
             snapshot = Snapshot.empty(self.encoder.name, self.encoder.dim, self.encoder_fingerprint)
             for row in rows:
                 doc_iri = row["d"].value
+                # The document's main project first: it owns the chunks.
                 projects = [
                     r["p"].value
                     for r in self.store.query(
-                        f"SELECT ?p WHERE {{ GRAPH <{doc_iri}> {{ ?p a <{HK.Project}> ; "
-                        f"<{PROV.wasDerivedFrom}> <{doc_iri}> }} }} ORDER BY ?p"
+                        f"SELECT ?p ?main WHERE {{ GRAPH <{doc_iri}> {{ "
+                        f"?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> <{doc_iri}> . "
+                        f"OPTIONAL {{ <{doc_iri}> <{SCHEMA.mainEntity}> ?main }} }} }} "
+                        "ORDER BY DESC(?p = ?main) ?p"
                     )
                 ]
-                names = [
-                    r["n"].value
-                    for r in self.store.query(
-                        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ "
-                        f"?p <{PROV.wasDerivedFrom}> <{doc_iri}> ; <{SCHEMA.name}> ?n }} }} "
-                        "ORDER BY ?n"
-                    )
-                ]
+                names = (
+                    [
+                        r["n"].value
+                        for r in self.store.query(
+                            f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ "
+                            f"<{projects[0]}> <{SCHEMA.name}> ?n }} }} ORDER BY ?n"
+                        )
+                    ]
+                    if projects
+                    else []
+                )
                 title = row["title"].value if row["title"] is not None else None
                 document = Document(
                     path=row["path"].value,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -44,6 +45,8 @@ def document_graph(extraction: Extraction, ingested_at: datetime | None = None) 
     g.add((iri, SCHEMA.encodingFormat, Literal(doc.media_type)))
     g.add((iri, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
     g.add((iri, SCHEMA.text, Literal(doc.text)))
+    if extraction.project_iris:
+        g.add((iri, SCHEMA.mainEntity, extraction.project_iris[0]))
     for project in extraction.project_iris:
         g.add((project, PROV.wasDerivedFrom, iri))
     for fact in extraction.facts:
@@ -61,6 +64,8 @@ def document_graph(extraction: Extraction, ingested_at: datetime | None = None) 
         g.add((ev, HK.endOffset, Literal(fact.evidence.end, datatype=XSD.integer)))
         g.add((ev, HK.extractor, Literal(fact.evidence.extractor)))
         if fact.evidence.score is not None:
-            g.add((ev, HK.score, Literal(round(fact.evidence.score, 4), datatype=XSD.decimal)))
+            # A Decimal, not a float: SHACL checks the lexical form against xsd:decimal.
+            score = Decimal(str(round(fact.evidence.score, 4)))
+            g.add((ev, HK.score, Literal(score, datatype=XSD.decimal)))
         g.add((ev, PROV.wasDerivedFrom, iri))
     return g

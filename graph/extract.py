@@ -1304,7 +1304,9 @@ class Extractor:
                 )
                 ev = run.evidence(ms, me, X_PROJECT)
                 run.add(project, SCHEMA.isPartOf if part_of else HK.relatedProject, iri, ev)
-                run.add(iri, RDF.type, HK.Project)
+                # A project only mentioned here is a schema:Project; it becomes an
+                # hk:Project (one described by a document of the corpus) when a
+                # document about it is ingested.
                 run.add(iri, RDF.type, SCHEMA.Project)
                 run.add(iri, SCHEMA.name, Literal(name, lang=run.lang), ev)
                 # The mentioned project, too, is known from this document.

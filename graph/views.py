@@ -12,7 +12,7 @@ from typing import Any
 
 from graph.errors import NotFound
 from graph.store.base import GraphStore
-from graph.vocab import HK, PROV, RDF, SCHEMA, SKOS
+from graph.vocab import HK, PROV, RDF, RDFS, SCHEMA, SKOS
 
 #: Project link predicates shown as organisation roles, in display order.
 ROLE_PREDICATES = {
@@ -90,7 +90,8 @@ def display_names(store: GraphStore, iris: list[str]) -> dict[str, dict[str, str
     values = " ".join(f"<{i}>" for i in dict.fromkeys(iris))
     rows = store.query(
         f"""SELECT ?s ?n WHERE {{ VALUES ?s {{ {values} }}
-              {{ ?s <{SCHEMA.name}> ?n }} UNION {{ ?s <{SKOS.prefLabel}> ?n }} }}"""
+              {{ ?s <{SCHEMA.name}> ?n }} UNION {{ ?s <{SKOS.prefLabel}> ?n }}
+              UNION {{ ?s <{RDFS.label}> ?n }} }}"""
     )
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for row in rows:

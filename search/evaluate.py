@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
-
-from search.hybrid import MODES, Mode
 
 K = 10
 
@@ -46,9 +44,9 @@ class Report:
     """Metrics per mode and language, plus the per-query detail."""
 
     summary: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    """mode -> language ("all", "fi", "en", ...) -> metric -> value."""
+    """run -> language ("all", "fi", "en", ...) -> metric -> value."""
     per_query: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    """mode -> query id -> ranked document stems."""
+    """run -> query id -> ranked document stems."""
 
     def to_json(self) -> str:
         """Serialise to JSON."""
@@ -101,22 +99,27 @@ def score(ranked: list[str], query: Query, distractors: set[str]) -> Scores:
 
 def evaluate(
     queries: list[Query],
-    rank: Callable[[Query, Mode], list[str]],
-    modes: Iterable[Mode] = MODES,
+    runs: dict[str, Callable[[Query], list[str]]],
     distractors: set[str] | None = None,
 ) -> Report:
-    """Run every query in every mode through ``rank`` and aggregate the metrics."""
+    """Run every query through every named ranking function and aggregate.
+
+    Args:
+        runs: run name (e.g. ``hybrid``, ``dense (no bridge)``) -> a function
+            ranking document stems for a query.
+        distractors: stems never relevant to any query, counted in the top 10.
+    """
     report = Report()
-    for mode in modes:
+    for name, rank in runs.items():
         by_lang: dict[str, list[Scores]] = defaultdict(list)
-        report.per_query[mode] = {}
+        report.per_query[name] = {}
         for query in queries:
-            ranked = rank(query, mode)
-            report.per_query[mode][query.id] = ranked[:K]
+            ranked = rank(query)
+            report.per_query[name][query.id] = ranked[:K]
             scores = score(ranked, query, distractors or set())
             by_lang["all"].append(scores)
             by_lang[query.lang].append(scores)
-        report.summary[mode] = {
+        report.summary[name] = {
             lang: {
                 "ndcg@10": round(mean(s.ndcg for s in items), 4),
                 "recall@10": round(mean(s.recall for s in items), 4),

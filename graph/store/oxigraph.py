@@ -8,6 +8,7 @@ Oxigraph applies as a single transaction.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -114,5 +115,12 @@ class OxigraphStore:
         return (URIRef(g.value) for g in self.inner.named_graphs() if isinstance(g, ox.NamedNode))
 
     def close(self) -> None:
-        """Flush writes to disk."""
+        """Flush writes to disk and release the store's lock.
+
+        RocksDB holds its lock until the last reference to the store is gone,
+        so both the store and the rdflib adapter around it are dropped.
+        """
         self.inner.flush()
+        del self.dataset
+        del self.inner
+        gc.collect()

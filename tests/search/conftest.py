@@ -1,0 +1,1 @@
+"""Search fixtures: the seeded engine from ``tests/conftest.py`` is reused."""

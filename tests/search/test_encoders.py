@@ -1,0 +1,68 @@
+"""One contract suite for every encoder, plus the encoder-mismatch guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from api import services
+from api.engine import Engine
+from graph.errors import EncoderMismatch
+from search.encoders import Encoder, fingerprint, get_encoder, minilm_path
+from tests.conftest import SEEDS, make_settings
+
+ENCODERS = ["e5-small-q4", f"sentence-transformers:{minilm_path()}"]
+
+
+@pytest.fixture(scope="module", params=ENCODERS)
+def encoder(request: pytest.FixtureRequest) -> Encoder:
+    return get_encoder(request.param)
+
+
+def test_vectors_are_unit_float32_of_declared_dim(encoder: Encoder) -> None:
+    vectors = encoder.encode_passages(["Hanke kehitti kuntoutusta.", "Peer support."])
+    assert vectors.shape == (2, encoder.dim)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert encoder.encode_passages([]).shape == (0, encoder.dim)
+
+
+def test_related_text_scores_higher_than_unrelated(encoder: Encoder) -> None:
+    query = encoder.encode_queries(["rehabilitation of substance abusers"])[0]
+    passages = encoder.encode_passages(
+        [
+            "Rehabilitation services for people with substance abuse problems.",
+            "Lake restoration and fish stocks.",
+        ]
+    )
+    assert passages[0] @ query > passages[1] @ query
+
+
+def test_fingerprint_is_stable_and_distinguishes_encoders(encoder: Encoder) -> None:
+    assert fingerprint(encoder) == fingerprint(encoder)
+    others = {fingerprint(get_encoder(name)) for name in ENCODERS}
+    assert len(others) == 2
+
+
+def test_unknown_encoder_name_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown encoder"):
+        get_encoder("word2vec")
+
+
+@pytest.mark.slow
+def test_querying_with_another_encoder_raises_mismatch_with_reindex_hint(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    engine = Engine(make_settings(home))
+    engine.ingest_paths([SEEDS])
+    engine.close()
+    other = Engine(make_settings(home, encoder=ENCODERS[1]))
+    try:
+        with pytest.raises(EncoderMismatch, match="hankekg reindex"):
+            services.search(other, "kuntoutus")
+        assert other.reindex() == 2
+        hits = services.search(other, "Rovaniemi rehabilitation").results
+        assert hits and hits[0].name == "Työikäisten kuntoutus (Rovaniemi)"
+    finally:
+        other.close()

@@ -1,0 +1,111 @@
+"""Hybrid search over the seeds: modes, snippets, filters, facets, query understanding."""
+
+from __future__ import annotations
+
+import pytest
+
+from api import services
+from api.engine import Engine
+from search.filters import Filters
+from tests.conftest import KUNTOUTUS, ROVANIEMI
+
+pytestmark = pytest.mark.slow
+BASE = "http://localhost:8000/id/"
+
+
+def names(engine: Engine, query: str, **kwargs: object) -> list[str]:
+    return [h.name for h in services.search(engine, query, **kwargs).results]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["lexical", "dense", "hybrid"])
+def test_every_mode_finds_the_rovaniemi_project(seeded_engine: Engine, mode: str) -> None:
+    assert names(seeded_engine, "toimeentulotuki työkyky Rovaniemi", mode=mode)[0] == ROVANIEMI
+
+
+def test_name_query_hits_the_name(seeded_engine: Engine) -> None:
+    assert names(seeded_engine, "palveluyhteistyö monitahoisessa kuntoutuksessa")[0] == KUNTOUTUS
+
+
+def test_snippet_highlights_matched_words(seeded_engine: Engine) -> None:
+    hit = services.search(seeded_engine, "korvaushoitoasiakkaiden vertaistoiminta").results[0]
+    assert hit.highlights
+    marked = [hit.snippet[s:e].lower() for s, e in hit.highlights]
+    assert any("korvaushoito" in m or "vertais" in m for m in marked)
+
+
+def test_english_query_is_expanded_to_finnish(seeded_engine: Engine) -> None:
+    response = services.search(seeded_engine, "social assistance recipients in Lapland")
+    assert response.language == "en"
+    assert response.expanded_query and "toimeentulotuki" in response.expanded_query
+    assert response.results[0].name == ROVANIEMI
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(places=(BASE + "place/region-19",)), {ROVANIEMI}),  # Lappi contains Rovaniemi
+        (Filters(places=(BASE + "place/186",)), {KUNTOUTUS}),  # Järvenpää is a KUUMA member
+        (Filters(places=(BASE + "place/kuuma",)), {KUNTOUTUS}),
+        (Filters(funders=(BASE + "organisation/stea",)), {KUNTOUTUS}),  # RAY's successor
+        (Filters(organisations=(BASE + "organisation/kela",)), {KUNTOUTUS}),
+        (Filters(year_from=2012, year_to=2012), {KUNTOUTUS, ROVANIEMI}),
+        (Filters(year_from=2014, year_to=2020), set()),
+        (Filters(status="ongoing"), set()),
+        (Filters(themes=("http://www.yso.fi/onto/yso/p12588",)), {ROVANIEMI}),  # toimeentulotuki
+    ],
+)
+def test_filters_narrow_inside_the_search(
+    seeded_engine: Engine, filters: Filters, expected: set[str]
+) -> None:
+    got = set(names(seeded_engine, "kuntoutus yhteistyö", filters=filters, k=10))
+    assert got == expected
+
+
+def test_theme_group_includes_narrower_concepts(seeded_engine: Engine) -> None:
+    got = set(
+        names(seeded_engine, "kuntoutus", filters=Filters(themes=(BASE + "theme/rehabilitation",)))
+    )
+    assert {KUNTOUTUS, ROVANIEMI} <= got
+
+
+def test_selective_filter_does_not_empty_a_page_with_matches(seeded_engine: Engine) -> None:
+    # The Rovaniemi project ranks second for this query; a post-filter on k=1 would return nothing.
+    only = Filters(places=(BASE + "place/698",))
+    assert names(seeded_engine, "vertaistuki korvaushoitoasiakkaille", k=1, filters=only) == [
+        ROVANIEMI
+    ]
+
+
+def test_facets_count_the_results(seeded_engine: Engine) -> None:
+    response = services.search(seeded_engine, "kuntoutus")
+    funders = {f.label: f.count for f in response.facets["funder"]}
+    assert funders.get("Raha-automaattiyhdistys") == 1
+    places = {f.label for f in response.facets["place"]}
+    assert {"Rovaniemi", "KUUMA-seutu"} <= places
+    assert response.years == [2010, 2013]
+
+
+def test_query_understanding_reports_and_boosts(seeded_engine: Engine) -> None:
+    response = services.search(
+        seeded_engine, "RAY:n rahoittamat hankkeet Jyväskylän seudulla vuonna 2012"
+    )
+    assert [e.label for e in response.interpreted.funders] == ["Raha-automaattiyhdistys"]
+    assert response.interpreted.places and response.interpreted.years == [2012, 2012]
+    boosted = response.results[0].score
+    plain = (
+        services.search(
+            seeded_engine,
+            "RAY:n rahoittamat hankkeet Jyväskylän seudulla vuonna 2012",
+            use_boosts=False,
+        )
+        .results[0]
+        .score
+    )
+    assert response.results[0].name == KUNTOUTUS and boosted > plain
+
+
+def test_paging_continues_the_ranking(seeded_engine: Engine) -> None:
+    first = names(seeded_engine, "kuntoutus", k=1)
+    second = names(seeded_engine, "kuntoutus", k=1, offset=1)
+    assert first and second and first != second
+    assert names(seeded_engine, "kuntoutus", k=2) == first + second

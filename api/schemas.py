@@ -68,8 +68,8 @@ class SearchFilters(BaseModel):
     theme: list[str] = Field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
-    status: str | None = None
-    language: str | None = None
+    status: list[str] = Field(default_factory=list)
+    language: list[str] = Field(default_factory=list)
 
 
 class SearchResponse(BaseModel):

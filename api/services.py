@@ -65,8 +65,8 @@ def search(
         theme=list(filters.themes),
         year_from=filters.year_from,
         year_to=filters.year_to,
-        status=filters.status,
-        language=filters.language,
+        status=list(filters.statuses),
+        language=list(filters.languages),
     )
     current = searcher(engine)
     if current is None or not query.strip():

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.engine import Engine
-from api.schemas import EvidenceModel, SearchHit
+from api.schemas import EvidenceModel, FacetValueModel
 from graph.errors import NotFound
 from graph.views import display_names, pick_name
-from graph.vocab import HK, ORG_ROLES, OWL, PROV, SCHEMA, SKOS, YSO
+from graph.vocab import HK, ORG_ROLES, OWL, SCHEMA, SKOS, YSO
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ PLACE_KINDS: tuple[str, ...] = (
     "SubRegion",
     "WellbeingServicesCounty",
 )
-YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*-\s*(\d{4})?\s*$|^\s*(\d{4})\s*$")
 YSO_ID = re.compile(r"^p\d+$")
 
 Filters = Mapping[str, Sequence[str]]
@@ -114,12 +113,6 @@ def _local(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _year(value: str | None) -> int | None:
-    if value and len(value) >= 4 and value[:4].isdigit():
-        return int(value[:4])
-    return None
-
-
 def href_for(engine: Engine, iri: str) -> str | None:
     """The UI page of an entity IRI, or ``None`` when the UI has no page for it."""
     for kind in ("project", "organisation", "place", "theme"):
@@ -151,151 +144,23 @@ def refs(engine: Engine, iris: Iterable[str], lang: str) -> list[Ref]:
 # -- facets and filters ---------------------------------------------------------------
 
 
-def _facet_sets(engine: Engine, hits: Sequence[SearchHit]) -> dict[str, dict[str, set[str]]]:
-    """facet -> result key (hit IRI) -> the values it carries."""
-    keys = [h.iri for h in hits]
-    out: dict[str, dict[str, set[str]]] = {f: defaultdict(set) for f in FACETS}
-    if not keys:
-        return out
-    values = _values(keys)
-    store = engine.store
-    kinds = " ".join(f"<{HK[k]}>" for k in PLACE_KINDS)
-    for row in store.query(
-        f"""SELECT ?x ?place WHERE {{ VALUES ?x {{ {values} }}
-              ?x <{SCHEMA.areaServed}> ?a . ?a <{SCHEMA.containedInPlace}>* ?place .
-              ?place a ?type . VALUES ?type {{ {kinds} }} }}"""
-    ):
-        out["place"][_v(row["x"])].add(_v(row["place"]))
-    for row in store.query(
-        f"SELECT ?x ?o WHERE {{ VALUES ?x {{ {values} }} ?x <{SCHEMA.funder}> ?o }}"
-    ):
-        out["funder"][_v(row["x"])].add(_v(row["o"]))
-    roles = " ".join(f"<{p}>" for p in ORG_ROLES.values())
-    for row in store.query(
-        f"""SELECT ?x ?o WHERE {{ VALUES ?x {{ {values} }} VALUES ?r {{ {roles} }}
-              ?x ?r ?o . FILTER(isIRI(?o)) }}"""
-    ):
-        out["organisation"][_v(row["x"])].add(_v(row["o"]))
-    for row in store.query(
-        f"SELECT ?x ?t WHERE {{ VALUES ?x {{ {values} }} ?x <{SCHEMA.about}> ?t }}"
-    ):
-        out["theme"][_v(row["x"])].add(_v(row["t"]))
-    for row in store.query(
-        f"SELECT ?x ?s WHERE {{ VALUES ?x {{ {values} }} ?x <{HK.status}> ?s }}"
-    ):
-        out["status"][_v(row["x"])].add(_v(row["s"]))
-    for row in store.query(
-        f"""SELECT ?x (MIN(STR(?s)) AS ?start) (MAX(STR(?e)) AS ?end) WHERE {{
-              VALUES ?x {{ {values} }}
-              OPTIONAL {{ ?x <{SCHEMA.startDate}> ?s }} OPTIONAL {{ ?x <{SCHEMA.endDate}> ?e }}
-            }} GROUP BY ?x"""
-    ):
-        start = _year(_v(row["start"]) if row["start"] is not None else None)
-        end = _year(_v(row["end"]) if row["end"] is not None else None)
-        if start is None and end is None:
-            continue
-        first, last = start or end, end or start
-        assert first is not None and last is not None
-        out["years"][_v(row["x"])].update(str(y) for y in range(first, max(first, last) + 1))
-    documents = {h.iri: h.document for h in hits}
-    doc_values = _values(documents.values())
-    for row in store.query(
-        f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }}
-              ?x <{PROV.wasDerivedFrom}> ?d . ?d <{SCHEMA.inLanguage}> ?l }}"""
-    ):
-        out["language"][_v(row["x"])].add(_v(row["l"]))
-    if doc_values:
-        by_doc: dict[str, str] = {}
-        for row in store.query(
-            f"""SELECT ?d ?l WHERE {{ VALUES ?d {{ {doc_values} }}
-                  ?d <{SCHEMA.inLanguage}> ?l }}"""
-        ):
-            by_doc[_v(row["d"])] = _v(row["l"])
-        for key, doc in documents.items():
-            if doc in by_doc:
-                out["language"][key].add(by_doc[doc])
-    return out
-
-
-def _year_bounds(raw: str) -> tuple[int | None, int | None] | None:
-    match = YEAR_RANGE.match(raw)
-    if not match:
-        return None
-    if match.group(3):
-        year = int(match.group(3))
-        return year, year
-    first = int(match.group(1)) if match.group(1) else None
-    last = int(match.group(2)) if match.group(2) else None
-    return first, last
-
-
-def apply_filters(engine: Engine, hits: Sequence[SearchHit], filters: Filters) -> list[SearchHit]:
-    """The hits that pass every active facet filter, in their original order.
-
-    ``filters`` maps a facet key (see :data:`FACETS`) to the selected values;
-    ``years`` takes ranges such as ``"2010-2013"``, ``"2010-"`` or ``"2012"``.
-    Unknown facet keys are ignored.
-    """
-    active = {k: [v for v in vs if v] for k, vs in filters.items() if k in FACETS}
-    active = {k: vs for k, vs in active.items() if vs}
-    if not active or not hits:
-        return list(hits)
-    sets = _facet_sets(engine, hits)
-    kept = []
-    for hit in hits:
-        ok = True
-        for facet, selected in active.items():
-            carried = sets[facet].get(hit.iri, set())
-            if facet == "years":
-                years = {int(y) for y in carried}
-                ok = any(_overlaps(years, _year_bounds(s)) for s in selected)
-            else:
-                ok = bool(carried.intersection(selected))
-            if not ok:
-                break
-        if ok:
-            kept.append(hit)
-    return kept
-
-
-def _overlaps(years: set[int], bounds: tuple[int | None, int | None] | None) -> bool:
-    if bounds is None or not years:
-        return False
-    first, last = bounds
-    return any((first is None or y >= first) and (last is None or y <= last) for y in years)
-
-
-def facets(
-    engine: Engine, hits: Sequence[SearchHit], lang: str = "fi"
+def facet_values(
+    engine: Engine, counted: Mapping[str, Sequence[FacetValueModel]]
 ) -> dict[str, list[FacetValue]]:
-    """Facet values with counts over ``hits``, most frequent first (years in order)."""
-    sets = _facet_sets(engine, hits)
-    counts: dict[str, dict[str, int]] = {}
-    for facet in FACETS:
-        tally: dict[str, int] = defaultdict(int)
-        for values in sets[facet].values():
-            for value in values:
-                tally[value] += 1
-        counts[facet] = tally
-    iris = [k for f in ("place", "funder", "organisation", "theme", "status") for k in counts[f]]
-    names = display_names(engine.store, [i for i in iris if _safe_iri(i)])
-    kinds = _place_kinds(engine, list(counts["place"]))
+    """The search's facet counts in the sidebar's order, places by kind."""
+    kinds = _place_kinds(engine, [v.value for v in counted.get("place", [])])
     out: dict[str, list[FacetValue]] = {}
     for facet in FACETS:
-        items = []
-        for key, n in counts[facet].items():
-            if facet in ("years", "language"):
-                label = key
-            else:
-                label = pick_name(names.get(key, {}), lang, _local(key))
-            items.append(FacetValue(key, label, n, kinds.get(key) if facet == "place" else None))
+        source = "year" if facet == "years" else facet
+        items = [
+            FacetValue(v.value, v.label, v.count, kinds.get(v.value) if facet == "place" else None)
+            for v in counted.get(source, [])
+        ]
         if facet == "years":
             items.sort(key=lambda v: v.key)
         elif facet == "place":
             order = {k: i for i, k in enumerate(PLACE_KINDS)}
             items.sort(key=lambda v: (-v.count, order.get(v.kind or "", 9), v.label.lower()))
-        else:
-            items.sort(key=lambda v: (-v.count, v.label.lower()))
         out[facet] = items
     return out
 
@@ -853,13 +718,12 @@ __all__ = [
     "Ref",
     "Segment",
     "Summary",
-    "apply_filters",
     "dataset_stats",
     "document_texts",
     "entity_iri",
     "evidence_objects",
     "facet_labels",
-    "facets",
+    "facet_values",
     "href_for",
     "network",
     "organisation_view",

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 
 #: Organisation roles that count for the "organisation in any role" filter.
 ROLES = (SCHEMA.funder, HK.coordinator, HK.implementer, HK.partner, HK.steeringGroupMember)
-STATUS = {"ended": HK.StatusEnded, "ongoing": HK.StatusOngoing}
+STATUS = {"ended": HK.StatusEnded, "ongoing": HK.StatusOngoing, "planned": HK.StatusPlanned}
 _YEAR = "xsd:integer(SUBSTR(STR({v}), 1, 4))"
+#: A project counted in the year facet for at most this many years.
+MAX_YEAR_SPAN = 30
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class Filters:
     themes: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
-    status: str | None = None
-    language: str | None = None
+    statuses: tuple[str, ...] = ()
+    """``ended``, ``ongoing``, ``planned`` or the status IRIs."""
+    languages: tuple[str, ...] = ()
+    """Document languages."""
 
     def is_empty(self) -> bool:
         """Whether nothing is filtered."""
@@ -55,13 +59,13 @@ class Filters:
             or self.themes
             or self.year_from is not None
             or self.year_to is not None
-            or self.status
-            or self.language
+            or self.statuses
+            or self.languages
         )
 
     def graph_filters(self) -> bool:
         """Whether a filter needs the graph (everything but the language)."""
-        return not replace(self, language=None).is_empty()
+        return not replace(self, languages=()).is_empty()
 
 
 def _values(iris: Iterable[str]) -> str:
@@ -121,8 +125,9 @@ def allowed_projects(store: GraphStore, filters: Filters, linker: Linker | None)
             FILTER(COALESCE({start}, {end}) <= {int(high)})
             FILTER(COALESCE({end}, 9999) >= {int(low)})"""
         )
-    if filters.status in STATUS:
-        blocks.append(f"?p <{HK.status}> <{STATUS[filters.status]}> .")
+    if filters.statuses:
+        values = _values(str(STATUS.get(s, s)) for s in filters.statuses)
+        blocks.append(f"?p <{HK.status}> ?status . VALUES ?status {{ {values} }}")
     query = (
         f"SELECT DISTINCT ?p WHERE {{ ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?doc . "
         + "\n".join(blocks)
@@ -138,11 +143,11 @@ def allowed_chunks(
     if filters.is_empty():
         return None
     projects = allowed_projects(store, filters, linker) if filters.graph_filters() else None
-    language = filters.language
+    languages = set(filters.languages)
     documents = snapshot.manifest.documents
     out: set[int] = set()
     for chunk in snapshot.chunks.values():
-        if language and documents[chunk.document].language != language:
+        if languages and documents[chunk.document].language not in languages:
             continue
         if projects is not None and chunk.project not in projects:
             continue
@@ -220,17 +225,23 @@ def facet_counts(
         for code, members in sorted(languages.items())
         if members & wanted
     ]
-    years = list(
-        store.query(
-            f"""SELECT (MIN({_YEAR.format(v="?s")}) AS ?lo) (MAX({_YEAR.format(v="?e")}) AS ?hi)
-            WHERE {{ VALUES ?p {{ {values} }} ?p <{SCHEMA.startDate}> ?s .
-            OPTIONAL {{ ?p <{SCHEMA.endDate}> ?e }} }}"""
-        )
-    )
-    if years and years[0]["lo"] is not None:
-        lo = int(years[0]["lo"].value)
-        hi = int(years[0]["hi"].value) if years[0]["hi"] is not None else lo
-        facets.years = (lo, hi)
+    spans: dict[str, list[int]] = defaultdict(list)
+    for row in store.query(
+        f"""SELECT ?p ?s ?e WHERE {{ VALUES ?p {{ {values} }}
+            OPTIONAL {{ ?p <{SCHEMA.startDate}> ?s }} OPTIONAL {{ ?p <{SCHEMA.endDate}> ?e }}
+            FILTER(BOUND(?s) || BOUND(?e)) }}"""
+    ):
+        for term in (row["s"], row["e"]):
+            if term is not None and term.value[:4].isdigit():
+                spans[row["p"].value].append(int(term.value[:4]))
+    per_year: dict[int, int] = defaultdict(int)
+    for found in spans.values():
+        low, high = min(found), max(found)
+        for year in range(low, min(high, low + MAX_YEAR_SPAN) + 1):
+            per_year[year] += 1
+    if per_year:
+        facets.years = (min(per_year), max(per_year))
+        facets.values["year"] = [FacetValue(str(y), str(y), n) for y, n in sorted(per_year.items())]
     return facets
 
 

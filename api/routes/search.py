@@ -35,9 +35,12 @@ def search(
     theme: IriList = None,
     year_from: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-    status: Annotated[Literal["ended", "ongoing"] | None, Query()] = None,
+    status: Annotated[
+        list[Literal["ended", "ongoing", "planned"]] | None, Query(max_length=3)
+    ] = None,
     language: Annotated[
-        Literal["fi", "en", "sv"] | None, Query(description="Document language.")
+        list[Literal["fi", "en", "sv"]] | None,
+        Query(max_length=3, description="Document language."),
     ] = None,
     boost: Annotated[bool, Query(description="Boost what the query names.")] = True,
 ) -> SearchResponse:
@@ -49,8 +52,8 @@ def search(
         themes=tuple(theme or ()),
         year_from=year_from,
         year_to=year_to,
-        status=status,
-        language=language,
+        statuses=tuple(status or ()),
+        languages=tuple(language or ()),
     )
     return services.search(
         engine, q, k=k, mode=mode, filters=filters, offset=offset, lang=lang, use_boosts=boost

@@ -30,6 +30,7 @@ from api.schemas import SearchHit
 from graph.errors import NotFound
 from graph.views import pick_name
 from graph.vocab import HK, PREFIXES, SCHEMA
+from search.filters import Filters as SearchFilters
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent
 router = APIRouter(tags=["ui"], include_in_schema=False)
 
 #: Results fetched from the search before filtering and paging.
-UI_K = 100
 PAGE_SIZE = 10
 RELATED_K = 5
 ENTITY_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$"
@@ -198,6 +198,19 @@ class SearchState:
             return bool(self.year_from) and self.year_from == self.year_to == value
         return value in self.filters.get(facet, [])
 
+    def search_filters(self) -> SearchFilters:
+        """The state's filters, for the search itself."""
+        return SearchFilters(
+            places=tuple(self.filters.get("place", [])),
+            funders=tuple(self.filters.get("funder", [])),
+            organisations=tuple(self.filters.get("organisation", [])),
+            themes=tuple(self.filters.get("theme", [])),
+            year_from=int(self.year_from) if self.year_from else None,
+            year_to=int(self.year_to) if self.year_to else None,
+            statuses=tuple(self.filters.get("status", [])),
+            languages=tuple(self.filters.get("language", [])),
+        )
+
     def active_filters(self) -> dict[str, list[str]]:
         """The filters for :func:`api.ui_data.apply_filters`."""
         out = {k: v for k, v in self.filters.items() if v}
@@ -246,27 +259,25 @@ def search_page(
     )
     context: dict[str, Any] = {"state": state, "response": None, "empty_index": False}
     if q.strip():
-        # Facets are computed below over the filtered list, so the search skips its own.
+        # Filters run inside the search (before ranking), so every page of a
+        # narrowed search is full; the facets count the whole ranked result set.
         response = services.search(
             engine,
             q,
-            k=UI_K,
+            k=PAGE_SIZE,
+            offset=(state.page - 1) * PAGE_SIZE,
             mode=mode,  # type: ignore[arg-type]
-            facets=False,
+            filters=state.search_filters(),
             ui_lang=lang,
         )
-        active = state.active_filters()
-        hits = ui_data.apply_filters(engine, response.results, active)
-        pages = max(1, -(-len(hits) // PAGE_SIZE))
-        state.page = min(state.page, pages)
-        shown = hits[(state.page - 1) * PAGE_SIZE : state.page * PAGE_SIZE]
+        pages = max(1, -(-response.total // PAGE_SIZE))
         context.update(
             response=response,
-            total=len(hits),
-            hits=[_hit_view(h, lang) for h in shown],
-            summaries=ui_data.summaries(engine, [h.iri for h in shown], lang),
-            facets=ui_data.facets(engine, hits, lang),
-            chips=ui_data.facet_labels(engine, active, lang),
+            total=response.total,
+            hits=[_hit_view(h, lang) for h in response.results],
+            summaries=ui_data.summaries(engine, [h.iri for h in response.results], lang),
+            facets=ui_data.facet_values(engine, response.facets),
+            chips=ui_data.facet_labels(engine, state.active_filters(), lang),
             pages=pages,
         )
     else:

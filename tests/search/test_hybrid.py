@@ -50,7 +50,9 @@ def test_english_query_is_expanded_to_finnish(seeded_engine: Engine) -> None:
         (Filters(organisations=(BASE + "organisation/kela",)), {KUNTOUTUS}),
         (Filters(year_from=2012, year_to=2012), {KUNTOUTUS, ROVANIEMI}),
         (Filters(year_from=2014, year_to=2020), set()),
-        (Filters(status="ongoing"), set()),
+        (Filters(statuses=("ongoing",)), set()),
+        (Filters(statuses=("ended",), languages=("fi",)), {KUNTOUTUS, ROVANIEMI}),
+        (Filters(languages=("en",)), set()),
         (Filters(themes=("http://www.yso.fi/onto/yso/p12588",)), {ROVANIEMI}),  # toimeentulotuki
     ],
 )

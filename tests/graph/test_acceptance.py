@@ -1,0 +1,62 @@
+"""The seed documents' facts (``seed_facts.rq``, from the acceptance suite) over the
+graph that ingest builds, and SHACL validation of that graph."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from api.engine import Engine
+from graph.validate import validate
+
+pytestmark = pytest.mark.slow
+
+RQ = Path(__file__).with_name("seed_facts.rq")
+
+
+def blocks() -> list[tuple[str, str, str]]:
+    """(title, query, expectation) for every block of the acceptance file."""
+    text = RQ.read_text(encoding="utf-8")
+    prefixes = "\n".join(line for line in text.splitlines() if line.startswith("PREFIX"))
+    out = []
+    for chunk in re.split(r"\n(?=# )", text):
+        lines = chunk.strip().splitlines()
+        if not lines or not lines[0].startswith("# ") or len(lines) < 2:
+            continue
+        body = "\n".join(lines[1:]).strip()
+        if not body.startswith(("ASK", "SELECT")):
+            continue
+        query, _, comment = body.partition("  # ")
+        out.append((lines[0][2:], f"{prefixes}\n{query}", comment.strip() or "true"))
+    return out
+
+
+BLOCKS = blocks()
+
+
+def test_the_file_has_every_block() -> None:
+    assert len(BLOCKS) >= 45
+
+
+@pytest.mark.parametrize(("title", "query", "expect"), BLOCKS, ids=[b[0] for b in BLOCKS])
+def test_seed_fact(seeded_engine: Engine, title: str, query: str, expect: str) -> None:
+    result = seeded_engine.store.query(query)
+    if query.lstrip().split("\n")[-1].startswith("SELECT") or "SELECT (COUNT" in query:
+        value = int(next(iter(result))["n"].value)
+        if "must be 5" in expect:
+            assert value == 5, title
+        elif "must be >= 3" in expect:
+            assert value >= 3, title
+        else:
+            pytest.fail(f"unknown expectation {expect!r}")
+    elif "must be false" in expect:
+        assert not bool(result), title
+    else:
+        assert bool(result), title
+
+
+def test_seed_graph_conforms_to_the_shapes(seeded_engine: Engine) -> None:
+    report = validate(seeded_engine.store.dataset)
+    assert report.conforms, report.text[:3000]

@@ -336,7 +336,9 @@ def eval_(
 
                 return rank
 
-            runs = {mode: runner(mode, "full") for mode in MODES}
+            runs: dict[str, Callable[[Query], list[str]]] = {
+                str(mode): runner(mode, "full") for mode in MODES
+            }
             if ablations:
                 runs |= {f"{m} (YSO+names, no glossary)": runner(m, "yso") for m in MODES}
                 runs |= {f"{m} (no bridge)": runner(m, "none") for m in MODES}

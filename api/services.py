@@ -18,7 +18,7 @@ from api.schemas import (
     SearchResponse,
 )
 from graph.errors import NotFound
-from graph.views import display_names, pick_name, project_view
+from graph.views import Ref, display_names, pick_name, project_view
 from graph.vocab import HK, PROV
 from search.filters import Filters, allowed_chunks, facet_counts
 from search.hybrid import HybridSearcher, Mode
@@ -134,7 +134,7 @@ def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:
     """One project by id (the last IRI segment) or full IRI."""
     view = project_view(engine.store, project_iri(engine, project_id), lang)
 
-    def refs(items: list) -> list[RefModel]:  # type: ignore[type-arg]
+    def refs(items: list[Ref]) -> list[RefModel]:
         return [RefModel(iri=r.iri, name=r.name, names=r.names) for r in items]
 
     return ProjectModel(

@@ -17,7 +17,10 @@ MAX_SLUG = 80
 
 
 def slugify(text: str) -> str:
-    """ASCII slug of ``text``: "Työikäisten kuntoutus (Rovaniemi)" -> "tyoikaisten-kuntoutus-rovaniemi"."""
+    """ASCII slug of ``text``.
+
+    "Työikäisten kuntoutus (Rovaniemi)" -> "tyoikaisten-kuntoutus-rovaniemi".
+    """
     text = text.translate(_TRANSLIT)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = _NON_SLUG.sub("-", text.lower()).strip("-")

@@ -146,7 +146,7 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
     names = {_lang(n): _value(n) for n in literals.get(str(SCHEMA.name), [])}
     descriptions = literals.get(str(SCHEMA.description), [])
     description = _value(descriptions[0]) if descriptions else None
-    status_iri = (links.get(str(HK.status)) or [None])[0]
+    status_iri = next(iter(links.get(str(HK.status), [])), None)
     status = None
     if status_iri:
         status = pick_name(

@@ -100,12 +100,12 @@ def interpret(query: str, linker: Linker, translation: Translation | None) -> In
             if concept.kind not in ("place", "organisation"):
                 continue
             key = concept.key
-            link = None
-            if key is not None:
-                link = linker.place(key) if concept.kind == "place" else linker.organisation(key)
-            if link is None or str(link.iri) in seen:
+            if key is None:
                 continue
-            iri = str(link.iri)
+            found = linker.place(key) if concept.kind == "place" else linker.organisation(key)
+            if found is None or str(found.iri) in seen:
+                continue
+            iri = str(found.iri)
             seen.add(iri)
             entity = Entity(iri, concept.label_fi, concept.label, concept.kind)
             if concept.kind == "place":

@@ -37,7 +37,7 @@ class VectorIndex:
     def remove(self, ids: list[int]) -> None:
         """Remove the given ids (unknown ids are ignored)."""
         if ids:
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+            self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
 
     def reconstruct(self, chunk_id: int) -> np.ndarray:
         """The stored vector of one id."""
@@ -55,7 +55,8 @@ class VectorIndex:
             selector = faiss.IDSelectorBatch(
                 np.fromiter(allowed, dtype=np.int64, count=len(allowed))
             )
-            params = faiss.SearchParameters(sel=selector)
+            # faiss' type stubs miss the keyword the SWIG constructor takes.
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         k = min(k, len(self))
         scores, ids = self._index.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

@@ -18,8 +18,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -132,6 +133,13 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _summaries_from_docstrings(router: APIRouter) -> None:
+    """Use each route's one-line docstring as its OpenAPI summary."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and not route.summary and route.endpoint.__doc__:
+            route.summary = route.endpoint.__doc__.strip().splitlines()[0].rstrip(".")
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the FastAPI app for ``settings`` (or reuse an already open ``engine``).
 
@@ -185,6 +193,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         ui.router,
     )
     for router in routers:
+        _summaries_from_docstrings(router)
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Added first, so it sits inside CORS and its 413 answers still carry CORS headers.

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,12 +38,13 @@ from graph.loader import load_bytes, load_document
 from graph.model import Document, Extraction
 from graph.reference import Reference, reference_graph
 from graph.store import OxigraphStore
-from graph.vocab import HK, HKF, SCHEMA, XSD
+from graph.vocab import HK, SCHEMA
 from search.chunking import chunk_text
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint, get_encoder
 from search.index import Chunk, DocumentEntry, IndexState, Snapshot
 from search.related import Neighbourhood, neighbourhood
+from search.similarity import FUNCTION, Similarity
 
 if TYPE_CHECKING:
     from graph.extract import Extractor
@@ -167,28 +168,22 @@ class Engine:
         return cached[1]
 
     def sparql_functions(self) -> dict[str, Callable[..., Any]]:
-        """Custom SPARQL functions offered to every query (``hkf:similarity``)."""
-        return {str(HKF.similarity): self._similarity}
+        """Custom SPARQL functions for in-process queries (``hkf:similarity``)."""
+        return {FUNCTION: self._similarity}
 
-    def _similarity(self, subject: Any, text: Any) -> Any:
-        """``hkf:similarity(?project, "text")``: cosine of the project's (or
-        document's) centroid embedding with the text's query embedding."""
-        import pyoxigraph as ox
+    @cached_property
+    def _similarity(self) -> Similarity:
+        def centroids() -> dict[str, np.ndarray]:
+            return self.snapshot.centroids() if self.snapshot is not None else {}
 
-        snapshot = self.snapshot
-        if snapshot is None or not isinstance(subject, ox.NamedNode):
+        return Similarity(centroids, lambda text: self.encoder.encode_queries([text])[0])
+
+    def similarity_source(self) -> tuple[str, str] | None:
+        """Where a SPARQL worker process finds what ``hkf:similarity`` needs."""
+        name = self.index_state.current_name()
+        if name is None:
             return None
-        vector = snapshot.centroids().get(subject.value)
-        if vector is None or not isinstance(text, ox.Literal):
-            return None
-        query = self._query_vector(text.value)
-        return ox.Literal(
-            f"{float(np.dot(vector, query)):.6f}", datatype=ox.NamedNode(str(XSD.double))
-        )
-
-    @lru_cache(maxsize=256)  # noqa: B019 - one engine per process; texts repeat per query
-    def _query_vector(self, text: str) -> np.ndarray:
-        return self.encoder.encode_queries([text])[0]
+        return str(self.index_state.snapshots / name), self.settings.encoder
 
     def warm_up(self) -> None:
         """Load every model now rather than on the first request."""

@@ -94,6 +94,8 @@ class Job:
     prefixes: dict[str, str] = field(default_factory=dict)
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    similarity: tuple[str, str] | None = None
+    """(committed index snapshot directory, encoder name) for ``hkf:similarity``."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,11 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         kwargs["use_default_graph_as_union"] = True
     if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.similarity is not None and "similarity" in job.query:
+        # Loaded only in a worker that meets the function (models and vectors are big).
+        from search.similarity import FUNCTION, from_snapshot
+
+        kwargs["custom_functions"] = {ox.NamedNode(FUNCTION): from_snapshot(*job.similarity)}
     try:
         result = store.query(job.query, **kwargs)
     except SyntaxError as exc:

@@ -164,6 +164,7 @@ def execute(
         prefixes={p: str(ns) for p, ns in PREFIXES.items()},
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),
+        similarity=engine.similarity_source(),
     )
     try:
         outcome = sandbox.run(job, _token(engine), settings.sparql_timeout_s)

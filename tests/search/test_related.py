@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from api import services
 from api.engine import Engine
 from graph.errors import NotFound
+from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 ROVANIEMI_ID = "tyoikaisten-kuntoutus-rovaniemi"
@@ -53,3 +55,22 @@ def test_similarity_function_ranks_seed_projects(
     assert len(rows) == 2
     assert rows[0]["name"].value.startswith(first)
     assert float(rows[0]["score"].value) > float(rows[1]["score"].value)
+
+
+def test_similarity_function_over_http(live_server: LiveServer) -> None:
+    query = (
+        "PREFIX schema: <https://schema.org/>\n" + SIMILARITY % "työkyvyn arviointi toimeentulotuki"
+    )
+    response = httpx.post(
+        f"{live_server.url}/sparql",
+        content=query,
+        headers={
+            "Content-Type": "application/sparql-query",
+            "Accept": "application/sparql-results+json",
+        },
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    rows = response.json()["results"]["bindings"]
+    assert rows[0]["name"]["value"].startswith("Työikäisten")
+    assert float(rows[0]["score"]["value"]) > float(rows[1]["score"]["value"])

@@ -1,0 +1,69 @@
+"""``hkf:similarity(?x, "text")``: vector similarity inside SPARQL.
+
+The function returns the cosine between the text's query embedding and the
+centroid embedding of a project (or of a document without a project), as an
+``xsd:double``; unknown subjects give an unbound value. It lets one query mix
+semantic similarity with any graph pattern::
+
+    PREFIX hkf: <https://w3id.org/hankekg/function#>
+    SELECT ?p ?score WHERE {
+      ?p a hk:Project ; schema:areaServed/schema:containedInPlace ?r .
+      ?r schema:name "Lappi" .
+      BIND(hkf:similarity(?p, "work ability assessment") AS ?score)
+    } ORDER BY DESC(?score)
+
+The engine registers it for in-process queries; SPARQL workers (which run in
+their own processes) build their own from the committed index snapshot, once
+per snapshot and only for queries that call the function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyoxigraph as ox
+
+from graph.vocab import HKF, XSD
+
+FUNCTION = str(HKF.similarity)
+_DOUBLE = ox.NamedNode(str(XSD.double))
+
+
+class Similarity:
+    """The callable registered with pyoxigraph."""
+
+    def __init__(
+        self, centroids: Callable[[], dict[str, np.ndarray]], encode: Callable[[str], np.ndarray]
+    ) -> None:
+        self._centroids = centroids
+        self._encode = lru_cache(maxsize=256)(encode)
+
+    def __call__(self, subject: Any, text: Any) -> ox.Literal | None:
+        """Cosine of ``subject``'s centroid and ``text``'s embedding."""
+        if not isinstance(subject, ox.NamedNode) or not isinstance(text, ox.Literal):
+            return None
+        vector = self._centroids().get(subject.value)
+        if vector is None:
+            return None
+        score = float(np.dot(vector, self._encode(text.value)))
+        return ox.Literal(f"{score:.6f}", datatype=_DOUBLE)
+
+
+def uses_similarity(query: str) -> bool:
+    """Whether a query may call the function (cheap test before loading anything)."""
+    return "similarity" in query
+
+
+@lru_cache(maxsize=2)
+def from_snapshot(snapshot_dir: str, encoder: str) -> Similarity:
+    """The function over a committed snapshot, for a SPARQL worker process."""
+    from search.encoders import get_encoder
+    from search.index import Snapshot
+
+    snapshot = Snapshot.read(Path(snapshot_dir))
+    model = get_encoder(encoder)
+    return Similarity(snapshot.centroids, lambda t: model.encode_queries([t])[0])

@@ -45,6 +45,8 @@ def main(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # bm25s logs every index build at DEBUG through its own handler.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @contextmanager

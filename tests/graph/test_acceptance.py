@@ -7,9 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 from api.engine import Engine
+from graph.build import document_graph
+from graph.extract import Extractor
+from graph.iris import Iris
+from graph.loader import load_document
+from graph.reference import Reference, reference_graph
 from graph.validate import validate
+from tests.graph.conftest import DOCUMENTS_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -59,4 +66,20 @@ def test_seed_fact(seeded_engine: Engine, title: str, query: str, expect: str) -
 
 def test_seed_graph_conforms_to_the_shapes(seeded_engine: Engine) -> None:
     report = validate(seeded_engine.store.dataset)
+    assert report.conforms, report.text[:3000]
+
+
+def test_fixture_graphs_conform_to_the_shapes(
+    extractor: Extractor, reference: Reference, iris: Iris
+) -> None:
+    """Every fixture document's graph, with the reference data it links to, has zero violations."""
+    data = Graph()
+    data += reference_graph(reference, iris)
+    for path in sorted(DOCUMENTS_DIR.iterdir()):
+        if path.name.endswith(".expected.json"):
+            continue
+        document = load_document(path, max_bytes=5_000_000)
+        extraction = extractor.extract(document, iris.document(document.sha256))
+        data += document_graph(extraction)
+    report = validate(data)
     assert report.conforms, report.text[:3000]

@@ -221,10 +221,6 @@ def main() -> None:
     logger.info("wrote %s and %s (%.0f s)", RESULTS, DOC, run["wall_s"])
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _fmt(value: Any) -> str:
     return "–" if value is None else str(value)
 
@@ -446,3 +442,7 @@ def _verdicts(run: dict[str, Any]) -> list[str]:
                 f"- Load test with 0 errors at N = {n}: {ld['errors']} errors in {ld['requests']} requests: {'met' if ld['errors'] == 0 else 'NOT met'}."
             )
     return out
+
+
+if __name__ == "__main__":
+    main()

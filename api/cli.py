@@ -169,7 +169,7 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
 ) -> None:
     """Print the facts extracted from a document, with evidence; writes nothing."""
-    from graph.extract import Extractor, load_nlp
+    from graph.extract import Extractor, extraction_to_json, load_nlp
     from graph.iris import Iris
     from graph.linker import Linker
     from graph.loader import load_document
@@ -185,30 +185,7 @@ def extract(
     reference = Reference.load(settings.reference_dir)
     extractor = Extractor(load_nlp(), Linker(reference, iris), iris, reference)
     extraction = extractor.extract(document, iris.document(document.sha256))
-    payload = {
-        "document": str(extraction.document_iri),
-        "path": document.path,
-        "language": document.language,
-        "projects": [str(p) for p in extraction.project_iris],
-        "warnings": extraction.warnings,
-        "facts": [
-            {
-                "subject": str(f.subject),
-                "predicate": str(f.predicate),
-                "object": str(f.object),
-                "evidence": None
-                if f.evidence is None
-                else {
-                    "quote": f.evidence.quote,
-                    "start": f.evidence.start,
-                    "end": f.evidence.end,
-                    "extractor": f.evidence.extractor,
-                    "score": f.evidence.score,
-                },
-            }
-            for f in extraction.facts
-        ],
-    }
+    payload = {"language": document.language, **extraction_to_json(extraction)}
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 

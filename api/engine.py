@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -255,16 +255,18 @@ class Engine:
         """Ingest files and directories; bad files are reported and skipped."""
         files = discover(paths)
         report = IngestReport()
-        documents: list[Document] = []
-        for path in files:
-            try:
-                documents.append(load_document(path, max_bytes=self.settings.max_document_bytes))
-            except DocumentError as exc:
-                report.failed[str(path)] = str(exc)
-                if progress:
-                    progress("documents", 1)
-        self.ingest_documents(documents, report=report, progress=progress)
-        return report
+
+        def documents() -> Iterator[Document]:
+            # A generator, so only one batch of documents is in memory at a time.
+            for path in files:
+                try:
+                    yield load_document(path, max_bytes=self.settings.max_document_bytes)
+                except DocumentError as exc:
+                    report.failed[str(path)] = str(exc)
+                    if progress:
+                        progress("documents", 1)
+
+        return self.ingest_documents(documents(), report=report, progress=progress)
 
     def ingest_bytes(
         self, data: bytes, *, name: str, url: str | None = None, title: str | None = None
@@ -277,11 +279,17 @@ class Engine:
 
     def ingest_documents(
         self,
-        documents: list[Document],
+        documents: Iterable[Document],
         report: IngestReport | None = None,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Extract, index and commit ``documents`` in batches."""
+        """Extract, index and commit ``documents`` in batches, streaming.
+
+        A batch is committed when it holds ``BATCH`` documents or a tenth of the
+        indexed ones, whichever is more: each commit rewrites the index
+        snapshot, so batches that grow with the index keep the total written
+        linear in the corpus size.
+        """
         report = report or IngestReport()
         with self._write_lock:
             snapshot = self._working_snapshot()
@@ -298,9 +306,11 @@ class Engine:
                         progress("documents", 1)
                     continue
                 pending.append((document, iri, by_path.get(document.path)))
-            for start in range(0, len(pending), BATCH):
-                batch = pending[start : start + BATCH]
-                self._commit_batch(snapshot, batch, report, progress)
+                if len(pending) >= max(BATCH, len(snapshot.manifest.documents) // 10):
+                    self._commit_batch(snapshot, pending, report, progress)
+                    pending = []
+            if pending:
+                self._commit_batch(snapshot, pending, report, progress)
             self.snapshot = snapshot
         return report
 

@@ -61,6 +61,18 @@ class OxigraphStore:
 
     def replace_graphs(self, drop: Iterable[URIRef], add: dict[URIRef, Graph]) -> None:
         """Drop and write named graphs in one transaction."""
+        drop = list(drop)
+        if not drop and not any(self.has_graph(name) for name in add):
+            # Only new graphs: one transactional ``extend``, no SPARQL to parse.
+            quads = [
+                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(str(name)))
+                for name, graph in add.items()
+                for t in ox.parse(
+                    graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES
+                )
+            ]
+            self.inner.extend(quads)
+            return
         parts = [f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys([*drop, *add])]
         for name, graph in add.items():
             if len(graph):

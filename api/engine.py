@@ -33,6 +33,7 @@ from rdflib import Graph, Literal, URIRef
 from graph.build import document_graph
 from graph.config import Settings
 from graph.errors import DocumentError, NotFound
+from graph.extract import chrome_spans
 from graph.iris import Iris
 from graph.loader import load_bytes, load_document
 from graph.model import Document, Extraction
@@ -369,7 +370,7 @@ class Engine:
             if f.predicate == SCHEMA.name and f.subject == main
         }
         pieces.extend((0, 0, "name", n) for n in sorted(names))
-        for span in chunk_text(document.text):
+        for span in chunk_text(document.text, skip=chrome_spans(document.text)):
             pieces.append((span.start, span.end, "body", span.text))
         ids = snapshot.allocate_ids(len(pieces))
         return [

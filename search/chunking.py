@@ -48,6 +48,26 @@ def _add(spans: list[Span], text: str, start: int, end: int) -> None:
     spans.append(Span(s, s + len(stripped), stripped))
 
 
+def _trimmed(spans: list[Span], text: str, skip: list[tuple[int, int]]) -> list[Span]:
+    """Cut ``skip`` spans off the start of sentences; drop sentences left empty."""
+    if not skip:
+        return spans
+    out: list[Span] = []
+    for span in spans:
+        start, end = span.start, span.end
+        moved = True
+        while moved and start < end:
+            moved = False
+            for s, e in skip:
+                if s <= start < e:
+                    start, moved = e, True
+            while start < end and (text[start].isspace() or text[start] in "|.,;:·•-–—"):
+                start, moved = start + 1, True
+        if start < end:
+            out.append(Span(start, end, text[start:end]))
+    return out
+
+
 def _split_long(sentence: Span, max_chars: int) -> list[Span]:
     """Cut an over-long sentence at whitespace into pieces under ``max_chars``."""
     pieces: list[Span] = []
@@ -68,12 +88,16 @@ def _split_long(sentence: Span, max_chars: int) -> list[Span]:
 
 
 def chunk_text(
-    text: str, max_chars: int = MAX_CHARS, overlap: int = OVERLAP_SENTENCES
+    text: str,
+    max_chars: int = MAX_CHARS,
+    overlap: int = OVERLAP_SENTENCES,
+    skip: list[tuple[int, int]] | None = None,
 ) -> list[Span]:
     """Group sentences into chunks of at most ``max_chars``, overlapping by
-    ``overlap`` sentences."""
+    ``overlap`` sentences. Sentence parts inside a ``skip`` span (site
+    navigation and other chrome) are left out."""
     units: list[Span] = []
-    for sentence in sentences(text):
+    for sentence in _trimmed(sentences(text), text, skip or []):
         units.extend(
             _split_long(sentence, max_chars) if len(sentence.text) > max_chars else [sentence]
         )

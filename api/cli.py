@@ -284,6 +284,7 @@ def eval_(
     from search.crosslingual import QueryTranslator
     from search.evaluate import Query, evaluate, read_queries
     from search.hybrid import MODES
+    from search.understanding import boosts, interpret
 
     with tempfile.TemporaryDirectory(prefix="hankekg-eval-") as tmp:
         settings = Settings(home=home or Path(tmp))
@@ -301,15 +302,25 @@ def eval_(
             vocabulary = lexical.__contains__ if lexical is not None else None
             yso_only = QueryTranslator(settings.reference_dir, vocabulary, glossary=False)
 
-            def runner(mode: Any, bridge: str) -> Callable[[Query], list[str]]:
+            def runner(mode: Any, bridge: str, boost: bool = False) -> Callable[[Query], list[str]]:
                 def rank(query: Query) -> list[str]:
                     expansion = None
+                    boosted: dict[str, float] = {}
                     if bridge == "full":
-                        expansion = engine.translate(query.text).expansion or None
+                        translation = engine.translate(query.text)
+                        expansion = translation.expansion or None
+                        if boost:
+                            named = interpret(query.text, engine.linker, translation)
+                            boosted = boosts(engine.store, named, engine.linker)
                     elif bridge == "yso":
                         expansion = yso_only.translate(query.text).expansion or None
                     hits = searcher.search(
-                        query.text, k=10, mode=mode, group_by="document", expansion=expansion
+                        query.text,
+                        k=10,
+                        mode=mode,
+                        group_by="document",
+                        expansion=expansion,
+                        boosts=boosted,
                     ).hits
                     return [stems.get(h.document, h.document) for h in hits]
 
@@ -318,6 +329,8 @@ def eval_(
             runs: dict[str, Callable[[Query], list[str]]] = {
                 str(mode): runner(mode, "full") for mode in MODES
             }
+            # What the API does by default: hybrid plus query-understanding boosts.
+            runs["hybrid + boosts"] = runner("hybrid", "full", boost=True)
             if ablations:
                 runs |= {f"{m} (YSO+names, no glossary)": runner(m, "yso") for m in MODES}
                 runs |= {f"{m} (no bridge)": runner(m, "none") for m in MODES}

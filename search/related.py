@@ -34,6 +34,8 @@ TEXT_WEIGHT = 0.5
 GRAPH_WEIGHT = 0.5
 COSINE_FLOOR = 0.70
 COSINE_CEILING = 0.95
+#: Our own theme groups live under this path; YSO concepts do not.
+THEME_GROUP = "/id/theme/"
 ROLES = (HK.coordinator, HK.implementer, HK.partner, HK.steeringGroupMember)
 
 
@@ -98,6 +100,28 @@ def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
     return Neighbourhood(dict(neighbours), dict(degree))
 
 
+def _weight(item: tuple[str, str], degree: dict[tuple[str, str], int]) -> float:
+    return 1.0 / math.log(max(degree[item], 2))
+
+
+def _adamic_adar(shared: list[tuple[str, str]], degree: dict[tuple[str, str], int]) -> float:
+    """Adamic-Adar over shared neighbours, counting each hierarchy once.
+
+    A shared municipality is also a shared region, sub-region and wellbeing
+    county, and a shared YSO concept also shares its theme group: summing those
+    would count one fact four times. So places count by their rarest shared
+    member only, theme groups likewise, and everything else sums.
+    """
+    places = [_weight(i, degree) for i in shared if i[0] == "place"]
+    groups = [_weight(i, degree) for i in shared if i[0] == "theme" and THEME_GROUP in i[1]]
+    rest = [
+        _weight(i, degree)
+        for i in shared
+        if i[0] != "place" and not (i[0] == "theme" and THEME_GROUP in i[1])
+    ]
+    return max(places, default=0.0) + max(groups, default=0.0) + sum(rest)
+
+
 def related_projects(
     store: GraphStore,
     snapshot: Snapshot,
@@ -131,13 +155,13 @@ def related_projects(
             else 0.0
         )
         shared = [item for item in hood.neighbours.get(other, {}) if item in mine]
-        adamic_adar = sum(1.0 / math.log(max(hood.degree[item], 2)) for item in shared)
+        adamic_adar = _adamic_adar(shared, hood.degree)
         graph = adamic_adar / (adamic_adar + 1.0)
         score = TEXT_WEIGHT * text + GRAPH_WEIGHT * graph
         if score <= 0:
             continue
         reasons = [
-            Reason(kind, "", mine[(kind, key)], 1.0 / math.log(max(hood.degree[(kind, key)], 2)))
+            Reason(kind, "", mine[(kind, key)], _weight((kind, key), hood.degree))
             for kind, key in shared
         ]
         if cosine is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import httpx
 import pytest
 
 from api import services
 from api.engine import Engine
 from graph.errors import NotFound
+from search.related import _adamic_adar
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -74,3 +77,17 @@ def test_similarity_function_over_http(live_server: LiveServer) -> None:
     rows = response.json()["results"]["bindings"]
     assert rows[0]["name"]["value"].startswith("Työikäisten")
     assert float(rows[0]["score"]["value"]) > float(rows[1]["score"]["value"])
+
+
+def test_shared_place_hierarchy_counts_once() -> None:
+    """A shared municipality is also a shared region: count the rarest, not all."""
+    degree = {
+        ("place", "oulu"): 2,
+        ("place", "region-17"): 5,
+        ("theme", "http://x/id/theme/health"): 9,
+        ("theme", "http://www.yso.fi/onto/yso/p1"): 3,
+        ("funder", "ray"): 4,
+    }
+    shared = list(degree)
+    expected = 1 / math.log(2) + 1 / math.log(9) + 1 / math.log(3) + 1 / math.log(4)
+    assert _adamic_adar(shared, degree) == pytest.approx(expected)

@@ -217,7 +217,11 @@ def main() -> None:
     run["wall_s"] = round(time.perf_counter() - started, 1)
     write_result(f"{tag}-summary", run)
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(render(run), encoding="utf-8")
+    text = render(run)
+    if DOC.exists() and "\n## Findings" in DOC.read_text(encoding="utf-8"):
+        # The hand-written findings are kept across runs (they name the run they read).
+        text += "\n## Findings" + DOC.read_text(encoding="utf-8").split("\n## Findings", 1)[1]
+    DOC.write_text(text, encoding="utf-8")
     logger.info("wrote %s and %s (%.0f s)", RESULTS, DOC, run["wall_s"])
 
 

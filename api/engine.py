@@ -114,6 +114,9 @@ class Engine:
         self.reference = Reference.load(settings.reference_dir)
         self._write_lock = threading.Lock()
         self._neighbourhood: tuple[str | None, Neighbourhood] | None = None
+        self._filter_cache: tuple[str | None, dict[str, set[str]]] = (None, {})
+        # Guards derived data built on first use, so concurrent requests build it once.
+        self._derived_lock = threading.Lock()
         self.ensure_reference()
         self.recover()
         self.snapshot: Snapshot | None = self.index_state.load_current()
@@ -162,11 +165,20 @@ class Engine:
     def neighbourhood(self) -> Neighbourhood:
         """Every project's graph neighbours, read once per index version."""
         version = self.index_state.current_name()
-        cached = self._neighbourhood
-        if cached is None or cached[0] != version:
-            cached = (version, neighbourhood(self.store, self.linker))
-            self._neighbourhood = cached
+        with self._derived_lock:
+            cached = self._neighbourhood
+            if cached is None or cached[0] != version:
+                cached = (version, neighbourhood(self.store, self.linker))
+                self._neighbourhood = cached
         return cached[1]
+
+    def filter_cache(self) -> dict[str, set[str]]:
+        """Projects matching each filter pattern, valid for the current index version."""
+        version = self.index_state.current_name()
+        with self._derived_lock:
+            if self._filter_cache[0] != version:
+                self._filter_cache = (version, {})
+            return self._filter_cache[1]
 
     def sparql_functions(self) -> dict[str, Callable[..., Any]]:
         """Custom SPARQL functions for in-process queries (``hkf:similarity``)."""

@@ -73,8 +73,9 @@ def search(
         return SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
     translation = engine.translate(query, lang)
     interpretation = interpret(query, engine.linker, translation)
-    allowed = allowed_chunks(engine.store, current.snapshot, filters, engine.linker)
-    boost = boosts(engine.store, interpretation, engine.linker) if use_boosts else {}
+    cache = engine.filter_cache()
+    allowed = allowed_chunks(engine.store, current.snapshot, filters, engine.linker, cache)
+    boost = boosts(engine.store, interpretation, engine.linker, cache) if use_boosts else {}
     result = current.search(
         query,
         k=offset + k,

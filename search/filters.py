@@ -17,11 +17,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from graph.store.base import GraphStore
 from graph.views import display_names, pick_name
-from graph.vocab import HK, PROV, SCHEMA, SKOS
+from graph.vocab import HK, SCHEMA, SKOS
 
 if TYPE_CHECKING:
     from graph.linker import Linker
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 ROLES = (SCHEMA.funder, HK.coordinator, HK.implementer, HK.partner, HK.steeringGroupMember)
 STATUS = {"ended": HK.StatusEnded, "ongoing": HK.StatusOngoing, "planned": HK.StatusPlanned}
 _YEAR = "xsd:integer(SUBSTR(STR({v}), 1, 4))"
+#: Values returned per facet, most frequent first.
+FACET_VALUES = 40
 #: A project counted in the year facet for at most this many years.
 MAX_YEAR_SPAN = 30
 
@@ -77,15 +79,12 @@ def _safe(iri: str) -> bool:
     return re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", iri) is not None
 
 
-def _place_block(places: tuple[str, ...], linker: Linker | None) -> str:
+def _expand_places(places: tuple[str, ...], linker: Linker | None) -> set[str]:
     expanded: set[str] = set(places)
     if linker is not None:
         for place in places:
             expanded |= {str(i) for i in linker.expand_place(place)}
-    values = _values(expanded)
-    return f"""{{ ?p <{SCHEMA.areaServed}> ?area . VALUES ?area {{ {values} }} }} UNION
-      {{ ?p <{SCHEMA.areaServed}> ?area . ?area <{SCHEMA.containsPlace}> ?inner .
-         VALUES ?inner {{ {values} }} }}"""
+    return expanded
 
 
 def _family(iris: tuple[str, ...], linker: Linker | None) -> set[str]:
@@ -96,63 +95,112 @@ def _family(iris: tuple[str, ...], linker: Linker | None) -> set[str]:
     return out
 
 
-def allowed_projects(store: GraphStore, filters: Filters, linker: Linker | None) -> set[str]:
-    """IRIs of the projects that pass every graph filter."""
-    blocks: list[str] = []
+def _subjects(store: GraphStore, pattern: str) -> set[str]:
+    return {row["p"].value for row in store.query(f"SELECT DISTINCT ?p WHERE {{ {pattern} }}")}
+
+
+def _criteria(filters: Filters, linker: Linker | None) -> list[str]:
+    """One small graph pattern per filter, each starting from its bound values.
+
+    Every pattern binds ``?p`` from an index lookup on the value side, so each
+    costs in proportion to the matching projects, not to the whole graph.
+    """
+    out: list[str] = []
     if filters.places:
-        blocks.append(_place_block(filters.places, linker))
+        values = _values(_expand_places(filters.places, linker))
+        out.append(
+            f"""{{ VALUES ?area {{ {values} }} ?p <{SCHEMA.areaServed}> ?area }} UNION
+            {{ VALUES ?inner {{ {values} }} ?area <{SCHEMA.containsPlace}> ?inner .
+               ?p <{SCHEMA.areaServed}> ?area }}"""
+        )
     if filters.funders:
         values = _values(_family(filters.funders, linker))
-        blocks.append(f"?p <{SCHEMA.funder}> ?funder . VALUES ?funder {{ {values} }}")
+        out.append(f"VALUES ?funder {{ {values} }} ?p <{SCHEMA.funder}> ?funder")
     if filters.organisations:
         values = _values(_family(filters.organisations, linker))
         roles = " ".join(f"<{r}>" for r in ROLES)
-        blocks.append(f"?p ?role ?org . VALUES ?role {{ {roles} }} VALUES ?org {{ {values} }}")
+        out.append(f"VALUES ?org {{ {values} }} VALUES ?role {{ {roles} }} ?p ?role ?org")
     if filters.themes:
         values = _values(filters.themes)
-        blocks.append(
-            f"?p <{SCHEMA.about}> ?theme . ?top <{SKOS.narrower}>* ?theme . "
-            f"VALUES ?top {{ {values} }}"
+        out.append(
+            f"VALUES ?top {{ {values} }} ?top <{SKOS.narrower}>* ?theme . "
+            f"?p <{SCHEMA.about}> ?theme"
         )
     if filters.year_from is not None or filters.year_to is not None:
         low = filters.year_from if filters.year_from is not None else 0
         high = filters.year_to if filters.year_to is not None else 9999
         start, end = _YEAR.format(v="?start"), _YEAR.format(v="?end")
-        blocks.append(
-            f"""OPTIONAL {{ ?p <{SCHEMA.startDate}> ?start }}
+        out.append(
+            f"""{{ ?p <{SCHEMA.startDate}> ?start }} UNION {{ ?p <{SCHEMA.endDate}> ?end }}
+            OPTIONAL {{ ?p <{SCHEMA.startDate}> ?start }}
             OPTIONAL {{ ?p <{SCHEMA.endDate}> ?end }}
-            FILTER(BOUND(?start) || BOUND(?end))
             FILTER(COALESCE({start}, {end}) <= {int(high)})
             FILTER(COALESCE({end}, 9999) >= {int(low)})"""
         )
     if filters.statuses:
         values = _values(str(STATUS.get(s, s)) for s in filters.statuses)
-        blocks.append(f"?p <{HK.status}> ?status . VALUES ?status {{ {values} }}")
-    query = (
-        f"SELECT DISTINCT ?p WHERE {{ ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?doc . "
-        + "\n".join(blocks)
-        + " }"
-    )
-    return {row["p"].value for row in store.query(query)}
+        out.append(f"VALUES ?status {{ {values} }} ?p <{HK.status}> ?status")
+    return out
+
+
+def allowed_projects(
+    store: GraphStore,
+    filters: Filters,
+    linker: Linker | None,
+    cache: dict[str, set[str]] | None = None,
+) -> set[str]:
+    """IRIs of the projects that pass every graph filter.
+
+    Args:
+        cache: pattern -> matching projects, valid for one version of the data
+            (the engine keeps one per committed index snapshot).
+    """
+    result: set[str] | None = None
+    for pattern in _criteria(filters, linker):
+        found = cache.get(pattern) if cache is not None else None
+        if found is None:
+            found = _subjects(store, pattern)
+            if cache is not None:
+                cache[pattern] = found
+        result = found if result is None else result & found
+        if not result:
+            return set()
+    if result is None:
+        return set()
+    described = _described_projects(store, cache)
+    return result & described
+
+
+def _described_projects(store: GraphStore, cache: dict[str, set[str]] | None) -> set[str]:
+    """Projects some document describes (``hk:Project``), not only mentions."""
+    key = "hk:Project"
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = _subjects(store, f"?p a <{HK.Project}>")
+        if cache is not None:
+            cache[key] = found
+    return found
 
 
 def allowed_chunks(
-    store: GraphStore, snapshot: Snapshot, filters: Filters, linker: Linker | None
+    store: GraphStore,
+    snapshot: Snapshot,
+    filters: Filters,
+    linker: Linker | None,
+    cache: dict[str, set[str]] | None = None,
 ) -> set[int] | None:
     """Chunk ids that pass ``filters`` (``None`` when nothing is filtered)."""
     if filters.is_empty():
         return None
-    projects = allowed_projects(store, filters, linker) if filters.graph_filters() else None
-    languages = set(filters.languages)
-    documents = snapshot.manifest.documents
-    out: set[int] = set()
-    for chunk in snapshot.chunks.values():
-        if languages and documents[chunk.document].language not in languages:
-            continue
-        if projects is not None and chunk.project not in projects:
-            continue
-        out.add(chunk.id)
-    return out
+    by_key = snapshot.chunks_by_key()
+    if filters.graph_filters():
+        keys: set[str] = allowed_projects(store, filters, linker, cache)
+    else:
+        keys = set(by_key)
+    if filters.languages:
+        languages = snapshot.key_languages()
+        keys = {k for k in keys if languages.get(k, set()) & set(filters.languages)}
+    return {cid for key in keys for cid in by_key.get(key, ())}
 
 
 @dataclass
@@ -175,67 +223,66 @@ class Facets:
 def facet_counts(
     store: GraphStore, snapshot: Snapshot, keys: list[str], lang: str = "fi"
 ) -> Facets:
-    """Count places, funders, organisations, themes, status and languages over
-    the projects (or documents) ``keys``."""
+    """Count places (with the areas containing them), funders, organisations,
+    themes (with their groups), status, years and document languages over the
+    projects (or documents) ``keys``.
+
+    Three queries, each starting from bound values: the projects' links, the
+    areas containing their places, and the groups above their themes.
+    """
     projects = [k for k in keys if _safe(k)]
     facets = Facets()
     if not projects:
         return facets
-    values = _values(projects)
-    roles = " ".join(f"<{r}>" for r in ROLES)
-    queries = {
-        "place": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
-            {{ ?p <{SCHEMA.areaServed}> ?v }} UNION
-            {{ ?p <{SCHEMA.areaServed}> ?a . ?a <{SCHEMA.containedInPlace}> ?v }} }}
-            GROUP BY ?v""",
-        "funder": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
-            ?p <{SCHEMA.funder}> ?v }} GROUP BY ?v""",
-        "organisation": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
-            VALUES ?role {{ {roles} }} ?p ?role ?v }} GROUP BY ?v""",
-        "theme": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
-            {{ ?p <{SCHEMA.about}> ?v }} UNION
-            {{ ?p <{SCHEMA.about}> ?t . ?v <{SKOS.narrower}> ?t }}
-            }} GROUP BY ?v""",
-        "status": f"""SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ VALUES ?p {{ {values} }}
-            ?p <{HK.status}> ?v }} GROUP BY ?v""",
+    facet_of = {str(SCHEMA.areaServed): "place", str(SCHEMA.funder): "funder"}
+    facet_of |= {str(r): "organisation" for r in ROLES[1:]}
+    facet_of |= {str(SCHEMA.about): "theme", str(HK.status): "status"}
+    dates = {str(SCHEMA.startDate), str(SCHEMA.endDate)}
+    predicates = ", ".join(f"<{p}>" for p in [*facet_of, *dates])
+    funder = str(SCHEMA.funder)
+    members: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    years: dict[str, list[int]] = defaultdict(list)
+    for row in store.query(
+        # FILTER IN, not VALUES ?r: Oxigraph then starts from the bound ?p (measured
+        # 25x faster on 10k projects).
+        f"SELECT ?p ?r ?o WHERE {{ VALUES ?p {{ {_values(projects)} }} "
+        f"?p ?r ?o FILTER(?r IN ({predicates})) }}"
+    ):
+        project, predicate, value = row["p"].value, row["r"].value, row["o"].value
+        if predicate in dates:
+            if value[:4].isdigit():
+                years[project].append(int(value[:4]))
+            continue
+        facet = facet_of[predicate]
+        members[facet][value].add(project)
+        if predicate == funder:
+            members["organisation"][value].add(project)
+    _lift(store, members["place"], f"?x <{SCHEMA.containedInPlace}> ?y")
+    _lift(store, members["theme"], f"?y <{SKOS.narrower}> ?x")
+    # Only the most frequent values are shown, so only they are named.
+    top = {
+        facet: sorted(members[facet].items(), key=lambda item: (-len(item[1]), item[0]))[
+            :FACET_VALUES
+        ]
+        for facet in ("place", "funder", "organisation", "theme", "status")
     }
-    iris: list[str] = []
-    raw: dict[str, list[tuple[str, int]]] = {}
-    for name, query in queries.items():
-        rows = [(r["v"].value, int(r["n"].value)) for r in store.query(query) if r["v"] is not None]
-        raw[name] = rows
-        iris.extend(v for v, _ in rows)
-    names = display_names(store, iris)
-    for name, rows in raw.items():
-        facets.values[name] = sorted(
+    names = display_names(store, [v for items in top.values() for v, _ in items])
+    for facet, items in top.items():
+        facets.values[facet] = sorted(
             (
-                FacetValue(v, pick_name(names.get(v, {}), lang, v.rsplit("/", 1)[-1]), n)
-                for v, n in rows
+                FacetValue(v, pick_name(names.get(v, {}), lang, v.rsplit("/", 1)[-1]), len(ps))
+                for v, ps in items
             ),
             key=lambda f: (-f.count, f.label.lower()),
         )
-    languages: dict[str, set[str]] = defaultdict(set)
-    for entry_iri, entry in snapshot.manifest.documents.items():
-        for project in entry.projects:
-            languages[entry.language].add(project)
-        languages[entry.language].add(entry_iri)
-    wanted = set(projects)
-    facets.values["language"] = [
-        FacetValue(code, code, len(members & wanted))
-        for code, members in sorted(languages.items())
-        if members & wanted
-    ]
-    spans: dict[str, list[int]] = defaultdict(list)
-    for row in store.query(
-        f"""SELECT ?p ?s ?e WHERE {{ VALUES ?p {{ {values} }}
-            OPTIONAL {{ ?p <{SCHEMA.startDate}> ?s }} OPTIONAL {{ ?p <{SCHEMA.endDate}> ?e }}
-            FILTER(BOUND(?s) || BOUND(?e)) }}"""
-    ):
-        for term in (row["s"], row["e"]):
-            if term is not None and term.value[:4].isdigit():
-                spans[row["p"].value].append(int(term.value[:4]))
+    languages = snapshot.key_languages()
+    per_language: dict[str, int] = defaultdict(int)
+    for key in projects:
+        for code in languages.get(key, ()):
+            per_language[code] += 1
+    facets.values["language"] = [FacetValue(c, c, n) for c, n in sorted(per_language.items())]
     per_year: dict[int, int] = defaultdict(int)
-    for found in spans.values():
+    for found in years.values():
         low, high = min(found), max(found)
         for year in range(low, min(high, low + MAX_YEAR_SPAN) + 1):
             per_year[year] += 1
@@ -245,12 +292,13 @@ def facet_counts(
     return facets
 
 
-def parse_list(raw: Any) -> tuple[str, ...]:
-    """Query parameters may repeat or be comma-separated."""
-    if raw is None:
-        return ()
-    items = raw if isinstance(raw, list | tuple) else [raw]
-    out: list[str] = []
-    for item in items:
-        out.extend(part.strip() for part in str(item).split(",") if part.strip())
-    return tuple(out)
+def _lift(store: GraphStore, counts: dict[str, set[str]], pattern: str) -> None:
+    """Credit every value's projects to the values above it (``?x`` -> ``?y``)."""
+    if not counts:
+        return
+    rows = store.query(f"SELECT ?x ?y WHERE {{ VALUES ?x {{ {_values(counts)} }} {pattern} }}")
+    above: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        above[row["y"].value] |= counts[row["x"].value]
+    for value, projects in above.items():
+        counts[value] = counts.get(value, set()) | projects

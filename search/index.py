@@ -100,6 +100,8 @@ class Snapshot:
         self.lexical = lexical
         self._lexical_stale = False
         self._centroids: dict[str, np.ndarray] | None = None
+        self._by_key: dict[str, list[int]] | None = None
+        self._languages: dict[str, set[str]] | None = None
 
     @classmethod
     def empty(cls, encoder: str, dim: int, fingerprint: str) -> Snapshot:
@@ -128,8 +130,7 @@ class Snapshot:
         self.vectors.remove(entry.chunk_ids)
         for cid in entry.chunk_ids:
             self.chunks.pop(cid, None)
-        self._lexical_stale = True
-        self._centroids = None
+        self._changed()
 
     def add_document(
         self, document: str, entry: DocumentEntry, chunks: list[Chunk], vectors: np.ndarray
@@ -141,8 +142,33 @@ class Snapshot:
         self.vectors.add(np.array([c.id for c in chunks], dtype=np.int64), vectors)
         entry.chunk_ids = [c.id for c in chunks]
         self.manifest.documents[document] = entry
+        self._changed()
+
+    def _changed(self) -> None:
+        """Forget everything derived from the chunks."""
         self._lexical_stale = True
         self._centroids = None
+        self._by_key = None
+        self._languages = None
+
+    def chunks_by_key(self) -> dict[str, list[int]]:
+        """Chunk ids per project (or per document without a project)."""
+        if self._by_key is None:
+            out: dict[str, list[int]] = {}
+            for chunk in self.chunks.values():
+                out.setdefault(chunk.project or chunk.document, []).append(chunk.id)
+            self._by_key = out
+        return self._by_key
+
+    def key_languages(self) -> dict[str, set[str]]:
+        """Document languages per project (and per document)."""
+        if self._languages is None:
+            out: dict[str, set[str]] = {}
+            for iri, entry in self.manifest.documents.items():
+                for key in (iri, *entry.projects):
+                    out.setdefault(key, set()).add(entry.language)
+            self._languages = out
+        return self._languages
 
     def centroids(self) -> dict[str, np.ndarray]:
         """One unit vector per project (and per document without a project): the

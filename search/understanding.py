@@ -131,13 +131,18 @@ def _is_funder(query: str, start: int, end: int) -> bool:
     return _FUNDER_CUES.search(window) is not None
 
 
-def boosts(store: GraphStore, interpretation: Interpretation, linker: Linker) -> dict[str, float]:
+def boosts(
+    store: GraphStore,
+    interpretation: Interpretation,
+    linker: Linker,
+    cache: dict[str, set[str]] | None = None,
+) -> dict[str, float]:
     """Score multipliers for projects that match what the query names."""
     criteria = interpretation.criteria()
     if not criteria:
         return {}
     hits: dict[str, int] = {}
     for criterion in criteria:
-        for project in allowed_projects(store, criterion, linker):
+        for project in allowed_projects(store, criterion, linker, cache):
             hits[project] = hits.get(project, 0) + 1
     return {p: 1.0 + BOOST * n / len(criteria) for p, n in hits.items()}

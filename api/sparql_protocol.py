@@ -192,8 +192,32 @@ def keywords(text: str) -> list[str]:
     return [m.group("word").upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
 
 
+#: Deepest nesting of groups, brackets and parentheses a query may have. Oxigraph's
+#: recursive-descent parser overflows its stack far deeper (thousands); no real
+#: query comes near this.
+MAX_NESTING = 200
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest nesting of ``{ ( [`` outside strings, comments and IRIs."""
+    depth = deepest = 0
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup != "other":
+            continue
+        char = match.group()
+        if char in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})]":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def refuse_outbound(text: str, update: bool = False) -> str | None:
-    """Why ``text`` would make an outbound request (SERVICE; LOAD in updates), or ``None``."""
+    """Why ``text`` must not run: it would make an outbound request (SERVICE;
+    LOAD in updates) or nests deeper than the parser can take; else ``None``."""
+    if nesting_depth(text) > MAX_NESTING:
+        return f"the query nests groups or expressions deeper than {MAX_NESTING} levels"
     words = set(keywords(text))
     if "SERVICE" in words:
         return "SERVICE is not allowed: this endpoint makes no outbound requests"

@@ -392,8 +392,21 @@ def html_to_text(html: str) -> tuple[str, str | None]:
     return text, title
 
 
-def _walk(node: Any, parts: list[str]) -> None:
-    for child in node.iter(include_text=True):
+def _walk(root: Any, parts: list[str]) -> None:
+    """Collect the text under ``root``, block elements as paragraphs.
+
+    Iterative, with an explicit stack: a hostile page nested thousands of
+    elements deep must not exhaust Python's recursion limit.
+    """
+    stack: list[tuple[Any, bool]] = [(iter(root.iter(include_text=True)), False)]
+    while stack:
+        children, block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
+                parts.append("\n\n")
+            continue
         tag = child.tag
         if tag == "-text":
             parts.append(child.text_content or "")
@@ -401,12 +414,10 @@ def _walk(node: Any, parts: list[str]) -> None:
         if tag in ("br",):
             parts.append("\n")
             continue
-        block = tag in _BLOCK_TAGS
-        if block:
+        opens = tag in _BLOCK_TAGS
+        if opens:
             parts.append("\n\n")
-        _walk(child, parts)
-        if block:
-            parts.append("\n\n")
+        stack.append((iter(child.iter(include_text=True)), opens))
 
 
 # --- JSON -----------------------------------------------------------------
@@ -425,6 +436,8 @@ def json_to_text(raw: str, *, name: str) -> tuple[str, dict[str, str], str | Non
         record = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise DocumentError(f"{name}: JSON nested too deeply to be a project record") from exc
     if isinstance(record, list) and len(record) == 1 and isinstance(record[0], dict):
         record = record[0]
     if not isinstance(record, dict):

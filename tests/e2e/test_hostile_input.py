@@ -231,14 +231,7 @@ def test_there_are_at_least_forty_cases() -> None:
 
 
 #: Cases that find bugs in code this suite does not own; strict, so a fix turns them green.
-KNOWN_BUGS = {
-    "deeply nested JSON": "graph/loader.py json_to_text catches JSONDecodeError but not the "
-    "RecursionError json.loads raises on deep nesting (a 500)",
-    "deeply nested SPARQL": "the SPARQL worker process dies on 3,000 nested groups: 503 "
-    "'Query timed out / the query worker died' instead of a 400",
-    "deeply nested SPARQL expression": "the SPARQL worker process dies on 5,000 nested "
-    "parentheses: 503 instead of a 400",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -216,3 +216,17 @@ def test_fixture_documents_all_load() -> None:
         ):
             doc = load_document(path, max_bytes=MAX)
             assert doc.text.strip()
+
+
+def test_deeply_nested_html_is_read_without_recursion() -> None:
+    """Regression: a page nested 5,000 elements deep raised RecursionError."""
+    depth = 5_000
+    page = "<html><body>" + "<div>" * depth + "<p>Hanke toimi Oulussa.</p>" + "</div>" * depth
+    document = load_bytes(page.encode(), name="deep.html", max_bytes=5_000_000)
+    assert "Hanke toimi Oulussa." in document.text
+
+
+def test_deeply_nested_json_is_a_document_error() -> None:
+    """Regression: json.loads raised an uncaught RecursionError (a 500 over HTTP)."""
+    with pytest.raises(DocumentError, match="nested too deeply"):
+        load_bytes(b"[" * 100_000 + b"]" * 100_000, name="deep.json", max_bytes=5_000_000)

@@ -199,11 +199,14 @@ class Engine:
         return str(self.index_state.snapshots / name), self.settings.encoder
 
     def warm_up(self) -> None:
-        """Load every model now rather than on the first request."""
+        """Load every model and derived table now rather than on the first request."""
         _ = self.encoder_fingerprint, self.linker, self.translator
         if self.snapshot is not None:
             self.snapshot.check_encoder(self.encoder.name, self.encoder_fingerprint)
             self.snapshot.lexical_index()
+            self.snapshot.centroid_matrix()
+            self.snapshot.chunks_by_key()
+            self.neighbourhood()
 
     # -- reference data and recovery ------------------------------------------------
 

@@ -102,6 +102,7 @@ class Snapshot:
         self._centroids: dict[str, np.ndarray] | None = None
         self._by_key: dict[str, list[int]] | None = None
         self._languages: dict[str, set[str]] | None = None
+        self._matrix: tuple[list[str], np.ndarray] | None = None
 
     @classmethod
     def empty(cls, encoder: str, dim: int, fingerprint: str) -> Snapshot:
@@ -150,6 +151,7 @@ class Snapshot:
         self._centroids = None
         self._by_key = None
         self._languages = None
+        self._matrix = None
 
     def chunks_by_key(self) -> dict[str, list[int]]:
         """Chunk ids per project (or per document without a project)."""
@@ -169,6 +171,19 @@ class Snapshot:
                     out.setdefault(key, set()).add(entry.language)
             self._languages = out
         return self._languages
+
+    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
+        """The centroids as one matrix (rows in the order of the returned keys)."""
+        if self._matrix is None:
+            centroids = self.centroids()
+            keys = list(centroids)
+            matrix = (
+                np.vstack([centroids[k] for k in keys])
+                if keys
+                else np.zeros((0, self.manifest.dim), dtype=np.float32)
+            )
+            self._matrix = (keys, matrix)
+        return self._matrix
 
     def centroids(self) -> dict[str, np.ndarray]:
         """One unit vector per project (and per document without a project): the

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from graph.store.base import GraphStore
     from search.index import Snapshot
 
+#: Nearest texts scored for every request; more only via shared neighbours.
+TEXT_CANDIDATES = 300
+#: A neighbour shared by more projects than this adds no candidates (its
+#: Adamic-Adar weight is small, and it would make every request scan everything).
+HUB_DEGREE = 500
 TEXT_WEIGHT = 0.5
 GRAPH_WEIGHT = 0.5
 COSINE_FLOOR = 0.70
@@ -68,6 +73,8 @@ class Neighbourhood:
     neighbours: dict[str, dict[tuple[str, str], str]]
     """project -> {(kind, neighbour key): neighbour IRI}."""
     degree: dict[tuple[str, str], int]
+    members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """neighbour -> the projects linked to it (the inverted index)."""
 
 
 def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
@@ -93,11 +100,12 @@ def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
             # RAY and its successor STEA are one funder for relatedness.
             key = min(str(i) for i in linker.organisation_family(iri)) or iri
         neighbours[project][(kind, key)] = iri
-    degree: dict[tuple[str, str], int] = defaultdict(int)
-    for items in neighbours.values():
+    members: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for project, items in neighbours.items():
         for item in items:
-            degree[item] += 1
-    return Neighbourhood(dict(neighbours), dict(degree))
+            members[item].add(project)
+    degree = {item: len(projects) for item, projects in members.items()}
+    return Neighbourhood(dict(neighbours), degree, dict(members))
 
 
 def _weight(item: tuple[str, str], degree: dict[tuple[str, str], int]) -> float:
@@ -139,16 +147,26 @@ def related_projects(
     if project not in centroids and project not in hood.neighbours:
         raise NotFound(f"no project {project}")
     mine = hood.neighbours.get(project, {})
-    candidates = {p for p in centroids if p != project and p.startswith("http")}
-    candidates |= {p for p in hood.neighbours if p != project}
     vector = centroids.get(project)
+    # Candidates: the nearest texts (one matrix product) and the projects that
+    # share a neighbour that is not a hub; the rest cannot make the top k.
+    cosines: dict[str, float] = {}
+    if vector is not None:
+        keys, matrix = snapshot.centroid_matrix()
+        sims = matrix @ vector
+        n = min(TEXT_CANDIDATES, len(keys))
+        for i in np.argpartition(-sims, n - 1)[:n]:
+            cosines[keys[i]] = float(sims[i])
+    candidates = set(cosines)
+    for item in mine:
+        if hood.degree.get(item, 0) <= HUB_DEGREE:
+            candidates |= hood.members.get(item, set())
+    candidates = {c for c in candidates if c != project and c.startswith("http")}
     scored: list[RelatedProject] = []
     for other in candidates:
-        cosine = (
-            float(np.dot(vector, centroids[other]))
-            if vector is not None and other in centroids
-            else None
-        )
+        cosine = cosines.get(other)
+        if cosine is None and vector is not None and other in centroids:
+            cosine = float(np.dot(vector, centroids[other]))
         text = (
             min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
             if cosine is not None

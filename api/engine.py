@@ -43,6 +43,7 @@ from graph.vocab import HK, SCHEMA
 from search.chunking import chunk_text
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint, get_encoder
+from search.filters import FacetTable, facet_table
 from search.index import Chunk, DocumentEntry, IndexState, Snapshot
 from search.related import Neighbourhood, neighbourhood
 from search.similarity import FUNCTION, Similarity
@@ -115,6 +116,7 @@ class Engine:
         self._write_lock = threading.Lock()
         self._neighbourhood: tuple[str | None, Neighbourhood] | None = None
         self._filter_cache: tuple[str | None, dict[str, set[str]]] = (None, {})
+        self._facet_table: tuple[str | None, FacetTable] | None = None
         # Guards derived data built on first use, so concurrent requests build it once.
         self._derived_lock = threading.Lock()
         self.ensure_reference()
@@ -172,6 +174,16 @@ class Engine:
                 self._neighbourhood = cached
         return cached[1]
 
+    def facet_table(self) -> FacetTable:
+        """Every project's facet values, read once per index version."""
+        version = self.index_state.current_name()
+        with self._derived_lock:
+            cached = self._facet_table
+            if cached is None or cached[0] != version:
+                cached = (version, facet_table(self.store))
+                self._facet_table = cached
+        return cached[1]
+
     def filter_cache(self) -> dict[str, set[str]]:
         """Projects matching each filter pattern, valid for the current index version."""
         version = self.index_state.current_name()
@@ -207,6 +219,7 @@ class Engine:
             self.snapshot.centroid_matrix()
             self.snapshot.chunks_by_key()
             self.neighbourhood()
+            self.facet_table()
 
     # -- reference data and recovery ------------------------------------------------
 

@@ -122,7 +122,9 @@ def search(
         results=hits,
     )
     if facets:
-        counted = facet_counts(engine.store, snapshot, result.candidate_keys, ui_lang)
+        counted = facet_counts(
+            engine.store, snapshot, engine.facet_table(), result.candidate_keys, ui_lang
+        )
         response.facets = {
             name: [FacetValueModel(**vars(v)) for v in values]
             for name, values in counted.values.items()

@@ -220,85 +220,109 @@ class Facets:
     years: tuple[int, int] | None = None
 
 
-def facet_counts(
-    store: GraphStore, snapshot: Snapshot, keys: list[str], lang: str = "fi"
-) -> Facets:
-    """Count places (with the areas containing them), funders, organisations,
-    themes (with their groups), status, years and document languages over the
-    projects (or documents) ``keys``.
+@dataclass
+class FacetTable:
+    """Every described project's facet values, read once per index version.
 
-    Three queries, each starting from bound values: the projects' links, the
-    areas containing their places, and the groups above their themes.
+    Places carry the areas containing them and themes the groups above them, so
+    counting a result set is a pass over its projects with no query at all.
     """
-    projects = [k for k in keys if _safe(k)]
-    facets = Facets()
-    if not projects:
-        return facets
+
+    values: dict[str, list[tuple[str, str]]]
+    """project -> [(facet, value IRI)]."""
+    years: dict[str, tuple[int, int]]
+    """project -> (first year, last year)."""
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """value IRI -> {language: name}, filled as values are shown."""
+
+
+def facet_table(store: GraphStore) -> FacetTable:
+    """Read the facet values of all described projects (three queries)."""
     facet_of = {str(SCHEMA.areaServed): "place", str(SCHEMA.funder): "funder"}
     facet_of |= {str(r): "organisation" for r in ROLES[1:]}
     facet_of |= {str(SCHEMA.about): "theme", str(HK.status): "status"}
     dates = {str(SCHEMA.startDate), str(SCHEMA.endDate)}
     predicates = ", ".join(f"<{p}>" for p in [*facet_of, *dates])
     funder = str(SCHEMA.funder)
-    members: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    years: dict[str, list[int]] = defaultdict(list)
+    values: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    found_years: dict[str, list[int]] = defaultdict(list)
     for row in store.query(
-        # FILTER IN, not VALUES ?r: Oxigraph then starts from the bound ?p (measured
-        # 25x faster on 10k projects).
-        f"SELECT ?p ?r ?o WHERE {{ VALUES ?p {{ {_values(projects)} }} "
-        f"?p ?r ?o FILTER(?r IN ({predicates})) }}"
+        f"SELECT ?p ?r ?o WHERE {{ ?p a <{HK.Project}> . ?p ?r ?o FILTER(?r IN ({predicates})) }}"
     ):
         project, predicate, value = row["p"].value, row["r"].value, row["o"].value
         if predicate in dates:
             if value[:4].isdigit():
-                years[project].append(int(value[:4]))
+                found_years[project].append(int(value[:4]))
             continue
-        facet = facet_of[predicate]
-        members[facet][value].add(project)
+        values[project].add((facet_of[predicate], value))
         if predicate == funder:
-            members["organisation"][value].add(project)
-    _lift(store, members["place"], f"?x <{SCHEMA.containedInPlace}> ?y")
-    _lift(store, members["theme"], f"?y <{SKOS.narrower}> ?x")
-    # Only the most frequent values are shown, so only they are named.
+            values[project].add(("organisation", value))
+    above = {
+        "place": _pairs(store, f"?x <{SCHEMA.containedInPlace}> ?y"),
+        "theme": _pairs(store, f"?y <{SKOS.narrower}> ?x"),
+    }
+    for items in values.values():
+        for facet, value in list(items):
+            for parent in above.get(facet, {}).get(value, ()):
+                items.add((facet, parent))
+    return FacetTable(
+        values={p: sorted(v) for p, v in values.items()},
+        years={p: (min(ys), max(ys)) for p, ys in found_years.items()},
+    )
+
+
+def _pairs(store: GraphStore, pattern: str) -> dict[str, list[str]]:
+    """``?x`` -> every ``?y`` of ``pattern``."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for row in store.query(f"SELECT ?x ?y WHERE {{ {pattern} }}"):
+        out[row["x"].value].append(row["y"].value)
+    return out
+
+
+def facet_counts(
+    store: GraphStore,
+    snapshot: Snapshot,
+    table: FacetTable,
+    keys: list[str],
+    lang: str = "fi",
+) -> Facets:
+    """Count places (with the areas containing them), funders, organisations,
+    themes (with their groups), status, years and document languages over the
+    projects (or documents) ``keys``; only the shown values are named."""
+    facets = Facets()
+    members: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_year: dict[int, int] = defaultdict(int)
+    for key in keys:
+        for facet, value in table.values.get(key, ()):
+            members[facet][value] += 1
+        if key in table.years:
+            low, high = table.years[key]
+            for year in range(low, min(high, low + MAX_YEAR_SPAN) + 1):
+                per_year[year] += 1
     top = {
-        facet: sorted(members[facet].items(), key=lambda item: (-len(item[1]), item[0]))[
-            :FACET_VALUES
-        ]
+        facet: sorted(members[facet].items(), key=lambda item: (-item[1], item[0]))[:FACET_VALUES]
         for facet in ("place", "funder", "organisation", "theme", "status")
     }
-    names = display_names(store, [v for items in top.values() for v, _ in items])
+    unnamed = [v for items in top.values() for v, _ in items if v not in table.names]
+    if unnamed:
+        found = display_names(store, unnamed)
+        for value in unnamed:
+            table.names[value] = found.get(value, {})
     for facet, items in top.items():
         facets.values[facet] = sorted(
             (
-                FacetValue(v, pick_name(names.get(v, {}), lang, v.rsplit("/", 1)[-1]), len(ps))
-                for v, ps in items
+                FacetValue(v, pick_name(table.names[v], lang, v.rsplit("/", 1)[-1]), n)
+                for v, n in items
             ),
             key=lambda f: (-f.count, f.label.lower()),
         )
     languages = snapshot.key_languages()
     per_language: dict[str, int] = defaultdict(int)
-    for key in projects:
+    for key in keys:
         for code in languages.get(key, ()):
             per_language[code] += 1
     facets.values["language"] = [FacetValue(c, c, n) for c, n in sorted(per_language.items())]
-    per_year: dict[int, int] = defaultdict(int)
-    for found in years.values():
-        low, high = min(found), max(found)
-        for year in range(low, min(high, low + MAX_YEAR_SPAN) + 1):
-            per_year[year] += 1
     if per_year:
         facets.years = (min(per_year), max(per_year))
         facets.values["year"] = [FacetValue(str(y), str(y), n) for y, n in sorted(per_year.items())]
     return facets
-
-
-def _lift(store: GraphStore, counts: dict[str, set[str]], pattern: str) -> None:
-    """Credit every value's projects to the values above it (``?x`` -> ``?y``)."""
-    if not counts:
-        return
-    rows = store.query(f"SELECT ?x ?y WHERE {{ VALUES ?x {{ {_values(counts)} }} {pattern} }}")
-    above: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        above[row["y"].value] |= counts[row["x"].value]
-    for value, projects in above.items():
-        counts[value] = counts.get(value, set()) | projects

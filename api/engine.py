@@ -111,6 +111,7 @@ class Engine:
         self.iris = Iris(settings.base)
         settings.home.mkdir(parents=True, exist_ok=True)
         self.store = OxigraphStore(settings.store_path)
+        self.store.ensure_union()
         self.index_state = IndexState(settings.index_path)
         self.reference = Reference.load(settings.reference_dir)
         self._write_lock = threading.Lock()

@@ -46,7 +46,10 @@ def _inner(store: Any) -> ox.Store:
 
 def _quads(store: ox.Store, graphs: Sequence[str] | None) -> Iterator[ox.Quad]:
     if not graphs:
-        yield from store.quads_for_pattern(None, None, None, None)
+        # Every named graph; the default graph is their union, so it is left out
+        # (a store that loads the dump rebuilds it, see OxigraphStore.ensure_union).
+        for named in store.named_graphs():
+            yield from store.quads_for_pattern(None, None, None, named)
         return
     for name in dict.fromkeys(graphs):
         graph: Any = ox.DefaultGraph() if name == DEFAULT_GRAPH else ox.NamedNode(name)

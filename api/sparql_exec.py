@@ -120,8 +120,6 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     kwargs: dict[str, Any] = {"prefixes": job.prefixes}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
     if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     if job.similarity is not None and "similarity" in job.query:

@@ -200,6 +200,7 @@ def build_state(engine: Engine, n: int, seed: int = 7) -> dict[str, Any]:
         triples += len(graph)
         nt = graph.serialize(format="nt")
         quads.append(nt.replace(" .\n", f" <{iri}> .\n"))
+        quads.append(nt)  # the default graph is the union of the document graphs
         timings["graph"] += time.perf_counter() - t
         t = time.perf_counter()
         chunks = engine._chunks(snapshot, extraction)

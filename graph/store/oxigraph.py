@@ -2,8 +2,12 @@
 
 rdflib's ``Dataset`` over oxrdflib gives the rdflib API; queries and writes go
 straight to pyoxigraph, which is where the speed is (bulk writes through
-rdflib's per-triple API are slow). Every write is one SPARQL update, which
-Oxigraph applies as a single transaction.
+rdflib's per-triple API are slow). Every write is one transaction.
+
+Each document is a named graph, and the default graph is kept as the set union
+of all named graphs, written in the same transaction. Oxigraph's own
+"default graph as union" mode returns a triple once per graph that holds it,
+so counts and plain SELECTs would double facts that two documents share.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ class OxigraphStore:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
         self.inner = ox.Store(str(path)) if path is not None else ox.Store()
-        self.dataset = Dataset(store=_RdflibAdapter(store=self.inner), default_union=True)
+        self.dataset = Dataset(store=_RdflibAdapter(store=self.inner))
         for prefix, namespace in PREFIXES.items():
             self.dataset.bind(prefix, namespace)
 
@@ -42,7 +46,8 @@ class OxigraphStore:
         named_graphs: list[str] | None = None,
         custom_functions: dict[str, Any] | None = None,
     ) -> Any:
-        """Run a SPARQL query over the union of all graphs (or the given ones).
+        """Run a SPARQL query; the default graph is the union of all named graphs
+        (kept as a set, so a triple two documents state comes back once).
 
         Raises:
             SyntaxError: the query does not parse (the message is the parser's).
@@ -50,8 +55,6 @@ class OxigraphStore:
         kwargs: dict[str, Any] = {}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            kwargs["use_default_graph_as_union"] = True
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if custom_functions:
@@ -60,26 +63,45 @@ class OxigraphStore:
         return self.inner.query(sparql, prefixes=prefixes, **kwargs)
 
     def replace_graphs(self, drop: Iterable[URIRef], add: dict[URIRef, Graph]) -> None:
-        """Drop and write named graphs in one transaction."""
+        """Drop and write named graphs in one transaction, keeping the default
+        graph the set union of the named graphs."""
         drop = list(drop)
         if not drop and not any(self.has_graph(name) for name in add):
             # Only new graphs: one transactional ``extend``, no SPARQL to parse.
-            quads = [
-                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(str(name)))
-                for name, graph in add.items()
-                for t in ox.parse(
-                    graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES
-                )
-            ]
+            quads = []
+            for name, graph in add.items():
+                data = graph.serialize(format="nt", encoding="utf-8")
+                for t in ox.parse(data, ox.RdfFormat.N_TRIPLES):
+                    quads.append(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(str(name))))
+                    quads.append(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
             self.inner.extend(quads)
             return
-        parts = [f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys([*drop, *add])]
+        gone = list(dict.fromkeys([*drop, *add]))
+        values = " ".join(f"<{g}>" for g in gone)
+        # A triple leaves the union only when no graph that stays still holds it.
+        parts = [
+            f"""DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}
+            FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({
+                ", ".join(f"<{g}>" for g in gone)
+            })) }} }}"""
+        ]
+        parts += [f"DROP SILENT GRAPH <{g}>" for g in gone]
         for name, graph in add.items():
             if len(graph):
                 body = graph.serialize(format="nt")
                 parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
-        if parts:
-            self.inner.update(" ;\n".join(parts))
+                parts.append(f"INSERT DATA {{\n{body}\n}}")
+        self.inner.update(" ;\n".join(parts))
+
+    def ensure_union(self) -> None:
+        """Build the default graph from the named graphs if it is missing (a home
+        written before the default graph was kept as their union)."""
+        if any(True for _ in self.inner.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+            return
+        if next(self.inner.named_graphs(), None) is None:
+            return
+        logger.warning("building the default graph as the union of the named graphs")
+        self.inner.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
 
     def load_graph(self, name: URIRef, graph: Graph) -> None:
         """Replace one (large) named graph, e.g. the reference data, in one transaction."""

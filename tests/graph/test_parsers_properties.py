@@ -141,10 +141,15 @@ def test_impossible_days_are_never_returned(year: int, month_day: tuple[int, int
             assert value is None or value.day is None or value != PartialDate(year, month, day)
 
 
+TWO_DIGIT_DATES = st.dates(min_value=date(1970, 1, 1), max_value=date(2069, 12, 31))
+
+
 @settings(max_examples=150, deadline=None)
-@given(DATES, DATES, st.sampled_from(["–", "-"]))
-def test_two_digit_year_ranges(a: date, b: date, dash: str) -> None:
-    assume(date(1970, 1, 1) <= a <= b <= date(2069, 12, 31))
+@given(TWO_DIGIT_DATES, TWO_DIGIT_DATES, st.sampled_from(["–", "-"]))
+def test_two_digit_year_ranges(first: date, second: date, dash: str) -> None:
+    # Drawn inside the two-digit window and ordered, not filtered with assume():
+    # rejecting most draws failed Hypothesis' health check on a loaded machine.
+    a, b = sorted((first, second))
     text = f"ajalla {a.day}.{a.month}.{a.year % 100:02d}{dash}{b.day}.{b.month}.{b.year % 100:02d}"
     ranges = [s for s in find_dates(text) if s.kind == "range"]
     assert len(ranges) == 1

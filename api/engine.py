@@ -39,7 +39,7 @@ from graph.loader import load_bytes, load_document
 from graph.model import Document, Extraction
 from graph.reference import Reference, reference_graph
 from graph.store import OxigraphStore
-from graph.vocab import HK, SCHEMA
+from graph.vocab import HK, PROV, SCHEMA
 from search.chunking import chunk_text
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint, get_encoder
@@ -440,8 +440,6 @@ class Engine:
         Used after changing the encoder, and by recovery. Returns the number of
         documents indexed.
         """
-        from graph.vocab import PROV
-
         rows = list(
             self.store.query(
                 f"""SELECT ?d ?sha ?path ?text ?lang ?title WHERE {{ GRAPH ?d {{

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.engine import Engine
+from api.sparql_exec import QuerySandbox
 from graph.config import Settings
 
 
@@ -24,3 +26,19 @@ def get_settings(request: Request) -> Settings:
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_sandbox(request: Request) -> QuerySandbox:
+    """The SPARQL query sandbox built in the app's lifespan."""
+    sandbox: QuerySandbox = request.app.state.sparql
+    return sandbox
+
+
+def get_pool(request: Request) -> ThreadPoolExecutor:
+    """The bounded pool for CPU-heavy work (``HANKEKG_WORKERS`` threads)."""
+    pool: ThreadPoolExecutor = request.app.state.pool
+    return pool
+
+
+SandboxDep = Annotated[QuerySandbox, Depends(get_sandbox)]
+PoolDep = Annotated[ThreadPoolExecutor, Depends(get_pool)]

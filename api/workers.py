@@ -1,7 +1,7 @@
-"""Where request work that is not I/O runs: a bounded thread pool and the SPARQL sandbox.
+"""Where request work that is not I/O runs (a bounded thread pool), and the write token check.
 
-Routes reach both through the dependencies below; the app's lifespan creates
-them (``api/app.py``).
+Routes reach the pool and the SPARQL sandbox through ``api/deps.py``; the app's
+lifespan creates them (``api/app.py``).
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import functools
 import hmac
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 
-from api.sparql_exec import QuerySandbox
 from graph.config import Settings
 from graph.errors import HankeKGError, Unauthorized
 
@@ -29,22 +28,6 @@ class WritesDisabled(HankeKGError):
     title = "Writes disabled"
     status = 403
     exit_code = 8
-
-
-def get_sandbox(request: Request) -> QuerySandbox:
-    """The SPARQL query sandbox built in the app's lifespan."""
-    sandbox: QuerySandbox = request.app.state.sparql
-    return sandbox
-
-
-def get_pool(request: Request) -> ThreadPoolExecutor:
-    """The bounded pool for CPU-heavy work (``HANKEKG_WORKERS`` threads)."""
-    pool: ThreadPoolExecutor = request.app.state.pool
-    return pool
-
-
-SandboxDep = Annotated[QuerySandbox, Depends(get_sandbox)]
-PoolDep = Annotated[ThreadPoolExecutor, Depends(get_pool)]
 
 
 async def run_cpu(

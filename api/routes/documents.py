@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from api.deps import EngineDep
+from api.deps import EngineDep, PoolDep, SandboxDep
 from api.engine import Engine, path_for_upload
 from api.schemas_ld import (
     DocumentCreated,
@@ -34,7 +34,7 @@ from api.schemas_ld import (
     Page,
     problems,
 )
-from api.workers import PoolDep, SandboxDep, TokenDep, run_cpu
+from api.workers import TokenDep, run_cpu
 from graph.errors import DocumentError, NotFound, QueryError
 from graph.iris import slugify
 from graph.vocab import PROV, SCHEMA

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep, SettingsDep
+from api.deps import EngineDep, SandboxDep, SettingsDep
 from api.engine import Engine
 from api.schemas_ld import body_content, problems
 from api.sparql_exec import (
@@ -36,7 +36,7 @@ from api.sparql_protocol import (
     refuse_outbound,
     service_description,
 )
-from api.workers import SandboxDep, TokenDep
+from api.workers import TokenDep
 from graph.config import Settings
 from graph.errors import HankeKGError, QueryError, QueryTimeout
 from graph.vocab import PREFIXES

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from graph.extract.text import chrome_spans
+
 #: A sentence ends at . ! ? or a blank line; abbreviations like "ko." or "n." and
 #: dates like "1.2.12" are not followed by whitespace + capital, so they stay put.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"”A-ZÅÄÖ0-9(])|\n\s*\n")
@@ -94,10 +96,12 @@ def chunk_text(
     skip: list[tuple[int, int]] | None = None,
 ) -> list[Span]:
     """Group sentences into chunks of at most ``max_chars``, overlapping by
-    ``overlap`` sentences. Sentence parts inside a ``skip`` span (site
-    navigation and other chrome) are left out."""
+    ``overlap`` sentences. Sentence parts inside a ``skip`` span are left out;
+    by default those are the site chrome (navigation) that extraction skips too."""
+    if skip is None:
+        skip = chrome_spans(text)
     units: list[Span] = []
-    for sentence in _trimmed(sentences(text), text, skip or []):
+    for sentence in _trimmed(sentences(text), text, skip):
         units.extend(
             _split_long(sentence, max_chars) if len(sentence.text) > max_chars else [sentence]
         )

@@ -1,0 +1,251 @@
+"""Cue patterns: the words around a fact that say what it is.
+
+Role cues ("rahoittama", "funded by"), project mentions ("Savotta-hankkeessa"),
+publication, event and target-group cues, and the shapes of names. Every
+step reads them from here so that a cue is named once."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+PROJECT_WORDS = re.compile(
+    r"\b(hank\w*|projekt\w*|project\w*|kehittämis\w*|pilot\w*|ohjelm\w*|programme)", re.I
+)
+
+
+PROJECT_SENTENCE = re.compile(
+    r"\b(hank\w*|projekt\w*|project\w*|toteut\w*|kesto|vuosina|ajalla|aikavälillä|"
+    r"implemented|duration|period)\b",
+    re.I,
+)
+
+
+NAME_TOKEN = re.compile(r"^[A-ZÅÄÖ][a-zåäöéüš]+(?:-[A-ZÅÄÖ][a-zåäöéüš]+)?$")
+
+
+PERSON_IN_TEXT = re.compile(
+    r"[A-ZÅÄÖ][a-zåäöéüš]+(?:-[A-ZÅÄÖ][a-zåäöéüš]+)?(?:\s+[A-ZÅÄÖ][a-zåäöéüš]+(?:-[A-ZÅÄÖ][a-zåäöéüš]+)?){1,2}"
+)
+
+
+ITEM_SPLIT = re.compile(r"\s*(?:\n|;|,|\s&\s|\s+(?:ja|sekä|and|och|samt)\s+)\s*")
+
+
+TRAILING_GENERIC = re.compile(
+    r"\s+(edustajat|edustaja|edustajia|edustajista|edustajina|representatives?|"
+    r"from\s+.*|-?organisaatiot?)$",
+    re.I,
+)
+
+
+LEGAL_NAME = re.compile(
+    r"((?:[A-ZÅÄÖ][\wåäöÅÄÖ&-]*\s+){0,4}[A-ZÅÄÖ][\wåäöÅÄÖ&-]*\s+(?:ry|r\.y\.|rf|Oy|Oyj|Ab|sr))"
+    r"(?::\w+)?\b"
+)
+
+
+LEADING_GENERIC = re.compile(r"^(the|ja|sekä|and|myös|also)\s+", re.I)
+
+
+PAREN = re.compile(r"\s*\(([^)]*)\)")
+
+
+#: Organisation role cues: (role, regex) applied to the text right after a
+#: list of organisations ("Kelan ja STM:n rahoittama") ...
+ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "funder",
+        re.compile(
+            r"^\s*(rahoit\w*|tuella\b|tukema\w*|avustuksella|"
+            r"rahoituksella|myöntämällä|funds\b|funded\b|financed\b)",
+            re.I,
+        ),
+    ),
+    (
+        "coordinator",
+        re.compile(
+            r"^\s*(hallinnoim\w*|hallinnoi\b|koordinoim\w*|koordinoi\b|"
+            r"vetämä\w*|johtama\w*|coordinates\b|leads\b|manages\b)",
+            re.I,
+        ),
+    ),
+    (
+        "implementer",
+        re.compile(
+            r"^\s*(toteut(?:ta|ti)\w*|implements\b|implemented\b|"
+            r"carries out\b|carried out\b|runs\b)",
+            re.I,
+        ),
+    ),
+    ("partner", re.compile(r"^\s*(kanssa\b|kumppanina|kumppaneina|yhteistyökumppanina)", re.I)),
+)
+
+
+#: ... and before it ("rahoittajana toimii STEA", "funded by Kela and STM").
+ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("steeringGroupMember", re.compile(r"(ohjausryhmä\w*|steering (group|committee))", re.I)),
+    (
+        "funder",
+        re.compile(
+            r"(rahoit\w*|"
+            r"funded by|financed by|funding from|funder\w*|supported by|"
+            r"grant from)",
+            re.I,
+        ),
+    ),
+    (
+        "coordinator",
+        re.compile(
+            r"(hallinnoi\w*|koordinoi\w*|päätoteuttaj\w*|hallinnoijana|"
+            r"coordinated by|led by|managed by|coordinator|lead partner|"
+            r"vetäjänä)",
+            re.I,
+        ),
+    ),
+    (
+        "implementer",
+        re.compile(
+            r"(toteut(?:ta|ti|ja)\w*|implemented by|carried out by|"
+            r"run by|implementers?)",
+            re.I,
+        ),
+    ),
+    (
+        "partner",
+        re.compile(
+            r"(yhteistyö\w*|kumppan\w*|partners?|in (co-?operation|collaboration|"
+            r"partnership) with|together with|mukana\w*)",
+            re.I,
+        ),
+    ),
+)
+
+
+LIST_GAP = re.compile(r"^\s*\)?\s*(,|;|ja|sekä|and|&|och|\()?\s*$", re.I)
+
+
+#: A project or programme named in the text: "Savotta-hankkeessa", "PaKaste2-hankkeen",
+#: "Tulevaisuuden lastensuojelu -hanke", "KASTE-ohjelman".
+PROJECT_MENTION = re.compile(
+    r"(?P<name>[A-ZÅÄÖ0-9][\wÅÄÖåäö+&.]*?)(?P<sep>-|\s-)(?P<kind>hank(?:e|kee|ke|ket|keid)\w*|"
+    r"projekt\w*|ohjelm\w*)\b"
+)
+
+
+PROJECT_MENTION_EN = re.compile(
+    r"\b(?:the\s+)(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\s+(?P<kind>project|programme)\b"
+)
+
+
+NOT_PROJECT_NAMES = frozenset(
+    "hanke hankkeen tämä kyseinen koko kehittämis eu esr esr+ stea ray sote kaste "
+    "kärki kärkihanke tutkimus kehittämishanke pilotti ja tai".split()
+)
+
+
+PART_OF_AFTER = re.compile(r"^\s*(aikana|puitteissa|osana|alla)\b", re.I)
+
+
+PART_OF_BEFORE = re.compile(r"\b(osana|osa|osaksi|part of|within|under)\s+(the\s+)?$", re.I)
+
+
+PUBLICATION_CUE = re.compile(
+    r"(artikkel\w*|käsikirjoitu\w*|julkais\w*|julkaisu\w*|raportti\w*|raportissa|opas\w*|"
+    r"kirjoitet\w*|työnimellä|otsikolla|teoksessa|lehte\w*|lehde\w*|manuscript|article|"
+    r"published|report|journal)",
+    re.I,
+)
+
+
+ISSUE = re.compile(r"(?<![\w/.])(?P<issue>\d{1,2})\s?/\s?(?P<year>\d{4}|\d{2})(?![\w/])")
+
+
+JOURNAL_NOUNS = (
+    "lehti",
+    "aikakauskirja",
+    "aikakauslehti",
+    "journal",
+    "review",
+    "tidskrift",
+    "katsaus",
+    "julkaisu",
+    "sarja",
+)
+
+
+QUOTED = re.compile(r"[”“\"«]([^”“\"«»\n]{6,200}?)[”\"»]")
+
+
+TRAINING = re.compile(
+    r"\b(\w*koulutu\w*|\w*seminaar\w*|työpaj\w*|\w*tilaisuu\w*|webinaar\w*|training\w*|"
+    r"seminar\w*|workshop\w*)",
+    re.I,
+)
+
+
+PARTICIPANTS = re.compile(
+    r"(?:osallistui\s+(?:yhteensä\s+|noin\s+|n\.\s*|kaikkiaan\s+)?(?P<a>\d+(?: \d{3})*)|"
+    r"(?P<b>\d+(?: \d{3})*)\s+(?:osallistujaa|osanottajaa|participants|attendees)|"
+    r"(?:attended by|participants:)\s+(?P<c>\d+(?: \d{3})*))",
+    re.I,
+)
+
+
+PILOT = re.compile(r"\bpilot\w*", re.I)
+
+
+START_CUE = re.compile(
+    r"\b(alko\w*|alkaa|alkavat|käynnistyi\w*|käynnistettiin|käynnistyy|aloitti\w*|aloitettiin|"
+    r"started|starts|began|begins|launched)\b(?!.*\b(päätty\w*|ended|ends)\b)[^.]*$",
+    re.I,
+)
+
+
+END_CUE = re.compile(
+    r"\b(päättyi|päättyy|päättyvät|loppui|loppuu|päätettiin|ended|ends|will end|finished|"
+    r"closed)\b[^.]*$",
+    re.I,
+)
+
+
+TARGET_CUE = re.compile(
+    r"(?:kohderyhmän(?:ä|ämme)\s+(?:ovat|on|olivat|oli|ovat\s+olleet)?\s*|"
+    r"kohderyhm(?:ä|ät)\s+(?:ovat|on|olivat|oli)\s+|kohderyhm(?:ä|ät)\s*:\s*|"
+    r"target groups?\s*(?:is|are|was|were|include[sd]?|consists? of|:)\s*)"
+    r"(?P<value>[^.;\n]{3,160})",
+    re.I,
+)
+
+
+RECEIVED = re.compile(
+    r"\b(?P<adv>pitkään\s+|pitkäaikaisesti\s+)?(?P<noun>[a-zåäö]+(?:a|ä))\s+"
+    r"(?P<verb>saanee?t|saaneen|saaneiden|saaneille|saaneita|saaneiksi)\b"
+)
+
+
+EMAIL_OR_PHONE = re.compile(
+    r"@|\+?\d[\d ]{6,}|\b\d{5}\b|\bpuh\.?\b|\bPL\s*\d|\bosoite\b|\baddress\b", re.I
+)
+
+
+#: "Helsinki 2004": a publisher's imprint, not an area served.
+IMPRINT = re.compile(r"^\s*,?\s*(19|20)\d\d\b")
+
+
+#: Credits lines: the people named there made the document, not the project.
+CREDITS = re.compile(
+    r"(kuva|kuvat|taitto|valokuva|kansikuva|painopaikka|photo|layout)\s*:\s*$", re.I
+)
+
+
+ROLE_RESPONSIBLE = re.compile(
+    r"(vastuuhenkilö\w*|projektipäällik\w*|hankepäällik\w*|projektinjohtaj\w*|johtaja\w*|"
+    r"project manager|project leader|principal investigator)\s*:?\s*$",
+    re.I,
+)
+
+
+ROLE_CONTACT = re.compile(r"(yhteyshenkilö\w*|lisätietoja\w*|contact\w*)\s*:?\s*$", re.I)

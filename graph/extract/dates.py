@@ -1,0 +1,152 @@
+"""The project's period and status: fields, a range in a project sentence, or start/end cues."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from rdflib import Literal, URIRef
+
+from graph.dates import DateSpan, PartialDate, find_dates, with_offset
+from graph.extract.cues import END_CUE, PILOT, PROJECT_SENTENCE, PROJECT_WORDS, START_CUE, TRAINING
+from graph.extract.run import X_DATES, X_FIELD, X_STATUS, Run, Steps
+from graph.layout import Field
+from graph.model import Evidence
+from graph.vocab import HK, SCHEMA, XSD
+
+logger = logging.getLogger(__name__)
+
+
+class DateSteps(Steps):
+    """Project dates and status."""
+
+    def _project_dates(
+        self,
+        run: Run,
+        project: URIRef,
+        fmap: dict[str, Field],
+        sentences: list[tuple[int, int]],
+        names: list[tuple[str, str, Evidence | None]],
+    ) -> None:
+        begin: tuple[PartialDate, DateSpan] | None = None
+        finish: tuple[PartialDate, DateSpan] | None = None
+
+        def spans_in(f: Field) -> list[DateSpan]:
+            return [with_offset(s, f.start) for s in find_dates(f.value)]
+
+        if "start" in fmap:
+            for s in spans_in(fmap["start"]):
+                if s.begin is not None:
+                    begin = (s.begin, s)
+                    if s.kind == "range" and s.finish is not None and "end" not in fmap:
+                        finish = (s.finish, s)
+                    break
+        if "end" in fmap:
+            for s in spans_in(fmap["end"]):
+                if s.finish is not None:
+                    finish = (s.finish, s)
+                    break
+        if "duration" in fmap and (begin is None or finish is None):
+            for s in spans_in(fmap["duration"]):
+                if begin is None and s.begin is not None and s.kind in ("range", "from"):
+                    begin = (s.begin, s)
+                if finish is None and s.finish is not None and s.kind in ("range", "until"):
+                    finish = (s.finish, s)
+                if begin and finish:
+                    break
+        extractor = X_FIELD
+        if begin is None and finish is None:
+            extractor = X_DATES
+            found = self._dates_from_text(run, sentences, names)
+            if found is not None:
+                begin, finish = found
+        if begin is not None:
+            run.add(
+                project,
+                SCHEMA.startDate,
+                date_literal(begin[0]),
+                run.evidence(begin[1].start, begin[1].end, extractor),
+            )
+        if finish is not None:
+            end_lit = date_literal(finish[0])
+            ev = run.evidence(finish[1].start, finish[1].end, extractor)
+            run.add(project, SCHEMA.endDate, end_lit, ev)
+            today = self.today or date.today()
+            status = HK.StatusEnded if finish[0].last_day() < today else HK.StatusOngoing
+            run.add(
+                project, HK.status, status, run.evidence(finish[1].start, finish[1].end, X_STATUS)
+            )
+
+    def _dates_from_text(
+        self,
+        run: Run,
+        sentences: list[tuple[int, int]],
+        names: list[tuple[str, str, Evidence | None]],
+    ) -> tuple[tuple[PartialDate, DateSpan] | None, tuple[PartialDate, DateSpan] | None] | None:
+        text = run.text
+        # 1. a period in the title: "Tulevaisuuden lastensuojelu -hanke (2020-2022)".
+        for _, _, ev in names:
+            if ev is None:
+                continue
+            for s in find_dates(ev.quote):
+                if s.kind == "range" and s.begin is not None and s.finish is not None:
+                    moved = with_offset(s, ev.start)
+                    return (s.begin, moved), (s.finish, moved)
+        ranges: list[DateSpan] = []
+        project_ranges: list[DateSpan] = []
+        for start, end in sentences:
+            if run.in_chrome(start, end):
+                continue
+            sentence = text[start:end]
+            spans = [with_offset(s, start) for s in find_dates(sentence)]
+            spans = [
+                s for s in spans if s.kind == "range" and s.begin and s.finish and not s.approximate
+            ]
+            if (
+                not spans
+                or PILOT.search(sentence)
+                or TRAINING.search(sentence)
+                and not PROJECT_SENTENCE.search(sentence)
+            ):
+                continue
+            ranges.extend(spans)
+            if PROJECT_SENTENCE.search(sentence):
+                project_ranges.extend(spans)
+        chosen = project_ranges or (ranges if len(ranges) <= 5 else [])
+        if not chosen:
+            return self._dates_from_cues(run, sentences)
+        first = min(chosen, key=lambda s: s.begin.first_day())  # type: ignore[union-attr]
+        last = max(chosen, key=lambda s: s.finish.last_day())  # type: ignore[union-attr]
+        assert first.begin is not None and last.finish is not None
+        return (first.begin, first), (last.finish, last)
+
+    def _dates_from_cues(
+        self, run: Run, sentences: list[tuple[int, int]]
+    ) -> tuple[tuple[PartialDate, DateSpan] | None, tuple[PartialDate, DateSpan] | None] | None:
+        """ "Hanke alkoi syksyllä 2014 ja päättyy 31.12.2016": a date after a start
+        or end verb in a sentence about the project."""
+        begin: tuple[PartialDate, DateSpan] | None = None
+        finish: tuple[PartialDate, DateSpan] | None = None
+        for start, end in sentences:
+            sentence = run.text[start:end]
+            if run.in_chrome(start, end) or not PROJECT_WORDS.search(sentence):
+                continue
+            for span in find_dates(sentence):
+                before = sentence[max(0, span.start - 45) : span.start]
+                moved = with_offset(span, start)
+                if begin is None and span.begin is not None and START_CUE.search(before):
+                    begin = (span.begin, moved)
+                elif finish is None and span.finish is not None and END_CUE.search(before):
+                    finish = (span.finish, moved)
+        if begin is None and finish is None:
+            return None
+        if begin and finish and begin[0].first_day() > finish[0].last_day():
+            return None
+        return begin, finish
+
+
+def date_literal(value: PartialDate) -> Literal:
+    """``xsd:date`` when the day is known, else ``xsd:gYear`` (the vocabulary contract)."""
+    if value.day is not None:
+        return Literal(value.iso(), datatype=XSD.date)
+    return Literal(f"{value.year:04d}", datatype=XSD.gYear)

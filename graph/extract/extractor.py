@@ -1,0 +1,133 @@
+"""The extractor: one loaded document in, sourced facts about its project out.
+
+The pipeline per document, one named step each (the mixins this class joins):
+
+1. find site chrome (:mod:`graph.extract.text`) so that nothing in navigation
+   becomes an entity;
+2. read labelled fields (:mod:`graph.layout`) and NER proposals
+   (:mod:`graph.extract.ner`);
+3. decide the project's names, dates, status and description;
+4. resolve organisations by role, persons, places, related projects,
+   publications, events, target group and themes.
+
+spaCy's NER only *proposes* persons and organisations; the gazetteer linker
+and the rules decide what reaches the graph. Every fact with a textual basis
+carries an :class:`~graph.model.Evidence` whose offsets point into
+``document.text``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rdflib import Literal, URIRef
+
+from graph.extract.dates import DateSteps
+from graph.extract.names import NameSteps
+from graph.extract.ner import NerStep
+from graph.extract.organisations import OrganisationSteps
+from graph.extract.persons import PersonSteps
+from graph.extract.places import PlaceSteps
+from graph.extract.related import RelatedSteps
+from graph.extract.run import LinkerLike, Run, theme_matcher
+from graph.extract.target import TargetGroupStep
+from graph.extract.text import chrome_spans, sentence_spans
+from graph.extract.themes import ThemeStep
+from graph.extract.works import WorkSteps
+from graph.finnish import Morphology, morphology
+from graph.iris import Iris
+from graph.layout import fields_by_key, parse_fields
+from graph.model import Document, Extraction
+from graph.themes import ThemeMatcher
+from graph.vocab import HK, RDF, SCHEMA
+
+
+class Extractor(
+    NerStep,
+    NameSteps,
+    DateSteps,
+    PersonSteps,
+    PlaceSteps,
+    RelatedSteps,
+    WorkSteps,
+    TargetGroupStep,
+    ThemeStep,
+    OrganisationSteps,
+):
+    """Extracts facts about the project(s) a document describes."""
+
+    def __init__(
+        self,
+        nlp: Any,
+        linker: LinkerLike,
+        iris: Iris,
+        reference: Any = None,
+        *,
+        themes: ThemeMatcher | None = None,
+        today: date | None = None,
+        morph: Morphology | None = None,
+    ) -> None:
+        self.nlp = nlp
+        self.linker = linker
+        self.iris = iris
+        self.reference = reference
+        if themes is None and reference is not None:
+            themes = theme_matcher(str(reference.directory / "yso_subset.csv"))
+        self.themes = themes
+        self.today = today
+        self.morph = morph or morphology()
+
+    def extract(self, document: Document, document_iri: URIRef) -> Extraction:
+        """All facts of ``document``; the first project IRI is the main project."""
+        text = document.text
+        run = Run(document, document_iri, text, document.language, chrome_spans(text))
+        fields = parse_fields(text)
+        fmap = fields_by_key(fields)
+        ents = self._entities(run)
+        sentences = sentence_spans(text)
+
+        names = self._names(run, fmap)
+        project: URIRef | None = None
+        if names and self._looks_like_project(run, fmap):
+            primary_name, primary_lang, primary_ev = names[0]
+            project = self.iris.project(primary_name)
+            run.add(project, RDF.type, HK.Project)
+            run.add(project, RDF.type, SCHEMA.Project)
+            for name, lang, ev in names:
+                run.add(project, SCHEMA.name, Literal(name, lang=lang), ev)
+        else:
+            run.warnings.append(
+                f"{document.path}: no project recognised; entities are linked to the document"
+            )
+        subject = project or document_iri
+        orgs = self._organisations(run)
+        if project is not None:
+            self._project_dates(run, project, fmap, sentences, names)
+            self._description(run, project, fmap)
+            assigned = self._org_roles(run, project, fields, orgs, sentences, ents)
+            self._persons(run, project, fields, ents)
+            self._places(run, project, fmap, sentences, orgs, assigned=assigned)
+            self._related_projects(run, project, names, sentences, ents)
+            self._publications(run, project, sentences)
+            self._events(run, project, sentences)
+            self._target_group(run, project, fmap)
+            self._themes(run, project, names)
+        for org in orgs:
+            run.add(
+                document_iri,
+                SCHEMA.mentions,
+                org.iri,
+                run.evidence(org.start, org.end, org.extractor),
+            )
+            self._describe_org(run, org)
+        if project is None:
+            self._persons(run, subject, fields, ents, predicate=SCHEMA.mentions)
+            self._places(run, subject, fmap, sentences, orgs, predicate=SCHEMA.mentions)
+        return Extraction(
+            document=document,
+            document_iri=document_iri,
+            project_iris=[project] if project is not None else [],
+            facts=run.facts,
+            warnings=run.warnings,
+        )

@@ -1,0 +1,290 @@
+"""Organisations and their roles in the project.
+
+Gazetteer mentions, label/value fields and NER proposals resolve to
+organisations; role cues next to a list of them decide the property."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from rdflib import Literal, URIRef
+
+from graph.extract.cues import (
+    ITEM_SPLIT,
+    LEADING_GENERIC,
+    LIST_GAP,
+    PAREN,
+    PROJECT_MENTION,
+    ROLE_AFTER,
+    ROLE_BEFORE,
+    TRAILING_GENERIC,
+)
+from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
+from graph.extract.text import is_chrome_text, name_language, protect_separators
+from graph.layout import Field
+from graph.vocab import ORG_ROLES, RDF, SCHEMA
+
+logger = logging.getLogger(__name__)
+
+
+class OrganisationSteps(Steps):
+    """Organisation mentions, resolution and roles."""
+
+    def _organisations(self, run: Run) -> list[OrgMention]:
+        """Linked organisation mentions of the whole text (gazetteer first)."""
+        out: list[OrgMention] = []
+        for m in run.mentions(self.linker):
+            link = m.link
+            if link.kind not in ("organisation", "wellbeing_county") or run.in_chrome(
+                m.start, m.end
+            ):
+                continue
+            out.append(
+                OrgMention(
+                    m.start, m.end, m.surface, link.iri, link.label, link, extractor=X_GAZETTEER
+                )
+            )
+        return out
+
+    def _resolve_org(self, run: Run, start: int, end: int, extractor: str) -> OrgMention | None:
+        """An organisation named by ``text[start:end]``: linked, else minted if name-like."""
+        surface = run.text[start:end]
+        link = self.linker.link_organisation(surface)
+        if link is not None:
+            return OrgMention(start, end, surface, link.iri, link.label, link, extractor=extractor)
+        place = self.linker.link_place(surface)
+        if place is not None:
+            if (
+                place.kind == "municipality"
+                and surface.strip() == surface
+                and is_bare_name(surface)
+            ):
+                org = self.linker.municipal_organisation(place.key)
+                return OrgMention(start, end, surface, org.iri, org.label, org, extractor=extractor)
+            return None
+        name = self.normalise_org_name(surface)
+        if not name or not org_name_like(name) or is_chrome_text(name):
+            return None
+        return OrgMention(
+            start,
+            end,
+            surface,
+            self.iris.organisation(name),
+            name,
+            minted=True,
+            extractor=X_NER if extractor != X_FIELD else X_FIELD,
+        )
+
+    def normalise_org_name(self, surface: str) -> str:
+        """Base form of an organisation name: only the head word is lemmatised
+        ("Lapin korkeakoulukonsernin" -> "Lapin korkeakoulukonserni")."""
+        name = " ".join(surface.split()).strip(" .,;:-")
+        name = PAREN.sub("", name).strip()
+        words = name.split(" ")
+        if not words or not words[-1]:
+            return ""
+        head = words[-1]
+        if re.fullmatch(r"[A-ZÅÄÖ0-9-]+:\w+", head):
+            head = head.split(":")[0]
+        elif not head.isupper():
+            base = self.morph.baseform(head)
+            if base and base.lower() != head.lower():
+                head = base if head[:1].isupper() else base[:1].lower() + base[1:]
+        words[-1] = head
+        return " ".join(words)
+
+    def _field_items(self, run: Run, f: Field) -> list[tuple[int, int]]:
+        """Spans of the list items in a field value (organisations, persons, places)."""
+        value = f.value
+        out: list[tuple[int, int]] = []
+        pos = 0
+        depth_safe = protect_separators(value)
+        for m in ITEM_SPLIT.finditer(depth_safe):
+            out.append((pos, m.start()))
+            pos = m.end()
+        out.append((pos, len(value)))
+        spans: list[tuple[int, int]] = []
+        for s, e in out:
+            item = value[s:e]
+            lead = LEADING_GENERIC.match(item)
+            if lead:
+                s += lead.end()
+                item = value[s:e]
+            trail = TRAILING_GENERIC.search(item)
+            if trail:
+                e = s + trail.start()
+            item = value[s:e]
+            stripped = item.strip(" .,;:-–\t")
+            if not stripped:
+                continue
+            s += item.index(stripped)
+            spans.append((f.start + s, f.start + s + len(stripped)))
+        return spans
+
+    def _org_roles(
+        self,
+        run: Run,
+        project: URIRef,
+        fields: list[Field],
+        orgs: list[OrgMention],
+        sentences: list[tuple[int, int]],
+        ents: list[tuple[int, int, str, str]],
+    ) -> dict[str, set[URIRef]]:
+        """Assign organisations their roles; returns role -> organisation IRIs."""
+        role_fields = {
+            "funder": "funder",
+            "coordinator": "coordinator",
+            "implementer": "implementer",
+            "partner": "partner",
+            "steering": "steeringGroupMember",
+        }
+        assigned: dict[str, set[URIRef]] = {}
+        field_ranges: list[tuple[int, int]] = []
+        for f in fields:
+            role = role_fields.get(f.key)
+            if role is None:
+                continue
+            field_ranges.append((f.start, f.end))
+            for s, e in self._field_items(run, f):
+                org = self._resolve_org(run, s, e, X_FIELD)
+                if org is None:
+                    continue
+                self._assign(run, project, role, org, assigned)
+        # NER proposes organisations the gazetteer does not know; they count
+        # only where a role cue names them.
+        proposed: list[OrgMention] = []
+        for s, e, label, surface in ents:
+            if label != "ORG" or any(o.start < e and s < o.end for o in orgs):
+                continue
+            if any(a <= s < b for a, b in field_ranges) or PROJECT_MENTION.search(surface):
+                continue
+            org = self._resolve_org(run, s, e, X_NER)
+            if org is not None:
+                proposed.append(org)
+        candidates = sorted([*orgs, *proposed], key=lambda o: o.start)
+        # Free text: lists of organisations with a role cue next to them.
+        for start, end in sentences:
+            in_sentence = [
+                o
+                for o in candidates
+                if start <= o.start
+                and o.end <= end
+                and not any(a <= o.start < b for a, b in field_ranges)
+            ]
+            for group in org_lists(run.text, in_sentence):
+                role = self._role_for(run.text, group, start)
+                if role is None:
+                    continue
+                for org in group:
+                    org.extractor = X_ROLE
+                    self._assign(run, project, role, org, assigned)
+        # A city or municipality that the text names as an organisation and
+        # that has no other role runs the work itself.
+        if not assigned.get("coordinator") and not assigned.get("implementer"):
+            done: set[URIRef] = set().union(*assigned.values()) if assigned else set()
+            for org in orgs:
+                link = org.link
+                if (
+                    link is not None
+                    and getattr(link, "generated", False)
+                    and getattr(link, "location", None) is not None
+                    and org.iri not in done
+                ):
+                    org.extractor = X_ROLE
+                    self._assign(run, project, "implementer", org, assigned)
+                    done.add(org.iri)
+        return assigned
+
+    def _role_for(self, text: str, group: list[OrgMention], sentence_start: int) -> str | None:
+        after = text[group[-1].end : group[-1].end + 40].split("\n")[0]
+        after = re.sub(r"^(:\w+|n\b)?\s*\)?", "", after)
+        for role, pattern in ROLE_AFTER:
+            if pattern.match(after):
+                if role == "partner" and not re.search(
+                    r"yhteistyö|kumppan",
+                    text[max(sentence_start, group[0].start - 80) : group[0].start],
+                    re.I,
+                ):
+                    continue
+                return role
+        before = text[max(sentence_start, group[0].start - 60) : group[0].start]
+        best: tuple[int, str] | None = None
+        for role, pattern in ROLE_BEFORE:
+            for m in pattern.finditer(before):
+                if best is None or m.end() > best[0]:
+                    best = (m.end(), role)
+        if best is None:
+            return None
+        # The cue must govern the list: nothing but a few words in between.
+        gap = before[best[0] :]
+        if len(gap.split()) > 4 or re.search(r"[.;:]\s", gap):
+            return None
+        return best[1]
+
+    def _assign(
+        self,
+        run: Run,
+        project: URIRef,
+        role: str,
+        org: OrgMention,
+        assigned: dict[str, set[URIRef]],
+    ) -> None:
+        if org.iri in assigned.setdefault(role, set()):
+            return
+        assigned[role].add(org.iri)
+        run.add(project, ORG_ROLES[role], org.iri, run.evidence(org.start, org.end, org.extractor))
+        self._describe_org(run, org)
+
+    def _describe_org(self, run: Run, org: OrgMention) -> None:
+        if org.minted:
+            run.add(org.iri, RDF.type, SCHEMA.Organization)
+            run.add(
+                org.iri,
+                SCHEMA.name,
+                Literal(org.name, lang=name_language(org.name, run.lang)),
+                run.evidence(org.start, org.end, org.extractor),
+            )
+            acronym = PAREN.search(org.surface)
+            if acronym and re.fullmatch(r"[A-ZÅÄÖ0-9-]{2,10}", acronym.group(1).strip()):
+                run.add(org.iri, SCHEMA.alternateName, Literal(acronym.group(1).strip()))
+        elif org.link is not None and getattr(org.link, "generated", False):
+            for s, p, o in self.linker.describe(org.link):
+                if (
+                    isinstance(s, URIRef)
+                    and isinstance(p, URIRef)
+                    and isinstance(o, URIRef | Literal)
+                ):
+                    run.add(s, p, o)
+
+
+def org_lists(text: str, orgs: list[OrgMention]) -> list[list[OrgMention]]:
+    """Group consecutive mentions joined only by commas or "ja"/"and"."""
+    groups: list[list[OrgMention]] = []
+    for org in sorted(orgs, key=lambda o: o.start):
+        if groups:
+            prev = groups[-1][-1]
+            gap = text[prev.end : org.start]
+            gap = re.sub(r"^(:\w+)", "", gap)
+            if LIST_GAP.match(gap):
+                groups[-1].append(org)
+                continue
+        groups.append([org])
+    return groups
+
+
+def is_bare_name(surface: str) -> bool:
+    return bool(re.fullmatch(r"[A-ZÅÄÖ][\wåäö-]+", surface))
+
+
+def org_name_like(name: str) -> bool:
+    words = name.split()
+    if not 1 <= len(words) <= 10 or len(name) < 2:
+        return False
+    if not name[:1].isupper():
+        return False
+    if re.fullmatch(r"[\d\s.,/–-]+", name):
+        return False
+    if len(words) == 1 and not re.search(r"[A-ZÅÄÖ]{2}|[a-zåäö]{3}", name):
+        return False
+    return True

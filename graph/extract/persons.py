@@ -1,0 +1,184 @@
+"""People of the project: responsible persons, contacts and staff."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from rdflib import Literal, URIRef
+
+from graph.extract.cues import CREDITS, NAME_TOKEN, PERSON_IN_TEXT, ROLE_CONTACT, ROLE_RESPONSIBLE
+from graph.extract.run import X_FIELD, X_NER, Run, Steps
+from graph.extract.text import CHROME_PHRASES, is_chrome_text, lines
+from graph.layout import Field
+from graph.vocab import HK, RDF, SCHEMA
+
+logger = logging.getLogger(__name__)
+
+
+class PersonSteps(Steps):
+    """Person extraction."""
+
+    def _persons(
+        self,
+        run: Run,
+        subject: URIRef,
+        fields: list[Field],
+        ents: list[tuple[int, int, str, str]],
+        predicate: URIRef | None = None,
+    ) -> None:
+        done: set[URIRef] = set()
+        field_ranges: list[tuple[int, int]] = []
+        for f in fields:
+            if f.key not in ("responsible", "contact", "persons"):
+                continue
+            field_ranges.append((f.start, f.end))
+            pred = predicate or {
+                "responsible": HK.responsiblePerson,
+                "contact": HK.contactPerson,
+            }.get(f.key, HK.person)
+            for line_start, line in lines(f.value):
+                if not line.strip():
+                    continue
+                for m in PERSON_IN_TEXT.finditer(line):
+                    trimmed = self._trim_person(m.group())
+                    if trimmed is None:
+                        continue
+                    name = trimmed[1]
+                    if not self._valid_person(name, strict=False):
+                        continue
+                    s = f.start + line_start + m.start() + trimmed[0]
+                    self._add_person(run, subject, pred, name, s, s + len(name), X_FIELD, done)
+                    break
+        for ent_start, _, label, ent_surface in ents:
+            if label != "PER" and label != "PERSON":
+                continue
+            if any(a <= ent_start < b for a, b in field_ranges):
+                continue
+            trimmed = self._trim_person(ent_surface)
+            if trimmed is None:
+                continue
+            for offset, part in self._split_persons(trimmed[1]):
+                start = ent_start + trimmed[0] + offset
+                self._ner_person(run, subject, part, start, predicate, done)
+
+    def _ner_person(
+        self,
+        run: Run,
+        subject: URIRef,
+        surface: str,
+        start: int,
+        predicate: URIRef | None,
+        done: set[URIRef],
+    ) -> None:
+        end = start + len(surface)
+        name = self._person_base(surface)
+        if not self._valid_person(name, strict=True):
+            return
+        before = run.text[max(0, start - 40) : start]
+        if CREDITS.search(before):
+            return
+        pred = predicate or (
+            HK.responsiblePerson
+            if ROLE_RESPONSIBLE.search(before)
+            else HK.contactPerson
+            if ROLE_CONTACT.search(before)
+            else HK.person
+        )
+        self._add_person(run, subject, pred, name, start, end, X_NER, done)
+
+    def _add_person(
+        self,
+        run: Run,
+        subject: URIRef,
+        pred: URIRef,
+        name: str,
+        start: int,
+        end: int,
+        extractor: str,
+        done: set[URIRef],
+    ) -> None:
+        iri = self.iris.person(name)
+        if iri in done:
+            return
+        done.add(iri)
+        ev = run.evidence(start, end, extractor)
+        run.add(subject, pred, iri, ev)
+        run.add(iri, RDF.type, SCHEMA.Person)
+        run.add(iri, SCHEMA.name, Literal(name), ev)
+        if pred != SCHEMA.mentions:
+            run.add(run.doc_iri, SCHEMA.mentions, iri, ev)
+
+    def _split_persons(self, surface: str) -> list[tuple[int, str]]:
+        """ "Hanna Falk Marjo Kurki" (two names in one NER span) -> two names."""
+        words = list(re.finditer(r"\S+", surface))
+        if len(words) == 4 and self._first_name(words[2].group()):
+            return [
+                (0, surface[: words[1].end()]),
+                (words[2].start(), surface[words[2].start() :]),
+            ]
+        return [(0, surface)]
+
+    def _first_name(self, word: str) -> bool:
+        return any(a.get("CLASS") == "etunimi" for a in self.morph.analyses(word))
+
+    def _trim_person(self, surface: str) -> tuple[int, str] | None:
+        """The name inside an NER span: its first line, without leading titles or
+        trailing common words ("Projektipäällikkö Tuulikki X" -> "Tuulikki X")."""
+        line = surface.split("\n")[0]
+        words = list(re.finditer(r"\S+", line))
+
+        def ordinary(word: str) -> list[dict[str, str]]:
+            analyses = list(self.morph.analyses(word))
+            classes = {a.get("CLASS") for a in analyses}
+            if classes & {"etunimi", "sukunimi", "nimi", "paikannimi"}:
+                return []
+            return analyses
+
+        # A title before a first name ("Projektipäällikkö Tuulikki ...").
+        while len(words) > 2 and ordinary(words[0].group()) and self._first_name(words[1].group()):
+            words.pop(0)
+        # A common word after the name that is not in the nominative
+        # ("Marja-Liisa Yhteyshenkilön"); surnames are often common nouns
+        # ("Lehtoranta"), so nominative ones stay.
+        while len(words) > 1:
+            analyses = ordinary(words[-1].group())
+            if not analyses or any(a.get("SIJAMUOTO") == "nimento" for a in analyses):
+                break
+            words.pop()
+        if not words:
+            return None
+        return words[0].start(), line[words[0].start() : words[-1].end()]
+
+    def _person_base(self, surface: str) -> str:
+        words = surface.split()
+        out: list[str] = []
+        for w in words:
+            base = w
+            analyses = [
+                a for a in self.morph.analyses(w) if a.get("CLASS") in ("etunimi", "sukunimi")
+            ]
+            # "Marianne" is also read as Maria + a possessive suffix: a name that
+            # can be nominative stays as written.
+            if analyses and not any(a.get("SIJAMUOTO") == "nimento" for a in analyses):
+                base = analyses[0].get("BASEFORM") or w
+            out.append(base[:1].upper() + base[1:])
+        return " ".join(out)
+
+    def _valid_person(self, name: str, *, strict: bool) -> bool:
+        words = name.split()
+        if not 2 <= len(words) <= 4 or not all(NAME_TOKEN.match(w) for w in words):
+            return False
+        if is_chrome_text(name) or any(w.lower() in CHROME_PHRASES for w in words):
+            return False
+        if self.linker.link_organisation(name) is not None:
+            return False
+        if self.linker.link_place(name) is not None and not strict:
+            return False
+        # Every word an ordinary noun or verb ("Koko Hankkeen") is not a name.
+        ordinary = 0
+        for w in words:
+            classes = {a.get("CLASS") for a in self.morph.analyses(w)}
+            if classes and not classes & {"etunimi", "sukunimi", "nimi", "paikannimi"}:
+                ordinary += 1
+        return ordinary < len(words) if strict else ordinary == 0 or (ordinary < len(words))

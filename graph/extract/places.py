@@ -1,0 +1,121 @@
+"""Places the project works in (``schema:areaServed``)."""
+
+from __future__ import annotations
+
+import logging
+
+from rdflib import URIRef
+
+from graph.extract.cues import (
+    EMAIL_OR_PHONE,
+    IMPRINT,
+    NOT_PROJECT_NAMES,
+    PART_OF_AFTER,
+    PART_OF_BEFORE,
+    PROJECT_MENTION,
+)
+from graph.extract.organisations import OrganisationSteps
+from graph.extract.run import X_FIELD, X_GAZETTEER, OrgMention, Run
+from graph.extract.text import lines
+from graph.layout import Field
+from graph.vocab import SCHEMA
+
+logger = logging.getLogger(__name__)
+
+
+class PlaceSteps(OrganisationSteps):
+    """Areas served."""
+
+    def _places(
+        self,
+        run: Run,
+        subject: URIRef,
+        fmap: dict[str, Field],
+        sentences: list[tuple[int, int]],
+        orgs: list[OrgMention],
+        predicate: URIRef = SCHEMA.areaServed,
+        assigned: dict[str, set[URIRef]] | None = None,
+    ) -> None:
+        text = run.text
+        assigned = assigned or {}
+        running = assigned.get("coordinator", set()) | assigned.get("implementer", set())
+        bystanders = (
+            assigned.get("funder", set())
+            | assigned.get("partner", set())
+            | assigned.get("steeringGroupMember", set())
+        ) - running
+        done: set[URIRef] = set()
+
+        def add(iri: URIRef, start: int, end: int, extractor: str) -> None:
+            if iri in done:
+                return
+            done.add(iri)
+            ev = run.evidence(start, end, extractor)
+            run.add(subject, predicate, iri, ev)
+            if predicate != SCHEMA.mentions:
+                run.add(run.doc_iri, SCHEMA.mentions, iri, ev)
+
+        area = fmap.get("area")
+        area_range = (area.start, area.end) if area else (-1, -1)
+        if area is not None:
+            for s, e in self._field_items(run, area):
+                link = self.linker.link_place(text[s:e])
+                if link is not None and link.is_place:
+                    add(link.iri, s, e, X_FIELD)
+                else:
+                    for m in self.linker.find_all(text[s:e]):
+                        if m.link.is_place:
+                            add(m.link.iri, s + m.start, s + m.end, X_FIELD)
+        skip = self._place_skip_ranges(run, fmap, sentences)
+        for m in run.mentions(self.linker):
+            if run.in_chrome(m.start, m.end) or area_range[0] <= m.start < area_range[1]:
+                continue
+            if any(a <= m.start < b for a, b in skip):
+                continue
+            link = m.link
+            if link.is_place and m.surface == link.label and IMPRINT.match(text[m.end : m.end + 8]):
+                continue
+            if link.is_place:
+                add(link.iri, m.start, m.end, X_GAZETTEER)
+            elif getattr(link, "location", None) is not None and link.iri not in bystanders:
+                # "Rovaniemen kaupungin": a city working in the project serves its area.
+                add(link.location, m.start, m.end, X_GAZETTEER)
+
+    def _place_skip_ranges(
+        self, run: Run, fmap: dict[str, Field], sentences: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """Where a place is not the project's area: contact details and sentences
+        about another project."""
+        text = run.text
+        out: list[tuple[int, int]] = []
+        for key in (
+            "contact",
+            "responsible",
+            "persons",
+            "website",
+            "publications",
+            "funder",
+            "coordinator",
+            "implementer",
+            "partner",
+            "steering",
+        ):
+            f = fmap.get(key)
+            if f is not None:
+                out.append((f.start, f.end))
+        for line_start, line in lines(text):
+            if EMAIL_OR_PHONE.search(line):
+                out.append((line_start, line_start + len(line)))
+        for start, end in sentences:
+            sentence = text[start:end]
+            for m in PROJECT_MENTION.finditer(sentence):
+                if PART_OF_AFTER.match(sentence[m.end() :]) or PART_OF_BEFORE.search(
+                    sentence[: m.start()]
+                ):
+                    continue
+                name = m.group("name")
+                if name.lower() in NOT_PROJECT_NAMES:
+                    continue
+                out.append((start, end))
+                break
+        return out

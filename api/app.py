@@ -28,6 +28,7 @@ from api import errors
 from api.engine import Engine
 from api.routes import documents, export, health, linked_data, projects, search, sparql, ui
 from api.schemas_ld import Problem
+from api.security import SecurityHeaders, install_docs
 from api.sparql_exec import QuerySandbox
 from graph.config import Settings
 from graph.errors import HankeKGError
@@ -179,6 +180,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             "/.well-known/void."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
@@ -195,6 +198,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in routers:
         _summaries_from_docstrings(router)
         app.include_router(router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Added first, so it sits inside CORS and its 413 answers still carry CORS headers.
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
@@ -206,5 +210,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             allow_headers=["Authorization", "Content-Type", "Accept"],
             expose_headers=["X-Result-Truncated", "Link"],
         )
+    # Outermost, so every answer (413s and CORS preflights included) carries the headers.
+    app.add_middleware(SecurityHeaders)
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
     return app

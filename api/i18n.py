@@ -189,6 +189,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "sparql.download_csv": ("Lataa CSV", "Download CSV"),
     "sparql.download_json": ("Lataa JSON", "Download JSON"),
     "sparql.error": ("Kysely epäonnistui", "The query failed"),
+    "sparql.truncated": (
+        "Tulos katkaistiin: näytetään ensimmäiset {n} riviä.",
+        "The result was cut: showing the first {n} rows.",
+    ),
     "sparql.ask_true": ("Vastaus: kyllä (true)", "Answer: yes (true)"),
     "sparql.ask_false": ("Vastaus: ei (false)", "Answer: no (false)"),
     "sparql.graph": (

@@ -25,7 +25,13 @@ from search.hybrid import HybridSearcher, Mode
 from search.related import related_projects
 from search.understanding import boosts, interpret
 
+#: Limits of one search request, shared by ``/api/search`` and the UI's search page.
 MAX_K = 100
+MAX_QUERY_CHARS = 1000
+MAX_OFFSET = 1000
+#: Values of one list filter (place, funder, ...): the cost of a page grows with
+#: the square of the filter count (every facet link repeats every filter).
+MAX_FILTER_VALUES = 20
 
 
 def searcher(engine: Engine) -> HybridSearcher | None:

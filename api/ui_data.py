@@ -106,7 +106,10 @@ def _values(iris: Iterable[str]) -> str:
 
 def _safe_iri(iri: str) -> bool:
     """Whether ``iri`` can be written between angle brackets in a query."""
-    return bool(iri) and not re.search(r'[\s<>"{}|\\^`]', iri)
+    # Absolute only: a relative IRI ("p0" from a hand-made URL) does not parse without a base.
+    return bool(re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", iri)) and not re.search(
+        r'[\s<>"{}|\\^`]', iri
+    )
 
 
 def _local(iri: str) -> str:

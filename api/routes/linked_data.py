@@ -30,6 +30,7 @@ from api.engine import Engine
 from api.export import EXPORT_FORMATS
 from api.routes.sparql import NotAcceptable
 from api.schemas_ld import body_content, problems
+from api.security import install_filters
 from api.sparql_protocol import negotiate
 from graph.errors import NotFound
 from graph.views import display_names, pick_name
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ONTOLOGY = ROOT / "ontology" / "hankekg.ttl"
 CONTEXT = ROOT / "ontology" / "context.jsonld"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+install_filters(TEMPLATES.env)
 
 router = APIRouter(tags=["linked data"])
 

@@ -14,17 +14,24 @@ from search.hybrid import Mode
 
 router = APIRouter(prefix="/api", tags=["search"])
 
-IriList = Annotated[list[str] | None, Query(max_length=20)]
+IriList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUES)]
 
 
 @router.get("/search", response_model=SearchResponse)
 def search(
     engine: EngineDep,
     q: Annotated[
-        str, Query(min_length=1, max_length=1000, description="Finnish or English query.")
+        str,
+        Query(
+            min_length=1,
+            max_length=services.MAX_QUERY_CHARS,
+            description="Finnish or English query.",
+        ),
     ],
     k: Annotated[int, Query(ge=1, le=services.MAX_K, description="Results per page.")] = 10,
-    offset: Annotated[int, Query(ge=0, le=1000, description="Results to skip (paging).")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=services.MAX_OFFSET, description="Results to skip (paging).")
+    ] = 0,
     mode: Annotated[Mode, Query(description="lexical, dense or hybrid.")] = "hybrid",
     lang: Annotated[
         Literal["fi", "en", "sv"] | None, Query(description="Query language (detected if absent).")

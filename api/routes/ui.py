@@ -26,7 +26,9 @@ from api import services, ui_data
 from api.deps import EngineDep
 from api.engine import Engine
 from api.i18n import COOKIE, LANGS, MESSAGES, choose_lang, normalise, translator
+from api.routes.sparql import MAX_QUERY_CHARS
 from api.schemas import SearchHit
+from api.security import install_filters
 from graph.errors import NotFound
 from graph.views import pick_name
 from graph.vocab import HK, PREFIXES, SCHEMA
@@ -35,6 +37,7 @@ from search.filters import Filters as SearchFilters
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+install_filters(TEMPLATES.env)
 
 router = APIRouter(tags=["ui"], include_in_schema=False)
 
@@ -219,7 +222,9 @@ class SearchState:
         return out
 
 
-StrList = Annotated[list[str] | None, Query()]
+#: The UI takes no more than the API: filter values, query length, pages.
+StrList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUES)]
+MAX_PAGE = services.MAX_OFFSET // PAGE_SIZE + 1
 Year = Annotated[str, Query(pattern=r"^(\d{4})?$")]
 
 
@@ -228,9 +233,9 @@ def search_page(
     request: Request,
     engine: EngineDep,
     lang: LangDep,
-    q: Annotated[str, Query(max_length=1000)] = "",
+    q: Annotated[str, Query(max_length=services.MAX_QUERY_CHARS)] = "",
     mode: Annotated[str, Query(pattern="^(hybrid|lexical|dense)$")] = "hybrid",
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     place: StrList = None,
     funder: StrList = None,
     organisation: StrList = None,
@@ -270,7 +275,7 @@ def search_page(
             filters=state.search_filters(),
             ui_lang=lang,
         )
-        pages = max(1, -(-response.total // PAGE_SIZE))
+        pages = min(MAX_PAGE, max(1, -(-response.total // PAGE_SIZE)))
         context.update(
             response=response,
             total=response.total,
@@ -442,6 +447,8 @@ class EndpointAnswer:
     status: int
     media_type: str
     body: bytes
+    truncated: bool = False
+    """The endpoint cut the answer at its row limit (``X-Result-Truncated``)."""
 
 
 async def ask_endpoint(app: ASGIApp, query: str, accept: str) -> EndpointAnswer:
@@ -474,6 +481,7 @@ async def ask_endpoint(app: ASGIApp, query: str, accept: str) -> EndpointAnswer:
     sent = False
     status = 500
     media = ""
+    truncated = False
     chunks: list[bytes] = []
 
     async def receive() -> dict[str, Any]:
@@ -484,17 +492,19 @@ async def ask_endpoint(app: ASGIApp, query: str, accept: str) -> EndpointAnswer:
         return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
-        nonlocal status, media
+        nonlocal status, media, truncated
         if message["type"] == "http.response.start":
             status = int(message["status"])
             for key, value in message.get("headers", []):
                 if key.lower() == b"content-type":
                     media = value.decode("latin-1").split(";")[0].strip()
+                elif key.lower() == b"x-result-truncated":
+                    truncated = value.strip().lower() == b"true"
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
     await app(scope, receive, send)  # type: ignore[arg-type]
-    return EndpointAnswer(status, media, b"".join(chunks))
+    return EndpointAnswer(status, media, b"".join(chunks), truncated)
 
 
 def _problem_detail(answer: EndpointAnswer) -> str:
@@ -513,7 +523,7 @@ async def sparql_page(
     request: Request,
     engine: EngineDep,
     lang: LangDep,
-    query: Annotated[str, Query(max_length=100_000)] = "",
+    query: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     example: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     """The SPARQL editor with examples; a given query is run here too (no JS needed)."""
@@ -526,6 +536,8 @@ async def sparql_page(
         "example": chosen.key if chosen else "",
         "result": None,
         "error": None,
+        "truncated": False,
+        "row_limit": row_limit_text(engine, lang),
     }
     if query.strip():
         answer = await ask_endpoint(request.app, query, RESULTS_JSON + ", text/turtle;q=0.5")
@@ -533,7 +545,14 @@ async def sparql_page(
             context["error"] = _problem_detail(answer)
         else:
             context["result"] = _table(engine, answer)
+            context["truncated"] = answer.truncated
     return render(request, "sparql.html", lang, context)
+
+
+def row_limit_text(engine: Engine, lang: str) -> str:
+    """The endpoint's row limit as the UI language writes numbers ("10 000", "10,000")."""
+    text = f"{engine.settings.sparql_max_rows:,}"
+    return text.replace(",", "\u00a0") if lang == "fi" else text
 
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -572,13 +591,18 @@ DOWNLOADS = {
 @router.get("/sparql-ui/download")
 async def sparql_download(
     request: Request,
-    query: Annotated[str, Query(min_length=1, max_length=100_000)],
+    query: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
     format: Annotated[str, Query(pattern="^(csv|json)$")] = "csv",  # noqa: A002 - URL name
 ) -> Response:
     """The query's results as a CSV or JSON file (works without JavaScript)."""
     media, filename = DOWNLOADS[format]
     answer = await ask_endpoint(request.app, query, media)
     headers = {}
+    if answer.truncated:
+        # The file name says it too: a saved file loses its headers.
+        stem, ext = filename.rsplit(".", 1)
+        filename = f"{stem}-first-{request.app.state.settings.sparql_max_rows}-rows.{ext}"
+        headers["X-Result-Truncated"] = "true"
     if answer.status < 400:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(

@@ -23,9 +23,10 @@
     function cell(term) {
       var td = document.createElement("td");
       if (!term) return td;
-      if (term.type === "uri") {
+      var href = term.type === "uri" ? safeHref(localHref(term.value)) : null;
+      if (href) {
         var a = document.createElement("a");
-        a.href = localHref(term.value);
+        a.href = href;
         a.textContent = term.value;
         td.appendChild(a);
       } else {
@@ -33,6 +34,14 @@
         if (term["xml:lang"]) td.lang = term["xml:lang"];
       }
       return td;
+    }
+
+    // Only http(s) URLs and this site's own paths become links (as the server's
+    // safe_url filter decides); "javascript:", "data:" and the like stay text.
+    function safeHref(value) {
+      if (/[\x00-\x20\x7f-\x9f\\]/.test(value)) return null;
+      if (value.charAt(0) === "/" && value.charAt(1) !== "/") return value;
+      return /^https?:\/\/[^\/?#]/i.test(value) ? value : null;
     }
 
     // IRIs minted here open their UI page; others open as they are.
@@ -59,7 +68,15 @@
       body.appendChild(div);
     }
 
-    function showTable(data) {
+    function showTruncated() {
+      var p = document.createElement("p");
+      p.className = "truncated";
+      p.setAttribute("role", "status");
+      p.textContent = msg.msgTruncated;
+      body.appendChild(p);
+    }
+
+    function showTable(data, truncated) {
       body.textContent = "";
       if (typeof data.boolean === "boolean") {
         var p = document.createElement("p");
@@ -74,6 +91,7 @@
       count.className = "count";
       count.textContent = msg.msgRows.replace("{n}", rows.length);
       body.appendChild(count);
+      if (truncated) showTruncated();
       var wrap = document.createElement("div");
       wrap.className = "table-wrap";
       var table = document.createElement("table");
@@ -110,11 +128,14 @@
         body: editor.value
       }).then(function (response) {
         var type = response.headers.get("content-type") || "";
+        var truncated = response.headers.get("X-Result-Truncated") === "true";
         if (!response.ok) {
           return response.json().then(function (p) { showError(p.detail || p.title || String(response.status)); },
             function () { showError(response.status + " " + response.statusText); });
         }
-        if (type.indexOf("json") >= 0) return response.json().then(showTable);
+        if (type.indexOf("json") >= 0) {
+          return response.json().then(function (data) { showTable(data, truncated); });
+        }
         return response.text().then(function (text) {
           body.textContent = "";
           var p = document.createElement("p");
@@ -123,6 +144,7 @@
           pre.className = "graph";
           pre.textContent = text;
           body.appendChild(p);
+          if (truncated) showTruncated();
           body.appendChild(pre);
         });
       }).catch(function (err) { showError(String(err)); })

@@ -1,0 +1,179 @@
+"""HTTP security for every response: safe links, security headers, request framing.
+
+* :func:`safe_url` decides whether a value taken from data (a SPARQL result IRI,
+  a document's ``source_url``, ``owl:sameAs``, a publication URL) may become an
+  ``<a href>``: only absolute ``http``/``https`` URLs and this site's own paths
+  do. Anything else (``javascript:``, ``data:``, ``vbscript:``, protocol-relative
+  ``//host``) is shown as text. Templates use it as the ``safe_url`` filter.
+* :class:`SecurityHeaders` adds a strict Content-Security-Policy (no inline
+  script or style, no framing), ``X-Content-Type-Options: nosniff``, a
+  ``Referrer-Policy`` and ``X-Frame-Options`` to every response, and refuses a
+  request that carries both ``Content-Length`` and ``Transfer-Encoding`` with 400
+  and ``Connection: close`` (RFC 9112 §6.1: such a message is a smuggling
+  vector; the server must not reuse the connection).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Schemes a data-derived link may use.
+LINK_SCHEMES = frozenset({"http", "https"})
+
+#: The policy of every page: scripts, styles and images only from this origin.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+# Control characters and whitespace: browsers strip them from a URL before
+# reading the scheme ("java\tscript:"), so a URL holding any is never a link.
+_UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def is_http_url(value: object) -> bool:
+    """Whether ``value`` is an absolute ``http``/``https`` URL with a host."""
+    if not isinstance(value, str) or not value or _UNSAFE_CHARS.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname)
+
+
+def safe_url(value: object) -> str | None:
+    """``value`` when it may be an ``href``: an http(s) URL or a path on this site.
+
+    Returns ``None`` for everything else, so a template shows the value as text.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    if value.startswith("/") and not value.startswith("//"):
+        return None if _UNSAFE_CHARS.search(value) else value
+    return value if is_http_url(value) else None
+
+
+def install_filters(env: Any) -> None:
+    """Register :func:`safe_url` as the ``safe_url`` filter of a Jinja environment."""
+    env.filters["safe_url"] = safe_url
+
+
+_INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
+
+
+def _hashes(html: str, tag: str) -> str:
+    """CSP hash sources for the inline ``<script>``/``<style>`` blocks of ``html``."""
+    out = []
+    for found, body in _INLINE.findall(html):
+        if found == tag:
+            digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+            out.append(f"'sha256-{digest}'")
+    return " ".join(out)
+
+
+def with_docs_policy(response: HTMLResponse) -> HTMLResponse:
+    """FastAPI's Swagger UI / ReDoc page with a policy made for it.
+
+    Those pages load their bundle from a CDN and start it with a small inline
+    block; the policy allows that CDN and exactly those blocks (by hash), and
+    still forbids framing and any other inline code.
+    """
+    html = bytes(response.body).decode("utf-8")
+    cdn = "https://cdn.jsdelivr.net"
+    response.headers["content-security-policy"] = (
+        f"default-src 'none'; script-src 'self' {cdn} {_hashes(html, 'script')}; "
+        f"style-src 'self' {cdn} https://fonts.googleapis.com {_hashes(html, 'style')}; "
+        f"img-src 'self' data: https://fastapi.tiangolo.com {cdn}; "
+        "font-src https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    return response
+
+
+def install_docs(app: FastAPI) -> None:
+    """Serve ``/docs`` and ``/redoc`` under :func:`with_docs_policy` (the app is made without)."""
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return with_docs_policy(
+            get_swagger_ui_html(openapi_url=openapi_url, title=f"{app.title} - Swagger UI")
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return with_docs_policy(
+            get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc")
+        )
+
+
+def _bad_framing(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request declares its body length twice (Content-Length and Transfer-Encoding)."""
+    names = {name.lower() for name, _ in headers}
+    return b"content-length" in names and b"transfer-encoding" in names
+
+
+class SecurityHeaders:
+    """Security headers on every response; 400 for ambiguous request framing."""
+
+    def __init__(self, app: ASGIApp, csp: str = CSP) -> None:
+        self.app = app
+        self.csp = csp.encode("ascii")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _bad_framing(list(scope.get("headers") or [])):
+            await self._refuse_framing(send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in HEADERS if h[0] not in present)
+                if b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", self.csp))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+    async def _refuse_framing(self, send: Send) -> None:
+        body = (
+            b'{"type":"about:blank","title":"Bad request","status":400,"detail":'
+            b'"a request may not carry both Content-Length and Transfer-Encoding"}'
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode("ascii")),
+                    (b"connection", b"close"),
+                    (b"content-security-policy", self.csp),
+                    *HEADERS,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

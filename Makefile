@@ -73,6 +73,8 @@ bench: setup ## Benchmarks (N="1000 10000" by default; make bench N=100000)
 eval: setup ## Search quality on the development set ($(DEV_EVAL))
 	$(BIN)/hankekg eval --corpus $(DEV_EVAL)/corpus --queries $(DEV_EVAL)/queries.jsonl \
 		--distractors d049,d050,d051,d052,d053,d054,d055,d056,d057,d058 --json bench/results/eval-dev.json
+	$(BIN)/hankekg eval-extract --corpus $(DEV_EVAL)/corpus --facts $(DEV_EVAL)/facts.jsonl \
+		--json bench/results/eval-extract-dev.json
 
 clean: ## Remove the venv, the state and caches
 	rm -rf $(VENV) $(HANKEKG_HOME) .stamp-* .pytest_cache .mypy_cache .ruff_cache

@@ -262,6 +262,44 @@ def stats() -> None:
         out.print_json(services.health(engine).model_dump_json())
 
 
+@app.command(name="eval-extract")
+def eval_extract(
+    corpus: Annotated[Path, typer.Option(help="Folder of dNNN.txt documents.")],
+    facts: Annotated[Path, typer.Option(help="facts.jsonl with hand-extracted facts.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+    peer: Annotated[bool, typer.Option(help="Also score spaCy-fi NER out of the box.")] = True,
+    details: Annotated[
+        bool, typer.Option(help="Put each document's missed and spurious names in the JSON.")
+    ] = False,
+) -> None:
+    """Score extraction (micro P/R/F1 per field, per entity) against gold facts,
+    side by side with the spaCy-fi NER peer."""
+    from graph import eval_extract as scoring
+
+    try:
+        gold = scoring.load_gold(facts)
+        with _progress(len(gold), "extract") as advance:
+            report = scoring.run(
+                Settings(),
+                corpus,
+                facts,
+                peer=peer,
+                progress=lambda d: advance(d, 1),
+                details=details,
+            )
+    except HankeKGError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(exc.exit_code) from exc
+    rows = scoring.table(report)
+    grid = Table(*rows[0], title=f"extraction on {report['documents']} documents")
+    for row in rows[1:]:
+        grid.add_row(*row)
+    out.print(grid)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
 @app.command(name="eval")
 def eval_(
     corpus: Annotated[Path, typer.Option(help="Folder of documents.")],

@@ -96,6 +96,10 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
     try:
         candidates.append((data.decode("utf-8"), "utf-8"))
     except UnicodeDecodeError:
+        mixed = _decode_mixed(data)
+        if mixed is not None:
+            logger.warning("%s: mixed UTF-8 and cp1252/latin-1 lines, decoded per line", name)
+            candidates.append((mixed, "utf-8+cp1252"))
         high = set(data) & set(range(0x80, 0xA0))
         if not high:
             # No C1 bytes: latin-1 and cp1252 agree, latin-1 never fails.
@@ -114,6 +118,34 @@ def decode(data: bytes, *, name: str) -> tuple[str, str]:
     if candidates:
         raise DocumentError(f"{name}: binary content (too many control characters)")
     raise DocumentError(f"{name}: cannot decode the text (not UTF-8, cp1252 or latin-1)")
+
+
+def _decode_mixed(data: bytes) -> str | None:
+    """Text whose lines are partly UTF-8 and partly a legacy 8-bit encoding, decoded
+    line by line; ``None`` when no line is non-ASCII UTF-8 (one legacy encoding
+    throughout, which the caller decodes whole).
+
+    Decoding such a file whole as latin-1 turns every UTF-8 line into mojibake
+    ("RovaniemellÃ¤"); each line is UTF-8 where it decodes as UTF-8, else cp1252
+    (latin-1 for the five bytes cp1252 leaves undefined).
+    """
+    lines = data.split(b"\n")
+    utf8_lines = 0
+    out: list[str] = []
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                text = line.decode("latin-1")
+        else:
+            utf8_lines += not line.isascii()
+        out.append(text)
+    if not utf8_lines:
+        return None
+    return "\n".join(out)
 
 
 def _charset_normalizer_guess(data: bytes) -> tuple[str, str] | None:

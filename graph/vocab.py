@@ -44,6 +44,8 @@ ORG_ROLES = {
     "implementer": HK.implementer,
     "partner": HK.partner,
     "steeringGroupMember": HK.steeringGroupMember,
+    #: Taking part with no stated role; the superproperty of every role above.
+    "participant": HK.participant,
 }
 
 #: Named graphs that hold reference data rather than documents.

@@ -230,3 +230,17 @@ def test_deeply_nested_json_is_a_document_error() -> None:
     """Regression: json.loads raised an uncaught RecursionError (a 500 over HTTP)."""
     with pytest.raises(DocumentError, match="nested too deeply"):
         load_bytes(b"[" * 100_000 + b"]" * 100_000, name="deep.json", max_bytes=5_000_000)
+
+
+def test_mixed_utf8_and_latin1_lines_decode_without_mojibake() -> None:
+    """Issue 11: a file with UTF-8 and Latin-1 lines was stored as "RovaniemellÃ¤"."""
+    data = (
+        "Hanke toimii Rovaniemellä.\n".encode()
+        + "Yhteistyössä Kemin kaupungin kanssa.\n".encode("latin-1")
+        + "Päättyy 2020.\n".encode()
+    )
+    doc = load_bytes(data, name="mixed.txt", max_bytes=MAX)
+    assert "Rovaniemellä" in doc.text
+    assert "Yhteistyössä Kemin" in doc.text
+    assert "Päättyy" in doc.text
+    assert "Ã" not in doc.text

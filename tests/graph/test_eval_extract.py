@@ -1,0 +1,105 @@
+"""Scoring of ``hankekg eval-extract``: the README's lenient matching, per-entity
+micro counts, and the command end to end on a corpus written for this test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from api.cli import app
+from graph.eval_extract import Score, gold_fields, names_match, score_field
+
+
+def test_lenient_match_ignores_case_punctuation_and_legal_form() -> None:
+    assert names_match("Pohjois-Savon Kylät ry", "pohjois-savon kylät")
+    assert names_match("SOSTE", "SOSTE Suomen sosiaali ja terveys ry")
+    assert names_match("Helsingin kaupungin sosiaalivirasto", "Helsingin kaupunki sosiaalivirasto")
+    assert not names_match("Oulun kaupunki", "Tampereen yliopisto")
+    assert not names_match("ry", "Oy")
+
+
+def test_an_entity_with_many_names_counts_once() -> None:
+    score = Score()
+    kela = frozenset({"Kansaneläkelaitos", "Kela", "Social Insurance Institution"})
+    spurious = score_field([kela, frozenset({"Acme Oy"})], ["Kela", "Tampereen kaupunki"], score)
+    assert (score.tp, score.fp, score.fn) == (1, 1, 1)
+    assert spurious == [frozenset({"Acme Oy"})]
+    assert round(score.f1, 2) == 0.5
+
+
+def test_exact_match_is_not_stolen_by_a_lenient_one() -> None:
+    score = Score()
+    predicted = [frozenset({"Oulun kaupunki"}), frozenset({"Oulu"})]
+    score_field(predicted, ["Oulu", "Oulun kaupunki"], score)
+    assert (score.tp, score.fp, score.fn) == (2, 0, 0)
+
+
+def test_null_gold_fields_are_empty_and_years_are_two_items() -> None:
+    record = {
+        "doc": "x",
+        "start_year": 2019,
+        "end_year": None,
+        "organisations": None,
+        "funders": None,
+        "municipalities": ["Oulu"],
+        "regions": ["Lappi"],
+        "people": None,
+    }
+    fields = gold_fields(record)
+    assert fields["years"] == ["start:2019"]
+    assert fields["places"] == ["Oulu", "Lappi"]
+    assert fields["organisations"] == []
+
+
+def test_eval_extract_command_scores_both_systems(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "d900.txt").write_text(
+        "URL: https://example.org/hanke\nTITLE: Kokeiluhanke\n\n"
+        "Kokeiluhanke toteutettiin vuosina 2018–2020 Oulussa. Hanketta rahoitti "
+        "Kansaneläkelaitos. Projektipäällikkö Maija Meikäläinen.\n",
+        encoding="utf-8",
+    )
+    facts = tmp_path / "facts.jsonl"
+    gold = {
+        "doc": "d900",
+        "project_names": ["Kokeiluhanke"],
+        "start_year": 2018,
+        "end_year": 2020,
+        "organisations": ["Kela"],
+        "funders": ["Kela"],
+        "municipalities": ["Oulu"],
+        "regions": None,
+        "people": ["Maija Meikäläinen"],
+        "themes": None,
+    }
+    facts.write_text(json.dumps(gold, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        app,
+        ["eval-extract", "--corpus", str(corpus), "--facts", str(facts), "--json", str(out)],
+        env={"HANKEKG_HOME": str(tmp_path / "home")},
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    systems = {s["system"]: s["fields"] for s in report["systems"]}
+    assert set(systems) == {"hankekg", "spacy-fi-ner"}
+    ours = systems["hankekg"]
+    assert ours["funders"]["tp"] == 1 and ours["funders"]["fp"] == 0
+    assert ours["years"]["f1"] == 1.0
+    assert ours["places"]["tp"] == 1
+    assert "organisations" in result.output
+
+
+def test_eval_extract_refuses_a_missing_gold_document(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text('{"doc": "d901"}\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["eval-extract", "--corpus", str(tmp_path / "corpus"), "--facts", str(facts)],
+    )
+    assert result.exit_code != 0
+    assert "d901" in result.output

@@ -29,7 +29,6 @@ from api.engine import Engine
 from api.routes import documents, export, health, linked_data, projects, search, sparql, ui
 from api.schemas_ld import Problem
 from api.security import SecurityHeaders, install_docs
-from api.sparql_exec import QuerySandbox
 from graph.config import Settings
 from graph.errors import HankeKGError
 
@@ -158,8 +157,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.pool = ThreadPoolExecutor(
             max_workers=max(1, settings.workers), thread_name_prefix="hankekg-cpu"
         )
-        app.state.sparql = QuerySandbox(
-            app.state.engine.store.inner, settings.home / "sparql-snapshots", settings.workers
+        app.state.sparql = app.state.engine.store.query_runner(
+            settings.home / "sparql-snapshots", settings.workers
         )
         app.state.sparql.prestart()
         try:

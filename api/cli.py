@@ -134,20 +134,26 @@ def sparql(
     query: Annotated[str, typer.Argument(help="SPARQL 1.1 query ('-' reads stdin).")],
 ) -> None:
     """Run a SPARQL query over the union of all graphs; prints JSON results."""
-    import pyoxigraph as ox
+    from graph.store import results
+    from graph.store.base import Job, QueryNotAcceptable
+    from graph.vocab import PREFIXES
 
     text = sys.stdin.read() if query == "-" else query
     with _engine() as engine:
+        job = Job(
+            query=text,
+            select_media=results.JSON,
+            graph_media="text/turtle",
+            max_rows=engine.settings.sparql_max_rows,
+            prefixes={p: str(ns) for p, ns in PREFIXES.items()},
+            similarity=engine.similarity_source(),
+        )
         try:
-            result = engine.store.query(text, custom_functions=engine.sparql_functions())
-        except SyntaxError as exc:
-            console.print(f"[red]error:[/red] malformed SPARQL query: {exc}")
-            raise typer.Exit(4) from exc
-        if isinstance(result, ox.QueryTriples):
-            data = ox.serialize(result, format=ox.RdfFormat.TURTLE) or b""
-        else:
-            data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
-    sys.stdout.write(data.decode("utf-8") + "\n")
+            outcome = engine.store.evaluate(job)
+        except (HankeKGError, QueryNotAcceptable) as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(getattr(exc, "exit_code", 4)) from exc
+    sys.stdout.write(outcome.body.decode("utf-8") + "\n")
 
 
 @app.command()
@@ -195,7 +201,7 @@ def validate() -> None:
     from graph.validate import validate as run_validation
 
     with _engine() as engine:
-        report = run_validation(engine.store.dataset)
+        report = run_validation(engine.store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))
     for violation in report.violations:
         out.print(violation)
     out.print(f"conforms: {report.conforms} ({len(report.violations)} violations)")

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.engine import Engine
-from api.sparql_exec import QuerySandbox
 from graph.config import Settings
+from graph.store.base import QueryRunner
 
 
 def get_engine(request: Request) -> Engine:
@@ -28,9 +28,9 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_sandbox(request: Request) -> QuerySandbox:
-    """The SPARQL query sandbox built in the app's lifespan."""
-    sandbox: QuerySandbox = request.app.state.sparql
+def get_sandbox(request: Request) -> QueryRunner:
+    """The runner for untrusted SPARQL queries built in the app's lifespan."""
+    sandbox: QueryRunner = request.app.state.sparql
     return sandbox
 
 
@@ -40,5 +40,5 @@ def get_pool(request: Request) -> ThreadPoolExecutor:
     return pool
 
 
-SandboxDep = Annotated[QuerySandbox, Depends(get_sandbox)]
+SandboxDep = Annotated[QueryRunner, Depends(get_sandbox)]
 PoolDep = Annotated[ThreadPoolExecutor, Depends(get_pool)]

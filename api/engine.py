@@ -38,7 +38,7 @@ from graph.iris import Iris
 from graph.loader import load_bytes, load_document
 from graph.model import Document, Extraction
 from graph.reference import Reference, reference_graph
-from graph.store import OxigraphStore
+from graph.store import get_store
 from graph.vocab import HK, PROV, SCHEMA
 from search.chunking import chunk_text
 from search.crosslingual import QueryTranslator, Translation, query_translator
@@ -110,14 +110,15 @@ class Engine:
         self.settings = settings
         self.iris = Iris(settings.base)
         settings.home.mkdir(parents=True, exist_ok=True)
-        self.store = OxigraphStore(settings.store_path)
-        self.store.ensure_union()
+        self.store = get_store(settings)
         self.index_state = IndexState(settings.index_path)
         self.reference = Reference.load(settings.reference_dir)
         self._write_lock = threading.Lock()
-        self._neighbourhood: tuple[str | None, Neighbourhood] | None = None
-        self._filter_cache: tuple[str | None, dict[str, set[str]]] = (None, {})
-        self._facet_table: tuple[str | None, FacetTable] | None = None
+        # Bumped by every SPARQL update, so tables derived from the graph are rebuilt.
+        self._graph_version = 0
+        self._neighbourhood: tuple[object, Neighbourhood] | None = None
+        self._filter_cache: tuple[object, dict[str, set[str]]] = (None, {})
+        self._facet_table: tuple[object, FacetTable] | None = None
         # Guards derived data built on first use, so concurrent requests build it once.
         self._derived_lock = threading.Lock()
         self.ensure_reference()
@@ -165,9 +166,13 @@ class Engine:
         vocabulary = lexical.__contains__ if lexical is not None else None
         return self.translator.translate(query, lang, vocabulary=vocabulary)
 
+    def data_version(self) -> tuple[str | None, int]:
+        """What identifies the committed data: the index snapshot and the graph updates."""
+        return self.index_state.current_name(), self._graph_version
+
     def neighbourhood(self) -> Neighbourhood:
-        """Every project's graph neighbours, read once per index version."""
-        version = self.index_state.current_name()
+        """Every project's graph neighbours, read once per data version."""
+        version = self.data_version()
         with self._derived_lock:
             cached = self._neighbourhood
             if cached is None or cached[0] != version:
@@ -176,8 +181,8 @@ class Engine:
         return cached[1]
 
     def facet_table(self) -> FacetTable:
-        """Every project's facet values, read once per index version."""
-        version = self.index_state.current_name()
+        """Every project's facet values, read once per data version."""
+        version = self.data_version()
         with self._derived_lock:
             cached = self._facet_table
             if cached is None or cached[0] != version:
@@ -186,8 +191,8 @@ class Engine:
         return cached[1]
 
     def filter_cache(self) -> dict[str, set[str]]:
-        """Projects matching each filter pattern, valid for the current index version."""
-        version = self.index_state.current_name()
+        """Projects matching each filter pattern, valid for the current data version."""
+        version = self.data_version()
         with self._derived_lock:
             if self._filter_cache[0] != version:
                 self._filter_cache = (version, {})
@@ -229,7 +234,7 @@ class Engine:
         (and again whenever their files change)."""
         name = self.iris.graph("reference")
         version = reference_version(self.settings.reference_dir, ONTOLOGY)
-        current = self.store.query(
+        current = self.store.ask(
             f'ASK {{ GRAPH <{name}> {{ <{name}> <{HK.version}> "{version}" }} }}'
         )
         if current:
@@ -416,6 +421,51 @@ class Engine:
             for cid, (start, end, kind, text) in zip(ids, pieces, strict=True)
         ]
 
+    # -- SPARQL Update ---------------------------------------------------------------
+
+    def apply_update(self, sparql: str) -> None:
+        """Apply a SPARQL 1.1 Update through the single writer.
+
+        The store applies it to the named graphs and restores the union default
+        graph in the same write (all or nothing). Then the tables derived from
+        the graph (names, facets, filters, related) are dropped, and documents
+        whose graph the update removed leave the vectors and the lexical index
+        in a new snapshot. Text changed through SPARQL is not re-embedded: the
+        vectors keep the text as ingested until ``hankekg reindex``.
+
+        Raises:
+            QueryError: malformed or refused; nothing changed.
+        """
+        with self._write_lock:
+            try:
+                self.store.update(sparql)
+            finally:
+                # Even a failed update on a server without transactions may have
+                # written something: derived tables are rebuilt on next use.
+                with self._derived_lock:
+                    self._graph_version += 1
+            self._drop_missing_documents()
+
+    def _drop_missing_documents(self) -> None:
+        """Take documents whose graph is gone (or changed hash) out of the index."""
+        if self.index_state.current_name() is None:
+            return
+        in_graph = self.store.documents()
+        snapshot = self._working_snapshot()
+        gone = [
+            iri
+            for iri, entry in snapshot.manifest.documents.items()
+            if in_graph.get(iri) != entry.sha256
+        ]
+        if not gone:
+            return
+        for iri in gone:
+            snapshot.remove_document(iri)
+        name = self.index_state.stage(snapshot)
+        self.index_state.commit(name)
+        self.snapshot = snapshot
+        logger.info("SPARQL update removed %d documents from the index", len(gone))
+
     # -- deletion and rebuilding -----------------------------------------------------
 
     def delete_document(self, document: str) -> None:
@@ -441,7 +491,7 @@ class Engine:
         documents indexed.
         """
         rows = list(
-            self.store.query(
+            self.store.select(
                 f"""SELECT ?d ?sha ?path ?text ?lang ?title WHERE {{ GRAPH ?d {{
                   ?d a <{PROV.Entity}> ; <{HK.sha256}> ?sha ; <{HK.path}> ?path ;
                      <{SCHEMA.text}> ?text ; <{SCHEMA.inLanguage}> ?lang .
@@ -451,11 +501,11 @@ class Engine:
         with self._write_lock:
             snapshot = Snapshot.empty(self.encoder.name, self.encoder.dim, self.encoder_fingerprint)
             for row in rows:
-                doc_iri = row["d"].value
+                doc_iri = str(row["d"])
                 # The document's main project first: it owns the chunks.
                 projects = [
-                    r["p"].value
-                    for r in self.store.query(
+                    str(r["p"])
+                    for r in self.store.select(
                         f"SELECT ?p ?main WHERE {{ GRAPH <{doc_iri}> {{ "
                         f"?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> <{doc_iri}> . "
                         f"OPTIONAL {{ <{doc_iri}> <{SCHEMA.mainEntity}> ?main }} }} }} "
@@ -464,8 +514,8 @@ class Engine:
                 ]
                 names = (
                     [
-                        r["n"].value
-                        for r in self.store.query(
+                        str(r["n"])
+                        for r in self.store.select(
                             f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ "
                             f"<{projects[0]}> <{SCHEMA.name}> ?n }} }} ORDER BY ?n"
                         )
@@ -473,14 +523,14 @@ class Engine:
                     if projects
                     else []
                 )
-                title = row["title"].value if row["title"] is not None else None
+                title = str(row["title"]) if row["title"] is not None else None
                 document = Document(
-                    path=row["path"].value,
-                    text=row["text"].value,
-                    sha256=row["sha"].value,
+                    path=str(row["path"]),
+                    text=str(row["text"]),
+                    sha256=str(row["sha"]),
                     media_type="text/plain",
                     title=title,
-                    language=row["lang"].value,
+                    language=str(row["lang"]),
                 )
                 extraction = Extraction(
                     document=document,

@@ -213,12 +213,12 @@ def health(engine: Engine) -> Health:
         f"SELECT (COUNT(DISTINCT ?p) AS ?n) "
         f"WHERE {{ ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?d }}"
     )
-    projects = next(iter(engine.store.query(count)))
+    projects = next(iter(engine.store.select(count)))
     snapshot = engine.snapshot
     return Health(
         status="ok",
         documents=len(snapshot.manifest.documents) if snapshot else 0,
-        projects=int(projects["n"].value),
+        projects=int(str(projects["n"])),
         triples=len(engine.store),
         vectors=len(snapshot.vectors) if snapshot else 0,
         encoder=snapshot.manifest.encoder if snapshot else engine.settings.encoder,

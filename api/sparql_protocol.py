@@ -1,7 +1,7 @@
 """SPARQL 1.1 Protocol helpers: content negotiation, the SERVICE guard and the
 service description.
 
-Nothing here touches the store; :mod:`api.sparql_exec` runs the queries.
+Nothing here touches the store; the store's query runner runs the queries.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from api import sparql_results as sr
+from graph.store import results as sr
 from graph.vocab import SD, VOID
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"

@@ -97,7 +97,7 @@ class Ref:
 
 
 def _v(term: Any) -> str:
-    return str(term.value)
+    return str(term)
 
 
 def _values(iris: Iterable[str]) -> str:
@@ -173,7 +173,7 @@ def _place_kinds(engine: Engine, iris: list[str]) -> dict[str, str]:
         return {}
     kinds = {str(HK[k]): k for k in PLACE_KINDS}
     out: dict[str, str] = {}
-    for row in engine.store.query(
+    for row in engine.store.select(
         f"SELECT ?p ?t WHERE {{ VALUES ?p {{ {_values(iris)} }} ?p a ?t }}"
     ):
         kind = kinds.get(_v(row["t"]))
@@ -206,7 +206,7 @@ def summaries(engine: Engine, iris: Sequence[str], lang: str = "fi") -> dict[str
         return out
     values = _values(iris)
     links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in engine.store.query(
+    for row in engine.store.select(
         f"""SELECT ?x ?p ?o WHERE {{ VALUES ?x {{ {values} }}
               VALUES ?p {{ <{SCHEMA.startDate}> <{SCHEMA.endDate}> <{SCHEMA.areaServed}>
                            <{SCHEMA.funder}> <{HK.status}> }}
@@ -264,7 +264,7 @@ def document_texts(engine: Engine, iris: Sequence[str]) -> list[DocumentText]:
     """The stored text (``schema:text``) of each document."""
     if not iris:
         return []
-    rows = engine.store.query(
+    rows = engine.store.select(
         f"""SELECT ?d ?text ?name ?path ?url ?lang WHERE {{ VALUES ?d {{ {_values(iris)} }}
               ?d <{SCHEMA.text}> ?text .
               OPTIONAL {{ ?d <{SCHEMA.name}> ?name }} OPTIONAL {{ ?d <{HK.path}> ?path }}
@@ -325,7 +325,7 @@ def place_regions(engine: Engine, iris: Sequence[str], lang: str) -> dict[str, l
     if not iris:
         return {}
     out: dict[str, list[str]] = defaultdict(list)
-    for row in engine.store.query(
+    for row in engine.store.select(
         f"""SELECT ?p ?r WHERE {{ VALUES ?p {{ {_values(iris)} }}
               ?p <{SCHEMA.containedInPlace}>+ ?r .
               VALUES ?t {{ <{HK.Region}> <{HK.MunicipalityGroup}> }} ?r a ?t }}"""
@@ -371,7 +371,7 @@ def _names(engine: Engine, iri: str) -> dict[str, str]:
 
 def _literal_values(engine: Engine, iri: str, pred: Any) -> list[str]:
     return sorted(
-        {_v(r["o"]) for r in engine.store.query(f"SELECT ?o WHERE {{ <{iri}> <{pred}> ?o }}")}
+        {_v(r["o"]) for r in engine.store.select(f"SELECT ?o WHERE {{ <{iri}> <{pred}> ?o }}")}
     )
 
 
@@ -386,7 +386,7 @@ def _project_refs(
 
 
 def _require(engine: Engine, iri: str) -> None:
-    if not _safe_iri(iri) or not engine.store.query(f"ASK {{ <{iri}> ?p ?o }}"):
+    if not _safe_iri(iri) or not engine.store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
         raise NotFound(f"no entity {iri}")
 
 
@@ -401,7 +401,7 @@ def organisation_view(engine: Engine, iri: str, lang: str) -> EntityView:
     reasons: dict[str, list[str]] = defaultdict(list)
     role_of = {str(p): role for role, p in ORG_ROLES.items()}
     roles = " ".join(f"<{p}>" for p in ORG_ROLES.values())
-    for row in engine.store.query(
+    for row in engine.store.select(
         f"""SELECT ?p ?r WHERE {{ VALUES ?r {{ {roles} }} ?p ?r <{iri}> .
               ?p a <{HK.Project}> }}"""
     ):
@@ -427,7 +427,7 @@ def place_view(engine: Engine, iri: str, lang: str) -> EntityView:
     _require(engine, iri)
     names = _names(engine, iri)
     reasons: dict[str, list[str]] = defaultdict(list)
-    for row in engine.store.query(
+    for row in engine.store.select(
         f"""SELECT ?p ?a WHERE {{ ?p a <{HK.Project}> ; <{SCHEMA.areaServed}> ?a .
               ?a <{SCHEMA.containedInPlace}>* <{iri}> }}"""
     ):
@@ -435,17 +435,19 @@ def place_view(engine: Engine, iri: str, lang: str) -> EntityView:
     via = {r.iri: r.name for r in refs(engine, {a for v in reasons.values() for a in v}, lang)}
     kinds = [
         _local(_v(r["t"]))
-        for r in engine.store.query(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
+        for r in engine.store.select(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
         if _local(_v(r["t"])) in PLACE_KINDS
     ]
     code = _literal_values(engine, iri, HK.municipalityCode)
     parents = [
         _v(r["o"])
-        for r in engine.store.query(f"SELECT ?o WHERE {{ <{iri}> <{SCHEMA.containedInPlace}> ?o }}")
+        for r in engine.store.select(
+            f"SELECT ?o WHERE {{ <{iri}> <{SCHEMA.containedInPlace}> ?o }}"
+        )
     ]
     members = [
         _v(r["o"])
-        for r in engine.store.query(f"SELECT ?o WHERE {{ <{iri}> <{SCHEMA.containsPlace}> ?o }}")
+        for r in engine.store.select(f"SELECT ?o WHERE {{ <{iri}> <{SCHEMA.containsPlace}> ?o }}")
     ]
     parent_kinds = _place_kinds(engine, parents)
     return EntityView(
@@ -476,7 +478,7 @@ def theme_view(engine: Engine, iri: str, lang: str) -> EntityView:
     _require(engine, iri)
     names = _names(engine, iri)
     reasons: dict[str, list[str]] = defaultdict(list)
-    for row in engine.store.query(
+    for row in engine.store.select(
         f"SELECT ?p WHERE {{ ?p a <{HK.Project}> ; <{SCHEMA.about}> <{iri}> }}"
     ):
         reasons[_v(row["p"])] = []
@@ -561,7 +563,7 @@ def network(
     roles = " ".join(f"<{p}>" for p in (*ORG_ROLES.values(), SCHEMA.areaServed))
     links: dict[str, set[str]] = defaultdict(set)
     kinds: dict[str, str] = {}
-    for row in engine.store.query(
+    for row in engine.store.select(
         f"""SELECT ?p ?r ?o WHERE {{ VALUES ?p {{ {_values(chosen)} }}
               VALUES ?r {{ {roles} }} ?p ?r ?o . FILTER(isIRI(?o)) }}"""
     ):
@@ -601,17 +603,17 @@ def dataset_stats(engine: Engine) -> dict[str, int]:
     query = f"""SELECT
       (COUNT(DISTINCT ?o) AS ?orgs) WHERE {{ ?p a <{HK.Project}> .
         VALUES ?r {{ {roles} }} ?p ?r ?o }}"""
-    orgs = int(_v(next(iter(engine.store.query(query)))["orgs"]))
+    orgs = int(_v(next(iter(engine.store.select(query)))["orgs"]))
     places_q = f"""SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{
         ?p a <{HK.Project}> ; <{SCHEMA.areaServed}> ?a }}"""
-    places = int(_v(next(iter(engine.store.query(places_q)))["n"]))
+    places = int(_v(next(iter(engine.store.select(places_q)))["n"]))
     all_orgs = f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?o a <{SCHEMA.Organization}> }}"
     all_places = f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?o a <{SCHEMA.AdministrativeArea}> }}"
     return {
         "organisations": orgs,
-        "organisations_total": int(_v(next(iter(engine.store.query(all_orgs)))["n"])),
+        "organisations_total": int(_v(next(iter(engine.store.select(all_orgs)))["n"])),
         "places": places,
-        "places_total": int(_v(next(iter(engine.store.query(all_places)))["n"])),
+        "places_total": int(_v(next(iter(engine.store.select(all_places)))["n"])),
     }
 
 

@@ -56,8 +56,8 @@ def inprocess(n: int, home: Path, seed: int, quick: bool) -> dict[str, Any]:
     out["sparql"] = compare_stores(engine.store, dataset, repeats=3, rdflib_repeats=1)
     del dataset
     ids = [
-        engine.iris.local_id(r["p"].value, "project")
-        for r in engine.store.query(
+        engine.iris.local_id(str(r["p"]), "project")
+        for r in engine.store.select(
             "SELECT DISTINCT ?p WHERE { ?p a hk:Project } ORDER BY ?p LIMIT 400"
         )
     ]

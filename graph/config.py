@@ -32,6 +32,22 @@ class Settings(BaseSettings):
     api_token: str | None = Field(default=None, description="Bearer token for writes.")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
     workers: int = Field(default=4, description="Threads for CPU-heavy request work.")
+    graph_backend: str = Field(
+        default="oxigraph",
+        description="Graph store: 'oxigraph' (embedded under home) or 'sparql' (a SPARQL 1.1 "
+        "server).",
+    )
+    sparql_query_url: str | None = Field(
+        default=None, description="SPARQL 1.1 Query endpoint of the graph server."
+    )
+    sparql_update_url: str | None = Field(
+        default=None, description="SPARQL 1.1 Update endpoint of the graph server."
+    )
+    sparql_graph_store_url: str | None = Field(
+        default=None, description="Graph Store HTTP Protocol endpoint (optional; bulk loads)."
+    )
+    sparql_user: str | None = Field(default=None, description="Graph server user name.")
+    sparql_password: str | None = Field(default=None, description="Graph server password.")
     reference_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "data" / "reference",
         description="Reference data (municipalities, organisations, YSO).",

@@ -16,6 +16,15 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_SLUG = 80
 
 
+#: An absolute IRI: a scheme, then no character that N-Triples forbids inside ``<...>``.
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|^`\\]*$")
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI that can be written as ``<text>`` in SPARQL."""
+    return bool(_IRI.match(text))
+
+
 def slugify(text: str) -> str:
     """ASCII slug of ``text``.
 

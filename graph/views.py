@@ -76,7 +76,7 @@ class ProjectView:
 
 
 def _value(term: Any) -> str:
-    return str(term.value)
+    return str(term)
 
 
 def _lang(term: Any) -> str:
@@ -88,7 +88,7 @@ def display_names(store: GraphStore, iris: list[str]) -> dict[str, dict[str, str
     if not iris:
         return {}
     values = " ".join(f"<{i}>" for i in dict.fromkeys(iris))
-    rows = store.query(
+    rows = store.select(
         f"""SELECT ?s ?n WHERE {{ VALUES ?s {{ {values} }}
               {{ ?s <{SCHEMA.name}> ?n }} UNION {{ ?s <{SKOS.prefLabel}> ?n }}
               UNION {{ ?s <{RDFS.label}> ?n }} }}"""
@@ -118,7 +118,7 @@ def _refs(store: GraphStore, iris: list[str], lang: str) -> list[Ref]:
 
 def project_exists(store: GraphStore, iri: str) -> bool:
     """Whether ``iri`` is a project in the graph."""
-    return bool(store.query(f"ASK {{ <{iri}> a <{HK.Project}> }}"))
+    return bool(store.ask(f"ASK {{ <{iri}> a <{HK.Project}> }}"))
 
 
 def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
@@ -131,7 +131,7 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
         raise NotFound(f"no project {iri}")
     links: dict[str, list[str]] = defaultdict(list)
     literals: dict[str, list[Any]] = defaultdict(list)
-    for row in store.query(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"):
+    for row in store.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"):
         obj = row["o"]
         key = _value(row["p"])
         if type(obj).__name__ == "Literal":
@@ -160,7 +160,7 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
     for ev in links.get(str(SCHEMA.event), []):
         props = {
             _value(r["p"]).rsplit("/", 1)[-1].rsplit("#", 1)[-1]: _value(r["o"])
-            for r in store.query(f"SELECT ?p ?o WHERE {{ <{ev}> ?p ?o }}")
+            for r in store.select(f"SELECT ?p ?o WHERE {{ <{ev}> ?p ?o }}")
         }
         events.append({"iri": ev, **props})
     return ProjectView(
@@ -194,7 +194,7 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
 
 def project_evidence(store: GraphStore, iri: str) -> list[EvidenceView]:
     """Evidence for every fact whose subject is the project."""
-    rows = store.query(
+    rows = store.select(
         f"""SELECT ?p ?o ?q ?s ?e ?x ?d ?score WHERE {{
           ?ev a <{HK.Evidence}> ; <{RDF.subject}> <{iri}> ; <{RDF.predicate}> ?p ;
               <{RDF.object}> ?o ; <{HK.quote}> ?q ; <{HK.startOffset}> ?s ;

@@ -96,7 +96,7 @@ def _family(iris: tuple[str, ...], linker: Linker | None) -> set[str]:
 
 
 def _subjects(store: GraphStore, pattern: str) -> set[str]:
-    return {row["p"].value for row in store.query(f"SELECT DISTINCT ?p WHERE {{ {pattern} }}")}
+    return {str(row["p"]) for row in store.select(f"SELECT DISTINCT ?p WHERE {{ {pattern} }}")}
 
 
 def _criteria(filters: Filters, linker: Linker | None) -> list[str]:
@@ -246,10 +246,10 @@ def facet_table(store: GraphStore) -> FacetTable:
     funder = str(SCHEMA.funder)
     values: dict[str, set[tuple[str, str]]] = defaultdict(set)
     found_years: dict[str, list[int]] = defaultdict(list)
-    for row in store.query(
+    for row in store.select(
         f"SELECT ?p ?r ?o WHERE {{ ?p a <{HK.Project}> . ?p ?r ?o FILTER(?r IN ({predicates})) }}"
     ):
-        project, predicate, value = row["p"].value, row["r"].value, row["o"].value
+        project, predicate, value = str(row["p"]), str(row["r"]), str(row["o"])
         if predicate in dates:
             if value[:4].isdigit():
                 found_years[project].append(int(value[:4]))
@@ -274,8 +274,8 @@ def facet_table(store: GraphStore) -> FacetTable:
 def _pairs(store: GraphStore, pattern: str) -> dict[str, list[str]]:
     """``?x`` -> every ``?y`` of ``pattern``."""
     out: dict[str, list[str]] = defaultdict(list)
-    for row in store.query(f"SELECT ?x ?y WHERE {{ {pattern} }}"):
-        out[row["x"].value].append(row["y"].value)
+    for row in store.select(f"SELECT ?x ?y WHERE {{ {pattern} }}"):
+        out[str(row["x"])].append(str(row["y"]))
     return out
 
 

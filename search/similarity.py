@@ -25,16 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyoxigraph as ox
+from rdflib import Literal, URIRef
 
 from graph.vocab import HKF, XSD
 
 FUNCTION = str(HKF.similarity)
-_DOUBLE = ox.NamedNode(str(XSD.double))
 
 
 class Similarity:
-    """The callable registered with pyoxigraph."""
+    """The custom function, over rdflib terms (the store adapts it to its engine)."""
 
     def __init__(
         self, centroids: Callable[[], dict[str, np.ndarray]], encode: Callable[[str], np.ndarray]
@@ -42,15 +41,15 @@ class Similarity:
         self._centroids = centroids
         self._encode = lru_cache(maxsize=256)(encode)
 
-    def __call__(self, subject: Any, text: Any) -> ox.Literal | None:
+    def __call__(self, subject: Any, text: Any) -> Literal | None:
         """Cosine of ``subject``'s centroid and ``text``'s embedding."""
-        if not isinstance(subject, ox.NamedNode) or not isinstance(text, ox.Literal):
+        if not isinstance(subject, URIRef) or not isinstance(text, Literal):
             return None
-        vector = self._centroids().get(subject.value)
+        vector = self._centroids().get(str(subject))
         if vector is None:
             return None
-        score = float(np.dot(vector, self._encode(text.value)))
-        return ox.Literal(f"{score:.6f}", datatype=_DOUBLE)
+        score = float(np.dot(vector, self._encode(str(text))))
+        return Literal(f"{score:.6f}", datatype=XSD.double)
 
 
 def uses_similarity(query: str) -> bool:

@@ -188,11 +188,11 @@ def get_document(engine: EngineDep, document_id: DocumentId) -> DocumentDetail:
     summary = _summary(engine, iri)
     count = next(
         iter(
-            engine.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+            engine.store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
         )
     )
     rows = list(
-        engine.store.query(
+        engine.store.select(
             f"""SELECT ?url ?at (STRLEN(?text) AS ?len) WHERE {{ GRAPH <{iri}> {{
                   OPTIONAL {{ <{iri}> <{SCHEMA.url}> ?url }}
                   OPTIONAL {{ <{iri}> <{PROV.generatedAtTime}> ?at }}
@@ -202,7 +202,7 @@ def get_document(engine: EngineDep, document_id: DocumentId) -> DocumentDetail:
     row = rows[0] if rows else None
 
     def value(name: str) -> str | None:
-        return row[name].value if row is not None and row[name] is not None else None
+        return str(row[name]) if row is not None and row[name] is not None else None
 
     length = value("len")
     return DocumentDetail(
@@ -210,7 +210,7 @@ def get_document(engine: EngineDep, document_id: DocumentId) -> DocumentDetail:
         url=value("url"),
         ingested_at=value("at"),
         characters=int(length) if length is not None else None,
-        triples=int(count["n"].value),
+        triples=int(str(count["n"])),
     )
 
 

@@ -288,13 +288,13 @@ def void_graph(engine: Engine, service_base: str) -> Graph:
     graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
     for namespace in PREFIXES.values():
         graph.add((dataset, VOID.vocabulary, URIRef(str(namespace))))
-    for row in engine.store.query(
+    for row in engine.store.select(
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
     ):
         partition = BNode()
         graph.add((dataset, VOID.classPartition, partition))
-        graph.add((partition, VOID["class"], URIRef(row["c"].value)))
-        graph.add((partition, VOID.entities, RdfLiteral(int(row["n"].value))))
+        graph.add((partition, VOID["class"], URIRef(str(row["c"]))))
+        graph.add((partition, VOID.entities, RdfLiteral(int(str(row["n"])))))
     documents = len(engine.snapshot.manifest.documents) if engine.snapshot else 0
     graph.add((dataset, VOID.documents, RdfLiteral(documents)))
     service = URIRef(f"{service_base}sparql#service")

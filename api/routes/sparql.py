@@ -1,6 +1,7 @@
 """SPARQL 1.1 Protocol: queries at ``/sparql``, updates at ``/sparql/update``.
 
-Queries run in killable worker processes (:mod:`api.sparql_exec`) with a time
+Queries run through the store's query runner (killable worker processes on the
+embedded store, an HTTP request with a timeout on a server) with a time
 limit (``HANKEKG_SPARQL_TIMEOUT_S``) and a row limit (``HANKEKG_SPARQL_MAX_ROWS``;
 a cut answer carries ``X-Result-Truncated: true``). ``SERVICE`` is refused
 before evaluation, so a query never makes an outbound request. Updates need the
@@ -13,7 +14,6 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -21,14 +21,6 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import EngineDep, SandboxDep, SettingsDep
 from api.engine import Engine
 from api.schemas_ld import body_content, problems
-from api.sparql_exec import (
-    Job,
-    QueryBusy,
-    QueryKilled,
-    QueryNotAcceptable,
-    QuerySandbox,
-    QuerySyntaxError,
-)
 from api.sparql_protocol import (
     GRAPH_MEDIA,
     RESULT_MEDIA,
@@ -39,6 +31,16 @@ from api.sparql_protocol import (
 from api.workers import TokenDep
 from graph.config import Settings
 from graph.errors import HankeKGError, QueryError, QueryTimeout
+from graph.iris import is_iri
+from graph.store.base import (
+    Job,
+    QueryBusy,
+    QueryKilled,
+    QueryNotAcceptable,
+    QueryRefused,
+    QueryRunner,
+    QuerySyntaxError,
+)
 from graph.vocab import PREFIXES
 
 logger = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ def run_query(
     query: str,
     accept: str,
     *,
-    sandbox: QuerySandbox | None = None,
+    sandbox: QueryRunner | None = None,
     settings: Settings | None = None,
 ) -> Response:
     """Run ``query`` as the endpoint does (for the web UI); pass the app's ``sandbox``.
@@ -114,7 +116,7 @@ def run_query(
     settings = settings or engine.settings
     if sandbox is not None:
         return execute(engine, sandbox, settings, query, accept, None, [], [])
-    own = QuerySandbox(engine.store.inner, settings.home / "sparql-snapshots", 1)
+    own = engine.store.query_runner(settings.home / "sparql-snapshots", 1)
     try:
         return execute(engine, own, settings, query, accept, None, [], [])
     finally:
@@ -128,7 +130,7 @@ def _token(engine: Engine) -> object:
 
 def execute(
     engine: Engine,
-    sandbox: QuerySandbox,
+    sandbox: QueryRunner,
     settings: Settings,
     query: str,
     accept: str | None,
@@ -151,10 +153,8 @@ def execute(
     if reason:
         raise QueryError(reason)
     for iri in (*default_graphs, *named_graphs):
-        try:
-            ox.NamedNode(iri)
-        except ValueError as exc:
-            raise QueryError(f"default-graph-uri / named-graph-uri: not an IRI: {iri!r}") from exc
+        if not is_iri(iri):
+            raise QueryError(f"default-graph-uri / named-graph-uri: not an IRI: {iri!r}")
     select_media, graph_media = choose_formats(accept, fmt)
     job = Job(
         query=query,
@@ -170,6 +170,8 @@ def execute(
         outcome = sandbox.run(job, _token(engine), settings.sparql_timeout_s)
     except QuerySyntaxError as exc:
         raise QueryError(f"malformed SPARQL query: {exc}") from exc
+    except QueryRefused as exc:
+        raise QueryError(str(exc)) from exc
     except QueryNotAcceptable as exc:
         raise NotAcceptable(f"no acceptable format for {exc}; try ?format=") from exc
     except (QueryKilled, QueryBusy) as exc:
@@ -322,7 +324,7 @@ UPDATE_BODY = {
 }
 
 
-def run_update(engine: Engine, sandbox: QuerySandbox, update: str) -> None:
+def run_update(engine: Engine, sandbox: QueryRunner, update: str) -> None:
     """Apply a SPARQL update in one transaction.
 
     Raises:
@@ -334,9 +336,7 @@ def run_update(engine: Engine, sandbox: QuerySandbox, update: str) -> None:
     if reason:
         raise QueryError(reason)
     try:
-        engine.store.inner.update(update, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
-    except SyntaxError as exc:
-        raise QueryError(f"malformed SPARQL update: {exc}") from exc
+        engine.apply_update(update)
     finally:
         sandbox.invalidate()
 

@@ -1,37 +1,213 @@
-"""The graph store protocol.
+"""The graph store protocol: what ingest, search, the API and the CLI need from a quad store.
 
-The embedded Oxigraph store implements it now; a remote SPARQL 1.1 server
-(through rdflib's SPARQLStore) can implement it later without touching callers.
+Two implementations: the embedded Oxigraph store (:mod:`graph.store.oxigraph`,
+the default) and any SPARQL 1.1 server (:mod:`graph.store.sparql`). Callers see
+only plain values and rdflib terms; engine objects never cross this protocol.
+
+The data model is the same on every backend:
+
+* each source document (and the reference data, and the ontology) is one named
+  graph, replaced or deleted as a whole;
+* the default graph is the *set union* of the named graphs, maintained by the
+  store in the same write as each change, so a fact two documents state is one
+  triple there and counts and plain SELECTs do not double it.
+
+Rows from :meth:`GraphStore.select` are ``dict[str, Node | None]``: one key per
+projected variable, the value an rdflib ``URIRef``, ``Literal`` or ``BNode``,
+or ``None`` when the variable is unbound. ``str(term)`` is the IRI or the
+lexical form; ``int(term)``/``float(term)`` convert numeric literals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, BinaryIO, Protocol
 
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
-#: A triple as rdflib terms.
-Triple = tuple[Any, Any, Any]
+Row = dict[str, Node | None]
+"""One SELECT solution: variable name -> rdflib term, ``None`` when unbound."""
+
+SparqlFunction = Callable[..., Node | None]
+"""A custom SPARQL function over rdflib terms (``None`` leaves the result unbound)."""
+
+#: The ``graphs`` value that names the default graph in :meth:`GraphStore.dump`.
+DEFAULT_GRAPH = "default"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One RDF dump format."""
+
+    media_type: str
+    extension: str
+    keeps_graphs: bool
+    """Whether the format carries named graphs (a triple format gets their union)."""
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    "trig": ExportFormat("application/trig", "trig", True),
+    "nquads": ExportFormat("application/n-quads", "nq", True),
+    "turtle": ExportFormat("text/turtle", "ttl", False),
+    "jsonld": ExportFormat("application/ld+json", "jsonld", True),
+}
+
+
+# -- untrusted queries ------------------------------------------------------------
+
+
+class SandboxError(Exception):
+    """Base of the errors an untrusted query reports."""
+
+
+class QuerySyntaxError(SandboxError):
+    """The query did not parse; the message is the engine's."""
+
+
+class QueryNotAcceptable(SandboxError):
+    """No acceptable media type for this query form."""
+
+
+class QueryKilled(SandboxError):
+    """The query ran past its time or memory limit and was stopped."""
+
+
+class QueryBusy(SandboxError):
+    """Every worker stayed busy until the deadline."""
+
+
+class QueryRefused(SandboxError):
+    """The backend cannot run this query (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query and how to answer it."""
+
+    query: str
+    select_media: str | None
+    graph_media: str | None
+    max_rows: int
+    prefixes: dict[str, str] = field(default_factory=dict)
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    similarity: tuple[str, str] | None = None
+    """(committed index snapshot directory, encoder name) for ``hkf:similarity``."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A serialised answer."""
+
+    body: bytes
+    media_type: str
+    form: str
+    """``select``, ``ask`` or ``graph`` (CONSTRUCT and DESCRIBE)."""
+    rows: int
+    truncated: bool
+
+
+class QueryRunner(Protocol):
+    """Runs untrusted queries with a time and a row limit."""
+
+    def run(self, job: Job, token: object, timeout_s: float) -> Outcome:
+        """Run ``job`` against the data as of ``token`` within ``timeout_s``.
+
+        Raises:
+            QueryKilled: past the time or memory limit.
+            QueryBusy: no worker became free in time.
+            QuerySyntaxError, QueryNotAcceptable, QueryRefused: as named.
+        """
+        ...
+
+    def invalidate(self) -> None:
+        """Note that the data changed outside an index commit (a SPARQL update)."""
+        ...
+
+    def prestart(self) -> None:
+        """Get ready now, so the first query does not wait."""
+        ...
+
+    def close(self) -> None:
+        """Release workers and temporary files."""
+        ...
+
+
+# -- the store --------------------------------------------------------------------
 
 
 class GraphStore(Protocol):
     """What ingest, search and the API need from a quad store."""
 
-    def query(
+    backend: str
+    """The registry name: ``oxigraph`` or ``sparql``."""
+
+    def select(
         self,
         sparql: str,
         *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        custom_functions: dict[str, Any] | None = None,
-    ) -> Any:
-        """Run a SPARQL query; the default graph is the union of all graphs
-        unless ``default_graphs`` is given."""
+        custom_functions: dict[str, SparqlFunction] | None = None,
+    ) -> list[Row]:
+        """Run a SELECT query over the union default graph (or ``default_graphs``).
+
+        Raises:
+            graph.errors.QueryError: the query does not parse or the backend refused it.
+        """
+        ...
+
+    def ask(self, sparql: str) -> bool:
+        """Run an ASK query over the union default graph."""
+        ...
+
+    def construct(self, sparql: str) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query; the triples as an rdflib ``Graph``."""
         ...
 
     def replace_graphs(self, drop: Iterable[URIRef], add: dict[URIRef, Graph]) -> None:
-        """In one transaction, drop graphs ``drop`` and write the graphs in ``add``."""
+        """In one write, drop graphs ``drop`` and (re)write the graphs in ``add``,
+        keeping the default graph the set union of the named graphs."""
+        ...
+
+    def update(self, sparql: str) -> None:
+        """Apply a SPARQL 1.1 Update to the named graphs and restore the union
+        default graph in the same write. Writes aimed at the default graph
+        itself are refused (it is derived), so are ``LOAD`` and ``SERVICE``.
+
+        Raises:
+            graph.errors.QueryError: malformed, or refused (the message says why).
+        """
+        ...
+
+    def bulk_load(self, source: BinaryIO, fmt: str = "nquads") -> int:
+        """Stream quads from ``source`` into their named graphs (batched), then
+        bring the union default graph up to date; returns the quads read."""
+        ...
+
+    def documents(self) -> dict[str, str]:
+        """Ingested documents: document IRI -> sha256."""
+        ...
+
+    def dump(self, out: BinaryIO | IO[bytes], fmt: str, graphs: list[str] | None = None) -> int:
+        """Stream the dataset (or only ``graphs``; ``"default"`` is the union) to
+        ``out`` as one of :data:`EXPORT_FORMATS`; return the quads written.
+
+        Raises:
+            graph.errors.QueryError: unknown format.
+            graph.errors.NotFound: a graph that does not exist.
+        """
+        ...
+
+    def evaluate(self, job: Job) -> Outcome:
+        """Run a *trusted* query in process (no time limit; the row limit holds)."""
+        ...
+
+    def query_runner(self, directory: Path, size: int) -> QueryRunner:
+        """The runner for untrusted queries (``directory`` for its scratch files)."""
         ...
 
     def has_graph(self, name: URIRef) -> bool:
@@ -47,13 +223,27 @@ class GraphStore(Protocol):
         ...
 
     def __len__(self) -> int:
-        """Number of quads."""
+        """Number of quads, the union default graph included."""
         ...
 
     def named_graphs(self) -> Iterator[URIRef]:
-        """Names of all graphs."""
+        """Names of all named graphs."""
         ...
 
     def close(self) -> None:
         """Flush and release the store."""
         ...
+
+
+def check_export_format(fmt: str) -> ExportFormat:
+    """The export format named ``fmt``.
+
+    Raises:
+        graph.errors.QueryError: unknown format.
+    """
+    from graph.errors import QueryError
+
+    spec = EXPORT_FORMATS.get(fmt)
+    if spec is None:
+        raise QueryError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    return spec

@@ -1,8 +1,8 @@
-"""The embedded, persistent store: Oxigraph (RocksDB) behind rdflib.
+"""The embedded, persistent store: Oxigraph (RocksDB) through pyoxigraph.
 
-rdflib's ``Dataset`` over oxrdflib gives the rdflib API; queries and writes go
-straight to pyoxigraph, which is where the speed is (bulk writes through
-rdflib's per-triple API are slow). Every write is one transaction.
+Queries and writes go straight to pyoxigraph, which is where the speed is, and
+every write is one transaction. Rows are converted to rdflib terms at the edge
+(:func:`to_rdflib`), so no pyoxigraph object leaves this package.
 
 Each document is a named graph, and the default graph is kept as the set union
 of all named graphs, written in the same transaction. Oxigraph's own
@@ -16,51 +16,252 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 import pyoxigraph as ox
-from oxrdflib import OxigraphStore as _RdflibAdapter
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
+from graph.errors import NotFound, QueryError
+from graph.store import updates
+from graph.store.base import (
+    DEFAULT_GRAPH,
+    Job,
+    Outcome,
+    QuerySyntaxError,
+    Row,
+    SparqlFunction,
+    check_export_format,
+)
 from graph.vocab import HK, PREFIXES, PROV, RDF
 
 logger = logging.getLogger(__name__)
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: Quads per ``extend`` call in a bulk load.
+BULK_BATCH = 100_000
+
+DUMP_FORMATS: dict[str, ox.RdfFormat] = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+LOAD_FORMATS: dict[str, ox.RdfFormat] = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+_DATATYPES: dict[str, URIRef] = {}
+
+
+def to_rdflib(term: Any) -> Node | None:
+    """An rdflib term for a pyoxigraph term (``None`` stays ``None``)."""
+    if term is None:
+        return None
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return URIRef(term.value)
+    if kind is ox.Literal:
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return Literal(term.value)
+        dt = _DATATYPES.get(datatype)
+        if dt is None:
+            dt = _DATATYPES.setdefault(datatype, URIRef(datatype))
+        return Literal(term.value, datatype=dt)
+    if kind is ox.BlankNode:
+        return BNode(term.value)
+    # RDF-star quoted triples have no rdflib term: their N-Triples form as a literal.
+    return Literal(str(term))
+
+
+def to_oxigraph(term: Node | None) -> Any:
+    """A pyoxigraph term for an rdflib term."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def wrap_function(function: SparqlFunction) -> Any:
+    """A pyoxigraph custom function around one over rdflib terms."""
+
+    def call(*args: Any) -> Any:
+        return to_oxigraph(function(*(to_rdflib(a) for a in args)))
+
+    return call
+
+
+def _prefixed(graph: Graph) -> Graph:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
 
 
 class OxigraphStore:
     """Oxigraph on disk (or in memory when ``path`` is ``None``)."""
 
+    backend = "oxigraph"
+
     def __init__(self, path: Path | None) -> None:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
-        self.inner = ox.Store(str(path)) if path is not None else ox.Store()
-        self.dataset = Dataset(store=_RdflibAdapter(store=self.inner))
-        for prefix, namespace in PREFIXES.items():
-            self.dataset.bind(prefix, namespace)
+        self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        self.path = path
+        self._prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+        self._ensure_union()
 
-    def query(
+    # -- reads -------------------------------------------------------------------------
+
+    def _query(
         self,
         sparql: str,
-        *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        custom_functions: dict[str, Any] | None = None,
+        custom_functions: dict[str, SparqlFunction] | None = None,
     ) -> Any:
-        """Run a SPARQL query; the default graph is the union of all named graphs
-        (kept as a set, so a triple two documents state comes back once).
-
-        Raises:
-            SyntaxError: the query does not parse (the message is the parser's).
-        """
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"prefixes": self._prefixes}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if custom_functions:
-            kwargs["custom_functions"] = {ox.NamedNode(k): v for k, v in custom_functions.items()}
-        prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-        return self.inner.query(sparql, prefixes=prefixes, **kwargs)
+            kwargs["custom_functions"] = {
+                ox.NamedNode(k): wrap_function(v) for k, v in custom_functions.items()
+            }
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL query: {exc}") from exc
+
+    def select(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        custom_functions: dict[str, SparqlFunction] | None = None,
+    ) -> list[Row]:
+        """Run a SELECT query; rows of rdflib terms (``None`` when unbound)."""
+        result = self._query(sparql, default_graphs, named_graphs, custom_functions)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("select() needs a SELECT query")
+        variables = [v.value for v in result.variables]
+        return [{v: to_rdflib(s[v]) for v in variables} for s in result]
+
+    def ask(self, sparql: str) -> bool:
+        """Run an ASK query."""
+        result = self._query(sparql)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("ask() needs an ASK query")
+        return bool(result)
+
+    def construct(self, sparql: str) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query into an rdflib ``Graph``."""
+        result = self._query(sparql)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
+        out = _prefixed(Graph())
+        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        if data:
+            out.parse(data=data.decode("utf-8"), format="nt")
+        return out
+
+    def evaluate(self, job: Job) -> Outcome:
+        """Run a trusted query in this process (no time limit; the row limit holds)."""
+        from graph.store.sandbox import evaluate
+
+        try:
+            return evaluate(self._store, job)
+        except QuerySyntaxError as exc:
+            message = str(exc)
+        # Raised outside the handler: a chained traceback would keep the evaluating
+        # frame, and with it the RocksDB store and its lock, alive after close().
+        raise QueryError(f"malformed SPARQL query: {message}")
+
+    def query_runner(self, directory: Path, size: int) -> Any:
+        """Killable worker processes over checkpoints of this store."""
+        from graph.store.sandbox import QuerySandbox
+
+        return QuerySandbox(self._store, directory, size)
+
+    def has_graph(self, name: URIRef) -> bool:
+        """Whether the named graph exists."""
+        return bool(self._store.contains_named_graph(ox.NamedNode(str(name))))
+
+    def graph(self, name: URIRef) -> Graph:
+        """A copy of one named graph as an rdflib ``Graph``."""
+        out = _prefixed(Graph())
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
+        data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
+        if data:
+            out.parse(data=data.decode("utf-8"), format="nt")
+        return out
+
+    def describe(self, iri: URIRef) -> Graph:
+        """Triples about ``iri`` (from every graph) and the evidence for them."""
+        return self.construct(
+            f"""CONSTRUCT {{ <{iri}> ?p ?o . ?ev ?ep ?eo }} WHERE {{
+              {{ <{iri}> ?p ?o }} UNION
+              {{ ?ev a <{HK.Evidence}> ; <{RDF.subject}> <{iri}> ; ?ep ?eo }} }}"""
+        )
+
+    def documents(self) -> dict[str, str]:
+        """Ingested documents: document IRI -> sha256."""
+        rows = self.select(
+            f"SELECT ?d ?sha WHERE {{ GRAPH ?d {{ ?d a <{PROV.Entity}> ; <{HK.sha256}> ?sha }} }}"
+        )
+        return {str(row["d"]): str(row["sha"]) for row in rows}
+
+    def dump(self, out: BinaryIO | IO[bytes], fmt: str, graphs: list[str] | None = None) -> int:
+        """Stream quads from one consistent read with pyoxigraph's serialisers."""
+        spec = check_export_format(fmt)
+        selected: list[Any] = []
+        for name in dict.fromkeys(graphs or ()):
+            if name == DEFAULT_GRAPH:
+                selected.append(ox.DefaultGraph())
+                continue
+            try:
+                node = ox.NamedNode(name)
+            except ValueError as exc:
+                raise NotFound(f"no graph {name!r} (not an IRI)") from exc
+            if not self._store.contains_named_graph(node):
+                raise NotFound(f"no graph {name}")
+            selected.append(node)
+        count = 0
+
+        def quads() -> Iterator[Any]:
+            nonlocal count
+            # Without a choice every named graph; the default graph is their union,
+            # so it is left out (a store that loads the dump rebuilds it).
+            for graph in selected or list(self._store.named_graphs()):
+                for quad in self._store.quads_for_pattern(None, None, None, graph):
+                    count += 1
+                    yield quad if spec.keeps_graphs else quad.triple
+
+        ox.serialize(quads(), out, format=DUMP_FORMATS[fmt])
+        return count
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def named_graphs(self) -> Iterator[URIRef]:
+        """Names of all graphs."""
+        return (URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    # -- writes ------------------------------------------------------------------------
 
     def replace_graphs(self, drop: Iterable[URIRef], add: dict[URIRef, Graph]) -> None:
         """Drop and write named graphs in one transaction, keeping the default
@@ -74,87 +275,60 @@ class OxigraphStore:
                 for t in ox.parse(data, ox.RdfFormat.N_TRIPLES):
                     quads.append(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(str(name))))
                     quads.append(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
-            self.inner.extend(quads)
+            self._store.extend(quads)
             return
-        gone = list(dict.fromkeys([*drop, *add]))
-        values = " ".join(f"<{g}>" for g in gone)
-        # A triple leaves the union only when no graph that stays still holds it.
-        parts = [
-            f"""DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}
-            FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({
-                ", ".join(f"<{g}>" for g in gone)
-            })) }} }}"""
-        ]
-        parts += [f"DROP SILENT GRAPH <{g}>" for g in gone]
-        for name, graph in add.items():
-            if len(graph):
-                body = graph.serialize(format="nt")
-                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
-                parts.append(f"INSERT DATA {{\n{body}\n}}")
-        self.inner.update(" ;\n".join(parts))
+        self._store.update(updates.replace_graphs(drop, add, union=None))
 
-    def ensure_union(self) -> None:
+    def update(self, sparql: str) -> None:
+        """Apply a SPARQL Update and restore the union, in one transaction."""
+        plan = updates.plan(sparql, union=None)
+        try:
+            self._store.update(plan, prefixes=self._prefixes)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL update: {exc}") from exc
+        except (OSError, RuntimeError) as exc:
+            # A failed operation (CREATE of an existing graph, ...): Oxigraph rolled
+            # back the whole request.
+            raise QueryError(f"SPARQL update failed, nothing changed: {exc}") from exc
+
+    def bulk_load(self, source: BinaryIO, fmt: str = "nquads") -> int:
+        """Stream quads into their named graphs and the union, in batches."""
+        if fmt not in LOAD_FORMATS:
+            raise QueryError(f"bulk load reads {', '.join(LOAD_FORMATS)}, not {fmt!r}")
+        batch: list[Any] = []
+        count = 0
+        for quad in ox.parse(source, LOAD_FORMATS[fmt]):
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                continue  # the default graph is derived from the named graphs
+            count += 1
+            batch.append(quad)
+            batch.append(ox.Quad(quad.subject, quad.predicate, quad.object, ox.DefaultGraph()))
+            if len(batch) >= BULK_BATCH:
+                self._store.bulk_extend(batch)
+                batch = []
+        if batch:
+            self._store.bulk_extend(batch)
+        return count
+
+    def _ensure_union(self) -> None:
         """Build the default graph from the named graphs if it is missing (a home
         written before the default graph was kept as their union)."""
-        if any(True for _ in self.inner.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+        if any(True for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
             return
-        if next(self.inner.named_graphs(), None) is None:
+        if next(self._store.named_graphs(), None) is None:
             return
         logger.warning("building the default graph as the union of the named graphs")
-        self.inner.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        self._store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
 
     def load_graph(self, name: URIRef, graph: Graph) -> None:
         """Replace one (large) named graph, e.g. the reference data, in one transaction."""
         self.replace_graphs([name], {name: graph})
 
-    def has_graph(self, name: URIRef) -> bool:
-        """Whether the named graph exists."""
-        return bool(self.inner.contains_named_graph(ox.NamedNode(str(name))))
-
-    def graph(self, name: URIRef) -> Graph:
-        """A copy of one named graph as an rdflib ``Graph``."""
-        out = Graph()
-        for prefix, namespace in PREFIXES.items():
-            out.bind(prefix, namespace)
-        out += self.dataset.graph(name)
-        return out
-
-    def describe(self, iri: URIRef) -> Graph:
-        """Triples about ``iri`` (from every graph) and the evidence for them."""
-        result = self.query(
-            f"""CONSTRUCT {{ <{iri}> ?p ?o . ?ev ?ep ?eo }} WHERE {{
-              {{ <{iri}> ?p ?o }} UNION
-              {{ ?ev a <{HK.Evidence}> ; <{RDF.subject}> <{iri}> ; ?ep ?eo }} }}"""
-        )
-        out = Graph()
-        for prefix, namespace in PREFIXES.items():
-            out.bind(prefix, namespace)
-        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
-        if data:
-            out.parse(data=data.decode("utf-8"), format="nt")
-        return out
-
-    def documents(self) -> dict[str, str]:
-        """Ingested documents: document IRI -> sha256."""
-        rows = self.query(
-            f"SELECT ?d ?sha WHERE {{ GRAPH ?d {{ ?d a <{PROV.Entity}> ; <{HK.sha256}> ?sha }} }}"
-        )
-        return {row["d"].value: row["sha"].value for row in rows}
-
-    def __len__(self) -> int:
-        return len(self.inner)
-
-    def named_graphs(self) -> Iterator[URIRef]:
-        """Names of all graphs."""
-        return (URIRef(g.value) for g in self.inner.named_graphs() if isinstance(g, ox.NamedNode))
-
     def close(self) -> None:
         """Flush writes to disk and release the store's lock.
 
-        RocksDB holds its lock until the last reference to the store is gone,
-        so both the store and the rdflib adapter around it are dropped.
+        RocksDB holds its lock until the last reference to the store is gone.
         """
-        self.inner.flush()
-        del self.dataset
-        del self.inner
+        self._store.flush()
+        del self._store
         gc.collect()

@@ -38,7 +38,7 @@ def _whole(engine: Engine, document: str) -> bool:
     entry = snapshot.manifest.documents[document]
     if not all(cid in snapshot.chunks for cid in entry.chunk_ids):
         return False
-    names = engine.store.query(
+    names = engine.store.ask(
         f"ASK {{ GRAPH <{document}> {{ ?p <http://www.w3.org/ns/prov#wasDerivedFrom> <{document}> ;"
         " <https://schema.org/name> ?n } }"
     )

@@ -150,10 +150,10 @@ class Zygote:
 
 
 def _graph_sizes(engine: Engine) -> dict[str, int]:
-    rows = engine.store.query(
+    rows = engine.store.select(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     )
-    return {r["g"].value: int(r["n"].value) for r in rows}
+    return {str(r["g"]): int(str(r["n"])) for r in rows}
 
 
 def _state(home: Path, caplog: pytest.LogCaptureFixture) -> dict[str, object]:

@@ -50,14 +50,12 @@ SELECT ?name ?score WHERE {
 def test_similarity_function_ranks_seed_projects(
     seeded_engine: Engine, text: str, first: str
 ) -> None:
-    rows = list(
-        seeded_engine.store.query(
-            SIMILARITY % text, custom_functions=seeded_engine.sparql_functions()
-        )
+    rows = seeded_engine.store.select(
+        SIMILARITY % text, custom_functions=seeded_engine.sparql_functions()
     )
     assert len(rows) == 2
-    assert rows[0]["name"].value.startswith(first)
-    assert float(rows[0]["score"].value) > float(rows[1]["score"].value)
+    assert str(rows[0]["name"]).startswith(first)
+    assert float(str(rows[0]["score"])) > float(str(rows[1]["score"]))
 
 
 def test_similarity_function_over_http(live_server: LiveServer) -> None:

@@ -1,9 +1,11 @@
 """SPARQL result serialisers with a row limit: JSON, XML, CSV and TSV.
 
-pyoxigraph serialises a whole ``QuerySolutions`` iterator and offers no way to
-stop after ``n`` rows, so the endpoint writes the four W3C result formats
-itself from the rows it has read. This module imports only pyoxigraph and the
-standard library because it also runs inside the query worker processes.
+Neither pyoxigraph nor a remote server can be told to stop serialising after
+``n`` rows, so the endpoint writes the four W3C result formats itself from the
+rows it has read. Terms are given in the SPARQL 1.1 JSON results form
+(``{"type": "uri" | "bnode" | "literal" | "triple", "value": ...}``), which
+every backend can produce. This module imports only the standard library
+because it also runs inside the query worker processes.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-import pyoxigraph as ox
-
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -26,80 +26,79 @@ CSV = "text/csv"
 TSV = "text/tab-separated-values"
 FORMATS = (JSON, XML, CSV, TSV)
 
-Row = Sequence[Any]
+Term = dict[str, Any]
+"""One RDF term in the SPARQL JSON results form."""
+
+Row = Sequence[Term | None]
 """One solution: a term (or ``None`` when unbound) per variable, in order."""
 
 
-def _json_term(term: Any) -> dict[str, Any]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _json_term(term.subject),
-                "predicate": _json_term(term.predicate),
-                "object": _json_term(term.object),
-            },
-        }
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def _xml_term(term: Any) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != XSD_STRING:
-            return (
-                f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-            )
-        return f"<literal>{escape(term.value)}</literal>"
-    if isinstance(term, ox.Triple):
+def _xml_term(term: Term) -> str:
+    kind, value = term["type"], term["value"]
+    if kind == "uri":
+        return f"<uri>{escape(value)}</uri>"
+    if kind == "bnode":
+        return f"<bnode>{escape(value)}</bnode>"
+    if kind in ("literal", "typed-literal"):
+        if term.get("xml:lang"):
+            return f"<literal xml:lang={quoteattr(term['xml:lang'])}>{escape(value)}</literal>"
+        if term.get("datatype") and term["datatype"] != XSD_STRING:
+            return f"<literal datatype={quoteattr(term['datatype'])}>{escape(value)}</literal>"
+        return f"<literal>{escape(value)}</literal>"
+    if kind == "triple":
         return (
-            f"<triple><subject>{_xml_term(term.subject)}</subject>"
-            f"<predicate>{_xml_term(term.predicate)}</predicate>"
-            f"<object>{_xml_term(term.object)}</object></triple>"
+            f"<triple><subject>{_xml_term(value['subject'])}</subject>"
+            f"<predicate>{_xml_term(value['predicate'])}</predicate>"
+            f"<object>{_xml_term(value['object'])}</object></triple>"
         )
     raise TypeError(f"unexpected term {term!r}")
 
 
-def _csv_term(term: Any) -> str:
+def _csv_term(term: Term | None) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return str(term.value)
-    return str(term)
+    if term["type"] == "bnode":
+        return f"_:{term['value']}"
+    if term["type"] == "triple":
+        return ntriples_term(term)
+    return str(term["value"])
 
 
-def _tsv_term(term: Any) -> str:
+def _escape_literal(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+
+
+def ntriples_term(term: Term) -> str:
+    """The N-Triples form of ``term``."""
+    kind, value = term["type"], term["value"]
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    if kind == "triple":
+        parts = (ntriples_term(value[k]) for k in ("subject", "predicate", "object"))
+        return "<< " + " ".join(parts) + " >>"
+    out = f'"{_escape_literal(value)}"'
+    if term.get("xml:lang"):
+        return f"{out}@{term['xml:lang']}"
+    if term.get("datatype") and term["datatype"] != XSD_STRING:
+        return f"{out}^^<{term['datatype']}>"
+    return out
+
+
+def _tsv_term(term: Term | None) -> str:
     if term is None:
         return ""
-    # pyoxigraph's str() is the N-Triples form the TSV format asks for; tabs and
-    # line breaks would break the table, so they are escaped as in Turtle.
-    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    # The N-Triples form is what the TSV format asks for; tabs would break the
+    # table, so they are escaped as in Turtle.
+    return ntriples_term(term).replace("\t", "\\t")
 
 
 def select_bytes(media: str, variables: Sequence[str], rows: Sequence[Row]) -> bytes:
     """Serialise SELECT ``rows`` over ``variables`` as ``media``."""
     if media == JSON:
         bindings = [
-            {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
-            for row in rows
+            {v: t for v, t in zip(variables, row, strict=True) if t is not None} for row in rows
         ]
         body = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
         return json.dumps(body, ensure_ascii=False).encode("utf-8")

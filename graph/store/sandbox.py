@@ -20,8 +20,8 @@ The cost: one process per concurrent query (lazily started, reused), a pickle
 round trip per query, and a checkpoint after every write. The gain: a runaway
 query really stops, and the server's own threads never run it.
 
-This module imports only pyoxigraph and the standard library at module level,
-because the spawned workers import it.
+This is the embedded store's :class:`~graph.store.base.QueryRunner`; the
+remote store's runner is an HTTP request with a timeout.
 """
 
 from __future__ import annotations
@@ -36,14 +36,22 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from api import sparql_results as sr
+from graph.store import results as sr
+from graph.store.base import (
+    Job,
+    Outcome,
+    QueryBusy,
+    QueryKilled,
+    QueryNotAcceptable,
+    QuerySyntaxError,
+    SandboxError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,51 +71,29 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
-class SandboxError(Exception):
-    """Base of the errors a sandboxed query reports."""
-
-
-class QuerySyntaxError(SandboxError):
-    """The query did not parse; the message is Oxigraph's."""
-
-
-class QueryNotAcceptable(SandboxError):
-    """No acceptable media type for this query form."""
-
-
-class QueryKilled(SandboxError):
-    """The query ran past its time or memory limit and its worker was killed."""
-
-
-class QueryBusy(SandboxError):
-    """Every worker stayed busy until the deadline."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """One query and how to answer it."""
-
-    query: str
-    select_media: str | None
-    graph_media: str | None
-    max_rows: int
-    prefixes: dict[str, str] = field(default_factory=dict)
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    similarity: tuple[str, str] | None = None
-    """(committed index snapshot directory, encoder name) for ``hkf:similarity``."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A serialised answer."""
-
-    body: bytes
-    media_type: str
-    form: str
-    """``select``, ``ask`` or ``graph`` (CONSTRUCT and DESCRIBE)."""
-    rows: int
-    truncated: bool
+def json_term(term: Any) -> sr.Term:
+    """The SPARQL JSON results form of a pyoxigraph term."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != sr.XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": json_term(term.subject),
+                "predicate": json_term(term.predicate),
+                "object": json_term(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
 
 
 def evaluate(store: ox.Store, job: Job) -> Outcome:
@@ -124,9 +110,11 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     if job.similarity is not None and "similarity" in job.query:
         # Loaded only in a worker that meets the function (models and vectors are big).
+        from graph.store.oxigraph import wrap_function
         from search.similarity import FUNCTION, from_snapshot
 
-        kwargs["custom_functions"] = {ox.NamedNode(FUNCTION): from_snapshot(*job.similarity)}
+        similarity = wrap_function(from_snapshot(*job.similarity))
+        kwargs["custom_functions"] = {ox.NamedNode(FUNCTION): similarity}
     try:
         result = store.query(job.query, **kwargs)
     except SyntaxError as exc:
@@ -146,7 +134,9 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
             if len(rows) >= job.max_rows:
                 truncated = True
                 break
-            rows.append([solution[v] for v in variables])
+            rows.append(
+                [None if solution[v] is None else json_term(solution[v]) for v in variables]
+            )
         body = sr.select_bytes(job.select_media, variables, rows)
         return Outcome(body, job.select_media, "select", len(rows), truncated)
     if job.graph_media is None:

@@ -1,0 +1,167 @@
+"""SPARQL Update text that keeps the default graph the union of the named graphs.
+
+Both backends write through the requests built here, so the union rule is the
+same everywhere:
+
+* :func:`replace_graphs` drops and rewrites whole document graphs and takes a
+  triple out of the union only when no remaining graph still holds it;
+* :func:`plan` checks a user's SPARQL Update and appends the operations that
+  restore the union after it, so the whole request is one write.
+
+``union`` names where the union lives: ``None`` for the store's own default
+graph (embedded Oxigraph), or a graph IRI on a SPARQL server, whose default
+graph may not be a plain writable graph (Virtuoso's is every graph at once).
+``scope`` (servers only) is the IRI prefix of hankekg's graphs, so a server
+shared with other data keeps its other graphs out of the union.
+
+A user update may write named graphs only. The default graph is derived, so an
+operation aimed at it (``INSERT DATA`` without ``GRAPH``, ``CLEAR DEFAULT``,
+``COPY ... TO DEFAULT``) is refused with the reason, and so are ``LOAD`` (no
+outbound requests) and ``SERVICE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rdflib import Graph, URIRef
+from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.term import Variable
+
+from graph.errors import QueryError
+from graph.vocab import PREFIXES
+
+DEFAULT_REFUSED = (
+    "the default graph is the union of the named graphs and cannot be written directly: "
+    "name a graph, e.g. INSERT DATA {{ GRAPH <...> {{ ... }} }} ({what})"
+)
+
+
+def _in_union(union: str | None, pattern: str) -> str:
+    return pattern if union is None else f"GRAPH <{union}> {{ {pattern} }}"
+
+
+def _other_graph(union: str | None, var: str = "?h", scope: str | None = None) -> str:
+    """A filter that keeps ``var`` off the union graph and inside ``scope``."""
+    tests = [] if union is None else [f"{var} != <{union}>"]
+    if scope:
+        tests.append(f'STRSTARTS(STR({var}), "{scope}")')
+    return f"FILTER({' && '.join(tests)})" if tests else ""
+
+
+def replace_graphs(
+    drop: Iterable[URIRef], add: dict[URIRef, Graph], union: str | None, scope: str | None = None
+) -> str:
+    """One update that drops ``drop``, (re)writes ``add`` and keeps the union."""
+    gone = list(dict.fromkeys([*drop, *add]))
+    parts: list[str] = []
+    if gone:
+        values = " ".join(f"<{g}>" for g in gone)
+        listed = ", ".join(f"<{g}>" for g in gone)
+        # A triple leaves the union only when no graph that stays still holds it.
+        parts.append(
+            f"""DELETE {{ {_in_union(union, "?s ?p ?o")} }} WHERE {{ VALUES ?g {{ {values} }}
+            GRAPH ?g {{ ?s ?p ?o }}
+            FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({listed}))
+            {_other_graph(union, scope=scope)} }} }}"""
+        )
+        parts += [f"DROP SILENT GRAPH <{g}>" for g in gone]
+    for name, graph in add.items():
+        if len(graph):
+            body = graph.serialize(format="nt")
+            parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+            parts.append(f"INSERT DATA {{ {_in_union(union, chr(10) + body + chr(10))} }}")
+    return "\n;\n".join(parts)
+
+
+def _prologue() -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def _check(operation: object) -> tuple[bool, set[str] | None]:
+    """Refuse what the union rule forbids; (deletes anything, graphs it writes or None = any).
+
+    Raises:
+        QueryError: the operation writes the default graph or loads from the web.
+    """
+    name = getattr(operation, "name", "")
+    get = operation.get  # type: ignore[attr-defined]
+    if name == "Load":
+        raise QueryError("LOAD is not allowed: this endpoint makes no outbound requests")
+    if name in ("InsertData", "DeleteData", "DeleteWhere"):
+        if get("triples"):
+            raise QueryError(DEFAULT_REFUSED.format(what=f"{name} without GRAPH"))
+        graphs = {str(g) for g in get("quads") or {}}
+        return name != "InsertData", graphs if name == "InsertData" else set()
+    if name == "Modify":
+        with_clause = get("withClause")
+        written: set[str] | None = set()
+        deletes = False
+        for key in ("delete", "insert"):
+            clause = get(key)
+            if clause is None:
+                continue
+            deletes = deletes or key == "delete"
+            if clause.get("triples"):
+                if with_clause is None:
+                    raise QueryError(DEFAULT_REFUSED.format(what=f"{key.upper()} without GRAPH"))
+                if key == "insert" and written is not None:
+                    written.add(str(with_clause))
+            for graph in clause.get("quads") or {}:
+                if key != "insert":
+                    continue
+                if isinstance(graph, Variable):
+                    written = None
+                elif written is not None:
+                    written.add(str(graph))
+        return deletes, written
+    if name in ("Clear", "Drop", "Create"):
+        target = get("graphiri")
+        if target == "DEFAULT":
+            raise QueryError(DEFAULT_REFUSED.format(what=f"{name.upper()} DEFAULT"))
+        return name != "Create", set()
+    if name in ("Add", "Move", "Copy"):
+        source, target = get("graph")
+        if target == "DEFAULT" or (name == "Move" and source == "DEFAULT"):
+            raise QueryError(DEFAULT_REFUSED.format(what=f"{name.upper()} with DEFAULT"))
+        return name != "Add", {str(target)}
+    raise QueryError(f"unsupported update operation {name}")
+
+
+def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
+    """``sparql`` followed by the operations that restore the union after it.
+
+    Raises:
+        QueryError: malformed, or refused (the message says why).
+    """
+    if not sparql.strip():
+        raise QueryError("no update given")
+    try:
+        parsed = translateUpdate(parseUpdate(_prologue() + sparql))
+    except Exception as exc:  # noqa: BLE001 - the parser raises several types
+        raise QueryError(f"malformed SPARQL update: {exc}") from exc
+    deletes = False
+    written: set[str] | None = set()
+    for operation in parsed.algebra:
+        op_deletes, op_written = _check(operation)
+        deletes = deletes or op_deletes
+        if op_written is None or written is None:
+            written = None
+        else:
+            written |= op_written
+    # A newline first: the user's text may end in a comment.
+    parts = [sparql.rstrip().rstrip(";")]
+    if deletes:
+        # Whatever no named graph holds any more leaves the union.
+        parts.append(
+            f"""DELETE {{ {_in_union(union, "?s ?p ?o")} }} WHERE {{ {_in_union(union, "?s ?p ?o")}
+            FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} {_other_graph(union, scope=scope)} }} }}"""
+        )
+    if written is None or written:
+        values = "" if written is None else f"VALUES ?g {{ {' '.join(f'<{g}>' for g in written)} }}"
+        parts.append(
+            f"""INSERT {{ {_in_union(union, "?s ?p ?o")} }} WHERE {{ {values}
+            GRAPH ?g {{ ?s ?p ?o }} {_other_graph(union, "?g", scope)} }}"""
+        )
+    return "\n;\n".join(parts)

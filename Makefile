@@ -32,7 +32,7 @@ help: ## List the entry points
 .stamp-venv: pyproject.toml constraints.txt .stamp-apt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e ".[dev,transformers]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev,transformers,postgres]"
 	@touch $@
 
 setup: .stamp-venv ## Install Debian packages and the .venv (once; reused after)

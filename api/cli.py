@@ -342,8 +342,7 @@ def eval_(
                 console.print("[red]error:[/red] nothing was indexed")
                 raise typer.Exit(3)
             searcher = current
-            lexical = searcher.snapshot.lexical_index()
-            vocabulary = lexical.__contains__ if lexical is not None else None
+            vocabulary = searcher.snapshot.has_term
             yso_only = QueryTranslator(settings.reference_dir, vocabulary, glossary=False)
 
             def runner(mode: Any, bridge: str, boost: bool = False) -> Callable[[Query], list[str]]:

@@ -3,16 +3,19 @@
 The CLI and the API both drive ingest, deletion and search through it, so the
 two front ends can never drift apart. It is built once per process.
 
-Ingest commits a batch of documents in three steps:
+Ingest commits a batch of documents in three steps, through the index seam
+(:mod:`search.index`, engine chosen by ``HANKEKG_INDEX_BACKEND``):
 
-1. write a complete new index snapshot next to the current one (not yet live);
-2. replace the documents' named graphs in one Oxigraph transaction;
-3. switch ``CURRENT`` to the new snapshot (an atomic rename).
+1. prepare the index change (local: a complete new snapshot next to the
+   current one; postgres: the rows, in an open transaction);
+2. replace the documents' named graphs in one store transaction;
+3. make the index change visible (local: switch ``CURRENT``; postgres: COMMIT).
 
 A crash before 2 leaves the old state; a crash between 2 and 3 is settled on
-the next open by :meth:`Engine.recover`, which finds the staged snapshot whose
-manifest matches the graph and commits it. Either way every document is fully
-in, or fully out, of the graph, the vectors and the lexical index alike.
+the next open by :meth:`Engine.recover`: the index engine commits the staged
+state that matches the graph, or the engine rebuilds the index from the
+graph. Either way every document is fully in, or fully out, of the graph, the
+vectors and the lexical index alike.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -44,7 +47,7 @@ from search.chunking import chunk_text
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint, get_encoder
 from search.filters import FacetTable, facet_table
-from search.index import Chunk, DocumentEntry, IndexState, Snapshot
+from search.index import Chunk, DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
 from search.related import Neighbourhood, neighbourhood
 from search.similarity import FUNCTION, Similarity
 
@@ -111,7 +114,7 @@ class Engine:
         self.iris = Iris(settings.base)
         settings.home.mkdir(parents=True, exist_ok=True)
         self.store = get_store(settings)
-        self.index_state = IndexState(settings.index_path)
+        self.index = get_index(settings)
         self.reference = Reference.load(settings.reference_dir)
         self._write_lock = threading.Lock()
         # Bumped by every SPARQL update, so tables derived from the graph are rebuilt.
@@ -123,7 +126,6 @@ class Engine:
         self._derived_lock = threading.Lock()
         self.ensure_reference()
         self.recover()
-        self.snapshot: Snapshot | None = self.index_state.load_current()
 
     # -- models, loaded on first use ------------------------------------------------
 
@@ -136,6 +138,20 @@ class Engine:
     def encoder_fingerprint(self) -> str:
         """Fingerprint of the configured encoder."""
         return fingerprint(self.encoder)
+
+    @property
+    def encoder_identity(self) -> EncoderIdentity:
+        """The configured encoder's name, dimension and fingerprint."""
+        return EncoderIdentity(self.encoder.name, self.encoder.dim, self.encoder_fingerprint)
+
+    @property
+    def snapshot(self) -> IndexView | None:
+        """The committed index state searches run over (``None`` when empty)."""
+        return self.index.view()
+
+    def index_version(self) -> str | None:
+        """The committed index version: caches of derived data are keyed by it."""
+        return self.index.version()
 
     @cached_property
     def linker(self) -> Linker:
@@ -162,13 +178,13 @@ class Engine:
         The corpus vocabulary steers sense choice: a label whose words occur in
         the index beats one that does not.
         """
-        lexical = self.snapshot.lexical_index() if self.snapshot is not None else None
-        vocabulary = lexical.__contains__ if lexical is not None else None
+        view = self.snapshot
+        vocabulary = view.has_term if view is not None else None
         return self.translator.translate(query, lang, vocabulary=vocabulary)
 
     def data_version(self) -> tuple[str | None, int]:
         """What identifies the committed data: the index snapshot and the graph updates."""
-        return self.index_state.current_name(), self._graph_version
+        return self.index_version(), self._graph_version
 
     def neighbourhood(self) -> Neighbourhood:
         """Every project's graph neighbours, read once per data version."""
@@ -204,26 +220,29 @@ class Engine:
 
     @cached_property
     def _similarity(self) -> Similarity:
-        def centroids() -> dict[str, np.ndarray]:
-            return self.snapshot.centroids() if self.snapshot is not None else {}
+        def centroids() -> Mapping[str, np.ndarray]:
+            view = self.snapshot
+            return view.centroids() if view is not None else {}
 
         return Similarity(centroids, lambda text: self.encoder.encode_queries([text])[0])
 
     def similarity_source(self) -> tuple[str, str] | None:
         """Where a SPARQL worker process finds what ``hkf:similarity`` needs."""
-        name = self.index_state.current_name()
-        if name is None:
+        state = getattr(self.index, "state", None)
+        name = state.current_name() if state is not None else None
+        if state is None or name is None:
             return None
-        return str(self.index_state.snapshots / name), self.settings.encoder
+        return str(state.snapshots / name), self.settings.encoder
 
     def warm_up(self) -> None:
         """Load every model and derived table now rather than on the first request."""
         _ = self.encoder_fingerprint, self.linker, self.translator
-        if self.snapshot is not None:
-            self.snapshot.check_encoder(self.encoder.name, self.encoder_fingerprint)
-            self.snapshot.lexical_index()
-            self.snapshot.centroid_matrix()
-            self.snapshot.chunks_by_key()
+        view = self.snapshot
+        if view is not None:
+            view.encoder.check(self.encoder.name, self.encoder_fingerprint)
+            view.has_term("")
+            view.centroid_matrix()
+            view.chunks_by_key()
             self.neighbourhood()
             self.facet_table()
 
@@ -246,45 +265,18 @@ class Engine:
         logger.info("loaded reference data (%d triples) and ontology", len(graph))
 
     def recover(self) -> None:
-        """Settle a crash between the graph commit and the index commit."""
-        staged = self.index_state.staged_after_current()
-        in_graph = self.store.documents()
-        name = self.index_state.current_name()
-        current = (
-            {k: v.sha256 for k, v in self.index_state.read_manifest(name).documents.items()}
-            if name
-            else {}
-        )
-        if in_graph != current:
-            for candidate in reversed(staged):
-                manifest = self.index_state.read_manifest(candidate)
-                if {k: v.sha256 for k, v in manifest.documents.items()} == in_graph:
-                    logger.warning("recovering: committing staged index snapshot %s", candidate)
-                    self.index_state.commit(candidate)
-                    staged.remove(candidate)
-                    break
-            else:
-                logger.error(
-                    "graph and index disagree on %d documents; rebuilding the index",
-                    len(set(in_graph.items()) ^ set(current.items())),
-                )
-                for candidate in staged:
-                    self.index_state.discard(candidate)
-                self.snapshot = None
-                self.reindex()
-                return
-        for candidate in staged:
-            self.index_state.discard(candidate)
+        """Settle a crash between the graph commit and the index commit, and a
+        corrupt index: the index engine keeps what matches the graph, else the
+        index is rebuilt from the graph."""
+        missing = self.index.recover(self.store.documents())
+        if missing is None:
+            logger.error("graph and index disagree; rebuilding the index from the graph")
+            self.reindex()
+        elif missing:
+            logger.warning("recovering: indexing %d documents from the graph", len(missing))
+            self.reindex(only=missing)
 
     # -- ingest --------------------------------------------------------------------
-
-    def _working_snapshot(self) -> Snapshot:
-        """A private, mutable copy of the committed snapshot to build the next one in."""
-        snapshot = self.index_state.load_current()
-        if snapshot is None:
-            return Snapshot.empty(self.encoder.name, self.encoder.dim, self.encoder_fingerprint)
-        snapshot.check_encoder(self.encoder.name, self.encoder_fingerprint)
-        return snapshot
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         """Ingest files and directories; bad files are reported and skipped."""
@@ -327,31 +319,43 @@ class Engine:
         """
         report = report or IngestReport()
         with self._write_lock:
-            snapshot = self._working_snapshot()
-            by_path = {e.path: iri for iri, e in snapshot.manifest.documents.items()}
-            pending: list[tuple[Document, URIRef, str | None]] = []
-            for document in documents:
-                iri = self.iris.document(document.sha256)
-                entry = snapshot.manifest.documents.get(str(iri))
-                if entry is not None and entry.sha256 == document.sha256:
-                    report.unchanged.append(document.path)
-                    report.documents[document.path] = str(iri)
-                    report.projects[str(iri)] = list(entry.projects)
-                    if progress:
-                        progress("documents", 1)
-                    continue
-                pending.append((document, iri, by_path.get(document.path)))
-                if len(pending) >= max(BATCH, len(snapshot.manifest.documents) // 10):
-                    self._commit_batch(snapshot, pending, report, progress)
-                    pending = []
-            if pending:
-                self._commit_batch(snapshot, pending, report, progress)
-            self.snapshot = snapshot
+            writer = self.index.writer(self.encoder_identity)
+            try:
+                self._ingest(writer, documents, report, progress)
+            finally:
+                writer.close()
         return report
+
+    def _ingest(
+        self,
+        writer: IndexWriter,
+        documents: Iterable[Document],
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> None:
+        known = writer.documents()
+        by_path = {e.path: iri for iri, e in known.items()}
+        pending: list[tuple[Document, URIRef, str | None]] = []
+        for document in documents:
+            iri = self.iris.document(document.sha256)
+            entry = known.get(str(iri))
+            if entry is not None and entry.sha256 == document.sha256:
+                report.unchanged.append(document.path)
+                report.documents[document.path] = str(iri)
+                report.projects[str(iri)] = list(entry.projects)
+                if progress:
+                    progress("documents", 1)
+                continue
+            pending.append((document, iri, by_path.get(document.path)))
+            if len(pending) >= max(BATCH, len(known) // 10):
+                self._commit_batch(writer, pending, report, progress)
+                pending = []
+        if pending:
+            self._commit_batch(writer, pending, report, progress)
 
     def _commit_batch(
         self,
-        snapshot: Snapshot,
+        writer: IndexWriter,
         batch: list[tuple[Document, URIRef, str | None]],
         report: IngestReport,
         progress: Progress | None,
@@ -363,10 +367,10 @@ class Engine:
             extraction = self.extractor.extract(document, iri)
             extraction.ingested_at = now
             graphs[iri] = document_graph(extraction, now)
-            chunks = self._chunks(snapshot, extraction)
+            chunks = self._chunks(writer, extraction)
             vectors = self.encoder.encode_passages([c.text for c in chunks])
             if old is not None and old != str(iri):
-                snapshot.remove_document(old)
+                writer.remove_document(old)
                 drop.append(URIRef(old))
                 report.replaced.append(document.path)
             else:
@@ -379,18 +383,16 @@ class Engine:
                 title=document.title,
                 language=document.language,
             )
-            snapshot.add_document(str(iri), entry, chunks, vectors)
+            writer.add_document(str(iri), entry, chunks, vectors)
             report.documents[document.path] = str(iri)
             report.projects[str(iri)] = entry.projects
             if extraction.warnings:
                 report.warnings[document.path] = list(extraction.warnings)
             if progress:
                 progress("documents", 1)
-        name = self.index_state.stage(snapshot)
-        self.store.replace_graphs(drop, graphs)
-        self.index_state.commit(name)
+        writer.commit(lambda: self.store.replace_graphs(drop, graphs))
 
-    def _chunks(self, snapshot: Snapshot, extraction: Extraction) -> list[Chunk]:
+    def _chunks(self, writer: IndexWriter, extraction: Extraction) -> list[Chunk]:
         """Body chunks plus short title/name fields, with fresh ids."""
         document = extraction.document
         main = extraction.project_iris[0] if extraction.project_iris else None
@@ -406,7 +408,7 @@ class Engine:
         pieces.extend((0, 0, "name", n) for n in sorted(names))
         for span in chunk_text(document.text, skip=chrome_spans(document.text)):
             pieces.append((span.start, span.end, "body", span.text))
-        ids = snapshot.allocate_ids(len(pieces))
+        ids = writer.allocate_ids(len(pieces))
         return [
             Chunk(
                 id=cid,
@@ -448,22 +450,23 @@ class Engine:
 
     def _drop_missing_documents(self) -> None:
         """Take documents whose graph is gone (or changed hash) out of the index."""
-        if self.index_state.current_name() is None:
+        if self.index_version() is None:
             return
         in_graph = self.store.documents()
-        snapshot = self._working_snapshot()
-        gone = [
-            iri
-            for iri, entry in snapshot.manifest.documents.items()
-            if in_graph.get(iri) != entry.sha256
-        ]
-        if not gone:
-            return
-        for iri in gone:
-            snapshot.remove_document(iri)
-        name = self.index_state.stage(snapshot)
-        self.index_state.commit(name)
-        self.snapshot = snapshot
+        writer = self.index.writer(self.encoder_identity)
+        try:
+            gone = [
+                iri
+                for iri, entry in writer.documents().items()
+                if in_graph.get(iri) != entry.sha256
+            ]
+            if not gone:
+                return
+            for iri in gone:
+                writer.remove_document(iri)
+            writer.commit()
+        finally:
+            writer.close()
         logger.info("SPARQL update removed %d documents from the index", len(gone))
 
     # -- deletion and rebuilding -----------------------------------------------------
@@ -475,19 +478,20 @@ class Engine:
             NotFound: no such document.
         """
         with self._write_lock:
-            snapshot = self._working_snapshot()
-            if document not in snapshot.manifest.documents:
-                raise NotFound(f"no document {document}")
-            snapshot.remove_document(document)
-            name = self.index_state.stage(snapshot)
-            self.store.replace_graphs([URIRef(document)], {})
-            self.index_state.commit(name)
-            self.snapshot = snapshot
+            writer = self.index.writer(self.encoder_identity)
+            try:
+                if document not in writer.documents():
+                    raise NotFound(f"no document {document}")
+                writer.remove_document(document)
+                writer.commit(lambda: self.store.replace_graphs([URIRef(document)], {}))
+            finally:
+                writer.close()
 
-    def reindex(self, progress: Progress | None = None) -> int:
+    def reindex(self, progress: Progress | None = None, only: set[str] | None = None) -> int:
         """Rebuild the whole index from the document texts kept in the graph.
 
-        Used after changing the encoder, and by recovery. Returns the number of
+        Used after changing the encoder, and by recovery (which passes ``only``:
+        the documents to index again, keeping the rest). Returns the number of
         documents indexed.
         """
         rows = list(
@@ -498,69 +502,75 @@ class Engine:
                   OPTIONAL {{ ?d <{SCHEMA.name}> ?title }} }} }}"""
             )
         )
+        if only is not None:
+            rows = [r for r in rows if str(r["d"]) in only]
         with self._write_lock:
-            snapshot = Snapshot.empty(self.encoder.name, self.encoder.dim, self.encoder_fingerprint)
-            for row in rows:
-                doc_iri = str(row["d"])
-                # The document's main project first: it owns the chunks.
-                projects = [
-                    str(r["p"])
-                    for r in self.store.select(
-                        f"SELECT ?p ?main WHERE {{ GRAPH <{doc_iri}> {{ "
-                        f"?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> <{doc_iri}> . "
-                        f"OPTIONAL {{ <{doc_iri}> <{SCHEMA.mainEntity}> ?main }} }} }} "
-                        "ORDER BY DESC(?p = ?main) ?p"
-                    )
-                ]
-                names = (
-                    [
-                        str(r["n"])
-                        for r in self.store.select(
-                            f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ "
-                            f"<{projects[0]}> <{SCHEMA.name}> ?n }} }} ORDER BY ?n"
-                        )
-                    ]
-                    if projects
-                    else []
-                )
-                title = str(row["title"]) if row["title"] is not None else None
-                document = Document(
-                    path=str(row["path"]),
-                    text=str(row["text"]),
-                    sha256=str(row["sha"]),
-                    media_type="text/plain",
-                    title=title,
-                    language=str(row["lang"]),
-                )
-                extraction = Extraction(
-                    document=document,
-                    document_iri=URIRef(doc_iri),
-                    project_iris=[URIRef(p) for p in projects],
-                )
-                chunks = self._chunks(snapshot, extraction)
-                chunks += self._name_chunks(snapshot, extraction, names)
-                vectors = self.encoder.encode_passages([c.text for c in chunks])
-                entry = DocumentEntry(
-                    sha256=document.sha256,
-                    path=document.path,
-                    chunk_ids=[],
-                    projects=projects,
-                    title=title,
-                    language=document.language,
-                )
-                snapshot.add_document(doc_iri, entry, chunks, vectors)
-                if progress:
-                    progress("documents", 1)
-            name = self.index_state.stage(snapshot)
-            self.index_state.commit(name)
-            self.snapshot = snapshot
+            writer = self.index.writer(self.encoder_identity, fresh=only is None)
+            try:
+                self._reindex(writer, rows, progress)
+            finally:
+                writer.close()
         return len(rows)
 
+    def _reindex(self, writer: IndexWriter, rows: list[Any], progress: Progress | None) -> None:
+        for row in rows:
+            doc_iri = str(row["d"])
+            # The document's main project first: it owns the chunks.
+            projects = [
+                str(r["p"])
+                for r in self.store.select(
+                    f"SELECT ?p ?main WHERE {{ GRAPH <{doc_iri}> {{ "
+                    f"?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> <{doc_iri}> . "
+                    f"OPTIONAL {{ <{doc_iri}> <{SCHEMA.mainEntity}> ?main }} }} }} "
+                    "ORDER BY DESC(?p = ?main) ?p"
+                )
+            ]
+            names = (
+                [
+                    str(r["n"])
+                    for r in self.store.select(
+                        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ "
+                        f"<{projects[0]}> <{SCHEMA.name}> ?n }} }} ORDER BY ?n"
+                    )
+                ]
+                if projects
+                else []
+            )
+            title = str(row["title"]) if row["title"] is not None else None
+            document = Document(
+                path=str(row["path"]),
+                text=str(row["text"]),
+                sha256=str(row["sha"]),
+                media_type="text/plain",
+                title=title,
+                language=str(row["lang"]),
+            )
+            extraction = Extraction(
+                document=document,
+                document_iri=URIRef(doc_iri),
+                project_iris=[URIRef(p) for p in projects],
+            )
+            chunks = self._chunks(writer, extraction)
+            chunks += self._name_chunks(writer, extraction, names)
+            vectors = self.encoder.encode_passages([c.text for c in chunks])
+            entry = DocumentEntry(
+                sha256=document.sha256,
+                path=document.path,
+                chunk_ids=[],
+                projects=projects,
+                title=title,
+                language=document.language,
+            )
+            writer.add_document(doc_iri, entry, chunks, vectors)
+            if progress:
+                progress("documents", 1)
+        writer.commit()
+
     def _name_chunks(
-        self, snapshot: Snapshot, extraction: Extraction, names: list[str]
+        self, writer: IndexWriter, extraction: Extraction, names: list[str]
     ) -> list[Chunk]:
         project = str(extraction.project_iris[0]) if extraction.project_iris else None
-        ids = snapshot.allocate_ids(len(names))
+        ids = writer.allocate_ids(len(names))
         return [
             Chunk(
                 cid,
@@ -582,13 +592,15 @@ class Engine:
             NotFound: unknown document.
         """
         iri = key if key.startswith(("http://", "https://")) else str(self.iris.document(key))
-        if self.snapshot is None or iri not in self.snapshot.manifest.documents:
+        view = self.snapshot
+        if view is None or view.document(iri) is None:
             raise NotFound(f"no document {key}")
         return iri
 
     def close(self) -> None:
-        """Flush the store."""
+        """Flush the store and release the index."""
         self.store.close()
+        self.index.close()
 
 
 def path_for_upload(name: str) -> Path:

@@ -40,10 +40,11 @@ def searcher(engine: Engine) -> HybridSearcher | None:
     Raises:
         EncoderMismatch: the index was built with another encoder.
     """
-    if engine.snapshot is None or not engine.snapshot.chunks:
+    view = engine.snapshot
+    if view is None or not view.vector_count():
         return None
-    engine.snapshot.check_encoder(engine.encoder.name, engine.encoder_fingerprint)
-    return HybridSearcher(engine.snapshot, engine.encoder)
+    view.encoder.check(engine.encoder.name, engine.encoder_fingerprint)
+    return HybridSearcher(view, engine.encoder)
 
 
 def search(
@@ -95,7 +96,7 @@ def search(
     snapshot = current.snapshot
     hits = []
     for rank, hit in enumerate(page, start=offset + 1):
-        entry = snapshot.manifest.documents.get(hit.document)
+        entry = snapshot.document(hit.document)
         project_id = engine.iris.local_id(hit.project, "project") if hit.project else None
         hit_names = names.get(hit.key, {})
         fallback = (entry.title if entry and entry.title else None) or (
@@ -217,9 +218,9 @@ def health(engine: Engine) -> Health:
     snapshot = engine.snapshot
     return Health(
         status="ok",
-        documents=len(snapshot.manifest.documents) if snapshot else 0,
+        documents=snapshot.document_count() if snapshot else 0,
         projects=int(str(projects["n"])),
         triples=len(engine.store),
-        vectors=len(snapshot.vectors) if snapshot else 0,
-        encoder=snapshot.manifest.encoder if snapshot else engine.settings.encoder,
+        vectors=snapshot.vector_count() if snapshot else 0,
+        encoder=snapshot.encoder.name if snapshot else engine.settings.encoder,
     )

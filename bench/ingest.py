@@ -69,14 +69,14 @@ def ingest_once(n: int, seed: int, encoder: str | None, home: Path) -> dict[str,
     _wrap(engine.extractor, "extract", stages, "parse_nlp")
     _wrap(engine.encoder, "encode_passages", stages, "embedding")
     _wrap(engine.store, "replace_graphs", stages, "store_write")
-    _wrap(engine.index_state, "stage", stages, "index_write")
-    _wrap(engine.index_state, "commit", stages, "index_write")
+    _wrap(engine.index.state, "stage", stages, "index_write")
+    _wrap(engine.index.state, "commit", stages, "index_write")
     cpu = time.process_time()
     start = time.perf_counter()
     report = engine.ingest_paths([folder])
     total = time.perf_counter() - start
     cpu = time.process_time() - cpu
-    chunks = len(engine.snapshot.chunks) if engine.snapshot else 0
+    chunks = engine.snapshot.vector_count() if engine.snapshot else 0
     engine.close()
     accounted = sum(stages.values())
     return {
@@ -152,9 +152,9 @@ def commit_cost(engine: Any, repeats: int = 3) -> dict[str, Any]:
         snapshot.lexical_index()
         lexical.append(time.perf_counter() - start)
         start = time.perf_counter()
-        name = engine.index_state.stage(snapshot)
+        name = engine.index.state.stage(snapshot)
         samples.append(time.perf_counter() - start)
-        engine.index_state.discard(name)
+        engine.index.state.discard(name)
     import statistics
 
     per_batch = statistics.median(lexical) + statistics.median(samples)

@@ -7,6 +7,7 @@ nothing else reads the environment.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
     )
     sparql_user: str | None = Field(default=None, description="Graph server user name.")
     sparql_password: str | None = Field(default=None, description="Graph server password.")
+    index_backend: Literal["local", "postgres"] = Field(
+        default="local", description="Search index engine: 'local' files or 'postgres'."
+    )
+    database_url: str | None = Field(
+        default=None, description="postgresql://... for HANKEKG_INDEX_BACKEND=postgres."
+    )
     reference_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "data" / "reference",
         description="Reference data (municipalities, organisations, YSO).",

@@ -64,3 +64,11 @@ class Unauthorized(HankeKGError):
     title = "Unauthorized"
     status = 401
     exit_code = 8
+
+
+class CorruptIndex(HankeKGError):
+    """An index snapshot (or index database) fails its checksums or cannot be read."""
+
+    title = "Corrupt index"
+    status = 503
+    exit_code = 9

@@ -25,7 +25,7 @@ from graph.vocab import HK, SCHEMA, SKOS
 
 if TYPE_CHECKING:
     from graph.linker import Linker
-    from search.index import Snapshot
+    from search.index import IndexView as Snapshot
 
 #: Organisation roles that count for the "organisation in any role" filter.
 ROLES = (SCHEMA.funder, HK.coordinator, HK.implementer, HK.partner, HK.steeringGroupMember)

@@ -18,8 +18,9 @@ from typing import Literal
 
 import numpy as np
 
+from search.analysis import default_analyzer
 from search.encoders import Encoder
-from search.index import Chunk, Snapshot
+from search.index import Chunk, IndexView
 from search.lexical import matched_terms
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ class SearchResult:
 
 
 class HybridSearcher:
-    """Searches one index snapshot."""
+    """Searches one committed index state (any engine)."""
 
-    def __init__(self, snapshot: Snapshot, encoder: Encoder) -> None:
+    def __init__(self, snapshot: IndexView, encoder: Encoder) -> None:
         self.snapshot = snapshot
         self.encoder = encoder
 
@@ -114,11 +115,10 @@ class HybridSearcher:
                 if query_vector is not None
                 else self.encoder.encode_queries([dense_query])[0]
             )
-            dense_hits = self.snapshot.vectors.search(vector, CANDIDATES, allowed_chunks)
-        lexical = self.snapshot.lexical_index()
-        if mode in ("lexical", "hybrid") and lexical is not None:
-            lexical_hits = lexical.search(
-                query, CANDIDATES, allowed_chunks, expansion=expansion or ""
+            dense_hits = self.snapshot.dense_search(vector, CANDIDATES, allowed_chunks)
+        if mode in ("lexical", "hybrid"):
+            lexical_hits = self.snapshot.lexical_search(
+                query_terms(query, expansion or ""), CANDIDATES, allowed_chunks
             )
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
         ranked = self._rank_groups(fused, group_by, boosts or {})
@@ -141,8 +141,9 @@ class HybridSearcher:
         """Group chunk scores by project (or document): the best chunk plus a
         small bonus for the next two, times the project's boost."""
         groups: dict[str, list[tuple[float, Chunk]]] = defaultdict(list)
+        chunks = self.snapshot.get_chunks(fused)
         for cid, score in fused.items():
-            chunk = self.snapshot.chunks.get(cid)
+            chunk = chunks.get(cid)
             if chunk is not None:
                 key = chunk.document if group_by == "document" else chunk.project or chunk.document
                 groups[key].append((score, chunk))
@@ -203,6 +204,16 @@ def _snippet(chunk: Chunk, query: str, expansion: str | None) -> tuple[str, list
         if s >= start and e <= end
     ]
     return prefix + text[start:end] + suffix, marks
+
+
+def query_terms(query: str, expansion: str = "", lang: str | None = None) -> list[str]:
+    """Distinct analysed terms of ``query`` plus those of a Finnish ``expansion``
+    (what :meth:`search.lexical.LexicalIndex.query_terms` gives)."""
+    analyzer = default_analyzer()
+    terms = analyzer.analyze(query, lang)
+    if expansion:
+        terms += analyzer.analyze(expansion, "fi")
+    return list(dict.fromkeys(terms))
 
 
 def _fuse(

@@ -28,7 +28,7 @@ from graph.vocab import HK, PROV, SCHEMA, SKOS
 if TYPE_CHECKING:
     from graph.linker import Linker
     from graph.store.base import GraphStore
-    from search.index import Snapshot
+    from search.index import IndexView as Snapshot
 
 #: Nearest texts scored for every request; more only via shared neighbours.
 TEXT_CANDIDATES = 300

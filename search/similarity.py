@@ -19,7 +19,7 @@ per snapshot and only for queries that call the function.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ class Similarity:
     """The custom function, over rdflib terms (the store adapts it to its engine)."""
 
     def __init__(
-        self, centroids: Callable[[], dict[str, np.ndarray]], encode: Callable[[str], np.ndarray]
+        self, centroids: Callable[[], Mapping[str, np.ndarray]], encode: Callable[[str], np.ndarray]
     ) -> None:
         self._centroids = centroids
         self._encode = lru_cache(maxsize=256)(encode)
@@ -63,6 +63,6 @@ def from_snapshot(snapshot_dir: str, encoder: str) -> Similarity:
     from search.encoders import get_encoder
     from search.index import Snapshot
 
-    snapshot = Snapshot.read(Path(snapshot_dir))
+    snapshot = Snapshot.read(Path(snapshot_dir))  # verified against its checksums
     model = get_encoder(encoder)
     return Similarity(snapshot.centroids, lambda t: model.encode_queries([t])[0])

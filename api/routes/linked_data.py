@@ -295,7 +295,8 @@ def void_graph(engine: Engine, service_base: str) -> Graph:
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], URIRef(str(row["c"]))))
         graph.add((partition, VOID.entities, RdfLiteral(int(str(row["n"])))))
-    documents = len(engine.snapshot.manifest.documents) if engine.snapshot else 0
+    view = engine.snapshot
+    documents = view.document_count() if view is not None else 0
     graph.add((dataset, VOID.documents, RdfLiteral(documents)))
     service = URIRef(f"{service_base}sparql#service")
     graph.add((service, RDF.type, DCAT.DataService))

@@ -124,8 +124,8 @@ def run_query(
 
 
 def _token(engine: Engine) -> object:
-    """What identifies the current data: the committed index snapshot's name."""
-    return engine.index_state.current_name()
+    """What identifies the current data: the committed index version."""
+    return engine.index_version()
 
 
 def execute(

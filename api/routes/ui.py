@@ -286,7 +286,8 @@ def search_page(
             pages=pages,
         )
     else:
-        context["empty_index"] = engine.snapshot is None or not engine.snapshot.chunks
+        view = engine.snapshot
+        context["empty_index"] = view is None or not view.vector_count()
     return render(request, "search.html", lang, context)
 
 

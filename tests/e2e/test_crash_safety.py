@@ -165,7 +165,7 @@ def _state(home: Path, caplog: pytest.LogCaptureFixture) -> dict[str, object]:
         assert not any("rebuilding the index" in r.getMessage() for r in caplog.records), (
             "recovery fell back to a full rebuild"
         )
-        assert engine.index_state.staged_after_current() == []
+        assert engine.index.state.staged_after_current() == []
         in_graph = engine.store.documents()
         snapshot = engine.snapshot
         manifest = (

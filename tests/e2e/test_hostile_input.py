@@ -45,7 +45,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def _state(client: TestClient) -> tuple[object, ...]:
     engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
     docs = tuple(sorted(engine.snapshot.manifest.documents)) if engine.snapshot else ()
-    return (engine.index_state.current_name(), docs, len(engine.store))
+    return (engine.index_version(), docs, len(engine.store))
 
 
 def _nested_html(depth: int) -> bytes:

@@ -1,0 +1,519 @@
+"""The server index engine: chunks, vectors and lexical terms in PostgreSQL + pgvector.
+
+Selected with ``HANKEKG_INDEX_BACKEND=postgres`` and ``HANKEKG_DATABASE_URL``.
+Several API processes can share one database: nothing lives in the process but
+caches, and those are keyed by ``hk_meta.version``, which every commit bumps.
+
+Tables (``hk_`` prefix; created and migrated by :func:`migrate`, idempotent
+and versioned in ``hk_schema``):
+
+- ``hk_documents``, ``hk_chunks``: what the embedded engine's manifest and
+  ``chunks.jsonl`` hold;
+- ``hk_vectors``, ``hk_vector_documents``, ``hk_centroids``: see
+  :mod:`search.vectors.pgvector` (HNSW, iterative scans, stored centroids);
+- ``hk_postings``, ``hk_lexical_chunks``, ``hk_terms``: see
+  :mod:`search.lexical.postgres` (Voikko terms, BM25 in SQL);
+- ``hk_meta``: the encoder identity and the version.
+
+A writer buffers its batch and applies it in one transaction, under an
+advisory lock so writers from several replicas take turns. The graph write
+runs inside that transaction, just before COMMIT: if it fails the transaction
+rolls back; if the process dies after it, the next start finds documents the
+graph has and the index lacks, and the engine re-indexes exactly those.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from graph.errors import CorruptIndex
+from search.analysis import default_analyzer
+from search.index.base import Chunk, DocumentEntry, EncoderIdentity
+from search.lexical.postgres import PgLexical
+from search.vectors.pgvector import PgVectors
+
+logger = logging.getLogger(__name__)
+
+#: Advisory lock key serialising writers and migrations ("hankekg" in ASCII).
+WRITE_LOCK = 0x68616E6B656B67
+#: HNSW build parameters (pgvector's defaults; see docs/DEPLOY.md for sizing).
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
+POOL_SIZE = 8
+
+MIGRATIONS: list[str] = [
+    # 1: everything that does not depend on the encoder's dimension
+    """
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE IF NOT EXISTS hk_meta (key text PRIMARY KEY, value text NOT NULL);
+    INSERT INTO hk_meta VALUES ('version', '0') ON CONFLICT DO NOTHING;
+    CREATE TABLE IF NOT EXISTS hk_documents (
+        iri text PRIMARY KEY, sha256 text NOT NULL, path text NOT NULL,
+        projects text[] NOT NULL, title text, language text NOT NULL,
+        chunk_ids bigint[] NOT NULL);
+    CREATE TABLE IF NOT EXISTS hk_chunks (
+        id bigint PRIMARY KEY, document text NOT NULL, project text, key text NOT NULL,
+        start_at int NOT NULL, end_at int NOT NULL, lang text NOT NULL, field text NOT NULL,
+        text text NOT NULL);
+    CREATE INDEX IF NOT EXISTS hk_chunks_document ON hk_chunks (document);
+    CREATE TABLE IF NOT EXISTS hk_lexical_chunks (
+        chunk bigint PRIMARY KEY, document text NOT NULL, len int NOT NULL);
+    CREATE INDEX IF NOT EXISTS hk_lexical_chunks_document ON hk_lexical_chunks (document);
+    CREATE TABLE IF NOT EXISTS hk_postings (
+        term text NOT NULL, chunk bigint NOT NULL, document text NOT NULL, tf int NOT NULL,
+        PRIMARY KEY (term, chunk));
+    CREATE INDEX IF NOT EXISTS hk_postings_document ON hk_postings (document);
+    CREATE TABLE IF NOT EXISTS hk_terms (term text PRIMARY KEY, df int NOT NULL);
+    CREATE SEQUENCE IF NOT EXISTS hk_chunk_ids;
+    """,
+]
+
+_VECTOR_TABLES = """
+    CREATE TABLE hk_vectors (
+        id bigint PRIMARY KEY, document text NOT NULL, embedding vector({dim}) NOT NULL);
+    CREATE INDEX hk_vectors_document ON hk_vectors (document);
+    CREATE INDEX hk_vectors_hnsw ON hk_vectors USING hnsw (embedding vector_ip_ops)
+        WITH (m = {m}, ef_construction = {ef});
+    CREATE TABLE hk_vector_documents (
+        document text PRIMARY KEY, key text NOT NULL, total vector({dim}), n int NOT NULL);
+    CREATE TABLE hk_centroids (key text PRIMARY KEY, total vector({dim}) NOT NULL, n int NOT NULL);
+"""
+
+
+def migrate(conn: psycopg.Connection[Any]) -> int:
+    """Bring the schema to the newest version (idempotent); returns that version."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        conn.execute("CREATE TABLE IF NOT EXISTS hk_schema (version int NOT NULL)")
+        row = conn.execute("SELECT max(version) FROM hk_schema").fetchone()
+        current = int(row[0]) if row and row[0] is not None else 0
+        for number, script in enumerate(MIGRATIONS, start=1):
+            if number > current:
+                logger.info("index schema: applying migration %d", number)
+                conn.execute(script.encode())
+                conn.execute("INSERT INTO hk_schema VALUES (%s)", (number,))
+    return len(MIGRATIONS)
+
+
+class _Pool:
+    """A few autocommit connections shared by reading threads."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url = url
+        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
+        self._slots = threading.Semaphore(size)
+
+    def connect(self) -> psycopg.Connection[Any]:
+        """A new autocommit connection."""
+        return psycopg.connect(self.url, autocommit=True)
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """Borrow a connection; a broken one is dropped, not returned."""
+        with self._slots:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self.connect()
+            try:
+                yield conn
+            except psycopg.OperationalError:
+                conn.close()
+                raise
+            if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.close()
+            else:
+                self._idle.put(conn)
+
+    def close(self) -> None:
+        """Close the idle connections."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+def _identity(conn: psycopg.Connection[Any]) -> EncoderIdentity | None:
+    meta = dict(conn.execute("SELECT key, value FROM hk_meta").fetchall())
+    if "encoder" not in meta:
+        return None
+    return EncoderIdentity(meta["encoder"], int(meta["dim"]), meta["fingerprint"])
+
+
+def _entry(row: tuple[Any, ...]) -> tuple[str, DocumentEntry]:
+    iri, sha, path, projects, title, language, chunk_ids = row
+    return iri, DocumentEntry(sha, path, list(chunk_ids), list(projects), title, language)
+
+
+_DOCUMENT_COLUMNS = "iri, sha256, path, projects, title, language, chunk_ids"
+
+
+class PostgresIndex:
+    """An :class:`~search.index.base.Index` over one PostgreSQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pool = _Pool(url, POOL_SIZE)
+        with self.pool.connection() as conn:
+            migrate(conn)
+        self._view: PostgresView | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> str | None:
+        """``hk_meta.version``: bumped by every commit, from any process."""
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT value FROM hk_meta WHERE key = 'version'").fetchone()
+        return None if row is None or row[0] == "0" else f"pg-{row[0]}"
+
+    def view(self) -> PostgresView | None:
+        """The committed state (one cached view per version)."""
+        version = self.version()
+        if version is None:
+            return None
+        with self._lock:
+            if self._view is None or self._view.version != version:
+                with self.pool.connection() as conn:
+                    identity = _identity(conn)
+                if identity is None:
+                    return None
+                self._view = PostgresView(self, version, identity)
+            return self._view
+
+    def writer(self, encoder: EncoderIdentity, *, fresh: bool = False) -> PostgresWriter:
+        """A writer that buffers a batch and applies it in one transaction."""
+        with self.pool.connection() as conn:
+            identity = _identity(conn)
+            if identity is not None and not fresh:
+                identity.check(encoder.name, encoder.fingerprint)
+            known = (
+                {}
+                if fresh
+                else dict(
+                    _entry(r)
+                    for r in conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM hk_documents")  # noqa: S608
+                )
+            )
+        return PostgresWriter(self, encoder, known, fresh)
+
+    def recover(self, in_graph: dict[str, str]) -> set[str] | None:
+        """Drop index documents the graph does not hold (as they are); return the
+        graph's documents the index lacks, to be re-indexed from the graph."""
+        with self.pool.connection() as conn:
+            indexed = dict(conn.execute("SELECT iri, sha256 FROM hk_documents").fetchall())
+        stale = [iri for iri, sha in indexed.items() if in_graph.get(iri) != sha]
+        missing = {iri for iri, sha in in_graph.items() if indexed.get(iri) != sha}
+        if stale:
+            logger.warning("recovering: %d index documents are not in the graph", len(stale))
+            with self.pool.connection() as conn, conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                _remove(conn, stale)
+                _bump(conn)
+        return missing
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.pool.close()
+
+
+def _remove(conn: psycopg.Connection[Any], documents: list[str]) -> None:
+    """Drop documents from every table (vectors, lexical, chunks, documents)."""
+    if not documents:
+        return
+    if _has_vectors(conn):
+        PgVectors(conn).remove_documents(documents)
+    PgLexical(conn).remove_documents(documents)
+    conn.execute("DELETE FROM hk_chunks WHERE document = ANY(%s)", (documents,))
+    conn.execute("DELETE FROM hk_documents WHERE iri = ANY(%s)", (documents,))
+
+
+def _has_vectors(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("SELECT to_regclass('hk_vectors')").fetchone()
+    return row is not None and row[0] is not None
+
+
+def _bump(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("UPDATE hk_meta SET value = (value::bigint + 1)::text WHERE key = 'version'")
+
+
+def _bind(conn: psycopg.Connection[Any], encoder: EncoderIdentity, fresh: bool) -> None:
+    """Make the tables hold ``encoder``'s vectors (``fresh``: empty every table first).
+
+    Raises:
+        EncoderMismatch: the index holds another encoder's vectors (not ``fresh``).
+    """
+    identity = _identity(conn)
+    if identity is not None and not fresh:
+        identity.check(encoder.name, encoder.fingerprint)
+    if fresh:
+        conn.execute("TRUNCATE hk_documents, hk_chunks, hk_postings, hk_lexical_chunks, hk_terms")
+        if identity is not None and identity.dim != encoder.dim:
+            conn.execute("DROP TABLE hk_vectors, hk_vector_documents, hk_centroids")
+        elif _has_vectors(conn):
+            conn.execute("TRUNCATE hk_vectors, hk_vector_documents, hk_centroids")
+    if not _has_vectors(conn):
+        script = _VECTOR_TABLES.format(dim=int(encoder.dim), m=HNSW_M, ef=HNSW_EF_CONSTRUCTION)
+        conn.execute(script.encode())
+    for key, value in (
+        ("encoder", encoder.name),
+        ("dim", str(encoder.dim)),
+        ("fingerprint", encoder.fingerprint),
+    ):
+        conn.execute(
+            "INSERT INTO hk_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = %s",
+            (key, value, value),
+        )
+
+
+@dataclass
+class _Add:
+    iri: str
+    entry: DocumentEntry
+    chunks: list[Chunk]
+    vectors: np.ndarray
+
+
+class PostgresWriter:
+    """Buffers adds and removes; :meth:`commit` applies them in one transaction."""
+
+    def __init__(
+        self,
+        index: PostgresIndex,
+        encoder: EncoderIdentity,
+        known: dict[str, DocumentEntry],
+        fresh: bool,
+    ) -> None:
+        self._index = index
+        self._encoder = encoder
+        self._known = known
+        self._fresh = fresh
+        self._ops: list[_Add | str] = []
+
+    def documents(self) -> dict[str, DocumentEntry]:
+        """Every document as this writer sees them (its own changes included)."""
+        return self._known
+
+    def allocate_ids(self, n: int) -> list[int]:
+        """Fresh chunk ids from ``hk_chunk_ids`` (never reused, even across replicas)."""
+        if n <= 0:
+            return []
+        with self._index.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT nextval('hk_chunk_ids') FROM generate_series(1, %s)", (n,)
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def add_document(
+        self, iri: str, entry: DocumentEntry, chunks: list[Chunk], vectors: np.ndarray
+    ) -> None:
+        """Queue a document (replacing any earlier version)."""
+        entry.chunk_ids = [c.id for c in chunks]
+        self._ops.append(_Add(iri, entry, chunks, np.asarray(vectors, dtype=np.float32)))
+        self._known[iri] = entry
+
+    def remove_document(self, iri: str) -> None:
+        """Queue a removal."""
+        self._ops.append(iri)
+        self._known.pop(iri, None)
+
+    def commit(self, between: Callable[[], None] | None = None) -> None:
+        """Apply the batch in one transaction, run ``between`` inside it, COMMIT."""
+        analyzer = default_analyzer()
+        # Analysis is CPU work: do it before the transaction, not while holding the lock.
+        terms = {
+            id(op): [analyzer.analyze(c.text, c.lang) for c in op.chunks]
+            for op in self._ops
+            if isinstance(op, _Add)
+        }
+        with self._index.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            _bind(conn, self._encoder, self._fresh)
+            vectors, lexical = PgVectors(conn), PgLexical(conn)
+            for op in self._ops:
+                if isinstance(op, str):
+                    _remove(conn, [op])
+                    continue
+                _remove(conn, [op.iri])
+                e = op.entry
+                conn.execute(
+                    f"INSERT INTO hk_documents ({_DOCUMENT_COLUMNS}) "  # noqa: S608
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    (op.iri, e.sha256, e.path, e.projects, e.title, e.language, e.chunk_ids),
+                )
+                with conn.cursor().copy(
+                    "COPY hk_chunks (id, document, project, key, start_at, end_at, lang, field, "
+                    "text) FROM STDIN"
+                ) as copy:
+                    for c in op.chunks:
+                        copy.write_row(
+                            (
+                                c.id,
+                                c.document,
+                                c.project,
+                                c.key,
+                                c.start,
+                                c.end,
+                                c.lang,
+                                c.field,
+                                c.text,
+                            )
+                        )
+                key = op.chunks[0].key if op.chunks else (e.projects[0] if e.projects else op.iri)
+                ids = [c.id for c in op.chunks]
+                vectors.add(op.iri, key, ids, op.vectors, [c.field == "body" for c in op.chunks])
+                lexical.add(op.iri, ids, terms[id(op)])
+            _bump(conn)
+            if between is not None:
+                between()
+        self._ops.clear()
+        self._fresh = False
+
+    def close(self) -> None:
+        """Drop anything not committed."""
+        self._ops.clear()
+
+
+class PostgresView:
+    """One committed version of the PostgreSQL index; derived tables cached on it."""
+
+    def __init__(self, index: PostgresIndex, version: str, encoder: EncoderIdentity) -> None:
+        self._index = index
+        self._version = version
+        self._encoder = encoder
+        self._lock = threading.Lock()
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def version(self) -> str:
+        """``pg-<hk_meta.version>``."""
+        return self._version
+
+    @property
+    def encoder(self) -> EncoderIdentity:
+        """The encoder that built the vectors."""
+        return self._encoder
+
+    def check_encoder(self, name: str, fingerprint: str) -> None:
+        """Refuse another encoder (``EncoderMismatch``)."""
+        self._encoder.check(name, fingerprint)
+
+    def _cached(self, name: str, build: Callable[[psycopg.Connection[Any]], Any]) -> Any:
+        with self._lock:
+            if name not in self._cache:
+                with self._index.pool.connection() as conn:
+                    self._cache[name] = build(conn)
+            return self._cache[name]
+
+    def document(self, iri: str) -> DocumentEntry | None:
+        """One document's entry."""
+        return self.documents().get(iri)
+
+    def documents(self) -> dict[str, DocumentEntry]:
+        """Every indexed document by IRI."""
+        result: dict[str, DocumentEntry] = self._cached(
+            "documents",
+            lambda conn: dict(
+                _entry(r)
+                for r in conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM hk_documents")  # noqa: S608
+            ),
+        )
+        return result
+
+    def document_count(self) -> int:
+        """How many documents are indexed."""
+        return len(self.documents())
+
+    def vector_count(self) -> int:
+        """How many vectors are indexed."""
+        result: int = self._cached("count", lambda conn: PgVectors(conn).count())
+        return result
+
+    def get_chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        """The chunks with these ids."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        with self._index.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT id, document, project, start_at, end_at, lang, field, text "
+                "FROM hk_chunks WHERE id = ANY(%s)",
+                (wanted,),
+            ).fetchall()
+        return {int(r[0]): Chunk(int(r[0]), *r[1:]) for r in rows}
+
+    def dense_search(
+        self, query: np.ndarray, k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` chunks by inner product (HNSW; iterative scan when filtered)."""
+        with self._index.pool.connection() as conn:
+            return PgVectors(conn).search(query, k, allowed)
+
+    def lexical_search(
+        self, terms: list[str], k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` chunks by BM25 over ``terms`` (scored in SQL)."""
+        stats = self._cached("stats", lambda conn: PgLexical(conn).stats())
+        with self._index.pool.connection() as conn:
+            return PgLexical(conn).search_terms(terms, k, allowed, stats)
+
+    def has_term(self, term: str) -> bool:
+        """Whether an analysed term occurs in some chunk (vocabulary cached per version)."""
+        vocabulary: set[str] = self._cached("vocabulary", lambda conn: PgLexical(conn).vocabulary())
+        return term in vocabulary
+
+    def chunks_by_key(self) -> dict[str, list[int]]:
+        """Chunk ids per project (or per document without a project)."""
+        result: dict[str, list[int]] = self._cached(
+            "by_key",
+            lambda conn: {
+                key: list(ids)
+                for key, ids in conn.execute(
+                    "SELECT key, array_agg(id ORDER BY id) FROM hk_chunks GROUP BY key"
+                )
+            },
+        )
+        return result
+
+    def key_languages(self) -> dict[str, set[str]]:
+        """Document languages per project (and per document)."""
+        if "languages" not in self._cache:
+            out: dict[str, set[str]] = {}
+            for iri, entry in self.documents().items():
+                for key in (iri, *entry.projects):
+                    out.setdefault(key, set()).add(entry.language)
+            self._cache["languages"] = out
+        result: dict[str, set[str]] = self._cache["languages"]
+        return result
+
+    def centroids(self) -> dict[str, np.ndarray]:
+        """Unit centroid per key, from the stored sums."""
+        result: dict[str, np.ndarray] = self._cached(
+            "centroids", lambda conn: PgVectors(conn).centroids()
+        )
+        return result
+
+    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
+        """The centroids as one matrix."""
+        if "matrix" not in self._cache:
+            centroids = self.centroids()
+            keys = list(centroids)
+            matrix = (
+                np.vstack([centroids[k] for k in keys])
+                if keys
+                else np.zeros((0, self._encoder.dim), dtype=np.float32)
+            )
+            self._cache["matrix"] = (keys, matrix)
+        result: tuple[list[str], np.ndarray] = self._cache["matrix"]
+        return result
+
+
+__all__ = ["CorruptIndex", "PostgresIndex", "PostgresView", "PostgresWriter", "migrate"]

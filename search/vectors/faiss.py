@@ -1,0 +1,154 @@
+"""FAISS vector store: ID-mapped, exact inner product, on local files.
+
+IDs are the chunk ids shared with the lexical index. An ``allowed`` set is
+passed to FAISS as an ID selector, so filtering happens inside the search and
+a selective filter still returns its top-k.
+
+Besides the FAISS index, the store keeps what each document contributed: its
+ids, its group key, and the sum and count of its body vectors. Centroids are
+sums per key divided out, updated on add and remove, and saved with the index
+(``centroids.npz``), so they are never rebuilt with ``reconstruct``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from search.index.base import unit
+
+#: Past this many vectors a configured HNSW index pays off (see bench/).
+HNSW_THRESHOLD = 200_000
+
+
+@dataclass
+class _Contribution:
+    key: str
+    ids: list[int]
+    total: np.ndarray
+    n: int
+
+
+class FaissVectors:
+    """An ID-mapped FAISS index of L2-normalised vectors (cosine = inner product)."""
+
+    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+        self.dim = dim
+        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._documents: dict[str, _Contribution] = {}
+        self._sums: dict[str, tuple[np.ndarray, int]] = {}
+        self._centroids: dict[str, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def count(self) -> int:
+        """Number of vectors."""
+        return len(self)
+
+    def add(
+        self, document: str, key: str, ids: list[int], vectors: np.ndarray, body: list[bool]
+    ) -> None:
+        """Add a document's vectors; ``body`` rows count towards ``key``'s centroid."""
+        self.remove_document(document)
+        if ids:
+            self._index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
+        rows = [i for i, b in enumerate(body) if b]
+        total = (
+            np.asarray(vectors[rows], dtype=np.float64).sum(axis=0)
+            if rows
+            else np.zeros(self.dim, dtype=np.float64)
+        )
+        self._documents[document] = _Contribution(key, list(ids), total, len(rows))
+        if rows:
+            old, n = self._sums.get(key, (np.zeros(self.dim, dtype=np.float64), 0))
+            self._sums[key] = (old + total, n + len(rows))
+        self._centroids = None
+
+    def remove_document(self, document: str) -> None:
+        """Drop every vector of ``document`` and its share of its key's centroid."""
+        gone = self._documents.pop(document, None)
+        if gone is None:
+            return
+        if gone.ids:
+            self._index.remove_ids(np.asarray(gone.ids, dtype=np.int64))  # type: ignore[arg-type]
+        if gone.n:
+            total, n = self._sums[gone.key]
+            if n - gone.n <= 0:
+                del self._sums[gone.key]
+            else:
+                self._sums[gone.key] = (total - gone.total, n - gone.n)
+        self._centroids = None
+
+    def centroids(self) -> dict[str, np.ndarray]:
+        """Unit mean body vector per key."""
+        if self._centroids is None:
+            self._centroids = {k: unit(total / n) for k, (total, n) in self._sums.items()}
+        return self._centroids
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` ids by inner product with ``query``, restricted to ``allowed``."""
+        if len(self) == 0 or k <= 0 or (allowed is not None and not allowed):
+            return []
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(
+                np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+            )
+            # faiss' type stubs miss the keyword the SWIG constructor takes.
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        k = min(k, len(self))
+        scores, ids = self._index.search(q, k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    # -- persistence ------------------------------------------------------------------
+
+    def save(self, directory: Path) -> list[str]:
+        """Write ``vectors.faiss`` and ``centroids.npz`` into ``directory``;
+        returns the file names written."""
+        faiss.write_index(self._index, str(directory / "vectors.faiss"))
+        docs = list(self._documents)
+        contributions = [self._documents[d] for d in docs]
+        offsets = np.cumsum([0] + [len(c.ids) for c in contributions], dtype=np.int64)
+        with open(directory / "centroids.npz", "wb") as out:
+            np.savez(
+                out,
+                documents=np.array(docs, dtype=np.str_),
+                keys=np.array([c.key for c in contributions], dtype=np.str_),
+                sums=(
+                    np.vstack([c.total for c in contributions])
+                    if contributions
+                    else np.zeros((0, self.dim))
+                ),
+                counts=np.array([c.n for c in contributions], dtype=np.int64),
+                offsets=offsets,
+                ids=np.array([i for c in contributions for i in c.ids], dtype=np.int64),
+            )
+        return ["vectors.faiss", "centroids.npz"]
+
+    @classmethod
+    def load(cls, directory: Path, dim: int) -> FaissVectors:
+        """Read what :meth:`save` wrote."""
+        store = cls(dim, faiss.read_index(str(directory / "vectors.faiss")))
+        if store._index.d != dim:
+            raise ValueError(f"vectors.faiss has dimension {store._index.d}, expected {dim}")
+        with np.load(directory / "centroids.npz", allow_pickle=False) as data:
+            offsets = data["offsets"]
+            ids = data["ids"]
+            for i, (doc, key) in enumerate(zip(data["documents"], data["keys"], strict=True)):
+                total = np.asarray(data["sums"][i], dtype=np.float64)
+                n = int(data["counts"][i])
+                chunk_ids = [int(x) for x in ids[offsets[i] : offsets[i + 1]]]
+                store._documents[str(doc)] = _Contribution(str(key), chunk_ids, total, n)
+                if n:
+                    old, m = store._sums.get(str(key), (np.zeros(dim, dtype=np.float64), 0))
+                    store._sums[str(key)] = (old + total, m + n)
+        return store

@@ -1,0 +1,246 @@
+"""One contract for every index engine (embedded snapshots, PostgreSQL + pgvector).
+
+``IndexContract`` is subclassed per engine run (see ``test_index_contract.py``),
+after haystack's ``DocumentStoreBaseTests``: the subclass supplies an empty
+:class:`~search.index.base.Index` through the ``index`` fixture. Vectors are
+small random unit vectors, so the tests need no encoder model; the lexical
+side runs the real Voikko analysis.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from graph.errors import EncoderMismatch
+from search.analysis import default_analyzer
+from search.index import Chunk, DocumentEntry, EncoderIdentity, Index
+
+DIM = 16
+ENCODER = EncoderIdentity("test-encoder", DIM, "fp-1")
+PROJECT = "http://example.org/id/project/p"
+WORDS = ["omaishoitaja", "kuntoutus", "päihdetyö", "nuorisotyö", "vertaistuki", "muistisairaus"]
+
+
+def unit_vectors(seed: int, n: int) -> np.ndarray:
+    """``n`` random unit vectors of dimension ``DIM``."""
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def add(
+    index: Index,
+    name: str,
+    seed: int,
+    *,
+    project: str | None = None,
+    word: str = "kuntoutus",
+    n: int = 3,
+) -> tuple[str, list[Chunk], np.ndarray]:
+    """Commit one document of ``n`` body chunks, each mentioning ``word``."""
+    writer = index.writer(ENCODER)
+    try:
+        iri = f"http://example.org/id/document/{name}"
+        ids = writer.allocate_ids(n)
+        chunks = [
+            Chunk(cid, iri, project, 0, 10, "fi", "body", f"Hankkeessa tehtiin {word}a {name} {i}")
+            for i, cid in enumerate(ids)
+        ]
+        vectors = unit_vectors(seed, n)
+        entry = DocumentEntry(sha256=f"sha-{name}", path=f"{name}.txt", chunk_ids=[])
+        if project:
+            entry.projects = [project]
+        writer.add_document(iri, entry, chunks, vectors)
+        writer.commit()
+    finally:
+        writer.close()
+    return iri, chunks, vectors
+
+
+def remove(index: Index, iri: str) -> None:
+    """Commit the removal of one document."""
+    writer = index.writer(ENCODER)
+    try:
+        writer.remove_document(iri)
+        writer.commit()
+    finally:
+        writer.close()
+
+
+def terms(word: str) -> list[str]:
+    """The analysed query terms of ``word``."""
+    return default_analyzer().analyze(word, "fi")
+
+
+class IndexContract:
+    """Behaviour every index engine must show."""
+
+    def test_empty_index_has_no_view(self, index: Index) -> None:
+        assert index.view() is None
+
+    def test_add_then_search_both_ways(self, index: Index) -> None:
+        iri, chunks, vectors = add(index, "a", 1)
+        add(index, "b", 2, word="omaishoitaja")
+        view = index.view()
+        assert view is not None
+        assert view.document_count() == 2
+        assert view.vector_count() == 6
+        assert view.document(iri) is not None
+        assert set(view.get_chunks([c.id for c in chunks])) == {c.id for c in chunks}
+        top = view.dense_search(vectors[1], 1)
+        assert top[0][0] == chunks[1].id
+        assert top[0][1] == pytest.approx(1.0, abs=1e-4)
+        hits = view.lexical_search(terms("kuntoutus"), 10)
+        assert {cid for cid, _ in hits} == {c.id for c in chunks}
+        assert view.has_term("kuntoutus") and not view.has_term("zzzz")
+
+    def test_remove_by_document_drops_vectors_terms_and_chunks(self, index: Index) -> None:
+        iri, chunks, vectors = add(index, "a", 1)
+        other, _, _ = add(index, "b", 2, word="omaishoitaja")
+        remove(index, iri)
+        view = index.view()
+        assert view is not None
+        assert view.document(iri) is None and view.document(other) is not None
+        assert view.vector_count() == 3
+        assert view.get_chunks([c.id for c in chunks]) == {}
+        assert all(
+            cid not in {c.id for c in chunks} for cid, _ in view.dense_search(vectors[0], 10)
+        )
+        assert view.lexical_search(terms("kuntoutus"), 10) == []
+        assert not view.has_term("kuntoutus")
+
+    def test_filter_applies_before_ranking(self, index: Index) -> None:
+        docs = [add(index, f"d{i}", 10 + i, n=20) for i in range(10)]
+        view = index.view()
+        assert view is not None
+        # the three allowed chunks are far from the query; all three must still come back
+        allowed = {docs[9][1][0].id, docs[9][1][5].id, docs[9][1][7].id}
+        query = docs[0][2][0]
+        hits = view.dense_search(query, 10, allowed)
+        assert {cid for cid, _ in hits} == allowed
+        lexical = view.lexical_search(terms("kuntoutus"), 10, allowed)
+        assert {cid for cid, _ in lexical} == allowed
+        assert view.dense_search(query, 10, set()) == []
+
+    def test_lexical_scores_are_bm25(self, index: Index) -> None:
+        add(index, "a", 1, word="kuntoutus", n=2)
+        add(index, "b", 2, word="omaishoitaja", n=2)
+        view = index.view()
+        assert view is not None
+        hits = view.lexical_search(terms("kuntoutus"), 10)
+        # 2 of 4 chunks hold the term once: Lucene idf ln(1 + 2.5/2.5), tf part 1/(1+1.5*len/avg)
+        assert len(hits) == 2
+        assert all(0 < score < np.log(2) for _, score in hits)
+
+    def test_centroids_follow_adds_and_removes(self, index: Index) -> None:
+        a, _, va = add(index, "a", 1, project=PROJECT)
+        b, _, vb = add(index, "b", 2, project=PROJECT)
+        view = index.view()
+        assert view is not None
+        both = np.vstack([va, vb]).mean(axis=0)
+        np.testing.assert_allclose(
+            view.centroids()[PROJECT], both / np.linalg.norm(both), atol=1e-5
+        )
+        keys, matrix = view.centroid_matrix()
+        assert keys == [PROJECT] and matrix.shape == (1, DIM)
+        remove(index, a)
+        view = index.view()
+        assert view is not None
+        only = vb.mean(axis=0)
+        np.testing.assert_allclose(
+            view.centroids()[PROJECT], only / np.linalg.norm(only), atol=1e-5
+        )
+        remove(index, b)
+        view = index.view()
+        assert view is not None
+        assert PROJECT not in view.centroids()
+
+    def test_chunks_by_key_and_languages(self, index: Index) -> None:
+        a, chunks, _ = add(index, "a", 1, project=PROJECT)
+        b, other, _ = add(index, "b", 2)
+        view = index.view()
+        assert view is not None
+        by_key = view.chunks_by_key()
+        assert sorted(by_key[PROJECT]) == [c.id for c in chunks]
+        assert sorted(by_key[b]) == [c.id for c in other]
+        assert view.key_languages()[PROJECT] == {"fi"}
+
+    def test_version_changes_with_every_commit(self, index: Index) -> None:
+        add(index, "a", 1)
+        first = index.version()
+        add(index, "b", 2)
+        assert index.version() not in (None, first)
+
+    def test_failed_graph_write_changes_nothing(self, index: Index) -> None:
+        iri, _, _ = add(index, "a", 1)
+        before = index.version()
+        writer = index.writer(ENCODER)
+        try:
+            writer.remove_document(iri)
+
+            def graph_write() -> None:
+                raise OSError("disk full")
+
+            with pytest.raises(OSError):
+                writer.commit(graph_write)
+        finally:
+            writer.close()
+        assert index.version() == before
+        view = index.view()
+        assert view is not None and view.document(iri) is not None
+
+    def test_other_encoder_is_refused(self, index: Index) -> None:
+        add(index, "a", 1)
+        with pytest.raises(EncoderMismatch):
+            index.writer(EncoderIdentity("other", DIM, "fp-2"))
+        view = index.view()
+        assert view is not None
+        with pytest.raises(EncoderMismatch):
+            view.encoder.check("other", "fp-2")
+
+    def test_fresh_writer_replaces_everything(self, index: Index) -> None:
+        add(index, "a", 1)
+        writer = index.writer(EncoderIdentity("other", DIM, "fp-2"), fresh=True)
+        try:
+            writer.commit()
+        finally:
+            writer.close()
+        view = index.view()
+        assert view is None or (view.document_count() == 0 and view.encoder.name == "other")
+
+    def test_concurrent_readers_see_whole_documents(self, index: Index) -> None:
+        add(index, "seed", 0, word="omaishoitaja", n=4)
+        errors: list[BaseException] = []
+        partial: list[int] = []
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                while not stop.is_set():
+                    view = index.view()
+                    if view is None:
+                        continue
+                    for word in WORDS:
+                        n = len(view.lexical_search(terms(word), 50))
+                        if n % 4:
+                            partial.append(n)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        readers = [threading.Thread(target=read) for _ in range(3)]
+        for t in readers:
+            t.start()
+        try:
+            for i in range(8):
+                add(index, f"w{i}", 100 + i, word=WORDS[i % len(WORDS)], n=4)
+                if i % 3 == 2:
+                    remove(index, f"http://example.org/id/document/w{i - 1}")
+        finally:
+            stop.set()
+            for t in readers:
+                t.join()
+        assert not errors, errors
+        assert not partial, f"readers saw part of a document: {partial}"

@@ -1,0 +1,63 @@
+"""The index contract run against every engine: FAISS/bm25s snapshots and PostgreSQL + pgvector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from search.index import Index, LocalIndex
+from search.index.postgres import MIGRATIONS, PostgresIndex
+from tests.search.index_contract import IndexContract, add
+
+
+class TestLocalIndex(IndexContract):
+    """Snapshots of FAISS, bm25s and chunk files under a temporary home."""
+
+    @pytest.fixture
+    def index(self, tmp_path: Path) -> Iterator[Index]:
+        engine = LocalIndex(tmp_path / "index")
+        yield engine
+        engine.close()
+
+
+class TestPostgresIndex(IndexContract):
+    """A real PostgreSQL 18 with pgvector 0.8, one fresh database per test."""
+
+    @pytest.fixture
+    def index(self, pg_url: str) -> Iterator[Index]:
+        engine = PostgresIndex(pg_url)
+        yield engine
+        engine.close()
+
+
+def test_postgres_schema_creation_is_idempotent_and_versioned(pg_url: str) -> None:
+    PostgresIndex(pg_url).close()
+    again = PostgresIndex(pg_url)
+    add(again, "a", 1)
+    again.close()
+    PostgresIndex(pg_url).close()
+    with psycopg.connect(pg_url) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM hk_schema ORDER BY version")]
+        extension = conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+        ).fetchone()
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
+    assert extension is not None and tuple(int(x) for x in extension[0].split(".")[:2]) >= (0, 8)
+
+
+def test_postgres_recover_drops_what_the_graph_lacks_and_names_what_it_misses(pg_url: str) -> None:
+    index = PostgresIndex(pg_url)
+    try:
+        a, _, _ = add(index, "a", 1)
+        b, _, _ = add(index, "b", 2)
+        missing = index.recover({a: "sha-a", "http://example.org/id/document/c": "sha-c"})
+        assert missing == {"http://example.org/id/document/c"}
+        view = index.view()
+        assert view is not None
+        assert set(view.documents()) == {a}
+        assert b not in view.centroids()
+    finally:
+        index.close()

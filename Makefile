@@ -15,6 +15,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 APT_PACKAGES := libvoikko1 voikko-fi
+NODE_PACKAGES := nodejs npm
 BROWSER_PACKAGES := chromium
 
 .PHONY: help setup setup-browser run ingest serve test test-fast lint format bench eval clean
@@ -35,7 +36,16 @@ help: ## List the entry points
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev,transformers,postgres]"
 	@touch $@
 
-setup: .stamp-venv ## Install Debian packages and the .venv (once; reused after)
+# Node tools the tests run (redocly lints the OpenAPI spec), pinned in package-lock.json.
+.stamp-npm: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "installing Debian packages: $(NODE_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_PACKAGES); \
+	fi
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+setup: .stamp-venv .stamp-npm ## Install Debian packages, the .venv and node tools (once; reused after)
 
 .stamp-browser: .stamp-apt
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -77,4 +87,4 @@ eval: setup ## Search quality on the development set ($(DEV_EVAL))
 		--json bench/results/eval-extract-dev.json
 
 clean: ## Remove the venv, the state and caches
-	rm -rf $(VENV) $(HANKEKG_HOME) .stamp-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(HANKEKG_HOME) .stamp-* .pytest_cache .mypy_cache .ruff_cache

@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, http
 from api.engine import Engine
 from api.routes import documents, export, health, linked_data, projects, search, sparql, ui
-from api.schemas_ld import Problem
+from api.schemas_ld import DocumentText, Problem
 from api.security import SecurityHeaders, install_docs
 from graph.config import Settings
 from graph.errors import HankeKGError
@@ -113,6 +112,10 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    # Referenced by the upload body, which is read by hand (multipart or JSON).
+    components["DocumentText"] = DocumentText.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
     ref = {"$ref": "#/components/schemas/Problem"}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
@@ -201,14 +204,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Added first, so it sits inside CORS and its 413 answers still carry CORS headers.
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept"],
-            expose_headers=["X-Result-Truncated", "Link"],
-        )
+    http.install(app, settings)  # HEAD, OPTIONS, Allow, Vary, CORS
     # Outermost, so every answer (413s and CORS preflights included) carries the headers.
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]

@@ -1,16 +1,27 @@
 """The ``hankekg`` command line: one typer app with thin commands.
 
 Each command parses its arguments and calls the same functions the API uses.
-Domain errors become a one-line message on stderr and the error's exit code.
+Every error is one line on stderr and an exit code, never a traceback
+(``--debug`` shows one): domain errors exit with their own code, usage errors
+with 2, anything unexpected with 1.
+
+Read commands need an existing ``HANKEKG_HOME``. While ``hankekg serve`` holds
+the store (RocksDB allows one writer, and pyoxigraph's read-only open of a store
+another process writes is undefined behaviour), they answer with one line that
+names the running server and the HTTP route that does the same thing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,14 +29,106 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+try:  # typer vendors click (typer._click) in recent versions; older ones use click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - depends on the typer version
+    from click import ClickException  # type: ignore[assignment]
 
 from api import services
 from api.engine import Engine, discover
 from graph.config import Settings
-from graph.errors import HankeKGError
+from graph.errors import DocumentError, HankeKGError
+
+#: Written by ``hankekg serve`` into the home it serves, removed when it stops.
+SERVER_FILE = "server.json"
+#: The HTTP route that does what each read command does, for the "store in use" error.
+HTTP_ROUTES = {
+    "stats": "GET {url}/healthz",
+    "search": "GET {url}/api/search?q=...",
+    "sparql": "GET or POST {url}/sparql",
+    "export": "GET {url}/api/export?format=...",
+    "related": "GET {url}/api/projects/{{id}}/related",
+    "ingest": "POST {url}/api/documents (with the bearer token)",
+}
+
+
+class StoreInUse(HankeKGError):
+    """Another process (a running server) holds the store."""
+
+    title = "Store in use"
+    status = 409
+    exit_code = 9
+
+
+class HomeMissing(HankeKGError):
+    """A read command was pointed at a ``HANKEKG_HOME`` that does not exist."""
+
+    title = "No such home"
+    status = 404
+    exit_code = 6
+
+
+class _Group(TyperGroup):
+    """The root command, run so that every error is one line on stderr.
+
+    It wraps ``main``, which both the console script and ``CliRunner`` call.
+    """
+
+    debug = False
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the CLI; map every error to one line and an exit code."""
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except ClickException as exc:
+            # Usage errors: click's one-line message, not a boxed usage text.
+            error(exc.format_message())
+            code = exc.exit_code
+        except typer.Abort:
+            error("aborted")
+            code = 130
+        except HankeKGError as exc:
+            if self.debug:
+                traceback.print_exc()
+            error(str(exc))
+            code = exc.exit_code
+        except Exception as exc:  # noqa: BLE001 - the CLI's one catch-all: no tracebacks
+            if self.debug:
+                traceback.print_exc()
+            error(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def error(message: str) -> None:
+    """Print ``error: message`` as exactly one line on stderr (no wrapping, no markup)."""
+    line = " ".join(message.split())
+    console.print(Text.assemble(("error:", "red"), " ", line), soft_wrap=True, highlight=False)
+
+
+def _version() -> str:
+    try:
+        return package_version("hankekg")
+    except PackageNotFoundError:  # running from a checkout that is not installed
+        return "unknown"
+
 
 app = typer.Typer(
     name="hankekg",
+    cls=_Group,
     help="Knowledge graph and bilingual search for Finnish development projects.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -36,11 +139,28 @@ out = Console()
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"hankekg {_version()}", highlight=False)
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main(
+    ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     """Configure logging once, at the entry point."""
+    root = ctx.find_root().command
+    if isinstance(root, _Group):
+        root.debug = debug
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -49,19 +169,54 @@ def main(
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+def _running_server(home: Path) -> tuple[str, int] | None:
+    """(URL, pid) of the server recorded in ``home``, if that process is alive."""
+    with suppress(OSError, ValueError, KeyError, TypeError):
+        record = json.loads((home / SERVER_FILE).read_text("utf-8"))
+        pid = int(record["pid"])
+        os.kill(pid, 0)
+        return str(record["url"]), pid
+    return None
+
+
+def _in_use(home: Path, command: str) -> StoreInUse:
+    """The one-line error for a store held by another process."""
+    server = _running_server(home)
+    holder = (
+        f"the server at {server[0]} (pid {server[1]})"
+        if server
+        else "another process (a running hankekg serve?)"
+    )
+    route = HTTP_ROUTES.get(command)
+    if route is None:
+        hint = "stop the server first"
+    else:
+        hint = "use " + route.format(url=server[0] if server else "") + " while it runs"
+    return StoreInUse(f"the store in {home.resolve()} is in use by {holder}; {hint}")
+
+
 @contextmanager
-def _engine() -> Iterator[Engine]:
-    """Open the engine for ``HANKEKG_HOME``, mapping domain errors to exit codes."""
+def _engine(command: str, read: bool = True) -> Iterator[Engine]:
+    """Open the engine for ``HANKEKG_HOME``; errors propagate to :class:`_Cli`.
+
+    Raises:
+        HomeMissing: ``read`` and the home (or its store) does not exist.
+        StoreInUse: a running server holds the store.
+    """
+    settings = Settings()
+    if read and not settings.store_path.is_dir():
+        raise HomeMissing(
+            f"HANKEKG_HOME {settings.home.resolve()} holds no store: "
+            "set HANKEKG_HOME, or ingest documents first (hankekg ingest PATH)"
+        )
     try:
-        engine = Engine(Settings())
-    except HankeKGError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(exc.exit_code) from exc
+        engine = Engine(settings)
+    except OSError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise _in_use(settings.home, command) from exc
     try:
         yield engine
-    except HankeKGError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(exc.exit_code) from exc
     finally:
         engine.close()
 
@@ -84,12 +239,8 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json).")],
 ) -> None:
     """Ingest documents into the graph and the search index."""
-    with _engine() as engine:
-        try:
-            total = len(discover(paths))
-        except HankeKGError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(exc.exit_code) from exc
+    total = len(discover(paths))  # before the home is created: a typo creates nothing
+    with _engine("ingest", read=False) as engine:
         with _progress(total, "ingest") as advance:
             report = engine.ingest_paths(paths, progress=advance)
         for path, message in report.failed.items():
@@ -114,9 +265,8 @@ def search(
 ) -> None:
     """Search projects."""
     if mode not in ("lexical", "dense", "hybrid"):
-        console.print("[red]error:[/red] --mode must be lexical, dense or hybrid")
-        raise typer.Exit(2)
-    with _engine() as engine:
+        raise typer.BadParameter("must be lexical, dense or hybrid", param_hint="--mode")
+    with _engine("search") as engine:
         response = services.search(engine, query, k=k, mode=mode)  # type: ignore[arg-type]
     if as_json:
         out.print_json(response.model_dump_json())
@@ -139,7 +289,7 @@ def sparql(
     from graph.vocab import PREFIXES
 
     text = sys.stdin.read() if query == "-" else query
-    with _engine() as engine:
+    with _engine("sparql") as engine:
         job = Job(
             query=text,
             select_media=results.JSON,
@@ -166,7 +316,16 @@ def serve(
 
     from api.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    # Read commands name this server when they find the store locked. A server
+    # killed by a signal leaves the file behind; readers check that its pid lives.
+    record = settings.home / SERVER_FILE
+    record.write_text(json.dumps({"url": f"http://{host}:{port}", "pid": os.getpid()}), "utf-8")
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        record.unlink(missing_ok=True)
 
 
 @app.command()
@@ -182,11 +341,7 @@ def extract(
     from graph.reference import Reference
 
     settings = Settings()
-    try:
-        document = load_document(path, max_bytes=settings.max_document_bytes)
-    except HankeKGError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(exc.exit_code) from exc
+    document = load_document(path, max_bytes=settings.max_document_bytes)
     iris = Iris(settings.base)
     reference = Reference.load(settings.reference_dir)
     extractor = Extractor(load_nlp(), Linker(reference, iris), iris, reference)
@@ -200,7 +355,7 @@ def validate() -> None:
     """Validate the store against the SHACL shapes; exit 1 on violations."""
     from graph.validate import validate as run_validation
 
-    with _engine() as engine:
+    with _engine("validate") as engine:
         report = run_validation(engine.store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))
     for violation in report.violations:
         out.print(violation)
@@ -216,7 +371,7 @@ def related(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Projects related to a project, with the reasons."""
-    with _engine() as engine:
+    with _engine("related") as engine:
         response = services.related(engine, project, k=k)
     if as_json:
         out.print_json(response.model_dump_json())
@@ -241,7 +396,7 @@ def export(
     """Stream the dataset (all graphs, or the chosen ones) as RDF."""
     from api.export import export as run_export
 
-    with _engine() as engine:
+    with _engine("export") as engine:
         if output is None:
             n = run_export(engine.store, fmt, graph, sys.stdout.buffer)
             sys.stdout.flush()
@@ -254,7 +409,7 @@ def export(
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from the graph with the configured encoder."""
-    with _engine() as engine:
+    with _engine("reindex") as engine:
         total = len(engine.store.documents())
         with _progress(total, "reindex") as advance:
             n = engine.reindex(progress=advance)
@@ -264,7 +419,7 @@ def reindex() -> None:
 @app.command()
 def stats() -> None:
     """Print document, project, triple and vector counts."""
-    with _engine() as engine:
+    with _engine("stats") as engine:
         out.print_json(services.health(engine).model_dump_json())
 
 
@@ -339,8 +494,7 @@ def eval_(
             stems = {iri: Path(path).stem for path, iri in report.documents.items()}
             current = services.searcher(engine)
             if current is None:
-                console.print("[red]error:[/red] nothing was indexed")
-                raise typer.Exit(3)
+                raise DocumentError("nothing was indexed")
             searcher = current
             vocabulary = searcher.snapshot.has_term
             yso_only = QueryTranslator(settings.reference_dir, vocabulary, glossary=False)

@@ -11,7 +11,8 @@ class Health(BaseModel):
     status: str = Field(examples=["ok"])
     documents: int
     projects: int
-    triples: int
+    triples: int = Field(description="Triples in the default graph (the union of the graphs).")
+    quads: int = Field(description="Quads in the named graphs (one graph per source document).")
     vectors: int
     encoder: str
 

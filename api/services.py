@@ -208,19 +208,40 @@ def project_iri(engine: Engine, project_id: str) -> str:
     return f"{engine.iris.base}id/project/{project_id}"
 
 
+#: Triples in the default graph (the maintained union of the named graphs).
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+#: Quads in the named graphs; a fact two documents state counts twice.
+COUNT_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _count(engine: Engine, query: str) -> int:
+    return int(str(engine.store.select(query)[0]["n"]))
+
+
+def dataset_counts(engine: Engine) -> tuple[int, int]:
+    """(triples in the default graph, quads in the named graphs), each by ``COUNT``.
+
+    These are what VoID, ``/healthz``, ``hankekg stats`` and the service
+    description report, so each equals the ``COUNT`` a SPARQL user runs.
+    """
+    return _count(engine, COUNT_TRIPLES), _count(engine, COUNT_QUADS)
+
+
 def health(engine: Engine) -> Health:
     """Counts for ``/healthz`` and ``hankekg stats``."""
     count = (
         f"SELECT (COUNT(DISTINCT ?p) AS ?n) "
         f"WHERE {{ ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?d }}"
     )
-    projects = next(iter(engine.store.select(count)))
+    projects = _count(engine, count)
+    triples, quads = dataset_counts(engine)
     snapshot = engine.snapshot
     return Health(
         status="ok",
         documents=snapshot.document_count() if snapshot else 0,
-        projects=int(str(projects["n"])),
-        triples=len(engine.store),
+        projects=projects,
+        triples=triples,
+        quads=quads,
         vectors=snapshot.vector_count() if snapshot else 0,
         encoder=snapshot.encoder.name if snapshot else engine.settings.encoder,
     )

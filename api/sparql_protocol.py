@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from graph.store import results as sr
@@ -226,8 +226,13 @@ def refuse_outbound(text: str, update: bool = False) -> str | None:
     return None
 
 
-def service_description(endpoint: str, triples: int, named_graphs: list[str]) -> Graph:
-    """A SPARQL 1.1 Service Description of the endpoint at ``endpoint``."""
+def service_description(endpoint: str, triples: int, named_graphs: dict[str, int]) -> Graph:
+    """A SPARQL 1.1 Service Description of the endpoint at ``endpoint``.
+
+    The default dataset's default graph carries ``void:triples`` (what
+    ``COUNT(*)`` over the default graph gives) and each named graph its own
+    count; their sum is the number of quads in named graphs.
+    """
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -238,16 +243,21 @@ def service_description(endpoint: str, triples: int, named_graphs: list[str]) ->
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
     for media in FORMAT_IRIS.values():
         graph.add((service, SD.resultFormat, URIRef(FORMATS_NS + media)))
-    dataset = BNode()
-    default = BNode()
+    # Named nodes, not blank ones, so the same data gives the same bytes.
+    dataset = URIRef(f"{endpoint}#dataset")
+    default = URIRef(f"{endpoint}#default-graph")
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, VOID.triples, Literal(triples)))
-    for name in named_graphs:
-        node = BNode()
+    for number, (name, count) in enumerate(sorted(named_graphs.items())):
+        node = URIRef(f"{endpoint}#named-graph-{number}")
+        described = URIRef(f"{endpoint}#graph-{number}")
         graph.add((dataset, SD.namedGraph, node))
         graph.add((node, RDF.type, SD.NamedGraph))
         graph.add((node, SD.name, URIRef(name)))
+        graph.add((node, SD.graph, described))
+        graph.add((described, RDF.type, SD.Graph))
+        graph.add((described, VOID.triples, Literal(count)))
     return graph

@@ -11,9 +11,10 @@ import functools
 import hmac
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from graph.config import Settings
 from graph.errors import HankeKGError, Unauthorized
@@ -38,7 +39,19 @@ async def run_cpu(
     return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
 
 
-def require_token(request: Request) -> None:
+#: The bearer scheme, declared in OpenAPI on every route that depends on it, so
+#: generated clients send the token. Errors are ours (problem+json), not FastAPI's.
+bearer = HTTPBearer(
+    scheme_name="bearerAuth",
+    description="Writes: `Authorization: Bearer <HANKEKG_API_TOKEN>`.",
+    auto_error=False,
+)
+
+
+def require_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
     """Check ``Authorization: Bearer <HANKEKG_API_TOKEN>``.
 
     Raises:
@@ -48,10 +61,8 @@ def require_token(request: Request) -> None:
     settings: Settings = request.app.state.settings
     if not settings.api_token:
         raise WritesDisabled("writes are disabled: set HANKEKG_API_TOKEN to enable them")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.strip().encode(), settings.api_token.encode()
-    ):
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.strip().encode(), settings.api_token.encode()):
         raise Unauthorized("a valid 'Authorization: Bearer <token>' header is required")
 
 

@@ -31,7 +31,15 @@ class Settings(BaseSettings):
     sparql_max_rows: int = Field(default=10_000, description="Most result rows returned.")
     max_request_bytes: int = Field(default=10_000_000, description="Largest request body.")
     api_token: str | None = Field(default=None, description="Bearer token for writes.")
-    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed every method by CORS; any origin may read (GET, SPARQL).",
+    )
+    dataset_license: str = Field(
+        # The reference data includes YSO labels under CC BY 4.0, so the dataset is too.
+        default="https://creativecommons.org/licenses/by/4.0/",
+        description="Licence IRI of the dataset (dct:license in VoID).",
+    )
     workers: int = Field(default=4, description="Threads for CPU-heavy request work.")
     graph_backend: str = Field(
         default="oxigraph",

@@ -21,18 +21,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from rdflib import BNode, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from api.deps import EngineDep
 from api.engine import Engine
 from api.export import EXPORT_FORMATS
+from api.rdf_out import serialize
 from api.routes.sparql import NotAcceptable
 from api.schemas_ld import body_content, problems
 from api.security import install_filters
+from api.services import dataset_counts
 from api.sparql_protocol import negotiate
 from graph.errors import NotFound
+from graph.store.terms import read_turtle
 from graph.views import display_names, pick_name
 from graph.vocab import DCAT, PREFIXES, SD, VOID
 
@@ -55,11 +58,12 @@ RDF_OFFERS: dict[str, tuple[str, ...]] = {
     "application/n-triples": ("application/n-triples", "text/plain"),
     "application/rdf+xml": ("application/rdf+xml",),
 }
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
+#: ``?format=`` names of the RDF representations, for ``Link`` headers.
+LINK_FORMATS = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
 }
 SHORT_FORMATS = {
     "html": HTML,
@@ -118,16 +122,23 @@ def choose(
 
 
 def rdf_response(graph: Graph, media: str, headers: dict[str, str] | None = None) -> Response:
-    """Serialise ``graph`` as ``media`` (not HTML)."""
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    fmt = RDFLIB_FORMATS[media]
-    if fmt == "json-ld":
-        body = graph.serialize(format=fmt, context=jsonld_context(), auto_compact=True)
-        data = body.encode("utf-8")
-    else:
-        data = graph.serialize(format=fmt, encoding="utf-8")
+    """Serialise ``graph`` as ``media`` (not HTML), every literal exactly as stored."""
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+    data = serialize(graph, media, prefixes=prefixes, context=jsonld_context())
     return Response(data, media_type=media, headers={"Vary": "Accept", **(headers or {})})
+
+
+def link_header(path: str, html: str | None = None, describedby: str | None = None) -> str:
+    """An RFC 8288 ``Link`` value: each representation of ``path`` as ``rel="alternate"``
+    (``html`` is the human page when there is one), and the describing document."""
+    links = [
+        f'<{path}?format={name}>; rel="alternate"; type="{media}"'
+        for name, media in LINK_FORMATS.items()
+    ]
+    links.append(f'<{html or path + "?format=html"}>; rel="alternate"; type="{HTML}"')
+    if describedby:
+        links.append(f'<{describedby}>; rel="describedby"; type="text/turtle"')
+    return ", ".join(links)
 
 
 def _local(engine: Engine, iri: str) -> str:
@@ -179,8 +190,17 @@ def resource(
     graph = engine.store.describe(iri)
     if not len(graph):
         raise NotFound(f"nothing is known about {iri}")
+    path = f"/id/{kind}/{entity_id}"
+    # The IRI names the thing; its Turtle is the document that describes it.
+    links = {
+        "Link": link_header(
+            path,
+            html=f"/{kind}/{entity_id}" if kind in UI_PAGES else None,
+            describedby=f"{path}?format=ttl",
+        )
+    }
     if media != HTML:
-        return rdf_response(graph, media)
+        return rdf_response(graph, media, links)
     names = display_names(engine.store, [str(iri)]).get(str(iri), {})
     context = {
         "iri": str(iri),
@@ -192,7 +212,7 @@ def resource(
         "formats": {"Turtle": "turtle", "JSON-LD": "jsonld", "N-Triples": "nt"},
     }
     return TEMPLATES.TemplateResponse(
-        request, "ld_resource.html", context, headers={"Vary": "Accept"}
+        request, "ld_resource.html", context, headers={"Vary": "Accept", **links}
     )
 
 
@@ -203,8 +223,9 @@ def ontology(request: Request, format: FormatParam = None) -> Response:  # noqa:
         raise NotFound("the ontology file is not installed")
     media = choose(request, format)
     graph = _ontology_graph()
+    links = {"Link": link_header("/ontology")}
     if media != HTML:
-        return rdf_response(graph, media)
+        return rdf_response(graph, media, links)
     terms = []
     for term in sorted(set(graph.subjects(RDFS.label, None)), key=str):
         labels = {
@@ -225,15 +246,13 @@ def ontology(request: Request, format: FormatParam = None) -> Response:  # noqa:
             }
         )
     return TEMPLATES.TemplateResponse(
-        request, "ld_ontology.html", {"terms": terms}, headers={"Vary": "Accept"}
+        request, "ld_ontology.html", {"terms": terms}, headers={"Vary": "Accept", **links}
     )
 
 
 @lru_cache(maxsize=1)
 def _ontology_graph_cached(mtime: float) -> Graph:
-    graph = Graph()
-    graph.parse(ONTOLOGY, format="turtle")
-    return graph
+    return read_turtle(ONTOLOGY)  # literals keep their lexical forms
 
 
 def _ontology_graph() -> Graph:
@@ -282,16 +301,28 @@ def void_graph(engine: Engine, service_base: str) -> Graph:
             ),
         )
     )
-    graph.add((dataset, VOID.triples, RdfLiteral(len(engine.store))))
+    triples, quads = dataset_counts(engine)
+    # void:triples is the default graph (the union) a SPARQL COUNT(*) sees; the
+    # named graphs, one per document, are a subset counted as quads.
+    graph.add((dataset, VOID.triples, RdfLiteral(triples)))
+    graph.add((dataset, DCTERMS.license, URIRef(engine.settings.dataset_license)))
+    named = URIRef(f"{service_base}.well-known/void#named-graphs")
+    graph.add((dataset, VOID.subset, named))
+    graph.add((named, RDF.type, VOID.Dataset))
+    graph.add((named, DCTERMS.title, RdfLiteral("named graphs (quads)", lang="en")))
+    graph.add((named, VOID.triples, RdfLiteral(quads)))
     graph.add((dataset, VOID.uriSpace, RdfLiteral(f"{engine.iris.base}id/")))
     graph.add((dataset, VOID.sparqlEndpoint, endpoint))
     graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
     for namespace in PREFIXES.values():
         graph.add((dataset, VOID.vocabulary, URIRef(str(namespace))))
-    for row in engine.store.select(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+    for number, row in enumerate(
+        engine.store.select(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+        )
     ):
-        partition = BNode()
+        # Named, not blank, so the same data gives the same bytes (HEAD = GET length).
+        partition = URIRef(f"{service_base}.well-known/void#class-{number}")
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], URIRef(str(row["c"]))))
         graph.add((partition, VOID.entities, RdfLiteral(int(str(row["n"])))))
@@ -335,4 +366,5 @@ def void(request: Request, engine: EngineDep, format: FormatParam = None) -> Res
     """VoID and DCAT description: triple counts, vocabularies, SPARQL endpoint, dumps."""
     offers = {m: a for m, a in RDF_OFFERS.items() if m != HTML}
     media = choose(request, None if format == "html" else format, offers)
-    return rdf_response(void_graph(engine, str(request.base_url)), media)
+    links = {"Link": link_header("/.well-known/void")}
+    return rdf_response(void_graph(engine, str(request.base_url)), media, links)

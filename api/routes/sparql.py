@@ -20,7 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SandboxDep, SettingsDep
 from api.engine import Engine
+from api.rdf_out import serialize
 from api.schemas_ld import body_content, problems
+from api.services import dataset_counts
 from api.sparql_protocol import (
     GRAPH_MEDIA,
     RESULT_MEDIA,
@@ -41,7 +43,7 @@ from graph.store.base import (
     QueryRunner,
     QuerySyntaxError,
 )
-from graph.vocab import PREFIXES
+from graph.vocab import PREFIXES, SD, VOID
 
 logger = logging.getLogger(__name__)
 
@@ -183,25 +185,26 @@ def execute(
     return Response(outcome.body, media_type=outcome.media_type, headers=headers)
 
 
+#: Quads per named graph, for the service description.
+GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
 def describe_service(
     request: Request, engine: Engine, accept: str | None, fmt: str | None
 ) -> Response:
-    """The service description in the negotiated RDF format (Turtle by default)."""
+    """The service description in the negotiated RDF format (Turtle by default).
+
+    In TriG its triples are in the default graph, where clients look for them.
+    """
     _, media = choose_formats(accept, fmt)
     if media is None:
         raise NotAcceptable("the service description is RDF: ask for Turtle, JSON-LD or N-Triples")
     endpoint = str(request.url.replace(query=None))
-    graph = service_description(
-        endpoint, len(engine.store), sorted(str(g) for g in engine.store.named_graphs())
-    )
-    fmt_name = {
-        "text/turtle": "turtle",
-        "application/n-triples": "nt",
-        "application/ld+json": "json-ld",
-        "application/rdf+xml": "xml",
-        "application/trig": "trig",
-    }[media]
-    body = graph.serialize(format=fmt_name, encoding="utf-8")
+    triples, _ = dataset_counts(engine)
+    named = {str(row["g"]): int(str(row["n"])) for row in engine.store.select(GRAPH_COUNTS)}
+    graph = service_description(endpoint, triples, named)
+    prefixes = {"sd": str(SD), "void": str(VOID)}
+    body = serialize(graph, media, prefixes=prefixes)
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
@@ -218,6 +221,9 @@ def sparql_get(
 ) -> Response:
     """Run a SPARQL query given as ``?query=``; without one, describe the service."""
     accept = request.headers.get("accept")
+    if len(request.query_params.getlist("query")) > 1:
+        # SPARQL 1.1 Protocol 2.1.1: exactly one query string.
+        raise QueryError("give exactly one 'query' parameter")
     if query is None:
         return describe_service(request, engine, accept, format)
     return execute(

@@ -33,6 +33,7 @@ from graph.store.base import (
     SparqlFunction,
     check_export_format,
 )
+from graph.store.terms import exact_graph
 from graph.vocab import HK, PREFIXES, PROV, RDF
 
 logger = logging.getLogger(__name__)
@@ -173,11 +174,10 @@ class OxigraphStore:
         result = self._query(sparql)
         if not isinstance(result, ox.QueryTriples):
             raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
-        out = _prefixed(Graph())
-        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
-        if data:
-            out.parse(data=data.decode("utf-8"), format="nt")
-        return out
+        # Literals keep the store's lexical forms: rdflib's parser would normalise
+        # them ("1"^^xsd:double becomes "1.0"), so a resource's Turtle would differ
+        # from what SPARQL returns for it.
+        return exact_graph(result, _prefixed(Graph()))
 
     def evaluate(self, job: Job) -> Outcome:
         """Run a trusted query in this process (no time limit; the row limit holds)."""
@@ -203,12 +203,8 @@ class OxigraphStore:
 
     def graph(self, name: URIRef) -> Graph:
         """A copy of one named graph as an rdflib ``Graph``."""
-        out = _prefixed(Graph())
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
-        data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
-        if data:
-            out.parse(data=data.decode("utf-8"), format="nt")
-        return out
+        return exact_graph(quads, _prefixed(Graph()))
 
     def describe(self, iri: URIRef) -> Graph:
         """Triples about ``iri`` (from every graph) and the evidence for them."""

@@ -104,9 +104,11 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         QueryNotAcceptable: the client accepts no format for this query form.
     """
     kwargs: dict[str, Any] = {"prefixes": job.prefixes}
-    if job.default_graphs:
+    if job.default_graphs or job.named_graphs:
+        # SPARQL 1.1 Protocol 2.1.4: a dataset given in the request is exactly that
+        # dataset, so only named-graph-uri means an empty default graph (as FROM
+        # NAMED alone does), and only default-graph-uri means no named graphs.
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     if job.similarity is not None and "similarity" in job.query:
         # Loaded only in a worker that meets the function (models and vectors are big).

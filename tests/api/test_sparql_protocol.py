@@ -8,6 +8,7 @@ import io
 import json
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -210,6 +211,73 @@ def test_service_description(ld_server: LiveServer) -> None:
     assert (services[0], URIRef(sd + "feature"), URIRef(sd + "UnionDefaultGraph")) in graph
     as_json = httpx.get(f"{ld_server.url}/sparql", headers={"Accept": "application/ld+json"})
     assert json.loads(as_json.text)
+
+
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+SD_NS = "http://www.w3.org/ns/sparql-service-description#"
+VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
+
+
+def count(server: LiveServer, query: str, **params: str) -> int:
+    response = httpx.get(
+        f"{server.url}/sparql", params={"query": query, **params}, headers=JSON_RESULTS
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_two_query_parameters_answered_200(ld_server: LiveServer) -> None:
+    response = httpx.get(
+        f"{ld_server.url}/sparql?query=ASK%20%7B%7D&query=SELECT%20*%20%7B%7D",
+        headers=JSON_RESULTS,
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "exactly one" in response.json()["detail"]
+
+
+def test_named_graph_uri_alone_kept_the_union_as_default_graph(ld_server: LiveServer) -> None:
+    # SPARQL 1.1 Protocol 2.1.4: the request's dataset is exactly the graphs it names,
+    # so named-graph-uri alone leaves the default graph empty, as FROM NAMED does.
+    from_named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{FIXTURE_GRAPH}> WHERE {{ ?s ?p ?o }}"
+    assert count(ld_server, from_named) == 0
+    assert count(ld_server, COUNT_ALL, **{"named-graph-uri": str(FIXTURE_GRAPH)}) == 0
+    in_graph = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert count(ld_server, in_graph, **{"named-graph-uri": str(FIXTURE_GRAPH)}) == len(
+        fixture_graph()
+    )
+    # default-graph-uri alone: no named graphs, as FROM alone.
+    assert count(ld_server, in_graph, **{"default-graph-uri": str(FIXTURE_GRAPH)}) == 0
+    from_only = (
+        f"SELECT (COUNT(*) AS ?n) FROM <{FIXTURE_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    )
+    assert count(ld_server, from_only) == 0
+
+
+def test_trig_service_description_was_in_a_blank_node_graph(ld_server: LiveServer) -> None:
+    response = httpx.get(f"{ld_server.url}/sparql", headers={"Accept": "application/trig"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/trig")
+    quads = list(ox.parse(response.content, ox.RdfFormat.TRIG))
+    assert quads
+    assert all(q.graph_name == ox.DefaultGraph() for q in quads)
+
+
+def test_service_description_counts_equal_count(ld_server: LiveServer) -> None:
+    response = httpx.get(f"{ld_server.url}/sparql", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=response.text, format="turtle")
+    default = next(graph.objects(None, URIRef(SD_NS + "defaultGraph")))
+    assert int(graph.value(default, VOID_TRIPLES)) == count(ld_server, COUNT_ALL)
+    named = {
+        str(graph.value(node, URIRef(SD_NS + "name"))): int(
+            graph.value(graph.value(node, URIRef(SD_NS + "graph")), VOID_TRIPLES)
+        )
+        for node in graph.objects(None, URIRef(SD_NS + "namedGraph"))
+    }
+    quads = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert sum(named.values()) == count(ld_server, quads)
+    assert named[str(FIXTURE_GRAPH)] == len(fixture_graph())
 
 
 def test_negotiation_unit() -> None:

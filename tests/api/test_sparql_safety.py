@@ -239,7 +239,13 @@ def test_cors_follows_settings(strict_client: TestClient) -> None:
         "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"}
     )
     assert allowed.headers["access-control-allow-origin"] == "https://example.org"
+    # Queries are public (issue 11): any other origin may read them, not write.
     other = strict_client.get(
         "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://evil.example"}
     )
-    assert "access-control-allow-origin" not in other.headers
+    assert other.headers["access-control-allow-origin"] == "*"
+    write = strict_client.options(
+        "/sparql/update",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in write.headers

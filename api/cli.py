@@ -262,13 +262,38 @@ def search(
     k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
     mode: Annotated[str, typer.Option(help="lexical, dense or hybrid.")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table, json, csv or records (csv/records: export rows, up to 500).",
+        ),
+    ] = "table",
 ) -> None:
     """Search projects."""
     if mode not in ("lexical", "dense", "hybrid"):
         raise typer.BadParameter("must be lexical, dense or hybrid", param_hint="--mode")
+    fmt = "json" if as_json else fmt
+    if fmt not in ("table", "json", "csv", "records"):
+        raise typer.BadParameter("must be table, json, csv or records", param_hint="--format")
+    export = fmt in ("csv", "records")
     with _engine("search") as engine:
-        response = services.search(engine, query, k=k, mode=mode)  # type: ignore[arg-type]
-    if as_json:
+        response = services.run_search(
+            engine,
+            query,
+            k=k,
+            mode=mode,  # type: ignore[arg-type]
+            facets=not export,
+            max_k=services.EXPORT_MAX if export else services.MAX_K,
+        ).response
+        if export:
+            from api import results_export
+
+            rows = results_export.records(engine, response)
+            text = results_export.to_csv(rows) if fmt == "csv" else results_export.to_json(rows)
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return
+    if fmt == "json":
         out.print_json(response.model_dump_json())
         return
     table = Table("#", "project", "score", "source", "snippet")

@@ -31,7 +31,9 @@ class SearchHit(BaseModel):
         default_factory=list, description="Matched spans (start, end) within the snippet."
     )
     document: str = Field(description="IRI of the source document of the best chunk.")
-    source: str | None = Field(default=None, description="Source path or URL of that document.")
+    source: str | None = Field(
+        default=None, description="URL of that document, or its file name (never a server path)."
+    )
 
 
 class FacetValueModel(BaseModel):
@@ -111,6 +113,9 @@ class EvidenceModel(BaseModel):
     extractor: str
     document: str
     score: float | None = None
+    subject: str | None = Field(
+        default=None, description="The fact's subject: the project, or one that mentions it."
+    )
 
 
 class ProjectModel(BaseModel):
@@ -134,6 +139,13 @@ class ProjectModel(BaseModel):
     target_groups: list[str] = Field(default_factory=list)
     documents: list[RefModel] = Field(default_factory=list)
     evidence: list[EvidenceModel] = Field(default_factory=list)
+    described: bool = Field(
+        default=True,
+        description="False for a project the corpus only mentions: no document is about it.",
+    )
+    mentioned_by: list[RefModel] = Field(
+        default_factory=list, description="Projects that name this one as related or parent."
+    )
 
 
 class ReasonModel(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from api.engine import Engine
 from api.schemas import (
     EvidenceModel,
@@ -18,7 +20,14 @@ from api.schemas import (
     SearchResponse,
 )
 from graph.errors import NotFound
-from graph.views import Ref, display_names, pick_name, project_view
+from graph.views import (
+    Ref,
+    display_names,
+    document_label,
+    document_sources,
+    pick_name,
+    project_view,
+)
 from graph.vocab import HK, PROV
 from search.filters import Filters, allowed_chunks, facet_counts
 from search.hybrid import HybridSearcher, Mode
@@ -32,6 +41,17 @@ MAX_OFFSET = 1000
 #: Values of one list filter (place, funder, ...): the cost of a page grows with
 #: the square of the filter count (every facet link repeats every filter).
 MAX_FILTER_VALUES = 20
+#: Most rows one export (CSV or JSON records) of a search returns.
+EXPORT_MAX = 500
+
+
+@dataclass
+class SearchRun:
+    """A search's response plus what the UI draws from: every ranked key."""
+
+    response: SearchResponse
+    keys: list[str] = field(default_factory=list)
+    """Project (or document) IRIs of every ranked result, not only this page."""
 
 
 def searcher(engine: Engine) -> HybridSearcher | None:
@@ -62,7 +82,40 @@ def search(
 ) -> SearchResponse:
     """Run a search: translate, filter inside the search, boost what the query
     names, rank, then decorate the hits with names, sources and facets."""
-    k = max(1, min(k, MAX_K))
+    return run_search(
+        engine,
+        query,
+        k,
+        mode,
+        filters,
+        offset=offset,
+        lang=lang,
+        use_boosts=use_boosts,
+        facets=facets,
+        ui_lang=ui_lang,
+    ).response
+
+
+def run_search(
+    engine: Engine,
+    query: str,
+    k: int = 10,
+    mode: Mode = "hybrid",
+    filters: Filters | None = None,
+    *,
+    offset: int = 0,
+    lang: str | None = None,
+    use_boosts: bool = True,
+    facets: bool = True,
+    ui_lang: str = "fi",
+    max_k: int = MAX_K,
+) -> SearchRun:
+    """:func:`search`, keeping every ranked key (for the timeline, map and exports).
+
+    Args:
+        max_k: the most results one page may hold (exports go up to :data:`EXPORT_MAX`).
+    """
+    k = max(1, min(k, max_k))
     offset = max(0, offset)
     filters = filters or Filters()
     echo = SearchFilters(
@@ -77,7 +130,9 @@ def search(
     )
     current = searcher(engine)
     if current is None or not query.strip():
-        return SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
+        return SearchRun(
+            SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
+        )
     translation = engine.translate(query, lang)
     interpretation = interpret(query, engine.linker, translation)
     cache = engine.filter_cache()
@@ -94,14 +149,16 @@ def search(
     page = result.hits[offset:]
     names = display_names(engine.store, [h.key for h in page])
     snapshot = current.snapshot
+    sources = document_sources(engine.store, [h.document for h in page])
     hits = []
     for rank, hit in enumerate(page, start=offset + 1):
         entry = snapshot.document(hit.document)
         project_id = engine.iris.local_id(hit.project, "project") if hit.project else None
         hit_names = names.get(hit.key, {})
-        fallback = (entry.title if entry and entry.title else None) or (
-            entry.path if entry else hit.key
+        source = sources.get(hit.document) or (
+            document_label(None, entry.path, hit.document) if entry else None
         )
+        fallback = (entry.title if entry and entry.title else None) or source or hit.key
         hits.append(
             SearchHit(
                 rank=rank,
@@ -113,7 +170,7 @@ def search(
                 snippet=hit.snippet,
                 highlights=hit.highlights,
                 document=hit.document,
-                source=(entry.path if entry else None),
+                source=source,
             )
         )
     response = SearchResponse(
@@ -137,7 +194,7 @@ def search(
             for name, values in counted.values.items()
         }
         response.years = list(counted.years) if counted.years else None
-    return response
+    return SearchRun(response, list(result.candidate_keys))
 
 
 def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:
@@ -166,6 +223,8 @@ def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:
         target_groups=view.target_groups,
         documents=refs(view.documents),
         evidence=[EvidenceModel(**vars(e)) for e in view.evidence],
+        described=view.described,
+        mentioned_by=refs(view.mentioned_by),
     )
 
 

@@ -70,6 +70,8 @@ class FacetValue:
     count: int
     kind: str | None = None
     """For places: the place class ("Municipality", "Region", ...)."""
+    children: tuple[FacetValue, ...] = ()
+    """For themes: the YSO concepts under one of our groups."""
 
 
 @dataclass
@@ -148,9 +150,9 @@ def refs(engine: Engine, iris: Iterable[str], lang: str) -> list[Ref]:
 
 
 def facet_values(
-    engine: Engine, counted: Mapping[str, Sequence[FacetValueModel]]
+    engine: Engine, counted: Mapping[str, Sequence[FacetValueModel]], lang: str = "fi"
 ) -> dict[str, list[FacetValue]]:
-    """The search's facet counts in the sidebar's order, places by kind."""
+    """The search's facet counts in the sidebar's order, places by kind, themes nested."""
     kinds = _place_kinds(engine, [v.value for v in counted.get("place", [])])
     out: dict[str, list[FacetValue]] = {}
     for facet in FACETS:
@@ -165,7 +167,48 @@ def facet_values(
             order = {k: i for i, k in enumerate(PLACE_KINDS)}
             items.sort(key=lambda v: (-v.count, order.get(v.kind or "", 9), v.label.lower()))
         out[facet] = items
+    out["theme"] = theme_tree(engine, out.get("theme", []))
     return out
+
+
+def theme_tree(engine: Engine, values: Sequence[FacetValue]) -> list[FacetValue]:
+    """Our theme groups with their YSO concepts nested under them.
+
+    A concept that carries its group's label ("Rehabilitation" / "rehabilitation")
+    is folded into the group: filtering by the group already includes it. Among
+    the remaining top-level entries, one label is shown once (the larger count).
+    """
+    if not values:
+        return []
+    by_key = {v.key: v for v in values}
+    parents: dict[str, list[str]] = defaultdict(list)
+    for row in engine.store.select(
+        f"""SELECT ?g ?c WHERE {{ VALUES ?c {{ {_values(by_key)} }}
+              ?g <{SKOS.narrower}> ?c }}"""
+    ):
+        group = _v(row["g"])
+        if group in by_key:
+            parents[_v(row["c"])].append(group)
+    children: dict[str, list[FacetValue]] = defaultdict(list)
+    for value in values:
+        for group in parents.get(value.key, []):
+            if value.label.casefold() != by_key[group].label.casefold():
+                children[group].append(value)
+    top: dict[str, FacetValue] = {}
+    for value in values:
+        if parents.get(value.key):
+            continue
+        nested = FacetValue(
+            value.key,
+            value.label,
+            value.count,
+            value.kind,
+            tuple(sorted(children.get(value.key, []), key=lambda c: (-c.count, c.label.lower()))),
+        )
+        label = value.label.casefold()
+        if label not in top or top[label].count < value.count:
+            top[label] = nested
+    return sorted(top.values(), key=lambda v: (-v.count, v.label.lower()))
 
 
 def _place_kinds(engine: Engine, iris: list[str]) -> dict[str, str]:
@@ -338,7 +381,8 @@ def evidence_objects(
     engine: Engine, evidence: Sequence[EvidenceModel], lang: str
 ) -> dict[str, str]:
     """Display names of the IRI objects of the evidence list."""
-    iris = [e.object for e in evidence if e.object.startswith(("http://", "https://"))]
+    ends = [e.object for e in evidence] + [e.subject for e in evidence if e.subject]
+    iris = [i for i in ends if i.startswith(("http://", "https://"))]
     names = display_names(engine.store, [i for i in iris if _safe_iri(i)])
     return {i: pick_name(names.get(i, {}), lang, _local(i)) for i in iris}
 

@@ -6,6 +6,7 @@ so the HTTP schemas and templates never see SPARQL result objects.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,8 @@ class EvidenceView:
     extractor: str
     document: str
     score: float | None = None
+    subject: str | None = None
+    """The fact's subject (another project, where this one is only mentioned)."""
 
 
 @dataclass
@@ -73,6 +76,10 @@ class ProjectView:
     target_groups: list[str]
     documents: list[Ref]
     evidence: list[EvidenceView]
+    described: bool = True
+    """``False`` for a project the corpus only mentions (``schema:Project``, not ``hk:Project``)."""
+    mentioned_by: list[Ref] = field(default_factory=list)
+    """Projects that name this one as related or as their parent."""
 
 
 def _value(term: Any) -> str:
@@ -117,8 +124,15 @@ def _refs(store: GraphStore, iris: list[str], lang: str) -> list[Ref]:
 
 
 def project_exists(store: GraphStore, iri: str) -> bool:
-    """Whether ``iri`` is a project in the graph."""
+    """Whether ``iri`` is a project some document describes (``hk:Project``)."""
     return bool(store.ask(f"ASK {{ <{iri}> a <{HK.Project}> }}"))
+
+
+def project_mentioned(store: GraphStore, iri: str) -> bool:
+    """Whether ``iri`` is a project the graph names at all (described or only mentioned)."""
+    return bool(
+        store.ask(f"ASK {{ VALUES ?t {{ <{HK.Project}> <{SCHEMA.Project}> }} <{iri}> a ?t }}")
+    )
 
 
 def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
@@ -127,8 +141,9 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
     Raises:
         NotFound: ``iri`` is not a project.
     """
-    if not project_exists(store, iri):
+    if not safe_iri(iri) or not project_mentioned(store, iri):
         raise NotFound(f"no project {iri}")
+    described = project_exists(store, iri)
     links: dict[str, list[str]] = defaultdict(list)
     literals: dict[str, list[Any]] = defaultdict(list)
     for row in store.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"):
@@ -170,11 +185,7 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
         start_date=first_literal(SCHEMA.startDate),
         end_date=first_literal(SCHEMA.endDate),
         status=status,
-        roles={
-            role: _refs(store, links.get(str(pred), []), lang)
-            for role, pred in ROLE_PREDICATES.items()
-            if links.get(str(pred))
-        },
+        roles=_roles(store, links, lang),
         persons={
             role: _refs(store, links.get(str(pred), []), lang)
             for role, pred in PERSON_PREDICATES.items()
@@ -188,15 +199,53 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
         events=events,
         target_groups=[_value(v) for v in literals.get(str(HK.targetGroup), [])],
         documents=_refs(store, links.get(str(PROV.wasDerivedFrom), []), lang),
-        evidence=project_evidence(store, iri),
+        evidence=project_evidence(store, iri, as_object=not described),
+        described=described,
+        mentioned_by=_refs(
+            store,
+            [
+                _value(r["s"])
+                for r in store.select(
+                    f"""SELECT DISTINCT ?s WHERE {{
+                      VALUES ?r {{ <{HK.relatedProject}> <{SCHEMA.isPartOf}> }}
+                      ?s ?r <{iri}> . ?s a <{HK.Project}> }}"""
+                )
+            ],
+            lang,
+        ),
     )
 
 
-def project_evidence(store: GraphStore, iri: str) -> list[EvidenceView]:
-    """Evidence for every fact whose subject is the project."""
+def _roles(store: GraphStore, links: dict[str, list[str]], lang: str) -> dict[str, list[Ref]]:
+    """Organisations by role; ``participant`` lists only those with no other role
+    (``hk:participant`` is the superproperty of every role)."""
+    out = {
+        role: _refs(store, links.get(str(pred), []), lang)
+        for role, pred in ROLE_PREDICATES.items()
+        if links.get(str(pred))
+    }
+    with_role = {r.iri for refs in out.values() for r in refs}
+    rest = [o for o in links.get(str(HK.participant), []) if o not in with_role]
+    if rest:
+        out["participant"] = _refs(store, rest, lang)
+    return out
+
+
+def project_evidence(store: GraphStore, iri: str, as_object: bool = False) -> list[EvidenceView]:
+    """Evidence for every fact whose subject is the project.
+
+    Args:
+        as_object: also the facts naming the project as their object: for a
+            project only mentioned, these are where the corpus mentions it.
+    """
+    subject = (
+        f"{{ ?ev <{RDF.subject}> <{iri}> }} UNION {{ ?ev <{RDF.object}> <{iri}> }}"
+        if as_object
+        else f"?ev <{RDF.subject}> <{iri}> ."
+    )
     rows = store.select(
-        f"""SELECT ?p ?o ?q ?s ?e ?x ?d ?score WHERE {{
-          ?ev a <{HK.Evidence}> ; <{RDF.subject}> <{iri}> ; <{RDF.predicate}> ?p ;
+        f"""SELECT ?subj ?p ?o ?q ?s ?e ?x ?d ?score WHERE {{ {subject}
+          ?ev a <{HK.Evidence}> ; <{RDF.subject}> ?subj ; <{RDF.predicate}> ?p ;
               <{RDF.object}> ?o ; <{HK.quote}> ?q ; <{HK.startOffset}> ?s ;
               <{HK.endOffset}> ?e ; <{HK.extractor}> ?x ; <{PROV.wasDerivedFrom}> ?d .
           OPTIONAL {{ ?ev <{HK.score}> ?score }} }} ORDER BY ?s"""
@@ -211,6 +260,129 @@ def project_evidence(store: GraphStore, iri: str) -> list[EvidenceView]:
             extractor=_value(r["x"]),
             document=_value(r["d"]),
             score=float(_value(r["score"])) if r["score"] is not None else None,
+            subject=_value(r["subj"]),
         )
         for r in rows
     ]
+
+
+@dataclass
+class ProjectRow:
+    """One project as a flat record: a row of the search exports."""
+
+    iri: str
+    names: dict[str, str]
+    start_date: str | None = None
+    end_date: str | None = None
+    status: str | None = None
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    """Role -> organisation names."""
+    places: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    """URLs of the source documents (file names where a document has none)."""
+
+
+def project_rows(store: GraphStore, iris: list[str], lang: str = "fi") -> list[ProjectRow]:
+    """Flat records for many projects (or documents) in a fixed number of queries.
+
+    ``iris`` keep their order; an IRI the graph does not describe still gets a
+    row with what is known (possibly nothing but the IRI).
+    """
+    wanted = [i for i in dict.fromkeys(iris) if safe_iri(i)]
+    rows = {i: ProjectRow(i, {}) for i in wanted}
+    if not wanted:
+        return []
+    role_of = {str(p): role for role, p in ROLE_PREDICATES.items()}
+    role_of[str(HK.participant)] = "participant"
+    listed = {
+        str(SCHEMA.areaServed): "places",
+        str(SCHEMA.about): "themes",
+        str(HK.status): "status",
+        str(PROV.wasDerivedFrom): "sources",
+    }
+    predicates = ", ".join(
+        f"<{p}>" for p in (*role_of, *listed, SCHEMA.name, SCHEMA.startDate, SCHEMA.endDate)
+    )
+    values = " ".join(f"<{i}>" for i in wanted)
+    links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for r in store.select(
+        f"SELECT ?x ?p ?o WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?o "
+        f"FILTER(?p IN ({predicates})) }}"
+    ):
+        x, p, o = _value(r["x"]), _value(r["p"]), r["o"]
+        row = rows[x]
+        if p == str(SCHEMA.name):
+            row.names.setdefault(_lang(o), _value(o))
+        elif p == str(SCHEMA.startDate):
+            row.start_date = min(filter(None, (row.start_date, _value(o))))
+        elif p == str(SCHEMA.endDate):
+            row.end_date = max(filter(None, (row.end_date, _value(o))))
+        else:
+            links[x][p].append(_value(o))
+    objects = [o for by_p in links.values() for os in by_p.values() for o in os]
+    names = display_names(store, [o for o in objects if safe_iri(o)])
+    documents = document_sources(
+        store, [d for by_p in links.values() for d in by_p.get(str(PROV.wasDerivedFrom), [])]
+    )
+
+    def name(iri: str) -> str:
+        return pick_name(names.get(iri, {}), lang, iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
+
+    for x, by_p in links.items():
+        row = rows[x]
+        taken: set[str] = set()
+        for p, os in by_p.items():
+            if p in role_of and role_of[p] != "participant":
+                row.roles[role_of[p]] = sorted({name(o) for o in os})
+                taken |= set(os)
+        rest = [o for o in by_p.get(str(HK.participant), []) if o not in taken]
+        if rest:
+            row.roles["participant"] = sorted({name(o) for o in rest})
+        row.places = sorted({name(o) for o in by_p.get(str(SCHEMA.areaServed), [])})
+        row.themes = sorted({name(o) for o in by_p.get(str(SCHEMA.about), [])})
+        statuses = by_p.get(str(HK.status), [])
+        row.status = statuses[0].rsplit("#", 1)[-1].rsplit("/", 1)[-1] if statuses else None
+        row.sources = sorted(
+            {documents[d] for d in by_p.get(str(PROV.wasDerivedFrom), []) if d in documents}
+        )
+    # A result that is a document (no project found in it) is its own source.
+    for iri, source in document_sources(store, [i for i in wanted if not rows[i].sources]).items():
+        rows[iri].sources = [source]
+    return [rows[i] for i in wanted]
+
+
+def document_label(url: str | None, path: str | None, fallback: str) -> str:
+    """How a source document is shown: its URL, else its file name, never a server path."""
+    if url:
+        return url
+    if path:
+        return path.replace("\\", "/").rsplit("/", 1)[-1]
+    return fallback
+
+
+def document_sources(store: GraphStore, iris: list[str]) -> dict[str, str]:
+    """Document IRI -> its URL or file name (documents only; other IRIs are left out)."""
+    wanted = [i for i in dict.fromkeys(iris) if safe_iri(i)]
+    if not wanted:
+        return {}
+    values = " ".join(f"<{i}>" for i in wanted)
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for r in store.select(
+        f"""SELECT ?d ?url ?path WHERE {{ VALUES ?d {{ {values} }} ?d a <{PROV.Entity}> .
+              OPTIONAL {{ ?d <{SCHEMA.url}> ?url }} OPTIONAL {{ ?d <{HK.path}> ?path }} }}"""
+    ):
+        d = _value(r["d"])
+        url = _value(r["url"]) if r["url"] is not None else None
+        path = _value(r["path"]) if r["path"] is not None else None
+        old = found.get(d, (None, None))
+        found[d] = (old[0] or url, old[1] or path)
+    return {d: document_label(url, path, d) for d, (url, path) in found.items()}
+
+
+_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def safe_iri(iri: str) -> bool:
+    """Whether ``iri`` is a plain absolute http(s) IRI that can go into a query verbatim."""
+    return _IRI.fullmatch(iri) is not None

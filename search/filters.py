@@ -326,3 +326,9 @@ def facet_counts(
         facets.years = (min(per_year), max(per_year))
         facets.values["year"] = [FacetValue(str(y), str(y), n) for y, n in sorted(per_year.items())]
     return facets
+
+
+def graph_patterns(filters: Filters, linker: Linker | None) -> list[str]:
+    """The SPARQL patterns the graph filters run (each binds the project ``?p``),
+    for a query that reproduces a filtered search (the UI's "Open in SPARQL")."""
+    return _criteria(filters, linker)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from api import services
+from api import results_export, services
 from api.deps import EngineDep
 from api.schemas import SearchResponse
 from search.filters import Filters
@@ -17,7 +18,20 @@ router = APIRouter(prefix="/api", tags=["search"])
 IriList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUES)]
 
 
-@router.get("/search", response_model=SearchResponse)
+@router.get(
+    "/search",
+    response_model=SearchResponse,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {},
+            },
+            "description": "The search response; with format=csv or format=records, "
+            "the ranked projects as export rows.",
+        }
+    },
+)
 def search(
     engine: EngineDep,
     q: Annotated[
@@ -28,7 +42,15 @@ def search(
             description="Finnish or English query.",
         ),
     ],
-    k: Annotated[int, Query(ge=1, le=services.MAX_K, description="Results per page.")] = 10,
+    k: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=services.EXPORT_MAX,
+            description=f"Results per page: at most {services.MAX_K}, "
+            f"or {services.EXPORT_MAX} with format=csv or records.",
+        ),
+    ] = 10,
     offset: Annotated[
         int, Query(ge=0, le=services.MAX_OFFSET, description="Results to skip (paging).")
     ] = 0,
@@ -50,7 +72,15 @@ def search(
         Query(max_length=3, description="Document language."),
     ] = None,
     boost: Annotated[bool, Query(description="Boost what the query names.")] = True,
-) -> SearchResponse:
+    format: Annotated[  # noqa: A002 - the URL parameter's name
+        Literal["json", "csv", "records"],
+        Query(
+            description="json: this response; csv or records (a JSON array): one row per "
+            "ranked project with names, period, status, organisations by role, places, "
+            "themes and source URL."
+        ),
+    ] = "json",
+) -> SearchResponse | Response:
     """Rank projects for a free-text query, with graph filters and facets."""
     filters = Filters(
         places=tuple(place or ()),
@@ -62,6 +92,30 @@ def search(
         statuses=tuple(status or ()),
         languages=tuple(language or ()),
     )
-    return services.search(
-        engine, q, k=k, mode=mode, filters=filters, offset=offset, lang=lang, use_boosts=boost
+    export = format != "json"
+    response = services.run_search(
+        engine,
+        q,
+        k=k,
+        mode=mode,
+        filters=filters,
+        offset=offset,
+        lang=lang,
+        use_boosts=boost,
+        facets=not export,
+        max_k=services.EXPORT_MAX if export else services.MAX_K,
+    ).response
+    if not export:
+        return response
+    rows = results_export.records(engine, response)
+    if format == "csv":
+        return Response(
+            results_export.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="hankekg-search.csv"'},
+        )
+    return Response(
+        results_export.to_json(rows),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="hankekg-search.json"'},
     )

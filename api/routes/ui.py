@@ -22,12 +22,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.types import ASGIApp
 
-from api import services, ui_data
+from api import charts, results_export, services, ui_data
 from api.deps import EngineDep
 from api.engine import Engine
 from api.i18n import COOKIE, LANGS, MESSAGES, choose_lang, normalise, translator
 from api.routes.sparql import MAX_QUERY_CHARS
-from api.schemas import SearchHit
+from api.schemas import EvidenceModel, SearchHit
 from api.security import install_filters
 from graph.errors import NotFound
 from graph.views import pick_name
@@ -201,6 +201,45 @@ class SearchState:
             return bool(self.year_from) and self.year_from == self.year_to == value
         return value in self.filters.get(facet, [])
 
+    def year_href(self, year: int) -> str:
+        """URL after clicking ``year`` on the timeline.
+
+        With no year chosen, or a range, the click chooses that one year; with
+        one year chosen, a click on another extends the choice into the range
+        between them (a click on the same year removes it). The year filter
+        is the year facet's, so the timeline narrows exactly as the facet does.
+        """
+        y = str(year)
+        single = self.year_from and self.year_from == self.year_to
+        if single and self.year_from == y:
+            return self.without_years()
+        if single:
+            low, high = sorted((int(self.year_from), year))
+            return replace(self, year_from=str(low), year_to=str(high), page=1).href()
+        return replace(self, year_from=y, year_to=y, page=1).href()
+
+    def year_selected(self, year: int) -> bool:
+        """Whether ``year`` lies in the chosen range."""
+        if not (self.year_from or self.year_to):
+            return False
+        low = int(self.year_from) if self.year_from else 0
+        high = int(self.year_to) if self.year_to else 9999
+        return low <= year <= high
+
+    def api_params(self, fmt: str, k: int) -> str:
+        """The query string of ``/api/search`` for this state's exports."""
+        statuses = [charts.STATUS_KEY.get(v, v) for v in self.filters.get("status", [])]
+        out: list[tuple[str, str]] = [("q", self.q), ("mode", self.mode)]
+        for facet in ("place", "funder", "organisation", "theme", "language"):
+            out.extend((facet, v) for v in self.filters.get(facet, []))
+        out.extend(("status", v) for v in statuses)
+        if self.year_from:
+            out.append(("year_from", self.year_from))
+        if self.year_to:
+            out.append(("year_to", self.year_to))
+        out += [("k", str(k)), ("format", fmt)]
+        return urlencode(out)
+
     def search_filters(self) -> SearchFilters:
         """The state's filters, for the search itself."""
         return SearchFilters(
@@ -266,7 +305,7 @@ def search_page(
     if q.strip():
         # Filters run inside the search (before ranking), so every page of a
         # narrowed search is full; the facets count the whole ranked result set.
-        response = services.search(
+        run = services.run_search(
             engine,
             q,
             k=PAGE_SIZE,
@@ -275,15 +314,29 @@ def search_page(
             filters=state.search_filters(),
             ui_lang=lang,
         )
+        response = run.response
         pages = min(MAX_PAGE, max(1, -(-response.total // PAGE_SIZE)))
+        table = engine.facet_table()
+        top = response.results[0].score if response.results else 0.0
         context.update(
             response=response,
             total=response.total,
-            hits=[_hit_view(h, lang) for h in response.results],
+            hits=[_hit_view(h, lang, top) for h in response.results],
             summaries=ui_data.summaries(engine, [h.iri for h in response.results], lang),
-            facets=ui_data.facet_values(engine, response.facets),
+            facets=ui_data.facet_values(engine, response.facets, lang),
             chips=ui_data.facet_labels(engine, state.active_filters(), lang),
             pages=pages,
+            timeline=charts.timeline(
+                charts.year_status_counts(table, run.keys), state.year_href, state.year_selected
+            ),
+            map=_search_map(engine, state, charts.place_counts(table, run.keys), lang),
+            exports={
+                fmt: "/api/search?" + state.api_params(fmt, services.EXPORT_MAX)
+                for fmt in ("csv", "records")
+            },
+            export_max=services.EXPORT_MAX,
+            sparql_href="/sparql-ui?"
+            + urlencode({"query": results_export.sparql_query(engine, q, state.search_filters())}),
         )
     else:
         view = engine.snapshot
@@ -291,9 +344,30 @@ def search_page(
     return render(request, "search.html", lang, context)
 
 
-def _hit_view(hit: SearchHit, lang: str) -> dict[str, Any]:
+def _search_map(
+    engine: Engine, state: SearchState, counts: dict[str, int], lang: str
+) -> charts.MapView:
+    """Regions, or the municipalities of a chosen region (the map's zoom)."""
+    chosen = state.filters.get("place", [])
+    zoom = next((c for c in (charts.region_code(p, _place_iri(engine)) for p in chosen) if c), None)
+    return charts.finland_map(
+        counts,
+        _place_iri(engine),
+        lambda iri: state.toggle("place", iri),
+        lambda iri: iri in chosen,
+        lang,
+        region=zoom,
+    )
+
+
+def _place_iri(engine: Engine) -> Callable[[str], str]:
+    return lambda key: str(engine.iris.place(key))
+
+
+def _hit_view(hit: SearchHit, lang: str, top: float) -> dict[str, Any]:
     return {
         "hit": hit,
+        "relevance": round(hit.score / top, 2) if top > 0 else 0.0,
         "name": pick_name(hit.names, lang, hit.name),
         "other_name": next(
             (n for code, n in hit.names.items() if code in LANGS and code != lang), None
@@ -325,14 +399,16 @@ def project_page(
     texts = [(doc, ui_data.segments(doc.text, project.evidence, doc.iri)) for doc in documents]
     evidence_names = ui_data.evidence_objects(engine, project.evidence, lang)
     placed = {s.evidence for _, segs in texts for s in segs if s.evidence is not None}
+    # Where the project is only mentioned, its facts are other projects' facts
+    # about it: the row names the mentioning project.
     facts = [
         {
             "index": i,
             "predicate": predicate_label(t, lang, e.predicate),
             "value": status_label(t, lang, e.object)
             if local_name(e.predicate) == "status"
-            else evidence_names.get(e.object, e.object),
-            "href": ui_data.href_for(engine, e.object),
+            else evidence_names.get(_other(e, project.iri), _other(e, project.iri)),
+            "href": ui_data.href_for(engine, _other(e, project.iri)),
             "evidence": e,
             "placed": i in placed,
         }
@@ -355,6 +431,7 @@ def project_page(
             "themes": ui_data.refs(engine, [r.iri for r in project.themes], lang),
             "parents": ui_data.refs(engine, [r.iri for r in project.parents], lang),
             "linked": ui_data.refs(engine, [r.iri for r in project.related], lang),
+            "mentioned_by": ui_data.refs(engine, [r.iri for r in project.mentioned_by], lang),
             "publications": project.publications,
             "texts": texts,
             "facts": facts,
@@ -362,6 +439,13 @@ def project_page(
             "yso": str(PREFIXES["yso"]),
         },
     )
+
+
+def _other(evidence: EvidenceModel, project: str) -> str:
+    """The fact's end that is not the project itself."""
+    if evidence.subject and evidence.subject != project:
+        return evidence.subject
+    return evidence.object
 
 
 def _related(engine: Engine, project_id: str, lang: str) -> list[dict[str, Any]] | None:
@@ -409,12 +493,34 @@ def _entity_page(
         entity = view(engine, iri, lang)
     except NotFound:
         return not_found(request, lang, entity_id)
-    graph = ui_data.network(engine, iri, entity.name, [p.iri for p, _ in entity.projects], lang)
+    keys = [p.iri for p, _ in entity.projects]
+    graph = ui_data.network(engine, iri, entity.name, keys, lang)
+    table = engine.facet_table()
+    # A bar leads to the search for the entity's name, narrowed to it and that year.
+    scoped = SearchState(q=entity.name, filters={kind: [iri]})
+    place_iri = _place_iri(engine)
     return render(
         request,
         "entity.html",
         lang,
-        {"entity": entity, "network": graph, "yso": str(PREFIXES["yso"])},
+        {
+            "entity": entity,
+            "network": graph,
+            "yso": str(PREFIXES["yso"]),
+            "timeline": charts.timeline(
+                charts.year_status_counts(table, keys), scoped.year_href, lambda _: False
+            ),
+            "map": charts.finland_map(
+                charts.place_counts(table, keys),
+                place_iri,
+                lambda place: ui_data.href_for(engine, place),
+                lambda place: place == iri,
+                lang,
+                region=charts.region_code(iri, place_iri) if kind == "place" else None,
+            )
+            if keys
+            else None,
+        },
     )
 
 

@@ -41,6 +41,22 @@ def test_search_table_and_bad_mode(home: Path) -> None:
     assert code == 2
 
 
+def test_search_csv_lists_the_ranked_projects_with_export_columns(home: Path) -> None:
+    import csv
+    import io
+
+    from api.results_export import COLUMNS
+
+    code, out = run(home, "search", "kuntoutus", "--json", "-k", "5")
+    ranked = [h["iri"] for h in json.loads(out)["results"]]
+    code, out = run(home, "search", "kuntoutus", "--format", "csv", "-k", "5")
+    assert code == 0, out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert tuple(rows[0]) == COLUMNS
+    assert [r["iri"] for r in rows] == ranked
+    assert any(r["org_funder"] for r in rows)
+
+
 def test_sparql_select_and_malformed(home: Path) -> None:
     code, out = run(home, "sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?p a hk:Project }")
     assert code == 0

@@ -1,0 +1,112 @@
+"""Exports of a result list: CSV, JSON records, and a SPARQL query that reproduces it.
+
+The same rows go out through the UI's download links, ``GET /api/search?format=csv``
+(or ``format=records``) and ``hankekg search --format csv``. One row per ranked
+project (or per document that names no project), in rank order; a page holds at
+most :data:`api.services.EXPORT_MAX` rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from api.engine import Engine
+from api.schemas import SearchResponse
+from graph.views import ProjectRow, project_rows
+from graph.vocab import HK, HKF, PROV, SCHEMA
+from search.filters import Filters, graph_patterns
+
+#: Organisation roles in column order (``participant``: taking part with no other role).
+ROLES = ("funder", "coordinator", "implementer", "partner", "steeringGroupMember", "participant")
+COLUMNS: tuple[str, ...] = (
+    "rank",
+    "iri",
+    "name_fi",
+    "name_en",
+    "start_date",
+    "end_date",
+    "status",
+    *(f"org_{r}" for r in ROLES),
+    "places",
+    "themes",
+    "source_url",
+)
+#: Separator inside one cell that lists several values.
+JOINER = "; "
+
+
+def records(engine: Engine, response: SearchResponse, lang: str = "fi") -> list[dict[str, Any]]:
+    """The response's hits as export rows, in rank order (lists kept as lists)."""
+    by_iri = {r.iri: r for r in project_rows(engine.store, [h.iri for h in response.results], lang)}
+    out = []
+    for hit in response.results:
+        row = by_iri.get(hit.iri) or ProjectRow(hit.iri, dict(hit.names))
+        out.append(
+            {
+                "rank": hit.rank,
+                "iri": hit.iri,
+                "name_fi": row.names.get("fi") or row.names.get("") or hit.name,
+                "name_en": row.names.get("en", ""),
+                "start_date": row.start_date or "",
+                "end_date": row.end_date or "",
+                "status": row.status or "",
+                **{f"org_{r}": row.roles.get(r, []) for r in ROLES},
+                "places": row.places,
+                "themes": row.themes,
+                "source_url": row.sources or ([hit.source] if hit.source else []),
+            }
+        )
+    return out
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV with a header; list cells joined by ``"; "``."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: JOINER.join(v) if isinstance(v, list) else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+    """Rows as a JSON array of objects."""
+    return json.dumps(rows, ensure_ascii=False, indent=1)
+
+
+def sparql_query(engine: Engine, query: str, filters: Filters, limit: int = 100) -> str:
+    """A SPARQL query listing the projects the filters allow, ranked by similarity to ``query``.
+
+    The graph patterns are the ones the search itself filters with (containment
+    of places and themes, funder predecessors), so the list is the same set; the
+    order comes from ``hkf:similarity`` (dense similarity only, without the
+    lexical half and the boosts of the hybrid ranking).
+    """
+    patterns = graph_patterns(filters, engine.linker)
+    body = "\n".join(f"  {{ {' '.join(p.split())} }}" for p in patterns)
+    text = query.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    lines = [
+        f"PREFIX schema: <{SCHEMA}>",
+        f"PREFIX hk: <{HK}>",
+        f"PREFIX hkf: <{HKF}>",
+        "SELECT ?p ?name ?score WHERE {",
+        "  ?p a hk:Project .",
+    ]
+    if body:
+        lines.append(body)
+    if filters.languages:
+        langs = ", ".join(f'"{code}"' for code in filters.languages)
+        lines.append(
+            f"  ?p <{PROV.wasDerivedFrom}> ?doc . "
+            f"?doc schema:inLanguage ?lang . FILTER(?lang IN ({langs}))"
+        )
+    lines += [
+        '  OPTIONAL { ?p schema:name ?name . FILTER(LANG(?name) = "fi") }',
+        f'  BIND(hkf:similarity(?p, "{text}") AS ?score)',
+        "}",
+        f"ORDER BY DESC(?score)\nLIMIT {int(limit)}",
+    ]
+    return "\n".join(lines)

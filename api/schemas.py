@@ -94,6 +94,31 @@ class SearchResponse(BaseModel):
     results: list[SearchHit]
 
 
+class ExportRow(BaseModel):
+    """One ranked project of a search export (``format=records``; CSV has the same columns)."""
+
+    rank: int
+    iri: str
+    name_fi: str
+    name_en: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    status: str = ""
+    org_funder: list[str] = Field(default_factory=list)
+    org_coordinator: list[str] = Field(default_factory=list)
+    org_implementer: list[str] = Field(default_factory=list)
+    org_partner: list[str] = Field(default_factory=list)
+    org_steeringGroupMember: list[str] = Field(default_factory=list)  # noqa: N815 - role name
+    org_participant: list[str] = Field(
+        default_factory=list, description="Organisations taking part with no stated role."
+    )
+    places: list[str] = Field(default_factory=list)
+    themes: list[str] = Field(default_factory=list)
+    source_url: list[str] = Field(
+        default_factory=list, description="URL of each source document, or its file name."
+    )
+
+
 class RefModel(BaseModel):
     """A linked entity."""
 

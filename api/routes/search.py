@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api import results_export, services
 from api.deps import EngineDep
-from api.schemas import SearchResponse
+from api.schemas import ExportRow, SearchResponse
 from search.filters import Filters
 from search.hybrid import Mode
 
@@ -20,15 +20,12 @@ IriList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUE
 
 @router.get(
     "/search",
-    response_model=SearchResponse,
+    response_model=SearchResponse | list[ExportRow],
     responses={
         200: {
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/json": {},
-            },
-            "description": "The search response; with format=csv or format=records, "
-            "the ranked projects as export rows.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The search response; with format=records, the ranked projects "
+            "as export rows; with format=csv, the same rows as CSV.",
         }
     },
 )
@@ -80,7 +77,7 @@ def search(
             "themes and source URL."
         ),
     ] = "json",
-) -> SearchResponse | Response:
+) -> SearchResponse | list[ExportRow] | Response:
     """Rank projects for a free-text query, with graph filters and facets."""
     filters = Filters(
         places=tuple(place or ()),
@@ -114,8 +111,4 @@ def search(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="hankekg-search.csv"'},
         )
-    return Response(
-        results_export.to_json(rows),
-        media_type="application/json",
-        headers={"Content-Disposition": 'attachment; filename="hankekg-search.json"'},
-    )
+    return [ExportRow(**row) for row in rows]

@@ -130,6 +130,8 @@ def coordinates(sdist: Path) -> list[dict[str, str]]:
     for m in municipalities:
         keys = [ALIASES[m["name_fi"]]] if m["name_fi"] in ALIASES else []
         keys += [fold(m["name_fi"]), fold(m["name_sv"])]
+        # GeoNames writes "å" as "aa" in some names and as "a" in others (Vardoe).
+        keys += [k.replace("aa", "a") for k in keys[-2:]]
         hits = next((places[k] for k in keys if places.get(k)), [])
         method = "alias" if m["name_fi"] in ALIASES and hits else "name"
         if len(hits) == 1:

@@ -31,6 +31,9 @@ QUERY = "kuntoutus"
 
 
 def get(server: LiveServer, path: str, **params: object) -> httpx.Response:
+    # No params argument at all for a ready-made href: httpx would drop its query.
+    if not params:
+        return httpx.get(f"{server.url}{path}", timeout=60)
     return httpx.get(f"{server.url}{path}", params=params, timeout=60)  # type: ignore[arg-type]
 
 

@@ -17,8 +17,10 @@ export TRANSFORMERS_OFFLINE := 1
 APT_PACKAGES := libvoikko1 voikko-fi
 NODE_PACKAGES := nodejs npm
 BROWSER_PACKAGES := chromium
+# A real SPARQL server for the graph store contract suite (oxigraph serve comes from PyPI).
+GRAPH_SERVER_PACKAGES := virtuoso-opensource-7-bin
 
-.PHONY: help setup setup-browser run ingest serve test test-fast lint format bench eval clean
+.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval clean
 
 help: ## List the entry points
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,13 +58,22 @@ setup: .stamp-venv .stamp-npm ## Install Debian packages, the .venv and node too
 
 setup-browser: .stamp-browser ## Install Debian's chromium for the UI tests
 
+.stamp-graph-servers: .stamp-apt
+	@if ! command -v virtuoso-t >/dev/null 2>&1; then \
+		echo "installing Debian's Virtuoso 7 for the graph store contract suite"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GRAPH_SERVER_PACKAGES); \
+	fi
+	@touch $@
+
+setup-graph-servers: .stamp-graph-servers ## Install Virtuoso 7 for the graph store suites
+
 ingest: setup ## Ingest $(DOCS) into $(HANKEKG_HOME)
 	$(BIN)/hankekg ingest $(DOCS)
 
 run: ingest ## Set up, ingest data/, serve API + UI on http://127.0.0.1:8000
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
-test: setup setup-browser ## Set up and run the whole test suite (slow suites included)
+test: setup setup-browser setup-graph-servers ## Set up and run the whole test suite (slow suites included)
 	$(BIN)/pytest -q
 
 test-fast: setup ## Run the tests without the slow and browser suites

@@ -72,3 +72,11 @@ class CorruptIndex(HankeKGError):
     title = "Corrupt index"
     status = 503
     exit_code = 9
+
+
+class StoreUnavailable(HankeKGError):
+    """The graph server cannot be reached or failed (the remote backend)."""
+
+    title = "Graph store unavailable"
+    status = 503
+    exit_code = 10

@@ -2,7 +2,9 @@
 
 ``get_store(settings)`` picks one by ``HANKEKG_GRAPH_BACKEND``:
 
-* ``oxigraph`` (the default): embedded Oxigraph under ``HANKEKG_HOME``.
+* ``oxigraph`` (the default): embedded Oxigraph under ``HANKEKG_HOME``;
+* ``sparql``: any SPARQL 1.1 server at ``HANKEKG_SPARQL_QUERY_URL`` /
+  ``HANKEKG_SPARQL_UPDATE_URL`` (``HANKEKG_SPARQL_GRAPH_STORE_URL`` optional).
 
 Implementations are imported on first use, so the embedded engine is never
 loaded for a remote store and the other way round.
@@ -17,7 +19,7 @@ from graph.store.base import GraphStore, Row
 if TYPE_CHECKING:
     from graph.config import Settings
 
-BACKENDS = ("oxigraph",)
+BACKENDS = ("oxigraph", "sparql")
 
 
 def get_store(settings: Settings) -> GraphStore:
@@ -31,6 +33,10 @@ def get_store(settings: Settings) -> GraphStore:
         from graph.store.oxigraph import OxigraphStore
 
         return OxigraphStore(settings.store_path)
+    if backend == "sparql":
+        from graph.store.sparql import SparqlStore
+
+        return SparqlStore.from_settings(settings)
     raise ValueError(f"unknown graph backend {backend!r}: use one of {', '.join(BACKENDS)}")
 
 

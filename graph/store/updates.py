@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.term import Variable
@@ -70,8 +70,15 @@ def replace_graphs(
     for name, graph in add.items():
         if len(graph):
             body = graph.serialize(format="nt")
-            parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
-            parts.append(f"INSERT DATA {{ {_in_union(union, chr(10) + body + chr(10))} }}")
+            # One operation for both copies: a blank node label is shared within one
+            # operation but would name two different nodes across two. A graph with
+            # blank nodes is written by INSERT ... WHERE {}, since some servers
+            # (Virtuoso) refuse blank nodes in INSERT DATA.
+            blocks = f"GRAPH <{name}> {{\n{body}\n}}\n{_in_union(union, chr(10) + body + chr(10))}"
+            if any(isinstance(term, BNode) for triple in graph for term in triple):
+                parts.append(f"INSERT {{ {blocks} }} WHERE {{}}")
+            else:
+                parts.append(f"INSERT DATA {{ {blocks} }}")
     return "\n;\n".join(parts)
 
 

@@ -308,27 +308,21 @@ def search(
 def sparql(
     query: Annotated[str, typer.Argument(help="SPARQL 1.1 query ('-' reads stdin).")],
 ) -> None:
-    """Run a SPARQL query over the union of all graphs; prints JSON results."""
-    from graph.store import results
-    from graph.store.base import Job, QueryNotAcceptable
-    from graph.vocab import PREFIXES
+    """Run a SPARQL query as the endpoint does (same guard and limits); prints JSON or Turtle.
+
+    SERVICE is refused, the query runs in a network-less worker under
+    ``HANKEKG_SPARQL_TIMEOUT_S`` and at most ``HANKEKG_SPARQL_MAX_ROWS`` rows are
+    printed (a cut result says so on stderr).
+    """
+    from api.routes.sparql import run_query
 
     text = sys.stdin.read() if query == "-" else query
     with _engine("sparql") as engine:
-        job = Job(
-            query=text,
-            select_media=results.JSON,
-            graph_media="text/turtle",
-            max_rows=engine.settings.sparql_max_rows,
-            prefixes={p: str(ns) for p, ns in PREFIXES.items()},
-            similarity=engine.similarity_source(),
-        )
-        try:
-            outcome = engine.store.evaluate(job)
-        except (HankeKGError, QueryNotAcceptable) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(getattr(exc, "exit_code", 4)) from exc
-    sys.stdout.write(outcome.body.decode("utf-8") + "\n")
+        response = run_query(engine, text, "application/sparql-results+json, text/turtle;q=0.9")
+        limit = engine.settings.sparql_max_rows
+    if response.headers.get("x-result-truncated") == "true":
+        console.print(f"warning: the result was cut to the first {limit} rows", soft_wrap=True)
+    sys.stdout.write(bytes(response.body).decode("utf-8") + "\n")
 
 
 @app.command()

@@ -165,10 +165,10 @@ def choose_formats(accept: str | None, fmt: str | None) -> tuple[str | None, str
     return select, graph
 
 
-# The lexical tokens of SPARQL that can hide a keyword: comments, strings, IRIs,
-# variables, blank nodes and prefixed names. They follow the SPARQL 1.1 grammar's
-# terminals (IRIREF excludes spaces and <>"{}|^`\), so a keyword is found exactly
-# where the parser would see one.
+# The lexical tokens of SPARQL that can hide a bracket: comments, strings, IRIs,
+# variables, blank nodes and prefixed names. Used only to bound nesting (a cost
+# limit, before any parsing); what a text *does* is decided on a parse tree
+# (:mod:`graph.store.guard`).
 _TOKEN = re.compile(
     r"""
     (?P<comment>\#[^\n\r]*)
@@ -185,12 +185,6 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-
-
-def keywords(text: str) -> list[str]:
-    """The bare words of a SPARQL text, upper-cased, outside strings, comments and IRIs."""
-    return [m.group("word").upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
-
 
 #: Deepest nesting of groups, brackets and parentheses a query may have. Oxigraph's
 #: recursive-descent parser overflows its stack far deeper (thousands); no real
@@ -213,16 +207,14 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-def refuse_outbound(text: str, update: bool = False) -> str | None:
-    """Why ``text`` must not run: it would make an outbound request (SERVICE;
-    LOAD in updates) or nests deeper than the parser can take; else ``None``."""
+def too_deep(text: str) -> str | None:
+    """Why ``text`` nests deeper than the parsers can take, or ``None``.
+
+    A cheap bound checked in the server before a worker parses anything; a
+    miscount here costs at most a worker killed at its time limit.
+    """
     if nesting_depth(text) > MAX_NESTING:
         return f"the query nests groups or expressions deeper than {MAX_NESTING} levels"
-    words = set(keywords(text))
-    if "SERVICE" in words:
-        return "SERVICE is not allowed: this endpoint makes no outbound requests"
-    if update and "LOAD" in words:
-        return "LOAD is not allowed: this endpoint makes no outbound requests"
     return None
 
 

@@ -3,9 +3,11 @@
 Queries run through the store's query runner (killable worker processes on the
 embedded store, an HTTP request with a timeout on a server) with a time
 limit (``HANKEKG_SPARQL_TIMEOUT_S``) and a row limit (``HANKEKG_SPARQL_MAX_ROWS``;
-a cut answer carries ``X-Result-Truncated: true``). ``SERVICE`` is refused
-before evaluation, so a query never makes an outbound request. Updates need the
-bearer token and are off when none is configured.
+a cut answer carries ``X-Result-Truncated: true``). ``SERVICE`` (and ``LOAD``
+in updates) is refused before evaluation, decided on a real parse tree
+(:mod:`graph.store.guard`, run by the runner: in the network-less workers on the
+embedded store). Updates need the bearer token and are off when none is
+configured; the runner guards them, then the writer applies the checked text.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from api.sparql_protocol import (
     GRAPH_MEDIA,
     RESULT_MEDIA,
     choose_formats,
-    refuse_outbound,
     service_description,
+    too_deep,
 )
 from api.workers import TokenDep
 from graph.config import Settings
@@ -151,7 +153,7 @@ def execute(
         raise QueryError("no query given")
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-    reason = refuse_outbound(query)
+    reason = too_deep(query)
     if reason:
         raise QueryError(reason)
     for iri in (*default_graphs, *named_graphs):
@@ -331,18 +333,30 @@ UPDATE_BODY = {
 
 
 def run_update(engine: Engine, sandbox: QueryRunner, update: str) -> None:
-    """Apply a SPARQL update in one transaction.
+    """Guard an update through the runner, then apply the checked text in one transaction.
 
     Raises:
         QueryError: empty, malformed, or using SERVICE or LOAD.
+        QueryTimeout: the guard ran past the time limit.
     """
     if not update.strip():
         raise QueryError("no update given")
-    reason = refuse_outbound(update, update=True)
+    if len(update) > MAX_QUERY_CHARS:
+        raise QueryError(f"the update is longer than {MAX_QUERY_CHARS} characters")
+    reason = too_deep(update)
     if reason:
         raise QueryError(reason)
     try:
-        engine.apply_update(update)
+        checked = sandbox.check(update, engine.settings.sparql_timeout_s, update=True)
+    except QueryRefused as exc:
+        raise QueryError(str(exc)) from exc
+    except QuerySyntaxError as exc:
+        raise QueryError(f"malformed SPARQL update: {exc}") from exc
+    except (QueryKilled, QueryBusy) as exc:
+        raise QueryTimeout(str(exc)) from exc
+    try:
+        # The writer applies exactly the text the guard parsed.
+        engine.apply_update(checked)
     finally:
         sandbox.invalidate()
 

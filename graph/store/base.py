@@ -116,10 +116,23 @@ class QueryRunner(Protocol):
     def run(self, job: Job, token: object, timeout_s: float) -> Outcome:
         """Run ``job`` against the data as of ``token`` within ``timeout_s``.
 
+        Every runner applies :func:`graph.store.guard.check` first (SERVICE is
+        refused with :class:`QueryRefused`) and evaluates the text it returns.
+
         Raises:
             QueryKilled: past the time or memory limit.
             QueryBusy: no worker became free in time.
             QuerySyntaxError, QueryNotAcceptable, QueryRefused: as named.
+        """
+        ...
+
+    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
+        """Guard an untrusted update (or query) without running it; return the text to apply.
+
+        Raises:
+            QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
+            QuerySyntaxError: not SPARQL.
+            QueryKilled, QueryBusy: as for :meth:`run`.
         """
         ...
 

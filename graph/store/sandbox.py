@@ -20,6 +20,12 @@ The cost: one process per concurrent query (lazily started, reused), a pickle
 round trip per query, and a checkpoint after every write. The gain: a runaway
 query really stops, and the server's own threads never run it.
 
+The workers are also where the SERVICE/LOAD guard (:mod:`graph.store.guard`)
+parses the text, under the same limits and with a deep stack, and they run
+without network: :func:`graph.store.netguard.deny_network` takes IP sockets
+away from the process before it reads its first job, so a SERVICE clause the
+guard missed still cannot connect anywhere.
+
 This is the embedded store's :class:`~graph.store.base.QueryRunner`; the
 remote store's runner is an HTTP request with a timeout.
 """
@@ -33,15 +39,18 @@ import multiprocessing as mp
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from graph.store import guard
 from graph.store import results as sr
 from graph.store.base import (
     Job,
@@ -49,9 +58,11 @@ from graph.store.base import (
     QueryBusy,
     QueryKilled,
     QueryNotAcceptable,
+    QueryRefused,
     QuerySyntaxError,
     SandboxError,
 )
+from graph.store.netguard import deny_network
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +72,10 @@ MAX_WORKER_RSS_BYTES = 2 * 1024**3
 POLL_S = 0.05
 #: How long a fresh worker may take to start (not counted against the query's limit).
 STARTUP_S = 60.0
+#: The guard's parser recurses per triple pattern; the worker's job thread gets
+#: a deep Python stack for it (the OS stack grows lazily, so it costs only what is used).
+WORKER_STACK_BYTES = 512 * 1024**2
+WORKER_RECURSION_LIMIT = 200_000
 
 GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -69,6 +84,14 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/trig": ox.RdfFormat.TRIG,
 }
+
+
+@dataclass(frozen=True)
+class Check:
+    """Only guard a text (an update, run afterwards by the writer): no store needed."""
+
+    text: str
+    update: bool = True
 
 
 def json_term(term: Any) -> sr.Term:
@@ -100,9 +123,17 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     """Run ``job`` on ``store`` and serialise at most ``job.max_rows`` rows.
 
     Raises:
+        QueryRefused: the guard refused the query (SERVICE, or it cannot parse it).
         QuerySyntaxError: the query does not parse.
         QueryNotAcceptable: the client accepts no format for this query form.
     """
+    try:
+        # The engine evaluates exactly the text the guard parsed.
+        text = guard.check(job.query)
+    except guard.Refused as exc:
+        if exc.unparsed:
+            _oxigraph_syntax(lambda: store.query(job.query, prefixes=job.prefixes))
+        raise QueryRefused(str(exc)) from exc
     kwargs: dict[str, Any] = {"prefixes": job.prefixes}
     if job.default_graphs or job.named_graphs:
         # SPARQL 1.1 Protocol 2.1.4: a dataset given in the request is exactly that
@@ -110,7 +141,7 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         # NAMED alone does), and only default-graph-uri means no named graphs.
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    if job.similarity is not None and "similarity" in job.query:
+    if job.similarity is not None and "similarity" in text:
         # Loaded only in a worker that meets the function (models and vectors are big).
         from graph.store.oxigraph import wrap_function
         from search.similarity import FUNCTION, from_snapshot
@@ -118,7 +149,7 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         similarity = wrap_function(from_snapshot(*job.similarity))
         kwargs["custom_functions"] = {ox.NamedNode(FUNCTION): similarity}
     try:
-        result = store.query(job.query, **kwargs)
+        result = store.query(text, **kwargs)
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc)) from exc
     if isinstance(result, ox.QueryBoolean):
@@ -158,9 +189,64 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     return Outcome(body, job.graph_media, "graph", len(triples), truncated)
 
 
+#: Set in a worker once :func:`deny_network` holds; only then may Oxigraph read a
+#: text the guard could not (to give the client Oxigraph's own syntax error).
+_NETWORKLESS = False
+
+
+def _oxigraph_syntax(parse: Any) -> None:
+    """Raise Oxigraph's syntax error for a text the guard could not parse, if it has one.
+
+    Runs only in a network-less worker: Oxigraph parses by evaluating (lazily for
+    SELECT), and this text has not been checked for SERVICE.
+
+    Raises:
+        QuerySyntaxError: Oxigraph does not accept the text either.
+    """
+    if not _NETWORKLESS:
+        return
+    try:
+        parse()
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc)) from exc
+    except Exception:  # noqa: BLE001, S110 - any other failure: the guard's refusal stands
+        pass
+
+
+def _check_update(job: Check) -> str:
+    """Guard an update; where the guard cannot parse it, report Oxigraph's syntax error.
+
+    Raises:
+        guard.Refused: SERVICE, LOAD, or a text the guard cannot check.
+        QuerySyntaxError: the text is not SPARQL for Oxigraph either.
+    """
+    try:
+        return guard.check(job.text, update=job.update)
+    except guard.Refused as exc:
+        if exc.unparsed:
+            # An empty in-memory store: the update changes nothing anyone reads.
+            _oxigraph_syntax(lambda: ox.Store().update(job.text))
+        raise
+
+
 def worker_main(conn: Connection) -> None:
-    """Serve jobs from ``conn`` until it closes: ``(checkpoint path, Job)`` in, a result out."""
+    """Take the network away, then serve jobs from ``conn`` on a deep-stack thread."""
+    global _NETWORKLESS
+    _NETWORKLESS = deny_network()
+    if not _NETWORKLESS:
+        logger.warning("SPARQL worker runs with network access: only the guard stops SERVICE")
+    sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
+    threading.stack_size(WORKER_STACK_BYTES)
+    thread = threading.Thread(target=_serve, args=(conn,), name="sparql-worker")
+    thread.start()
+    thread.join()
+
+
+def _serve(conn: Connection) -> None:
+    """Serve jobs until ``conn`` closes: ``(checkpoint path, Job | Check)`` in, a result out."""
     opened: tuple[str, ox.Store] | None = None
+    # Build the guard's grammar before saying ready: the first query's clock starts after.
+    guard.check("ASK { ?s ?p ?o }")
     conn.send(("ready", None))
     while True:
         try:
@@ -171,10 +257,15 @@ def worker_main(conn: Connection) -> None:
             return
         path, job = message
         try:
+            if isinstance(job, Check):
+                conn.send(("ok", _check_update(job)))
+                continue
             if opened is None or opened[0] != path:
                 opened = None  # release the old checkpoint before opening the next
                 opened = (path, ox.Store.read_only(path))
             conn.send(("ok", evaluate(opened[1], job)))
+        except guard.Refused as exc:
+            conn.send(("QueryRefused", str(exc)))
         except SandboxError as exc:
             conn.send((type(exc).__name__, str(exc)))
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
@@ -322,16 +413,32 @@ class QuerySandbox:
             self._collect()
 
     def run(self, job: Job, token: object, timeout_s: float) -> Outcome:
-        """Run ``job`` against the data as of ``token``, within ``timeout_s``.
+        """Guard and run ``job`` against the data as of ``token``, within ``timeout_s``.
 
         Raises:
+            QueryRefused: the guard refused it.
             QueryKilled: past the time or memory limit.
             QueryBusy: no worker became free in time.
             QuerySyntaxError, QueryNotAcceptable: reported by the worker.
         """
+        outcome: Outcome = self._call(job, token, timeout_s)
+        return outcome
+
+    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
+        """Guard ``text`` in a worker; return the normalised text to evaluate.
+
+        Raises:
+            QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
+            QuerySyntaxError: the guard and Oxigraph both reject the text.
+            QueryKilled, QueryBusy: as for :meth:`run`.
+        """
+        checked: str = self._call(Check(text, update), None, timeout_s)
+        return checked
+
+    def _call(self, job: Job | Check, token: object, timeout_s: float) -> Any:
         worker = self._acquire(time.monotonic() + timeout_s)
         try:
-            path = self._current_checkpoint(token, worker)
+            path = None if isinstance(job, Check) else self._current_checkpoint(token, worker)
         except BaseException:
             self._idle.put(worker)
             raise
@@ -358,9 +465,9 @@ class QuerySandbox:
             raise
         self._idle.put(worker)
         if status == "ok":
-            outcome: Outcome = payload
-            return outcome
+            return payload
         errors: dict[str, type[SandboxError]] = {
+            "QueryRefused": QueryRefused,
             "QuerySyntaxError": QuerySyntaxError,
             "QueryNotAcceptable": QueryNotAcceptable,
         }

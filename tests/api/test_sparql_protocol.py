@@ -27,7 +27,8 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 
-from api.sparql_protocol import negotiate, parse_accept, refuse_outbound
+from api.sparql_protocol import negotiate, parse_accept
+from graph.store.guard import Refused, check
 from tests.api.conftest import FIXTURE_GRAPH, ORG, PROJECT, fixture_graph
 from tests.conftest import LiveServer
 
@@ -302,7 +303,8 @@ def test_negotiation_unit() -> None:
     ],
 )
 def test_service_is_found(query: str) -> None:
-    assert refuse_outbound(query)
+    with pytest.raises(Refused):
+        check(query)
 
 
 @pytest.mark.parametrize(
@@ -315,4 +317,4 @@ def test_service_is_found(query: str) -> None:
     ],
 )
 def test_service_lookalikes_are_allowed(query: str) -> None:
-    assert refuse_outbound(query) is None
+    assert check(query) == query

@@ -476,13 +476,26 @@ class QuerySandbox:
         raise RuntimeError(payload)
 
     def prestart(self) -> None:
-        """Start one worker now, so the first query does not wait for it."""
+        """Start every worker now, so no query waits for one to start.
+
+        A worker's start (Python, pyoxigraph, the guard's grammar) takes seconds
+        on a busy machine; started lazily, the second concurrent query would pay
+        it. They start in parallel and this waits until all are ready (the app's
+        startup, not a query, pays for it).
+        """
+        started = []
         with self._lock:
-            if self._workers:
-                return
-            worker = _Worker(self._context)
-            self._workers.add(worker)
-        self._idle.put(worker)
+            while len(self._workers) < self.size:
+                worker = _Worker(self._context)
+                self._workers.add(worker)
+                started.append(worker)
+        for worker in started:
+            try:
+                worker.wait_ready()
+            except QueryKilled:
+                self._discard(worker)
+                continue
+            self._idle.put(worker)
 
     def close(self) -> None:
         """Stop every worker and delete the checkpoints."""

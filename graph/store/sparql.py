@@ -30,6 +30,7 @@ on this backend a query that uses it is refused with a 400 that says so.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import re
@@ -43,8 +44,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph.errors import NotFound, QueryError, QueryTimeout, StoreUnavailable
+from graph.store import guard, updates
 from graph.store import results as sr
-from graph.store import updates
 from graph.store.base import (
     DEFAULT_GRAPH,
     Job,
@@ -613,8 +614,27 @@ class RemoteQueryRunner:
         self.store = store
 
     def run(self, job: Job, token: object, timeout_s: float) -> Outcome:
-        """Run ``job`` within ``timeout_s`` (``token`` is not needed: nothing is cached)."""
-        return self.store._run(job, timeout_s)
+        """Guard ``job``, then run it within ``timeout_s`` (``token``: nothing is cached).
+
+        The server would follow a SERVICE clause itself, so the guard decides
+        here, before the request (in this thread: there is no worker process).
+
+        Raises:
+            QueryRefused: SERVICE, or a text the guard cannot parse.
+        """
+        text = self.check(job.query, timeout_s, update=False)
+        return self.store._run(dataclasses.replace(job, query=text), timeout_s)
+
+    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
+        """The guarded, normalised text (``timeout_s`` unused: the guard runs here).
+
+        Raises:
+            QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
+        """
+        try:
+            return guard.check(text, update=update)
+        except guard.Refused as exc:
+            raise QueryRefused(str(exc)) from exc
 
     def invalidate(self) -> None:
         """Nothing cached, nothing to drop."""

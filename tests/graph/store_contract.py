@@ -18,7 +18,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from graph.errors import NotFound, QueryError
-from graph.store.base import GraphStore, Job, QueryKilled
+from graph.store.base import GraphStore, Job, QueryKilled, QueryRefused
 from graph.vocab import HK, PROV, SCHEMA
 
 BASE = "http://localhost:8000/"
@@ -255,6 +255,27 @@ class GraphStoreContract:
             assert outcome.truncated and outcome.rows == 5
             body = json.loads(outcome.body)
             assert len(body["results"]["bindings"]) == 5
+        finally:
+            runner.close()
+
+    def test_untrusted_service_and_load_are_refused_before_they_run(
+        self, store: GraphStore, tmp_path: Path
+    ) -> None:
+        """Every runner applies the SERVICE/LOAD guard (graph.store.guard)."""
+        runner = store.query_runner(tmp_path / "runner", 1)
+        try:
+            job = Job(
+                query="SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE <http://127.0.0.1:1/s> {} } }",
+                select_media="application/sparql-results+json",
+                graph_media=None,
+                max_rows=5,
+            )
+            with pytest.raises(QueryRefused):
+                runner.run(job, "t1", 30.0)
+            with pytest.raises(QueryRefused):
+                runner.check("LOAD <http://127.0.0.1:1/data>", 30.0)
+            update = f'INSERT DATA {{ GRAPH <{G1}> {{ <{P}> <{SCHEMA.name}> "x" }} }}'
+            assert runner.check(update, 30.0) == update
         finally:
             runner.close()
 

@@ -187,8 +187,15 @@ class NameBook:
             self.names[iris.organisation(key)] = {*org.names.values(), *org.acronyms}
         for code, m in reference.municipalities.items():
             self.names[iris.place(code)] = {n for n in (m.name_fi, m.name_sv, m.name_en) if n}
+        genitive = {m.name_fi: m.genitive_fi for m in reference.municipalities.values()}
         for key, group in reference.groups.items():
-            self.names[iris.place(key)] = {*group.names.values(), *group.aliases}
+            names = {*group.names.values(), *group.aliases}
+            if group.kind == "subregion":
+                # A sub-region is called after its centre: "Seinäjoen seutu(kunta)".
+                for name in list(names):
+                    if genitive.get(name):
+                        names |= {f"{genitive[name]} seutu", f"{genitive[name]} seutukunta"}
+            self.names[iris.place(key)] = names
 
     def of(self, iri: URIRef, extraction: Extraction) -> Entity:
         """Names of ``iri``; an IRI with no name falls back to its last path segment."""

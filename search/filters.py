@@ -27,8 +27,17 @@ if TYPE_CHECKING:
     from graph.linker import Linker
     from search.index import IndexView as Snapshot
 
-#: Organisation roles that count for the "organisation in any role" filter.
-ROLES = (SCHEMA.funder, HK.coordinator, HK.implementer, HK.partner, HK.steeringGroupMember)
+#: Organisation roles that count for the "organisation in any role" filter and
+#: facet. hk:participant is their superproperty, and also an organisation's only
+#: link where the text states no role.
+ROLES = (
+    SCHEMA.funder,
+    HK.coordinator,
+    HK.implementer,
+    HK.partner,
+    HK.steeringGroupMember,
+    HK.participant,
+)
 STATUS = {"ended": HK.StatusEnded, "ongoing": HK.StatusOngoing, "planned": HK.StatusPlanned}
 _YEAR = "xsd:integer(SUBSTR(STR({v}), 1, 4))"
 #: Values returned per facet, most frequent first.

@@ -47,6 +47,13 @@ LEGAL_NAME = re.compile(
 )
 
 
+#: A share, a sum or a record code after an organisation in a field value.
+TRAILING_VALUE = re.compile(
+    r"(\s+\d[\d\s,.]*\s*(%|€|e\b|euroa?\b|EUR\b|prosent\w*)|\s+\(?\d{1,3}\s*%|"
+    r"[\s,;]+(EURA[-\s]?(tunnus|koodi)|hankekoodi|projektikoodi|diaarinumero|tunnus|"
+    r"project code|code)\b|[\s,;]+[A-Z]\d{4,}\b).*$",
+    re.I | re.S,
+)
 LEADING_GENERIC = re.compile(r"^(the|ja|sekä|and|myös|also)\s+", re.I)
 
 
@@ -59,7 +66,7 @@ ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "funder",
         re.compile(
-            r"^\s*(rahoit\w*|tuella\b|tukema\w*|avustuksella|"
+            r"^\s*(rahoit\w*|tuella\b|tukema\w*|tuki\b|tuen\b|avustuksella|avustus\w*|"
             r"rahoituksella|myöntämällä|funds\b|funded\b|financed\b)",
             re.I,
         ),
@@ -91,7 +98,7 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
         "funder",
         re.compile(
             r"(rahoit\w*|"
-            r"funded by|financed by|funding from|funder\w*|supported by|"
+            r"funded by|financed by|funding from|funder\w*|supported by|provided by|"
             r"grant from)",
             re.I,
         ),
@@ -124,7 +131,7 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-LIST_GAP = re.compile(r"^\s*\)?\s*(,|;|ja|sekä|and|&|och|\()?\s*$", re.I)
+LIST_GAP = re.compile(r"^\s*\)?\s*(,|;|ja|sekä|tai|and|or|&|och|\()?\s*(the\s+)?$", re.I)
 
 
 #: A project or programme named in the text: "Savotta-hankkeessa", "PaKaste2-hankkeen",
@@ -204,6 +211,13 @@ START_CUE = re.compile(
 )
 
 
+#: A start verb, a date, then an end verb and a date on one line.
+START_AND_END = re.compile(
+    r"\b(alkaa|alkoi|alkanut|käynnistyy|käynnistyi|starts?|started|began|begins)\b[^\n.]{0,40}?"
+    r"\d[^\n]{0,40}?\b(ja|,|and)\s+(päättyy|päättyi|päättynyt|loppuu|ends?|ended|will end)\b"
+    r"[^\n]{0,40}?\d{4}",
+    re.I,
+)
 END_CUE = re.compile(
     r"\b(päättyi|päättyy|päättyvät|loppui|loppuu|päätettiin|ended|ends|will end|finished|"
     r"closed)\b[^.]*$",
@@ -231,6 +245,12 @@ EMAIL_OR_PHONE = re.compile(
 )
 
 
+#: A line of a citation or an imprint: its places are where a publisher sits.
+CITATION_LINE = re.compile(
+    r"\bISBN\b|\bISSN\b|\b\d+\s*(s\.|sivua)(?!\w)|(?<!\w)s\.\s*\d|postitoimipaikka|postinumero|"
+    r"painopaikka|\bpaino\b|tilaukset|julkaisija\s*:|publisher\s*:",
+    re.I,
+)
 #: "Helsinki 2004": a publisher's imprint, not an area served.
 IMPRINT = re.compile(r"^\s*,?\s*(19|20)\d\d\b")
 

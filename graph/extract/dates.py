@@ -8,7 +8,15 @@ from datetime import date
 from rdflib import Literal, URIRef
 
 from graph.dates import DateSpan, PartialDate, find_dates, with_offset
-from graph.extract.cues import END_CUE, PILOT, PROJECT_SENTENCE, PROJECT_WORDS, START_CUE, TRAINING
+from graph.extract.cues import (
+    END_CUE,
+    PILOT,
+    PROJECT_SENTENCE,
+    PROJECT_WORDS,
+    START_AND_END,
+    START_CUE,
+    TRAINING,
+)
 from graph.extract.run import X_DATES, X_FIELD, X_STATUS, Run, Steps
 from graph.layout import Field
 from graph.model import Evidence
@@ -57,7 +65,7 @@ class DateSteps(Steps):
         extractor = X_FIELD
         if begin is None and finish is None:
             extractor = X_DATES
-            found = self._dates_from_text(run, sentences, names)
+            found = self._start_and_end(run) or self._dates_from_text(run, sentences, names)
             if found is not None:
                 begin, finish = found
         if begin is not None:
@@ -119,6 +127,25 @@ class DateSteps(Steps):
         last = max(chosen, key=lambda s: s.finish.last_day())  # type: ignore[union-attr]
         assert first.begin is not None and last.finish is not None
         return (first.begin, first), (last.finish, last)
+
+    def _start_and_end(
+        self, run: Run
+    ) -> tuple[tuple[PartialDate, DateSpan], tuple[PartialDate, DateSpan]] | None:
+        """ "Toteutusaika: Alkaa 1.3.2016 ja päättyy 31.12.2019" (the EURA2014 record
+        form), "started in May 2018 and ends in 2021": one line that states both."""
+        for m in START_AND_END.finditer(run.text):
+            if run.in_chrome(m.start(), m.end()):
+                continue
+            spans = [with_offset(s, m.start()) for s in find_dates(m.group())]
+            first = next((s for s in spans if s.begin is not None), None)
+            last = next((s for s in reversed(spans) if s.finish is not None), None)
+            if first is None or last is None or first is last:
+                continue
+            assert first.begin is not None and last.finish is not None
+            if first.begin.first_day() > last.finish.last_day():
+                continue
+            return (first.begin, first), (last.finish, last)
+        return None
 
     def _dates_from_cues(
         self, run: Run, sentences: list[tuple[int, int]]

@@ -26,7 +26,7 @@ from rdflib import Literal, URIRef
 from graph.extract.dates import DateSteps
 from graph.extract.names import NameSteps
 from graph.extract.ner import NerStep
-from graph.extract.organisations import OrganisationSteps
+from graph.extract.participants import ParticipantSteps
 from graph.extract.persons import PersonSteps
 from graph.extract.places import PlaceSteps
 from graph.extract.related import RelatedSteps
@@ -53,7 +53,7 @@ class Extractor(
     WorkSteps,
     TargetGroupStep,
     ThemeStep,
-    OrganisationSteps,
+    ParticipantSteps,
 ):
     """Extracts facts about the project(s) a document describes."""
 
@@ -102,10 +102,14 @@ class Extractor(
             )
         subject = project or document_iri
         orgs = self._organisations(run)
+        # Named organisations replace the gazetteer mentions inside them (in ``orgs``).
+        named = self._named_orgs(run, orgs)
+        orgs = sorted([*orgs, *named], key=lambda o: o.start)
         if project is not None:
             self._project_dates(run, project, fmap, sentences, names)
             self._description(run, project, fmap)
             assigned = self._org_roles(run, project, fields, orgs, sentences, ents)
+            self._participants(run, project, orgs, assigned)
             self._persons(run, project, fields, ents)
             self._places(run, project, fmap, sentences, orgs, assigned=assigned)
             self._related_projects(run, project, names, sentences, ents)

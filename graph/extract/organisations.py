@@ -19,7 +19,9 @@ from graph.extract.cues import (
     ROLE_AFTER,
     ROLE_BEFORE,
     TRAILING_GENERIC,
+    TRAILING_VALUE,
 )
+from graph.extract.orgnames import organisation_key
 from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
 from graph.extract.text import is_chrome_text, name_language, protect_separators
 from graph.layout import Field
@@ -51,6 +53,12 @@ class OrganisationSteps(Steps):
         """An organisation named by ``text[start:end]``: linked, else minted if name-like."""
         surface = run.text[start:end]
         link = self.linker.link_organisation(surface)
+        paren = PAREN.search(surface)
+        if link is None and paren:
+            # "Sosiaali- ja terveysjärjestöjen avustuskeskus (STEA)": the name or its
+            # acronym may be known apart.
+            link = self.linker.link_organisation(PAREN.sub("", surface).strip())
+            link = link or self.linker.link_organisation(paren.group(1).strip())
         if link is not None:
             return OrgMention(start, end, surface, link.iri, link.label, link, extractor=extractor)
         place = self.linker.link_place(surface)
@@ -70,7 +78,7 @@ class OrganisationSteps(Steps):
             start,
             end,
             surface,
-            self.iris.organisation(name),
+            self.iris.organisation(organisation_key(name)),
             name,
             minted=True,
             extractor=X_NER if extractor != X_FIELD else X_FIELD,
@@ -115,6 +123,12 @@ class OrganisationSteps(Steps):
             if trail:
                 e = s + trail.start()
             item = value[s:e]
+            # "Euroopan sosiaalirahasto 75 %", "… EURA-tunnus S20148": a share, a sum
+            # or a record code after the name is not part of it.
+            value_tail = TRAILING_VALUE.search(item)
+            if value_tail:
+                e = s + value_tail.start()
+                item = value[s:e]
             stripped = item.strip(" .,;:-–\t")
             if not stripped:
                 continue
@@ -197,8 +211,9 @@ class OrganisationSteps(Steps):
         return assigned
 
     def _role_for(self, text: str, group: list[OrgMention], sentence_start: int) -> str | None:
-        after = text[group[-1].end : group[-1].end + 40].split("\n")[0]
+        after = text[group[-1].end : group[-1].end + 60].split("\n")[0]
         after = re.sub(r"^(:\w+|n\b)?\s*\)?", "", after)
+        after = re.sub(r"^\s*\([^()]*\)", "", after)
         for role, pattern in ROLE_AFTER:
             if pattern.match(after):
                 if role == "partner" and not re.search(
@@ -233,7 +248,11 @@ class OrganisationSteps(Steps):
         if org.iri in assigned.setdefault(role, set()):
             return
         assigned[role].add(org.iri)
-        run.add(project, ORG_ROLES[role], org.iri, run.evidence(org.start, org.end, org.extractor))
+        ev = run.evidence(org.start, org.end, org.extractor)
+        run.add(project, ORG_ROLES[role], org.iri, ev)
+        # hk:participant is the superproperty of every role; stated so that
+        # "?p hk:participant ?o" finds every organisation without reasoning.
+        run.add(project, ORG_ROLES["participant"], org.iri, ev)
         self._describe_org(run, org)
 
     def _describe_org(self, run: Run, org: OrgMention) -> None:
@@ -248,6 +267,8 @@ class OrganisationSteps(Steps):
             acronym = PAREN.search(org.surface)
             if acronym and re.fullmatch(r"[A-ZÅÄÖ0-9-]{2,10}", acronym.group(1).strip()):
                 run.add(org.iri, SCHEMA.alternateName, Literal(acronym.group(1).strip()))
+            if org.acronym:
+                run.add(org.iri, SCHEMA.alternateName, Literal(org.acronym))
         elif org.link is not None and getattr(org.link, "generated", False):
             for s, p, o in self.linker.describe(org.link):
                 if (
@@ -266,6 +287,8 @@ def org_lists(text: str, orgs: list[OrgMention]) -> list[list[OrgMention]]:
             prev = groups[-1][-1]
             gap = text[prev.end : org.start]
             gap = re.sub(r"^(:\w+)", "", gap)
+            # "opetus- ja kulttuuriministeriön (TPY) ja RAY:n": an aside does not end the list.
+            gap = re.sub(r"\([^()]*\)", "", gap)
             if LIST_GAP.match(gap):
                 groups[-1].append(org)
                 continue
@@ -283,7 +306,7 @@ def org_name_like(name: str) -> bool:
         return False
     if not name[:1].isupper():
         return False
-    if re.fullmatch(r"[\d\s.,/–-]+", name):
+    if re.fullmatch(r"[\d\s.,/–-]+", name) or re.search(r"\d{2}|%|€|\btunnus\b", name, re.I):
         return False
     if len(words) == 1 and not re.search(r"[A-ZÅÄÖ]{2}|[a-zåäö]{3}", name):
         return False

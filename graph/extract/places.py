@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from rdflib import URIRef
 
 from graph.extract.cues import (
+    CITATION_LINE,
     EMAIL_OR_PHONE,
     IMPRINT,
     NOT_PROJECT_NAMES,
@@ -67,13 +69,31 @@ class PlaceSteps(OrganisationSteps):
                         if m.link.is_place:
                             add(m.link.iri, s + m.start, s + m.end, X_FIELD)
         skip = self._place_skip_ranges(run, fmap, sentences)
+        # A place inside an organisation's name ("Keski-Suomen ELY-keskus",
+        # "Oulun Diakonissalaitoksen Säätiö") is not where the project works.
+        named = [
+            (o.start, o.end)
+            for o in orgs
+            if not (o.link is not None and getattr(o.link, "is_place", False))
+        ]
         for m in run.mentions(self.linker):
             if run.in_chrome(m.start, m.end) or area_range[0] <= m.start < area_range[1]:
                 continue
+            link = m.link
+            location = getattr(link, "location", None)
+            if location is not None and link.iri in running:
+                # "Toteuttaja: Rovaniemen kaupunki": the home municipality of a
+                # municipal implementer is a project area, even inside a role field.
+                add(location, m.start, m.end, X_GAZETTEER)
+                continue
             if any(a <= m.start < b for a, b in skip):
                 continue
-            link = m.link
-            if link.is_place and m.surface == link.label and IMPRINT.match(text[m.end : m.end + 8]):
+            if link.is_place and any(
+                a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in named
+            ):
+                continue
+            after = re.sub(r"<[^>]*>", "", text[m.end : m.end + 40])
+            if link.is_place and m.surface == link.label and IMPRINT.match(after):
                 continue
             if link.is_place:
                 add(link.iri, m.start, m.end, X_GAZETTEER)
@@ -104,7 +124,7 @@ class PlaceSteps(OrganisationSteps):
             if f is not None:
                 out.append((f.start, f.end))
         for line_start, line in lines(text):
-            if EMAIL_OR_PHONE.search(line):
+            if EMAIL_OR_PHONE.search(line) or CITATION_LINE.search(line):
                 out.append((line_start, line_start + len(line)))
         for start, end in sentences:
             sentence = text[start:end]

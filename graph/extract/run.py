@@ -77,6 +77,8 @@ class OrgMention:
     link: Any = None
     minted: bool = False
     extractor: str = X_GAZETTEER
+    #: An acronym given in parentheses after the name ("... (STEA)").
+    acronym: str | None = None
 
 
 @dataclass

@@ -93,6 +93,12 @@ def _found(extraction: Extraction) -> dict[str, set[Any]]:
             out["persons"].add(f.object)
         elif f.predicate == SCHEMA.about:
             out["themes"].add(f.object)
+    # hk:participant is stated for every role (it is their superproperty): it
+    # counts as a role of its own only for an organisation with no other role.
+    roled = {o for r, o in out["organisations"] if r != "participant"}
+    out["organisations"] = {
+        (r, o) for r, o in out["organisations"] if r != "participant" or o not in roled
+    }
     return out
 
 

@@ -109,8 +109,15 @@ def test_k_five_steering_group_members(k: Extraction, iris: Iris) -> None:
 def test_k_no_empty_label_values(k: Extraction) -> None:
     p = k.project_iris[0]
     assert not objects(k, p, HK.coordinator)
-    assert not objects(k, p, HK.implementer)
     assert not objects(k, p, HK.partner)
+
+
+def test_k_site_organisation_is_the_implementer(k: Extraction, iris: Iris) -> None:
+    """Issue 12: "Vastuuhenkilö Kuntoutussäätiössä" names the organisation that runs
+    the project; Kuntoutussäätiö was only a theme."""
+    p = k.project_iris[0]
+    assert set(objects(k, p, HK.implementer)) == {iris.organisation("kuntoutussaatio")}
+    assert iris.organisation("kuntoutussaatio") in set(objects(k, p, HK.participant))
     for f in k.facts:
         if f.predicate == SCHEMA.name:
             assert "Toteuttaja" not in str(f.object)

@@ -1,0 +1,171 @@
+"""Open-world organisations of a project and their part in it.
+
+Organisation names that the authority list does not know are found by head
+nouns, legal forms and English name patterns (:mod:`graph.extract.orgnames`);
+each resolves to a reference organisation where the linker knows the whole
+name, else it is minted under a deterministic IRI from its normalised base
+form. An acronym in parentheses becomes ``schema:alternateName`` and later
+uses of it in the same document resolve to the same organisation. Every
+organisation of a project document that has no stated role takes part:
+``hk:participant``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rdflib import URIRef
+
+from graph.extract.organisations import OrganisationSteps
+from graph.extract.orgnames import OrgName, base_form, find_org_names, organisation_key
+from graph.extract.run import X_GAZETTEER, X_NER, OrgMention, Run
+from graph.extract.text import is_chrome_text
+
+#: Extractor name of a head-noun or legal-form name.
+X_PATTERN = "rule:organisation-name"
+#: Lines that cite literature or the page's publisher, not participants.
+_CITATION_LINE = re.compile(
+    r"(^\s*(lähteet|kirjallisuus|references|bibliography)\b|©|copyright|https?://)", re.I
+)
+
+
+#: "Vastuuhenkilö Kuntoutussäätiössä": a staff role at an organisation (inessive)
+#: means the organisation carries out the project.
+_STAFF_AT = re.compile(
+    r"(vastuuhenkilö|projektipäällikkö|hankepäällikkö|projektikoordinaattori|"
+    r"projektityöntekijä|hanketyöntekijä|yhteyshenkilö)\w*\s*$",
+    re.I,
+)
+
+
+#: An acronym with a Finnish case ending written without a colon ("STEAn").
+_BARE_CASE = re.compile(
+    r"(?<![\w-])([A-ZÅÄÖ]{3,6})(n|lta|ltä|lle|sta|stä|ssa|ssä|lla|llä|a|ä)(?![\w-])"
+)
+
+
+class ParticipantSteps(OrganisationSteps):
+    """Organisation names without a gazetteer entry, acronyms, and participants."""
+
+    def _named_orgs(self, run: Run, orgs: list[OrgMention]) -> list[OrgMention]:
+        """Organisations named by head noun, legal form or English pattern; a name
+        that contains a gazetteer mention replaces it ("Keski-Suomen ELY-keskus"
+        is not the generic ELY centre)."""
+        out: list[OrgMention] = []
+        for name in find_org_names(run.text, self.morph):
+            if run.in_chrome(name.start, name.end) or is_chrome_text(name.surface):
+                continue
+            inside = [o for o in orgs if name.start <= o.start and o.end <= name.end]
+            covering = [o for o in orgs if o.start <= name.start and name.end <= o.end]
+            if covering or any(o.start == name.start for o in inside):
+                # The known name opens the span: the words after it are not part
+                # of it ("University of Jyväskylä Partners").
+                continue
+            cut = self._after_known(run, name, inside)
+            if cut is not None:
+                name = cut
+                inside = [o for o in inside if o.start >= name.start]
+            flat = " ".join(name.surface.split())
+            link = self.linker.link_organisation(flat)
+            if link is None and name.base != flat:
+                link = self.linker.link_organisation(" ".join(name.base.split()))
+            if link is not None:
+                mention = OrgMention(
+                    name.start,
+                    name.end,
+                    name.surface,
+                    link.iri,
+                    link.label,
+                    link,
+                    extractor=X_GAZETTEER,
+                    acronym=name.acronym,
+                )
+            elif inside and all(o.end - o.start >= len(name.surface) - 2 for o in inside):
+                continue
+            else:
+                mention = OrgMention(
+                    name.start,
+                    name.end,
+                    name.surface,
+                    self.iris.organisation(organisation_key(name.base)),
+                    name.base,
+                    minted=True,
+                    extractor=X_PATTERN,
+                    acronym=name.acronym,
+                )
+            for o in inside:
+                orgs.remove(o)
+            out.append(mention)
+        out.extend(self._acronym_uses(run, [*orgs, *out]))
+        out.extend(self._inflected_acronyms(run, [*orgs, *out]))
+        return out
+
+    def _inflected_acronyms(self, run: Run, known: list[OrgMention]) -> list[OrgMention]:
+        """ "STEAn", "ARAn": a known acronym with a case ending but no colon."""
+        out: list[OrgMention] = []
+        for m in _BARE_CASE.finditer(run.text):
+            s, e = m.span()
+            if run.in_chrome(s, e) or any(o.start < e and s < o.end for o in known):
+                continue
+            link = self.linker.link_organisation(m.group(1))
+            if link is None or link.kind != "organisation":
+                continue
+            out.append(
+                OrgMention(s, e, m.group(), link.iri, link.label, link, extractor=X_GAZETTEER)
+            )
+        return out
+
+    def _after_known(self, run: Run, name: OrgName, inside: list[OrgMention]) -> OrgName | None:
+        """ "Kelan ja Itä-Suomen aluehallintovirasto": a known organisation and "ja"
+        inside a candidate end a list; the name starts after them."""
+        for o in sorted(inside, key=lambda x: x.end, reverse=True):
+            m = re.match(r"(?::\w+)?\s+(ja|sekä|and|och)\s+", run.text[o.end : name.end])
+            if m:
+                start = o.end + m.end()
+                surface = run.text[start : name.end]
+                return OrgName(start, name.end, surface, base_form(surface, self.morph))
+        return None
+
+    def _acronym_uses(self, run: Run, known: list[OrgMention]) -> list[OrgMention]:
+        """Later uses of an acronym defined in parentheses: "... avustuskeskus (STEA)
+        ... STEA:n tuella" resolves to the same organisation."""
+        out: list[OrgMention] = []
+        for org in known:
+            if not org.acronym:
+                continue
+            pattern = re.compile(rf"(?<![\w-]){re.escape(org.acronym)}(?::\w+)?(?![\w-])")
+            for m in pattern.finditer(run.text, org.end):
+                s, e = m.span()
+                if run.in_chrome(s, e) or any(o.start <= s < o.end for o in known):
+                    continue
+                out.append(
+                    OrgMention(s, e, m.group(), org.iri, org.name, org.link, org.minted, X_NER)
+                )
+        return out
+
+    def _participants(
+        self,
+        run: Run,
+        project: URIRef,
+        orgs: list[OrgMention],
+        assigned: dict[str, set[URIRef]],
+    ) -> None:
+        """Every organisation named in the document's content that has no stated
+        role takes part (``hk:participant``); publishers and cited sources do not."""
+        for org in orgs:
+            if not re.search(r"ss[aä]$", org.surface) or run.in_chrome(org.start, org.end):
+                continue
+            before = run.text[max(0, org.start - 40) : org.start]
+            if _STAFF_AT.search(before) and org.iri not in assigned.get("implementer", set()):
+                self._assign(run, project, "implementer", org, assigned)
+        roled: set[URIRef] = set().union(*assigned.values()) if assigned else set()
+        for org in sorted(orgs, key=lambda o: o.start):
+            if org.iri in roled or run.in_chrome(org.start, org.end):
+                continue
+            line_start = run.text.rfind("\n", 0, org.start) + 1
+            line_end = run.text.find("\n", org.end)
+            line = run.text[line_start : line_end if line_end >= 0 else len(run.text)]
+            if _CITATION_LINE.search(line):
+                continue
+            self._assign(run, project, "participant", org, assigned)
+            roled.add(org.iri)

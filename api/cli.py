@@ -442,6 +442,36 @@ def stats() -> None:
         out.print_json(services.health(engine).model_dump_json())
 
 
+@app.command()
+def organisations(
+    possible_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--possible-duplicates",
+            help="List organisation IRIs that look like one organisation, for curation.",
+        ),
+    ] = False,
+) -> None:
+    """List the graph's organisations, or groups of likely duplicates."""
+    from graph.duplicates import find_duplicates, organisation_names
+
+    with _engine() as engine:
+        rows = organisation_names(engine.store)
+    if possible_duplicates:
+        groups = find_duplicates(rows)
+        for group in groups:
+            out.print(f"{group.reason}: {' | '.join(group.names)}")
+            for iri in group.iris:
+                out.print(f"  {iri}")
+        console.print(f"{len(groups)} groups of possible duplicates")
+        return
+    names: dict[str, list[str]] = {}
+    for iri, name, _ in rows:
+        names.setdefault(iri, []).append(name)
+    for iri in sorted(names):
+        out.print(f"{iri}\t{' | '.join(sorted(names[iri]))}")
+
+
 @app.command(name="eval-extract")
 def eval_extract(
     corpus: Annotated[Path, typer.Option(help="Folder of dNNN.txt documents.")],

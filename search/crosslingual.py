@@ -6,8 +6,9 @@ queries over Finnish documents badly. What the product knows bridges the gap:
 * the YSO lexicon (``yso_labels_2019.3.tsv``: 36k concepts with fi/en/sv
   preferred labels, CC BY 4.0, National Library of Finland);
 * the names of municipalities, regions, sub-regions and wellbeing services
-  counties in Finnish, Swedish and English (``municipalities.csv``);
-* the names and acronyms of organisations (``organisations.csv``);
+  counties in Finnish, Swedish and English, and the names and acronyms of
+  organisations, read through :mod:`graph.reference` (the one parser of
+  ``municipalities.csv`` and ``organisations.csv``);
 * a short glossary of domain phrases that YSO names differently or not at all
   ("social assistance" is toimeentulotuki, "child welfare" is lastensuojelu in
   Finnish usage, not YSO's lastenhuolto).
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from graph.reference import load_reference
 from search.analysis import (
     ENGLISH_STOPWORDS,
     SWEDISH_STOPWORDS,
@@ -41,6 +43,12 @@ from search.analysis import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _plain(name: str) -> str:
+    """A reference place name without its qualifier: "Helsinki (seutukunta)" -> "Helsinki"."""
+    return re.sub(r"\s*\([^)]*\)$", "", name)
+
 
 #: Where the reference data lives in a checkout (``Settings.reference_dir``).
 DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
@@ -400,70 +408,61 @@ class QueryTranslator:
                     self._add(lang, bare, entry)
 
     def _load_places(self) -> None:
-        path = self._dir / "municipalities.csv"
+        """Municipalities, regions, sub-regions and wellbeing services counties, read
+        through :mod:`graph.reference` (one parser of the reference data)."""
+        reference = load_reference(self._dir)
+        places: list[tuple[str, str, str, str]] = [
+            ("municipality:" + m.code, m.name_fi, m.name_sv, m.name_en)
+            for m in reference.municipalities.values()
+        ]
+        for kind, prefix, english in (
+            ("region", "region:", True),
+            ("subregion", "subregion:", False),
+            ("wellbeing_county", "wellbeing-county:", False),
+        ):
+            for group in reference.groups_of(kind):
+                # "Helsinki (seutukunta)": the qualifier is the reference's, not a name.
+                fi, sv = (_plain(group.names.get(lang, "")) for lang in ("fi", "sv"))
+                en = group.names.get("en", "") if english else ""
+                places.append((prefix + group.code, fi, sv, en))
         seen: set[tuple[str, str]] = set()
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                places = (
-                    ("municipality:" + row["code"], row["name_fi"], row["name_sv"], row["name_en"]),
-                    (
-                        "region:" + row["region_code"],
-                        row["region_name_fi"],
-                        row["region_name_sv"],
-                        row["region_name_en"],
-                    ),
-                    (
-                        "subregion:" + row["subregion_code"],
-                        row["subregion_name_fi"],
-                        row["subregion_name_sv"],
-                        "",
-                    ),
-                    (
-                        "wellbeing-county:" + row["wellbeing_county_code"],
-                        row["wellbeing_county_name_fi"],
-                        row["wellbeing_county_name_sv"],
-                        "",
-                    ),
-                )
-                for ref, fi, sv, en in places:
-                    if not fi or (ref, fi) in seen:
-                        continue
-                    seen.add((ref, fi))
-                    # Names go to both lexicons: "Helsingfors" turns up in English queries too.
-                    for name in dict.fromkeys(n for n in (en, sv, fi) if n):
-                        for lang in ("en", "sv"):
-                            self._add_name(lang, name, ref, "place", fi)
+        for ref, fi, sv, en in places:
+            if not fi or (ref, fi) in seen:
+                continue
+            seen.add((ref, fi))
+            # Names go to both lexicons: "Helsingfors" turns up in English queries too.
+            for name in dict.fromkeys(n for n in (en, sv, fi) if n):
+                for lang in ("en", "sv"):
+                    self._add_name(lang, name, ref, "place", fi)
 
     def _load_organisations(self) -> None:
-        path = self._dir / "organisations.csv"
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                ref = "organisation:" + row["key"]
-                aliases = [a.strip() for a in (row["acronyms_aliases"] or "").split(";")]
-                # one-word aliases ("Kela", "RAY", "STEA"), matched with their exact case
-                acronyms = [a for a in aliases if a and not re.search(r"[\s()]", a)]
-                label_fi = " ".join(dict.fromkeys([row["name_fi"], *acronyms[:1]]))
-                for name in (row["name_en"], row["name_sv"]):
-                    if not name:
-                        continue
-                    for lang in ("en", "sv"):
-                        self._add_name(lang, name, ref, "organisation", label_fi)
-                    low = name.lower()
-                    for lead in _NAME_LEADS:
-                        if low.startswith(lead) and len(name) - len(lead) > 8:
-                            name = name[len(lead) :]
-                            low = low[len(lead) :]
-                            for lang in ("en", "sv"):
-                                self._add_name(lang, name, ref, "organisation", label_fi)
-                for acronym in acronyms:
-                    if len(acronym) >= 2:
-                        self._acronyms[acronym] = _Entry(
-                            ref=ref,
-                            kind="organisation",
-                            iri=None,
-                            label=acronym,
-                            label_fi=label_fi,
-                        )
+        """Organisation names and acronyms, read through :mod:`graph.reference`."""
+        for key, org in load_reference(self._dir).organisations.items():
+            ref = "organisation:" + key
+            # one-word aliases ("Kela", "RAY", "STEA"), matched with their exact case
+            acronyms = [a for a in (*org.acronyms, *org.terms) if a and not re.search(r"[\s()]", a)]
+            label_fi = " ".join(dict.fromkeys([org.names.get("fi", ""), *acronyms[:1]]))
+            for name in (org.names.get("en", ""), org.names.get("sv", "")):
+                if not name:
+                    continue
+                for lang in ("en", "sv"):
+                    self._add_name(lang, name, ref, "organisation", label_fi)
+                low = name.lower()
+                for lead in _NAME_LEADS:
+                    if low.startswith(lead) and len(name) - len(lead) > 8:
+                        name = name[len(lead) :]
+                        low = low[len(lead) :]
+                        for lang in ("en", "sv"):
+                            self._add_name(lang, name, ref, "organisation", label_fi)
+            for acronym in acronyms:
+                if len(acronym) >= 2:
+                    self._acronyms[acronym] = _Entry(
+                        ref=ref,
+                        kind="organisation",
+                        iri=None,
+                        label=acronym,
+                        label_fi=label_fi,
+                    )
 
     def _load_glossary(self) -> None:
         if not self._glossary:

@@ -455,21 +455,21 @@ def organisations(
     """List the graph's organisations, or groups of likely duplicates."""
     from graph.duplicates import find_duplicates, organisation_names
 
-    with _engine() as engine:
+    with _engine("organisations") as engine:
         rows = organisation_names(engine.store)
     if possible_duplicates:
         groups = find_duplicates(rows)
         for group in groups:
-            out.print(f"{group.reason}: {' | '.join(group.names)}")
+            typer.echo(f"{group.reason}: {' | '.join(group.names)}")
             for iri in group.iris:
-                out.print(f"  {iri}")
+                typer.echo(f"  {iri}")
         console.print(f"{len(groups)} groups of possible duplicates")
         return
     names: dict[str, list[str]] = {}
     for iri, name, _ in rows:
         names.setdefault(iri, []).append(name)
     for iri in sorted(names):
-        out.print(f"{iri}\t{' | '.join(sorted(names[iri]))}")
+        typer.echo(f"{iri}\t{' | '.join(sorted(names[iri]))}")
 
 
 @app.command(name="eval-extract")

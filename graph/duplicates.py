@@ -81,6 +81,7 @@ def organisation_names(store: Any) -> list[tuple[str, str, bool]]:
         UNION {{ ?o <{SCHEMA.alternateName}> ?n BIND(true AS ?alt) }}
     }}"""
     return [
-        (row["o"].value, row["n"].value, row["alt"].value in ("true", "1"))
-        for row in store.query(query)
+        (str(row["o"]), str(row["n"]), str(row["alt"]) in ("true", "1"))
+        for row in store.select(query)
+        if row.get("o") is not None and row.get("n") is not None
     ]

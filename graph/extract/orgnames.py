@@ -227,7 +227,15 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
         keep = len(words) - 1
         while keep > 0:
             w = words[keep - 1].group()
-            if w[:1].isupper() or w.endswith("-") or (w in ("ja", "sekä") and keep > 1):
+            if w in ("ja", "sekä") and keep > 1:
+                # "Peruspalvelukuntayhtymä Kallio ja Pohjois-Savon Kylät ry": a name
+                # with a head noun before "ja" is another organisation.
+                before = [x.group() for x in words[max(0, keep - 3) : keep - 1]]
+                if any(head_of(b, morph) for b in before):
+                    break
+                keep -= 1
+                continue
+            if w[:1].isupper() or w.endswith("-"):
                 keep -= 1
                 continue
             break

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
 from graph.duplicates import find_duplicates, signature
 from graph.finnish import morphology
 
@@ -36,3 +42,29 @@ def test_one_iri_is_never_a_duplicate_of_itself() -> None:
         ("http://x/id/organisation/kela", "Kansaneläkelaitos", False),
     ]
     assert find_duplicates(rows) == []
+
+
+@pytest.mark.slow
+def test_cli_lists_possible_duplicates_across_documents(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(
+        "TITLE: Arki-hanke\n\nArki-hanke toteutettiin vuosina 2018–2019. Hankkeessa "
+        "työskenteli Kallion peruspalvelukuntayhtymän henkilöstöä.\n",
+        encoding="utf-8",
+    )
+    (docs / "b.txt").write_text(
+        "TITLE: Polku-hanke\n\nPolku-hanke toteutettiin vuosina 2020–2021. Mukana oli "
+        "Peruspalvelukuntayhtymä Kallio ja Pohjois-Savon Kylät ry.\n",
+        encoding="utf-8",
+    )
+    env = {"HANKEKG_HOME": str(tmp_path / "home")}
+    runner = CliRunner()
+    ingest = runner.invoke(app, ["ingest", str(docs)], env=env)
+    assert ingest.exit_code == 0, ingest.output
+    result = runner.invoke(app, ["organisations", "--possible-duplicates"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "kallion-peruspalvelukuntayhtyma" in result.output
+    assert "peruspalvelukuntayhtyma-kallio" in result.output
+    listing = runner.invoke(app, ["organisations"], env=env)
+    assert "Pohjois-Savon Kylät ry" in listing.output

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
+import httpx
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from api.cli import app
-from tests.conftest import ROVANIEMI, SEEDS
+from tests.conftest import ROOT, ROVANIEMI, SEEDS
 
 pytestmark = pytest.mark.slow
 
@@ -95,3 +103,105 @@ def test_extract_prints_facts_with_evidence_and_writes_nothing(home: Path) -> No
     assert "Pirjo Lehtoranta" in quotes
     _, after = run(home, "stats")
     assert before == after
+
+
+# -- a CLI that composes (issue 11, item 6) ----------------------------------------
+
+READ_COMMANDS = [
+    ["stats"],
+    ["search", "vertaistuki"],
+    ["sparql", "ASK { ?s ?p ?o }"],
+    ["export", "--format", "nquads"],
+    ["validate"],
+    ["related", "tyoikaisten-kuntoutus-rovaniemi"],
+]
+
+
+def invoke(home: Path, *args: str, **env: str) -> Result:
+    return CliRunner().invoke(app, list(args), env={"HANKEKG_HOME": str(home), **env})
+
+
+def one_error_line(result: Result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_there_was_no_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"hankekg {version('hankekg')}"
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: c[0])
+def test_missing_home_silently_became_an_empty_store(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "no-such-home"
+    result = invoke(missing, *command)
+    assert result.exit_code == 6
+    assert "holds no store" in one_error_line(result)
+    assert not missing.exists()
+
+
+def test_errors_are_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    usage = invoke(tmp_path, "search")  # the query argument is missing
+    assert usage.exit_code == 2
+    assert "Missing argument" in one_error_line(usage)
+    bad_setting = invoke(tmp_path, "stats", HANKEKG_WORKERS="many")
+    assert bad_setting.exit_code == 1
+    assert "ValidationError" in one_error_line(bad_setting)
+    debug = invoke(tmp_path, "--debug", "stats", HANKEKG_WORKERS="many")
+    assert debug.exit_code == 1
+    assert "Traceback" in debug.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def running_server(home: Path) -> Iterator[str]:
+    """``hankekg serve`` in its own process over the module's home."""
+    port = free_port()
+    env = {**os.environ, "HANKEKG_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    hankekg = Path(sys.executable).parent / "hankekg"
+    process = subprocess.Popen(
+        [sys.executable, str(hankekg), "serve", "--port", str(port)],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, "hankekg serve exited"
+            assert time.monotonic() < deadline, "hankekg serve did not start"
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_read_commands_died_with_a_lock_traceback_while_a_server_ran(
+    home: Path, running_server: str
+) -> None:
+    # One server for every command: starting one loads the models (tens of seconds).
+    for command in READ_COMMANDS:
+        result = invoke(home, *command)
+        assert result.exit_code == 9, command
+        line = one_error_line(result)
+        assert f"the server at {running_server}" in line, command
+        if command[0] == "stats":
+            assert f"GET {running_server}/healthz" in line
+            assert httpx.get(f"{running_server}/healthz").json()["documents"] == 2
+        elif command[0] == "sparql":
+            assert f"{running_server}/sparql" in line

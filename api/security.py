@@ -125,6 +125,36 @@ def install_docs(app: FastAPI) -> None:
         )
 
 
+def _host(scope: Scope) -> bytes | None:
+    """The request's ``Host`` header (lower-cased), if any."""
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"host":
+            return bytes(value).lower()
+    return None
+
+
+def _relative_location(
+    headers: list[tuple[bytes, bytes]], host: bytes | None
+) -> list[tuple[bytes, bytes]]:
+    """Make a ``Location`` that points back at the request's own Host relative.
+
+    Starlette's trailing-slash redirect builds an absolute URL from the Host the
+    client sent, so a spoofed Host came back in the 307. A relative reference
+    (RFC 9110 §10.2.2) sends the browser to the same path on the host it used.
+    """
+    out = []
+    for name, value in headers:
+        if name.lower() == b"location" and host is not None:
+            parts = urlsplit(value.decode("latin-1"))
+            if parts.netloc and parts.netloc.lower().encode("latin-1") == host:
+                relative = parts.path or "/"
+                if parts.query:
+                    relative += "?" + parts.query
+                value = relative.encode("latin-1")
+        out.append((name, value))
+    return out
+
+
 def _bad_framing(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether a request declares its body length twice (Content-Length and Transfer-Encoding)."""
     names = {name.lower() for name, _ in headers}
@@ -146,9 +176,11 @@ class SecurityHeaders:
             await self._refuse_framing(send)
             return
 
+        host = _host(scope)
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
+                headers = _relative_location(list(message.get("headers") or []), host)
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in HEADERS if h[0] not in present)
                 if b"content-security-policy" not in present:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -34,6 +35,7 @@ from api.schemas_ld import (
     Page,
     problems,
 )
+from api.security import is_http_url
 from api.workers import TokenDep, run_cpu
 from graph.errors import DocumentError, NotFound, QueryError
 from graph.iris import slugify
@@ -115,7 +117,7 @@ async def _read_upload(request: Request) -> tuple[bytes, str, str | None, str | 
         return (
             data,
             name,
-            str(url) if isinstance(url, str) and url else None,
+            _source_url(str(url) if isinstance(url, str) and url else None),
             str(title) if isinstance(title, str) and title else None,
         )
     if content_type == "application/json":
@@ -127,8 +129,20 @@ async def _read_upload(request: Request) -> tuple[bytes, str, str | None, str | 
         data = body.text.encode("utf-8")
         key = body.source_url or hashlib.sha256(data).hexdigest()[:16]
         name = f"{slugify(key)}.txt"
-        return data, name, body.source_url, body.title
+        return data, name, _source_url(body.source_url), body.title
     raise _Unsupported("send multipart/form-data (field 'file') or application/json")
+
+
+def _source_url(url: str | None) -> str | None:
+    """``url`` if it is an http(s) URL; both upload paths check it here, the same way.
+
+    Raises:
+        _Invalid: anything else (``javascript:``, ``data:``, a path...), which would
+            otherwise be stored and shown as a link on project pages.
+    """
+    if url is None or is_http_url(url):
+        return url
+    raise _Invalid("source_url must be an http:// or https:// URL")
 
 
 class _Invalid(DocumentError):
@@ -177,7 +191,8 @@ def list_documents(
     items = [_summary(engine, iri) for iri in ordered[offset : offset + limit]]
     following = None
     if offset + limit < len(ordered):
-        following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+        # Relative: a link built from the request's Host would echo a spoofed one.
+        following = f"{request.url.path}?{urlencode({'offset': offset + limit, 'limit': limit})}"
     return DocumentList(
         page=Page(offset=offset, limit=limit, total=len(ordered), next=following), items=items
     )

@@ -367,4 +367,5 @@ def void(request: Request, engine: EngineDep, format: FormatParam = None) -> Res
     offers = {m: a for m, a in RDF_OFFERS.items() if m != HTML}
     media = choose(request, None if format == "html" else format, offers)
     links = {"Link": link_header("/.well-known/void")}
-    return rdf_response(void_graph(engine, str(request.base_url)), media, links)
+    # From HANKEKG_BASE_IRI, never from the request's Host (which a client chooses).
+    return rdf_response(void_graph(engine, engine.settings.base), media, links)

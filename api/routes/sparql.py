@@ -201,7 +201,8 @@ def describe_service(
     _, media = choose_formats(accept, fmt)
     if media is None:
         raise NotAcceptable("the service description is RDF: ask for Turtle, JSON-LD or N-Triples")
-    endpoint = str(request.url.replace(query=None))
+    # From HANKEKG_BASE_IRI, never from the request's Host (which a client chooses).
+    endpoint = f"{engine.settings.base}sparql"
     triples, _ = dataset_counts(engine)
     named = {str(row["g"]): int(str(row["n"])) for row in engine.store.select(GRAPH_COUNTS)}
     graph = service_description(endpoint, triples, named)

@@ -95,6 +95,25 @@ _SUBREGION_HEADS = frozenset({"seutu", "seutukunta"})
 _EN_MUNICIPAL = {"city": "kaupunki", "town": "kaupunki", "municipality": "kunta"}
 _SV_MUNICIPAL = {"stad": "kaupunki", "kommun": "kunta"}
 _ORG_KINDS = frozenset({"organisation", "wellbeing_county"})
+#: English direction words as the region names spell them.
+_EN_DIRECTION_FORMS = {
+    "central": "Central",
+    "north": "North",
+    "northern": "North",
+    "south": "South",
+    "southern": "South",
+    "east": "East",
+    "eastern": "Eastern",
+    "west": "West",
+    "western": "Western",
+    "southwest": "Southwest",
+    "south-west": "Southwest",
+    "southeast": "South-East",
+}
+_EN_DIRECTION = re.compile(
+    r"\b(central|north|northern|south|southern|east|eastern|west|western|southwest|"
+    r"south-west|southeast)\s+([A-Z][a-zåäö]+)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -382,7 +401,23 @@ class Linker:
             start, end = tokens[i].start, tokens[i + best.length - 1].end
             out.append(Mention(start, end, text[start:end], best.link))
             i += best.length
-        return out
+        return self._english_directions(text, out)
+
+    def _english_directions(self, text: str, found: list[Mention]) -> list[Mention]:
+        """ "central Finland", "northern Ostrobothnia": English regions written with a
+        lower-case direction word, which the name lists spell "Central Finland",
+        "North Ostrobothnia"; the whole phrase replaces a hit on its last word."""
+        extra: list[Mention] = []
+        for m in _EN_DIRECTION.finditer(text):
+            canonical = _EN_DIRECTION_FORMS[m.group(1).lower()]
+            link = self.link_place(f"{canonical} {m.group(2)}")
+            if link is None or not link.is_place:
+                continue
+            extra.append(Mention(m.start(), m.end(), m.group(), link))
+        if not extra:
+            return found
+        kept = [f for f in found if not any(e.start < f.end and f.start < e.end for e in extra)]
+        return sorted([*kept, *extra], key=lambda x: x.start)
 
     def related_organisations(self, key: str) -> set[str]:
         """Keys of an organisation's predecessors and successors, transitively (not itself)."""

@@ -16,6 +16,13 @@ from graph.vocab import HK, RDF, SCHEMA
 logger = logging.getLogger(__name__)
 
 
+#: English titles before a name.
+_EN_TITLES = frozenset(
+    "minister professor prof dr mr mrs ms director coordinator manager chair chairman "
+    "mayor president secretary doctor".split()
+)
+
+
 class PersonSteps(Steps):
     """Person extraction."""
 
@@ -127,6 +134,9 @@ class PersonSteps(Steps):
         trailing common words ("Projektipäällikkö Tuulikki X" -> "Tuulikki X")."""
         line = surface.split("\n")[0]
         words = list(re.finditer(r"\S+", line))
+        # English titles ("Minister Lindström", "Professor X Y") are not names.
+        while words and words[0].group().rstrip(".").lower() in _EN_TITLES:
+            words.pop(0)
 
         def ordinary(word: str) -> list[dict[str, str]]:
             analyses = list(self.morph.analyses(word))

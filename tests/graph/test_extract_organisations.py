@@ -176,3 +176,13 @@ def test_found_names_are_base_forms_with_one_key(modifiers: str, head: tuple[str
     assert organisation_key(f"{modifiers} {nominative} ry") == organisation_key(
         f"{modifiers} {nominative}"
     )
+
+
+def test_english_title_is_not_part_of_a_person(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "TITLE: Bridge project\n\nThe Bridge project ran from 2019 to 2021. Minister Lindström "
+        "opened it, and project manager Maija Virtanen led the work.\n"
+    )
+    ex = _extract(extractor, iris, text, name="en2.txt")
+    people = {n for f in ex.facts if f.predicate == SCHEMA.name for n in [str(f.object)]}
+    assert "Minister Lindström" not in people

@@ -261,3 +261,17 @@ def test_find_all_lenient_for_queries(linker: Linker) -> None:
         ("kelan", "kela"),
     ]
     assert _found(linker, "salo ja korpi", strict=False) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("projects in central Finland", "Keski-Suomi"),
+        ("work in northern Ostrobothnia", "Pohjois-Pohjanmaa"),
+        ("a pilot in Lapland", "Lappi"),
+        ("ett projekt i Helsingfors", "Helsinki"),
+    ],
+)
+def test_english_and_swedish_place_forms_resolve(linker: Linker, text: str, label: str) -> None:
+    """Issue 12: "central Finland" (a lower-case direction word) found no region."""
+    assert label in [m.link.label for m in linker.find_all(text)]

@@ -23,7 +23,7 @@ from contextlib import contextmanager, suppress
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -38,9 +38,13 @@ except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
 from api import services
-from api.engine import Engine, discover
+from api.engine import Engine
 from graph.config import Settings
 from graph.errors import DocumentError, HankeKGError
+from ingest import Workers, discover, open_workers
+
+if TYPE_CHECKING:
+    from ingest.home import WriteHome
 
 #: Written by ``hankekg serve`` into the home it serves, removed when it stops.
 SERVER_FILE = "server.json"
@@ -234,17 +238,105 @@ def _progress(total: int, label: str) -> Iterator[Callable[[str, int], None]]:
         yield lambda _stage, n: bar.advance(task, n)
 
 
+@contextmanager
+def _home(command: str) -> Iterator[WriteHome]:
+    """Open ``HANKEKG_HOME`` for writing without the engine (no index is read).
+
+    Raises:
+        HomeMissing: the home (or its store) does not exist.
+        StoreInUse: a running server holds the store.
+    """
+    from ingest.home import WriteHome
+
+    settings = Settings()
+    if settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
+        raise HomeMissing(f"HANKEKG_HOME {settings.home.resolve()} holds no store")
+    try:
+        home = WriteHome(settings)
+    except OSError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise _in_use(settings.home, command) from exc
+    try:
+        yield home
+    finally:
+        home.close()
+
+
+@contextmanager
+def _stages(total: int, *stages: str) -> Iterator[Callable[[str, int], None]]:
+    """One progress bar per pipeline stage (``prepared``, ``committed``)."""
+    columns = (
+        TextColumn("{task.description:>9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks = {stage: bar.add_task(stage, total=total) for stage in stages}
+
+        def advance(stage: str, n: int) -> None:
+            if stage in tasks:
+                bar.advance(tasks[stage], n)
+
+        yield advance
+
+
+class WorkersUnavailable(HankeKGError):
+    """The worker pool or the Dask scheduler cannot be reached or started."""
+
+    title = "Workers unavailable"
+    status = 503
+    exit_code = 2
+
+
+@contextmanager
+def _workers(workers: int, scheduler: str | None) -> Iterator[Workers]:
+    """Where prepare runs: inline, ``--workers N`` processes or a Dask ``--scheduler``."""
+    try:
+        pool = open_workers(workers, scheduler)
+    except (OSError, ValueError, ImportError) as exc:
+        where = f"the Dask scheduler at {scheduler}" if scheduler else "the worker pool"
+        raise WorkersUnavailable(f"cannot use {where}: {exc}") from exc
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers", min=0, help="Prepare documents in N local processes (0: in this process)."
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Prepare documents on a Dask cluster, tcp://HOST:PORT "
+        "(default: HANKEKG_DASK_SCHEDULER).",
+    ),
+]
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json).")],
+    workers: WorkersOption = 0,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Ingest documents into the graph and the search index."""
     total = len(discover(paths))  # before the home is created: a typo creates nothing
     with _engine("ingest", read=False) as engine:
-        with _progress(total, "ingest") as advance:
-            report = engine.ingest_paths(paths, progress=advance)
+        with (
+            _workers(workers, scheduler or engine.settings.dask_scheduler) as pool,
+            _stages(total, "prepared", "committed") as advance,
+        ):
+            report = engine.ingest_paths(paths, progress=advance, workers=pool)
         for path, message in report.failed.items():
-            console.print(f"[red]skipped[/red] {path}: {message}")
+            line = message if message.startswith(path) else f"{path}: {message}"
+            console.print(f"[red]skipped[/red] {line}")
         for path, warnings in report.warnings.items():
             for warning in warnings:
                 console.print(f"[yellow]warning[/yellow] {path}: {warning}")
@@ -426,13 +518,32 @@ def export(
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild the search index from the graph with the configured encoder."""
-    with _engine("reindex") as engine:
-        total = len(engine.store.documents())
-        with _progress(total, "reindex") as advance:
-            n = engine.reindex(progress=advance)
+def reindex(workers: WorkersOption = 0, scheduler: SchedulerOption = None) -> None:
+    """Rebuild the search index from the graph with the configured encoder (also when the
+    index files are corrupt: they are not read)."""
+    with _home("reindex") as home:
+        total = len(home.store.documents())
+        with (
+            _workers(workers, scheduler or home.settings.dask_scheduler) as pool,
+            _stages(total, "prepared", "committed") as advance,
+        ):
+            n = home.reindex(progress=advance, workers=pool)
     console.print(f"reindexed {n} documents")
+
+
+@app.command()
+def verify() -> None:
+    """Check that the graph, the vectors and the lexical index agree; exit 1 when not."""
+    from ingest.verify import verify as run_verify
+
+    with _home("verify") as home:
+        problems = run_verify(home.store, home.index)
+    for problem in problems:
+        out.print(problem, markup=False, highlight=False)
+    if problems:
+        error(f"{len(problems)} disagreement(s) between graph and index: run `hankekg reindex`")
+        raise typer.Exit(1)
+    out.print("graph, vectors and lexical index agree")
 
 
 @app.command()

@@ -1,21 +1,15 @@
-"""The engine: one object that owns the store, the index and the models.
+"""The engine: the read facade over one ``HANKEKG_HOME``'s store, index and models.
 
-The CLI and the API both drive ingest, deletion and search through it, so the
-two front ends can never drift apart. It is built once per process.
-
-Ingest commits a batch of documents in three steps, through the index seam
-(:mod:`search.index`, engine chosen by ``HANKEKG_INDEX_BACKEND``):
-
-1. prepare the index change (local: a complete new snapshot next to the
-   current one; postgres: the rows, in an open transaction);
-2. replace the documents' named graphs in one store transaction;
-3. make the index change visible (local: switch ``CURRENT``; postgres: COMMIT).
-
-A crash before 2 leaves the old state; a crash between 2 and 3 is settled on
-the next open by :meth:`Engine.recover`: the index engine commits the staged
-state that matches the graph, or the engine rebuilds the index from the
-graph. Either way every document is fully in, or fully out, of the graph, the
-vectors and the lexical index alike.
+The CLI and the API both read through it, so the two front ends can never drift
+apart. It is built once per process. Writes are not done here: ingest,
+delete, reindex and SPARQL updates go through the ``ingest`` package's single
+writer (:class:`ingest.Writer`), which the engine holds and forwards to.
+Ingest is a pipeline (``ingest/pipeline.py``): documents are prepared
+(extracted and embedded) on any executor, outside the write lock, and the
+writer commits them in order, each batch through the index seam
+(:mod:`search.index`): the index change is prepared, the named graphs are
+replaced in one store write, and the index change becomes visible. A crash in
+between is settled on the next open by :meth:`Engine.recover`.
 """
 
 from __future__ import annotations
@@ -23,31 +17,37 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 
-from graph.build import document_graph
 from graph.config import Settings
-from graph.errors import DocumentError, NotFound
-from graph.extract import chrome_spans
+from graph.errors import NotFound
 from graph.iris import Iris
-from graph.loader import load_bytes, load_document
-from graph.model import Document, Extraction
 from graph.reference import Reference, reference_graph
 from graph.store import get_store
-from graph.vocab import HK, PROV, SCHEMA
-from search.chunking import chunk_text
+from graph.vocab import HK
+from ingest import (
+    IngestReport,
+    Progress,
+    Source,
+    Workers,
+    Writer,
+    build_preparer,
+    discover,
+    read_sources,
+    rebuild_index,
+)
+from ingest import ingest as run_ingest
+from ingest.commit import Change, Committed
 from search.crosslingual import QueryTranslator, Translation, query_translator
-from search.encoders import Encoder, fingerprint, get_encoder
+from search.encoders import Encoder, fingerprint
 from search.filters import FacetTable, facet_table
-from search.index import Chunk, DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
+from search.index import DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
 from search.related import Neighbourhood, neighbourhood
 from search.similarity import FUNCTION, Similarity
 
@@ -58,27 +58,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "hankekg.ttl"
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json"}
-#: Documents per commit: bounds memory and the size of one store transaction.
-BATCH = 32
-
-Progress = Callable[[str, int], None]
-"""Called as ``progress(stage, n)`` to advance a progress bar by ``n``."""
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did, document by document."""
-
-    added: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    warnings: dict[str, list[str]] = field(default_factory=dict)
-    documents: dict[str, str] = field(default_factory=dict)
-    """Source path -> document IRI, for every document that is now in."""
-    projects: dict[str, list[str]] = field(default_factory=dict)
-    """Document IRI -> project IRIs."""
 
 
 def reference_version(directory: Path, *extra: Path) -> str:
@@ -91,21 +70,6 @@ def reference_version(directory: Path, *extra: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files to ingest under ``paths`` (directories are walked), sorted."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES
-            )
-        elif path.exists():
-            found.append(path)
-        else:
-            raise DocumentError(f"{path}: no such file or directory")
-    return found
-
-
 class Engine:
     """Store, index, encoder and extractor for one ``HANKEKG_HOME``."""
 
@@ -116,7 +80,8 @@ class Engine:
         self.store = get_store(settings)
         self.index = get_index(settings)
         self.reference = Reference.load(settings.reference_dir)
-        self._write_lock = threading.Lock()
+        self.preparer = build_preparer(settings, reference=self.reference)
+        self.writer = Writer(self.store, self.index, lambda: self.encoder_identity, self._rebuild)
         # Bumped by every SPARQL update, so tables derived from the graph are rebuilt.
         self._graph_version = 0
         self._neighbourhood: tuple[object, Neighbourhood] | None = None
@@ -129,10 +94,10 @@ class Engine:
 
     # -- models, loaded on first use ------------------------------------------------
 
-    @cached_property
+    @property
     def encoder(self) -> Encoder:
-        """The configured encoder."""
-        return get_encoder(self.settings.encoder)
+        """The configured encoder (the preparer's: one copy of the model per process)."""
+        return self.preparer.encoder
 
     @cached_property
     def encoder_fingerprint(self) -> str:
@@ -153,19 +118,15 @@ class Engine:
         """The committed index version: caches of derived data are keyed by it."""
         return self.index.version()
 
-    @cached_property
+    @property
     def linker(self) -> Linker:
         """The gazetteer linker over the reference data."""
-        from graph.linker import Linker
+        return self.preparer.linker
 
-        return Linker(self.reference, self.iris)
-
-    @cached_property
+    @property
     def extractor(self) -> Extractor:
         """The extraction pipeline (loads spaCy once)."""
-        from graph.extract import Extractor, load_nlp
-
-        return Extractor(load_nlp(), self.linker, self.iris, self.reference)
+        return self.preparer.extractor
 
     @cached_property
     def translator(self) -> QueryTranslator:
@@ -266,162 +227,77 @@ class Engine:
 
     def recover(self) -> None:
         """Settle a crash between the graph commit and the index commit, and a
-        corrupt index: the index engine keeps what matches the graph, else the
-        index is rebuilt from the graph."""
-        missing = self.index.recover(self.store.documents())
-        if missing is None:
-            logger.error("graph and index disagree; rebuilding the index from the graph")
-            self.reindex()
-        elif missing:
-            logger.warning("recovering: indexing %d documents from the graph", len(missing))
-            self.reindex(only=missing)
+        corrupt index: the index engine keeps what matches the graph, and the
+        rest is re-indexed from the graph."""
+        self.writer.recover()
 
-    # -- ingest --------------------------------------------------------------------
+    def _rebuild(self, only: set[str] | None) -> None:
+        self.reindex(only=only)
 
-    def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
-        """Ingest files and directories; bad files are reported and skipped."""
+    # -- writes: forwarded to the single writer ------------------------------------
+
+    def ingest_paths(
+        self,
+        paths: Iterable[Path],
+        progress: Progress | None = None,
+        workers: Workers | None = None,
+    ) -> IngestReport:
+        """Ingest files and directories; bad files are reported and skipped.
+
+        Raises:
+            DocumentError: a path does not exist.
+        """
         files = discover(paths)
         report = IngestReport()
-
-        def documents() -> Iterator[Document]:
-            # A generator, so only one batch of documents is in memory at a time.
-            for path in files:
-                try:
-                    yield load_document(path, max_bytes=self.settings.max_document_bytes)
-                except DocumentError as exc:
-                    report.failed[str(path)] = str(exc)
-                    if progress:
-                        progress("documents", 1)
-
-        return self.ingest_documents(documents(), report=report, progress=progress)
+        sources = read_sources(files, self.settings.max_document_bytes, report)
+        return self.ingest_sources(sources, progress=progress, workers=workers, report=report)
 
     def ingest_bytes(
         self, data: bytes, *, name: str, url: str | None = None, title: str | None = None
     ) -> IngestReport:
-        """Ingest one uploaded document; a bad document raises ``DocumentError``."""
-        document = load_bytes(
-            data, name=name, max_bytes=self.settings.max_document_bytes, url=url, title=title
-        )
-        return self.ingest_documents([document])
+        """Ingest one uploaded document; a bad document raises ``DocumentError``.
 
-    def ingest_documents(
-        self,
-        documents: Iterable[Document],
-        report: IngestReport | None = None,
-        progress: Progress | None = None,
-    ) -> IngestReport:
-        """Extract, index and commit ``documents`` in batches, streaming.
-
-        A batch is committed when it holds ``BATCH`` documents or a tenth of the
-        indexed ones, whichever is more: each commit rewrites the index
-        snapshot, so batches that grow with the index keep the total written
-        linear in the corpus size.
+        Preparing it (extraction, embedding) holds no lock: an upload waits for
+        another write only while that write commits.
         """
-        report = report or IngestReport()
-        with self._write_lock:
-            writer = self.index.writer(self.encoder_identity)
-            try:
-                self._ingest(writer, documents, report, progress)
-            finally:
-                writer.close()
+        prepared = self.preparer.prepare(Source(name, data, url=url, title=title))
+        done = self.writer.commit([prepared])
+        report = IngestReport(added=done.added, replaced=done.replaced, unchanged=done.unchanged)
+        report.documents[prepared.path] = prepared.document
+        report.projects[prepared.document] = list(prepared.projects)
+        if prepared.warnings:
+            report.warnings[prepared.path] = list(prepared.warnings)
         return report
 
-    def _ingest(
+    def ingest_sources(
         self,
-        writer: IndexWriter,
-        documents: Iterable[Document],
-        report: IngestReport,
-        progress: Progress | None,
-    ) -> None:
-        known = writer.documents()
-        by_path = {e.path: iri for iri, e in known.items()}
-        pending: list[tuple[Document, URIRef, str | None]] = []
-        for document in documents:
-            iri = self.iris.document(document.sha256)
-            entry = known.get(str(iri))
-            if entry is not None and entry.sha256 == document.sha256:
-                report.unchanged.append(document.path)
-                report.documents[document.path] = str(iri)
-                report.projects[str(iri)] = list(entry.projects)
-                if progress:
-                    progress("documents", 1)
-                continue
-            pending.append((document, iri, by_path.get(document.path)))
-            if len(pending) >= max(BATCH, len(known) // 10):
-                self._commit_batch(writer, pending, report, progress)
-                pending = []
-        if pending:
-            self._commit_batch(writer, pending, report, progress)
+        sources: Iterable[Source],
+        *,
+        progress: Progress | None = None,
+        workers: Workers | None = None,
+        report: IngestReport | None = None,
+    ) -> IngestReport:
+        """Prepare ``sources`` (on ``workers``, inline by default) and commit them in order."""
 
-    def _commit_batch(
-        self,
-        writer: IndexWriter,
-        batch: list[tuple[Document, URIRef, str | None]],
-        report: IngestReport,
-        progress: Progress | None,
-    ) -> None:
-        now = datetime.now(UTC)
-        graphs = {}
-        drop: list[URIRef] = []
-        for document, iri, old in batch:
-            extraction = self.extractor.extract(document, iri)
-            extraction.ingested_at = now
-            graphs[iri] = document_graph(extraction, now)
-            chunks = self._chunks(writer, extraction)
-            vectors = self.encoder.encode_passages([c.text for c in chunks])
-            if old is not None and old != str(iri):
-                writer.remove_document(old)
-                drop.append(URIRef(old))
-                report.replaced.append(document.path)
-            else:
-                report.added.append(document.path)
-            entry = DocumentEntry(
-                sha256=document.sha256,
-                path=document.path,
-                chunk_ids=[],
-                projects=[str(p) for p in extraction.project_iris],
-                title=document.title,
-                language=document.language,
-            )
-            writer.add_document(str(iri), entry, chunks, vectors)
-            report.documents[document.path] = str(iri)
-            report.projects[str(iri)] = entry.projects
-            if extraction.warnings:
-                report.warnings[document.path] = list(extraction.warnings)
-            if progress:
-                progress("documents", 1)
-        writer.commit(lambda: self.store.replace_graphs(drop, graphs))
+        def lookup(iri: str) -> DocumentEntry | None:
+            view = self.snapshot
+            return view.document(iri) if view is not None else None
 
-    def _chunks(self, writer: IndexWriter, extraction: Extraction) -> list[Chunk]:
-        """Body chunks plus short title/name fields, with fresh ids."""
-        document = extraction.document
-        main = extraction.project_iris[0] if extraction.project_iris else None
-        project = str(main) if main is not None else None
-        pieces: list[tuple[int, int, str, str]] = []
-        if document.title:
-            pieces.append((0, 0, "title", document.title))
-        names = {
-            str(f.object)
-            for f in extraction.facts
-            if f.predicate == SCHEMA.name and f.subject == main
-        }
-        pieces.extend((0, 0, "name", n) for n in sorted(names))
-        for span in chunk_text(document.text, skip=chrome_spans(document.text)):
-            pieces.append((span.start, span.end, "body", span.text))
-        ids = writer.allocate_ids(len(pieces))
-        return [
-            Chunk(
-                id=cid,
-                document=str(extraction.document_iri),
-                project=project,
-                start=start,
-                end=end,
-                lang=document.language,
-                field=kind,
-                text=text,
-            )
-            for cid, (start, end, kind, text) in zip(ids, pieces, strict=True)
-        ]
+        def indexed() -> int:
+            view = self.snapshot
+            return view.document_count() if view is not None else 0
+
+        return run_ingest(
+            sources,
+            self.preparer,
+            self.writer,
+            lookup=lookup,
+            indexed=indexed,
+            workers=workers,
+            batch=self.settings.ingest_batch,
+            progress=progress,
+            report=report,
+        )
 
     # -- SPARQL Update ---------------------------------------------------------------
 
@@ -438,7 +314,7 @@ class Engine:
         Raises:
             QueryError: malformed or refused; nothing changed.
         """
-        with self._write_lock:
+        with self.writer.lock:
             try:
                 self.store.update(sparql)
             finally:
@@ -453,21 +329,19 @@ class Engine:
         if self.index_version() is None:
             return
         in_graph = self.store.documents()
-        writer = self.index.writer(self.encoder_identity)
-        try:
-            gone = [
-                iri
-                for iri, entry in writer.documents().items()
-                if in_graph.get(iri) != entry.sha256
-            ]
-            if not gone:
-                return
+        gone: list[str] = []
+
+        def drop(index: IndexWriter) -> Change | None:
+            gone.extend(
+                iri for iri, entry in index.documents().items() if in_graph.get(iri) != entry.sha256
+            )
             for iri in gone:
-                writer.remove_document(iri)
-            writer.commit()
-        finally:
-            writer.close()
-        logger.info("SPARQL update removed %d documents from the index", len(gone))
+                index.remove_document(iri)
+            return Change(Committed()) if gone else None
+
+        self.writer.write(drop)
+        if gone:
+            logger.info("SPARQL update removed %d documents from the index", len(gone))
 
     # -- deletion and rebuilding -----------------------------------------------------
 
@@ -477,113 +351,22 @@ class Engine:
         Raises:
             NotFound: no such document.
         """
-        with self._write_lock:
-            writer = self.index.writer(self.encoder_identity)
-            try:
-                if document not in writer.documents():
-                    raise NotFound(f"no document {document}")
-                writer.remove_document(document)
-                writer.commit(lambda: self.store.replace_graphs([URIRef(document)], {}))
-            finally:
-                writer.close()
+        if not self.writer.delete(document):
+            raise NotFound(f"no document {document}")
 
-    def reindex(self, progress: Progress | None = None, only: set[str] | None = None) -> int:
+    def reindex(
+        self,
+        progress: Progress | None = None,
+        only: set[str] | None = None,
+        workers: Workers | None = None,
+    ) -> int:
         """Rebuild the whole index from the document texts kept in the graph.
 
         Used after changing the encoder, and by recovery (which passes ``only``:
         the documents to index again, keeping the rest). Returns the number of
         documents indexed.
         """
-        rows = list(
-            self.store.select(
-                f"""SELECT ?d ?sha ?path ?text ?lang ?title WHERE {{ GRAPH ?d {{
-                  ?d a <{PROV.Entity}> ; <{HK.sha256}> ?sha ; <{HK.path}> ?path ;
-                     <{SCHEMA.text}> ?text ; <{SCHEMA.inLanguage}> ?lang .
-                  OPTIONAL {{ ?d <{SCHEMA.name}> ?title }} }} }}"""
-            )
-        )
-        if only is not None:
-            rows = [r for r in rows if str(r["d"]) in only]
-        with self._write_lock:
-            writer = self.index.writer(self.encoder_identity, fresh=only is None)
-            try:
-                self._reindex(writer, rows, progress)
-            finally:
-                writer.close()
-        return len(rows)
-
-    def _reindex(self, writer: IndexWriter, rows: list[Any], progress: Progress | None) -> None:
-        for row in rows:
-            doc_iri = str(row["d"])
-            # The document's main project first: it owns the chunks.
-            projects = [
-                str(r["p"])
-                for r in self.store.select(
-                    f"SELECT ?p ?main WHERE {{ GRAPH <{doc_iri}> {{ "
-                    f"?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> <{doc_iri}> . "
-                    f"OPTIONAL {{ <{doc_iri}> <{SCHEMA.mainEntity}> ?main }} }} }} "
-                    "ORDER BY DESC(?p = ?main) ?p"
-                )
-            ]
-            names = (
-                [
-                    str(r["n"])
-                    for r in self.store.select(
-                        f"SELECT DISTINCT ?n WHERE {{ GRAPH <{doc_iri}> {{ "
-                        f"<{projects[0]}> <{SCHEMA.name}> ?n }} }} ORDER BY ?n"
-                    )
-                ]
-                if projects
-                else []
-            )
-            title = str(row["title"]) if row["title"] is not None else None
-            document = Document(
-                path=str(row["path"]),
-                text=str(row["text"]),
-                sha256=str(row["sha"]),
-                media_type="text/plain",
-                title=title,
-                language=str(row["lang"]),
-            )
-            extraction = Extraction(
-                document=document,
-                document_iri=URIRef(doc_iri),
-                project_iris=[URIRef(p) for p in projects],
-            )
-            chunks = self._chunks(writer, extraction)
-            chunks += self._name_chunks(writer, extraction, names)
-            vectors = self.encoder.encode_passages([c.text for c in chunks])
-            entry = DocumentEntry(
-                sha256=document.sha256,
-                path=document.path,
-                chunk_ids=[],
-                projects=projects,
-                title=title,
-                language=document.language,
-            )
-            writer.add_document(doc_iri, entry, chunks, vectors)
-            if progress:
-                progress("documents", 1)
-        writer.commit()
-
-    def _name_chunks(
-        self, writer: IndexWriter, extraction: Extraction, names: list[str]
-    ) -> list[Chunk]:
-        project = str(extraction.project_iris[0]) if extraction.project_iris else None
-        ids = writer.allocate_ids(len(names))
-        return [
-            Chunk(
-                cid,
-                str(extraction.document_iri),
-                project,
-                0,
-                0,
-                extraction.document.language,
-                "name",
-                n,
-            )
-            for cid, n in zip(ids, names, strict=True)
-        ]
+        return rebuild_index(self.store, self.preparer, self.writer, workers, progress, only)
 
     def document_iri(self, key: str) -> str:
         """Resolve a document id (sha prefix) or IRI to a document IRI.

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 class Health(BaseModel):
     """Liveness and a few counts."""
 
-    status: str = Field(examples=["ok"])
+    status: str = Field(examples=["ok"], description="``ok``, or ``degraded`` while writes fail.")
+    detail: str | None = Field(default=None, description="Why the service is degraded.")
     documents: int
     projects: int
     triples: int = Field(description="Triples in the default graph (the union of the graphs).")

@@ -295,8 +295,10 @@ def health(engine: Engine) -> Health:
     projects = _count(engine, count)
     triples, quads = dataset_counts(engine)
     snapshot = engine.snapshot
+    degraded = engine.writer.degraded
     return Health(
-        status="ok",
+        status="degraded" if degraded else "ok",
+        detail=degraded,
         documents=snapshot.document_count() if snapshot else 0,
         projects=projects,
         triples=triples,

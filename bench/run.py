@@ -130,7 +130,9 @@ def ingest(quick: bool) -> dict[str, Any]:
     from bench.ingest import run_subprocess
 
     sizes = [8, 24] if quick else [16, 48]
-    return {"runs": [run_subprocess(n, 7, None) for n in sizes]}
+    runs = [run_subprocess(n, 7, None) for n in sizes]
+    runs += [run_subprocess(sizes[-1], 7, None, mode, 2) for mode in ("processes", "dask")]
+    return {"runs": runs}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -264,25 +266,34 @@ def render(run: dict[str, Any]) -> str:
         lines += [
             "## Ingest (real pipeline, e5-small-q4, fresh process per run)",
             "",
-            "| docs | docs/s (wall) | docs per CPU-s | load | parse+NLP | graph | embedding | store write | index write | peak RSS MB | peak over models MB |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| docs | where prepare ran | docs/s (wall) | load | extract | graph | chunk | embed | commit | executor overhead ms/doc | writer peak RSS MB | worker RSS MB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in run["ingest"]["runs"]:
             if "error" in r:
                 lines.append(f"| {r['documents']} | error: {r['error'][:80]} |")
                 continue
             st = r["stages_per_doc_ms"]
+            where = r["mode"] if r["mode"] == "inline" else f"{r['mode']} × {r['workers']}"
             lines.append(
-                f"| {r['documents']} | {r['docs_per_s']} | {_fmt(r.get('docs_per_cpu_s'))} | "
-                f"{_fmt(st.get('load'))} | {_fmt(st.get('parse_nlp'))} | {_fmt(st.get('graph_build'))} | "
-                f"{_fmt(st.get('embedding'))} | {_fmt(st.get('store_write'))} | {_fmt(st.get('index_write'))} | "
-                f"{r['peak_rss_mb']} | {r['peak_over_models_mb']} |"
+                f"| {r['documents']} | {where} | {r['docs_per_s']} | "
+                + " | ".join(
+                    _fmt(st.get(k))
+                    for k in ("load", "extract", "graph", "chunk", "embed", "commit")
+                )
+                + f" | {r['overhead_ms_per_doc']} | {r['peak_rss_mb']} | "
+                f"{', '.join(str(m) for m in r['worker_rss_mb'])} |"
             )
-        lines += ["", "Stage columns are milliseconds per document.", ""]
+        lines += [
+            "",
+            "Stage columns are milliseconds per document, summed over workers; `commit` is the",
+            "single writer. Produced by `python -m bench.ingest --n N --mode M --workers 2`.",
+            "",
+        ]
     lines += [
         "## Scaling of the ingest path with N",
         "",
-        "| N | chunks | held by ingest_paths before batch 1 (MB) | per-batch index write at N (s) | of which BM25 rebuild (s) | overhead per document (ms) |",
+        "| N | chunks | held by one pipeline window of 64 documents (MB) | per-batch index write at N (s) | of which BM25 rebuild (s) | overhead per document (ms) |",
         "|---|---|---|---|---|---|",
     ]
     for n, size in run["sizes"].items():

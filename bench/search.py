@@ -10,9 +10,11 @@ Building the state (``build_state``)
       (``graph.loader.load_bytes``: HTML/Markdown/JSON reduction, language detection);
     - graph: the generator's ground truth turned into the same facts extraction makes
       (names @fi/@en, dates, status, funder, coordinator, partners, areas, themes, persons,
-      with evidence spans), written by the real ``graph.build.document_graph`` and
-      bulk-loaded through pyoxigraph;
-    - chunks: the engine's own chunking (title, names, sentence-aware body chunks);
+      with evidence spans), written by the real ``graph.build.document_graph``;
+    - chunks: ingest's own chunking (``ingest.prepare.chunk_pieces``: title, names,
+      sentence-aware body chunks);
+    - commit: each document becomes an ``ingest.Prepared`` and the real single writer
+      (``Engine.writer.commit``) writes graph and index, in batches of ``COMMIT_BATCH``;
     - vectors: *e5-derived surrogates*: a pool of real e5 passage vectors (cached in
       ``bench/corpus_out``), each chunk a normalised mix of two pool vectors plus noise.
       FAISS flat search costs the same for any values of the same shape, so latency is
@@ -28,7 +30,6 @@ vectors as the baseline.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -46,10 +47,12 @@ from bench.corpus import OUT, DocMeta, corpus, organisations
 from graph.build import document_graph
 from graph.loader import load_bytes
 from graph.model import Evidence, Extraction, Fact
-from graph.vocab import HK, RDF, SCHEMA
+from graph.vocab import HK, PROV, RDF, SCHEMA
+from ingest import Prepared
+from ingest.prepare import centroid, chunk_pieces
 from search.filters import Filters
 from search.hybrid import MODES, HybridSearcher, Mode
-from search.index import DocumentEntry, Snapshot
+from search.index import Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -159,11 +162,11 @@ def vector_pool(engine: Engine, seed: int) -> np.ndarray:
     return pool
 
 
-def surrogate_vectors(pool: np.ndarray, ids: list[int]) -> np.ndarray:
+def surrogate_vectors(pool: np.ndarray, seeds: list[int]) -> np.ndarray:
     """Deterministic e5-like vectors: two pool vectors mixed, plus noise, normalised."""
-    out = np.empty((len(ids), pool.shape[1]), dtype=np.float32)
-    for row, cid in enumerate(ids):
-        rng = np.random.default_rng(cid)
+    out = np.empty((len(seeds), pool.shape[1]), dtype=np.float32)
+    for row, seed in enumerate(seeds):
+        rng = np.random.default_rng(seed)
         a, b = rng.integers(0, len(pool), 2)
         noise = np.asarray(rng.standard_normal(pool.shape[1]), dtype=np.float32)
         v = pool[a] + 0.6 * pool[b] + 0.08 * noise
@@ -171,67 +174,69 @@ def surrogate_vectors(pool: np.ndarray, ids: list[int]) -> np.ndarray:
     return out
 
 
+#: Documents per writer commit while building a state (each commit rewrites the snapshot).
+COMMIT_BATCH = 1000
+
+
+def ground_truth_prepared(engine: Engine, doc: Any, pool: np.ndarray) -> Prepared:
+    """What ``ingest.prepare`` would return for a generated document, from its ground
+    truth, with surrogate vectors seeded by the document's hash."""
+    document = load_bytes(doc.data, name=doc.name, max_bytes=10_000_000)
+    iri = engine.iris.document(document.sha256)
+    extraction = ground_truth_extraction(engine, iri, document.text, doc.meta, document)
+    graph = document_graph(extraction)
+    graph.remove((iri, PROV.generatedAtTime, None))  # the writer stamps it
+    main = extraction.project_iris[0]
+    names = [
+        str(f.object) for f in extraction.facts if f.predicate == SCHEMA.name and f.subject == main
+    ]
+    chunks = chunk_pieces(document, names, title=document.title)
+    base = int(document.sha256[:12], 16)
+    vectors = surrogate_vectors(pool, [base + i for i in range(len(chunks))])
+    return Prepared(
+        path=document.path,
+        sha256=document.sha256,
+        document=str(iri),
+        title=document.title,
+        language=document.language,
+        projects=[str(p) for p in extraction.project_iris],
+        ntriples=graph.serialize(format="nt"),
+        chunks=chunks,
+        vectors=vectors,
+        centroid=centroid(chunks, vectors),
+    )
+
+
 def build_state(engine: Engine, n: int, seed: int = 7) -> dict[str, Any]:
     """Fill an empty engine with ``n`` generated documents (see the module docstring)."""
     assert engine.snapshot is None, "build_state needs an empty home"
-    timings: dict[str, float] = {"load": 0.0, "graph": 0.0, "chunks": 0.0, "vectors": 0.0}
+    timings: dict[str, float] = {"prepare": 0.0, "commit": 0.0}
     pool = vector_pool(engine, seed)
-    writer = engine.index.writer(engine.encoder_identity, fresh=True)
-    quads: list[str] = []
+    batch: list[Prepared] = []
     triples = 0
 
     def flush() -> None:
         t = time.perf_counter()
-        engine.store.bulk_load(io.BytesIO("".join(quads).encode("utf-8")), "nquads")
-        timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
-        quads.clear()
+        engine.writer.commit(batch)
+        timings["commit"] += time.perf_counter() - t
+        batch.clear()
 
     for doc in corpus(n, seed):
         t = time.perf_counter()
-        document = load_bytes(doc.data, name=doc.name, max_bytes=10_000_000)
-        iri = engine.iris.document(document.sha256)
-        timings["load"] += time.perf_counter() - t
-        t = time.perf_counter()
-        extraction = ground_truth_extraction(engine, iri, document.text, doc.meta, document)
-        graph = document_graph(extraction)
-        triples += len(graph)
-        nt = graph.serialize(format="nt")
-        quads.append(nt.replace(" .\n", f" <{iri}> .\n"))
-        timings["graph"] += time.perf_counter() - t
-        t = time.perf_counter()
-        chunks = engine._chunks(writer, extraction)
-        timings["chunks"] += time.perf_counter() - t
-        t = time.perf_counter()
-        vectors = surrogate_vectors(pool, [c.id for c in chunks])
-        timings["vectors"] += time.perf_counter() - t
-        entry = DocumentEntry(
-            sha256=document.sha256,
-            path=document.path,
-            chunk_ids=[],
-            projects=[str(p) for p in extraction.project_iris],
-            title=document.title,
-            language=document.language,
-        )
-        writer.add_document(str(iri), entry, chunks, vectors)
-        if len(quads) >= 500:
+        prepared = ground_truth_prepared(engine, doc, pool)
+        triples += prepared.ntriples.count("\n") + 1  # + the ingest time the writer adds
+        batch.append(prepared)
+        timings["prepare"] += time.perf_counter() - t
+        if len(batch) >= COMMIT_BATCH:
             flush()
-    if quads:
+    if batch:
         flush()
-    local = getattr(writer, "snapshot", None)
-    if local is not None:  # the embedded engine builds BM25 when it stages
-        t = time.perf_counter()
-        local.lexical_index()
-        timings["lexical_build"] = time.perf_counter() - t
-    t = time.perf_counter()
-    writer.commit()
-    writer.close()
-    timings["index_write"] = time.perf_counter() - t
-    view = engine.snapshot
-    assert view is not None
+    snapshot = engine.snapshot
+    assert snapshot is not None
     return {
         "documents": n,
-        "chunks": view.vector_count(),
-        "vectors": view.vector_count(),
+        "chunks": len(snapshot.chunks),
+        "vectors": len(snapshot.vectors),
         "triples_in_document_graphs": triples,
         "store_triples_total": len(engine.store),
         "build_seconds": {k: round(v, 3) for k, v in timings.items()},

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         description="Licence IRI of the dataset (dct:license in VoID).",
     )
     workers: int = Field(default=4, description="Threads for CPU-heavy request work.")
+    ingest_batch: int = Field(
+        default=32, ge=1, description="Documents per ingest commit (more as the index grows)."
+    )
+    dask_scheduler: str | None = Field(
+        default=None, description="Dask scheduler (tcp://HOST:PORT) for ingest workers."
+    )
     graph_backend: str = Field(
         default="oxigraph",
         description="Graph store: 'oxigraph' (embedded under home) or 'sparql' (a SPARQL 1.1 "

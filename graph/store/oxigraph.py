@@ -320,6 +320,22 @@ class OxigraphStore:
         """Replace one (large) named graph, e.g. the reference data, in one transaction."""
         self.replace_graphs([name], {name: graph})
 
+    def reopen(self) -> None:
+        """Close and open the store again, after a failed write.
+
+        RocksDB refuses every write with the first failure's error (disk full,
+        I/O error) until the database is reopened, even once the cause is gone.
+        """
+        if self.path is None:
+            return
+        try:
+            self._store.flush()
+        except OSError as exc:  # the failure that brought us here, again
+            logger.warning("flush before reopening the store failed: %s", exc)
+        del self._store
+        gc.collect()
+        self._store = ox.Store(str(self.path))
+
     def close(self) -> None:
         """Flush writes to disk and release the store's lock.
 

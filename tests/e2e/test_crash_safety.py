@@ -2,7 +2,7 @@
 
 A "zygote" subprocess loads spaCy and the e5 encoder once, then forks one child per
 trial; the child opens the engine on the shared home and ingests the corpus (with
-``api.engine.BATCH = 2``, so a run has several commits and kills land between and
+``HANKEKG_INGEST_BATCH=2``, so a run has several commits and kills land between and
 inside them), and the test SIGKILLs it after a random delay. After every kill the
 test reopens the home in this process and checks the invariants:
 
@@ -50,7 +50,6 @@ ZYGOTE = textwrap.dedent(
     from graph.config import Settings
     from graph.extract import load_nlp
 
-    engine_module.BATCH = 2
     # spaCy is the slow load; the encoder's thread pool must start in the child, after
     # the fork (a pool inherited across fork deadlocks).
     load_nlp()
@@ -60,7 +59,7 @@ ZYGOTE = textwrap.dedent(
         pid = os.fork()
         if pid == 0:
             start = time.perf_counter()
-            engine = engine_module.Engine(Settings(home=Path(home)))
+            engine = engine_module.Engine(Settings(home=Path(home), ingest_batch=2))
             report = engine.ingest_paths([Path(corpus)])
             engine.close()
             code = 0 if not report.failed else 3

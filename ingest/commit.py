@@ -1,0 +1,216 @@
+"""The single writer: the only stage of ingest that writes the graph and the index.
+
+:meth:`Writer.commit` takes a batch of :class:`~ingest.prepare.Prepared`
+documents, in order, and under one lock opens an index writer
+(:mod:`search.index`, whichever engine is configured), allocates chunk ids in
+batch order (so ids never depend on which worker finished first), and commits:
+the index engine prepares its change, the documents' named graphs are
+replaced in one store write, and the index change becomes visible. A crash in
+between is settled by the index engine's recovery on the next open, so every
+document is fully in, or fully out, of the graph, the vectors and the lexical
+index alike.
+
+Deletes, SPARQL updates and rebuilds take the same lock, so there is one
+write path.
+
+A failed write (disk full, an I/O error) is not sticky. The index engine
+drops what it staged; the writer then reopens the store (RocksDB refuses
+every write after a background error until it is reopened), settles graph
+and index before the next write, and reports itself degraded until a write
+succeeds again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from graph.store import GraphStore
+from graph.vocab import PROV
+from ingest.prepare import Prepared
+from search.index import Chunk, DocumentEntry, EncoderIdentity, Index, IndexWriter
+
+logger = logging.getLogger(__name__)
+
+Rebuild = Callable[[set[str] | None], object]
+"""Re-indexes documents from the graph: ``None`` all of them, else the IRIs given."""
+
+
+@dataclass
+class Committed:
+    """What one commit did."""
+
+    added: list[str] = field(default_factory=list)
+    """Paths of documents new to the index."""
+    replaced: list[str] = field(default_factory=list)
+    """Paths whose earlier version (under the same path) was replaced."""
+    unchanged: list[str] = field(default_factory=list)
+    """Paths whose bytes were already in (another writer got there first)."""
+
+
+@dataclass
+class Change:
+    """What a write changes: its report, the graphs it drops and those it (re)writes."""
+
+    committed: Committed
+    drop: list[URIRef] = field(default_factory=list)
+    graphs: dict[URIRef, Graph] = field(default_factory=dict)
+
+
+class Writer:
+    """Commits prepared documents to one graph store and one index, a batch at a time."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        index: Index,
+        encoder: Callable[[], EncoderIdentity],
+        rebuild: Rebuild | None = None,
+    ) -> None:
+        self.store = store
+        self.index = index
+        self._encoder = encoder
+        self._rebuild = rebuild
+        #: Held by every write (re-entrant: healing a failed write re-indexes under it).
+        self.lock = threading.RLock()
+        self.degraded: str | None = None
+        """Why the last write failed, while writes fail; ``None`` when writes work."""
+
+    # -- writing -------------------------------------------------------------------
+
+    def commit(self, batch: Sequence[Prepared], *, now: datetime | None = None) -> Committed:
+        """Write ``batch`` (in its order) to the graph and the index, atomically."""
+        with self.lock:
+            done = self.write(lambda writer: _apply(writer, batch, now))
+        return done or Committed()
+
+    def delete(self, document: str) -> bool:
+        """Remove one document's graph, vectors and lexical entries; ``False`` if absent."""
+
+        def remove(writer: IndexWriter) -> Change | None:
+            if document not in writer.documents():
+                return None
+            writer.remove_document(document)
+            return Change(Committed(), drop=[URIRef(document)])
+
+        with self.lock:
+            return self.write(remove) is not None
+
+    def write(
+        self, change: Callable[[IndexWriter], Change | None], *, fresh: bool = False
+    ) -> Committed | None:
+        """Open an index writer, apply ``change``, and commit it with its graph write.
+
+        ``fresh`` starts from an empty index (a rebuild). Returns ``None`` when
+        ``change`` had nothing to do.
+        """
+        with self.lock:
+            if self.degraded is not None:
+                self._heal()
+            writer = self.index.writer(self._encoder(), fresh=fresh)
+            try:
+                outcome = change(writer)
+                if outcome is None:
+                    return None
+                graphs = (outcome.drop, outcome.graphs)
+                between = (
+                    (lambda: self.store.replace_graphs(*graphs))
+                    if outcome.drop or outcome.graphs
+                    else None
+                )
+                writer.commit(between)
+            except OSError as exc:
+                self._failed(exc)
+                raise
+            finally:
+                writer.close()
+            self.degraded = None
+            return outcome.committed
+
+    # -- faults and recovery ---------------------------------------------------------
+
+    def _failed(self, exc: OSError) -> None:
+        """Remember that writes fail, and why (``/healthz`` reports it)."""
+        logger.error("write failed: %s", exc)
+        self.degraded = f"the last write failed: {exc}"
+
+    def _heal(self) -> None:
+        """Before writing again after a failure: reopen the store, settle graph and index."""
+        logger.warning("%s; reopening the store before writing again", self.degraded)
+        reopen = getattr(self.store, "reopen", None)
+        if reopen is not None:
+            reopen()
+        self.recover()
+
+    def recover(self) -> None:
+        """Settle a crash (or a failed write) between the graph and the index commit:
+        the index engine keeps what matches the graph, and what it lacks is
+        re-indexed from the graph."""
+        with self.lock:
+            missing = self.index.recover(self.store.documents())
+            if missing is None:
+                logger.error("graph and index disagree; rebuilding the index from the graph")
+            elif missing:
+                logger.warning("recovering: indexing %d documents from the graph", len(missing))
+            else:
+                return
+            if self._rebuild is None:
+                raise RuntimeError("graph and index disagree and no rebuild was configured")
+            self._rebuild(missing)
+
+
+def _apply(writer: IndexWriter, batch: Sequence[Prepared], now: datetime | None) -> Change:
+    """Add ``batch`` to ``writer`` in order; returns what changes in the graph."""
+    when = Literal((now or datetime.now(UTC)).isoformat(), datatype=XSD.dateTime)
+    change = Change(Committed())
+    report = change.committed
+    known = writer.documents()
+    by_path = {e.path: iri for iri, e in known.items()}
+    for prepared in batch:
+        entry = known.get(prepared.document)
+        if entry is not None and entry.sha256 == prepared.sha256:
+            report.unchanged.append(prepared.path)
+            continue
+        old = by_path.get(prepared.path)
+        if old is not None and old != prepared.document:
+            writer.remove_document(old)
+            change.drop.append(URIRef(old))
+            report.replaced.append(prepared.path)
+        else:
+            report.added.append(prepared.path)
+        iri = URIRef(prepared.document)
+        graph = Graph()
+        graph.parse(data=prepared.ntriples, format="nt")
+        graph.add((iri, PROV.generatedAtTime, when))
+        change.graphs[iri] = graph
+        add_prepared(writer, prepared)
+        by_path[prepared.path] = prepared.document
+    return change
+
+
+def add_prepared(
+    writer: IndexWriter, prepared: Prepared, projects: list[str] | None = None
+) -> None:
+    """Give ``prepared``'s chunks their ids and add them, with its vectors, to ``writer``."""
+    projects = list(prepared.projects) if projects is None else projects
+    ids = writer.allocate_ids(len(prepared.chunks))
+    main = projects[0] if projects else None
+    chunks = [
+        Chunk(cid, prepared.document, main, c.start, c.end, prepared.language, c.field, c.text)
+        for cid, c in zip(ids, prepared.chunks, strict=True)
+    ]
+    entry = DocumentEntry(
+        sha256=prepared.sha256,
+        path=prepared.path,
+        chunk_ids=[],
+        projects=projects,
+        title=prepared.title,
+        language=prepared.language,
+    )
+    writer.add_document(prepared.document, entry, chunks, prepared.vectors)

@@ -1,0 +1,86 @@
+"""``hankekg verify``: do the graph, the vectors and the lexical index agree?
+
+The graph is the source of truth. The committed index must hold the same
+documents with the same content hashes, and exactly one chunk, one vector and
+one lexical entry for each chunk id the index's documents name. An index that
+cannot be read at all (a failed checksum, a truncated file) is a disagreement
+too. Every finding is one line; an empty list means agreement. Nothing is
+repaired here: ``hankekg reindex`` rebuilds the index from the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from graph.errors import HankeKGError
+from graph.store import GraphStore
+from search.index import DocumentEntry, Index, IndexView, Snapshot
+
+
+def verify(store: GraphStore, index: Index) -> list[str]:
+    """Every disagreement between the graph and the committed index, one line each."""
+    graph = store.documents()
+    try:
+        view = index.view()
+    except (HankeKGError, OSError, ValueError) as exc:
+        return [f"index: the committed index cannot be read ({exc})"]
+    if view is None:
+        return [f"index: empty, but the graph holds {len(graph)} documents"] if graph else []
+    documents = view.documents()
+    problems = _documents(graph, documents)
+    problems += _chunks(view, documents)
+    return problems
+
+
+def _documents(graph: dict[str, str], documents: Mapping[str, DocumentEntry]) -> list[str]:
+    index = {iri: entry.sha256 for iri, entry in documents.items()}
+    problems = [f"graph only: {iri}" for iri in sorted(graph.keys() - index.keys())]
+    problems += [f"index only: {iri}" for iri in sorted(index.keys() - graph.keys())]
+    problems += [
+        f"content differs: {iri} (graph sha256 {graph[iri][:12]}, index {index[iri][:12]})"
+        for iri in sorted(graph.keys() & index.keys())
+        if graph[iri] != index[iri]
+    ]
+    return problems
+
+
+def _chunks(view: IndexView, documents: Mapping[str, DocumentEntry]) -> list[str]:
+    named = {cid for entry in documents.values() for cid in entry.chunk_ids}
+    problems: list[str] = []
+    found = view.get_chunks(named)
+    if missing := named - found.keys():
+        problems.append(f"chunks: {len(missing)} chunk(s) the documents name are missing")
+    if view.vector_count() != len(named):
+        problems.append(
+            f"vectors: {view.vector_count()} vectors for {len(named)} chunks the documents name"
+        )
+    if isinstance(view, Snapshot):
+        problems += _local_ids(view, named)
+    return problems
+
+
+def _local_ids(snapshot: Snapshot, named: set[int]) -> list[str]:
+    """The embedded engine's files, id by id: ``chunks.jsonl``, FAISS and BM25."""
+    stores: dict[str, set[int]] = {
+        "chunks.jsonl": set(snapshot.chunks),
+        "vectors": {int(i) for i in _faiss_ids(snapshot.vectors._index)},
+    }
+    lexical = snapshot.lexical_index()
+    stores["lexical index"] = set(lexical.ids) if lexical is not None else set()
+    problems: list[str] = []
+    for name, ids in stores.items():
+        if missing := named - ids:
+            problems.append(f"{name}: {len(missing)} chunk(s) of the documents missing")
+        if extra := ids - named:
+            problems.append(f"{name}: {len(extra)} chunk(s) no document owns")
+    return problems
+
+
+def _faiss_ids(index: Any) -> np.ndarray:
+    """The ids an ID-mapped FAISS index holds."""
+    import faiss
+
+    return np.asarray(faiss.vector_to_array(index.id_map), dtype=np.int64)

@@ -251,7 +251,7 @@ def _filters(engine: Engine) -> Filters:
             ?p <{SCHEMA.areaServed}> ?m }} GROUP BY ?r ORDER BY DESC(?n) LIMIT 1"""
         )
     )
-    region = rows[0]["r"].value if rows else None
+    region = str(rows[0]["r"]) if rows else None
     return Filters(
         funders=(str(engine.iris.organisation("stea")),),
         places=(region,) if region else (),

@@ -150,7 +150,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "Below are its names, the documents that mention it and the passages.",
     ),
     "project.mentioned_by": ("Mainitaan hankkeissa", "Mentioned by projects"),
-    "project.mentioning_documents": ("Mainitsevat dokumentit", "Mentioning documents"),
     "role.responsiblePerson": ("Vastuuhenkilö", "Responsible person"),
     "role.contactPerson": ("Yhteyshenkilö", "Contact person"),
     "role.person": ("Henkilö", "Person"),

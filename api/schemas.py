@@ -43,6 +43,12 @@ class FacetValueModel(BaseModel):
     value: str = Field(description="IRI, or a code for status and language.")
     label: str
     count: int
+    kind: str | None = Field(
+        default=None, description="For places in the web UI: Municipality, Region, ..."
+    )
+    children: list[FacetValueModel] = Field(
+        default_factory=list, description="For themes in the web UI: concepts under a group."
+    )
 
 
 class InterpretedEntity(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +33,15 @@ PERSON_PREDICATES = {
 
 @dataclass
 class Ref:
-    """A linked entity: IRI plus a display name."""
+    """A linked entity: IRI, display name, and where known its UI page and kind."""
 
     iri: str
     name: str
     names: dict[str, str] = field(default_factory=dict)
+    href: str | None = None
+    """The entity's page in the web UI (``/place/698``), when it has one."""
+    kind: str | None = None
+    """For places: the place class ("Municipality", "Region", ...)."""
 
 
 @dataclass
@@ -384,5 +389,18 @@ _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
 
 def safe_iri(iri: str) -> bool:
-    """Whether ``iri`` is a plain absolute http(s) IRI that can go into a query verbatim."""
+    """Whether ``iri`` is a plain absolute http(s) IRI that can go into a query verbatim.
+
+    The one check for every IRI written into a query (filters, readers, views).
+    """
     return _IRI.fullmatch(iri) is not None
+
+
+def values_clause(iris: Iterable[str]) -> str:
+    """``<a> <b> ...`` for a ``VALUES`` block: each safe IRI once, in order."""
+    return " ".join(f"<{i}>" for i in dict.fromkeys(iris) if safe_iri(i))
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``)."""
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]

@@ -13,14 +13,12 @@ its narrower concepts in our theme hierarchy.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from graph.store.base import GraphStore
-from graph.views import display_names, pick_name
+from graph.views import display_names, pick_name, values_clause
 from graph.vocab import HK, SCHEMA, SKOS
 
 if TYPE_CHECKING:
@@ -79,15 +77,6 @@ class Filters:
         return not replace(self, languages=()).is_empty()
 
 
-def _values(iris: Iterable[str]) -> str:
-    return " ".join(f"<{i}>" for i in dict.fromkeys(iris) if _safe(i))
-
-
-def _safe(iri: str) -> bool:
-    """IRIs go into queries verbatim, so only plain absolute IRIs are allowed."""
-    return re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", iri) is not None
-
-
 def _expand_places(places: tuple[str, ...], linker: Linker | None) -> set[str]:
     expanded: set[str] = set(places)
     if linker is not None:
@@ -116,21 +105,21 @@ def _criteria(filters: Filters, linker: Linker | None) -> list[str]:
     """
     out: list[str] = []
     if filters.places:
-        values = _values(_expand_places(filters.places, linker))
+        values = values_clause(_expand_places(filters.places, linker))
         out.append(
             f"""{{ VALUES ?area {{ {values} }} ?p <{SCHEMA.areaServed}> ?area }} UNION
             {{ VALUES ?inner {{ {values} }} ?area <{SCHEMA.containsPlace}> ?inner .
                ?p <{SCHEMA.areaServed}> ?area }}"""
         )
     if filters.funders:
-        values = _values(_family(filters.funders, linker))
+        values = values_clause(_family(filters.funders, linker))
         out.append(f"VALUES ?funder {{ {values} }} ?p <{SCHEMA.funder}> ?funder")
     if filters.organisations:
-        values = _values(_family(filters.organisations, linker))
+        values = values_clause(_family(filters.organisations, linker))
         roles = " ".join(f"<{r}>" for r in ROLES)
         out.append(f"VALUES ?org {{ {values} }} VALUES ?role {{ {roles} }} ?p ?role ?org")
     if filters.themes:
-        values = _values(filters.themes)
+        values = values_clause(filters.themes)
         out.append(
             f"VALUES ?top {{ {values} }} ?top <{SKOS.narrower}>* ?theme . "
             f"?p <{SCHEMA.about}> ?theme"
@@ -147,7 +136,7 @@ def _criteria(filters: Filters, linker: Linker | None) -> list[str]:
             FILTER(COALESCE({end}, 9999) >= {int(low)})"""
         )
     if filters.statuses:
-        values = _values(str(STATUS.get(s, s)) for s in filters.statuses)
+        values = values_clause(str(STATUS.get(s, s)) for s in filters.statuses)
         out.append(f"VALUES ?status {{ {values} }} ?p <{HK.status}> ?status")
     return out
 

@@ -18,9 +18,9 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from api.i18n import MESSAGES, choose_lang
-from api.routes.ui import highlight
 from api.schemas import EvidenceModel
-from api.ui_data import segments
+from api.ui_pages import segments
+from api.ui_search import highlight
 from tests.conftest import KUNTOUTUS, ROVANIEMI, LiveServer
 
 pytestmark = pytest.mark.slow

@@ -190,7 +190,9 @@ def test_entity_pages_list_projects_and_draw_a_network(live_server: LiveServer) 
     assert projects == [KUNTOUTUS]
     assert "Ohjausryhmän jäsen" in kela.css_first("ul.projects").text()
     svg = kela.css_first("figure.network svg")
-    assert svg is not None and svg.attributes.get("role") == "img"
+    # A labelled group, not an image: its nodes are links (axe: nested-interactive).
+    assert svg is not None and svg.attributes.get("role") == "group"
+    assert svg.attributes.get("aria-labelledby")
     assert len(svg.css("line")) >= 5 and svg.css("a.node")
     kuuma = tree(get(live_server, "/place/kuuma?lang=fi"))
     assert [a.text(strip=True) for a in kuuma.css("ul.projects a")] == [KUNTOUTUS]

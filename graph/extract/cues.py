@@ -67,6 +67,7 @@ ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
         "funder",
         re.compile(
             r"^\s*(rahoit\w*|tuella\b|tukema\w*|tuki\b|tuen\b|avustuksella|avustus\w*|"
+            r"varoin\b|varoilla\b|"
             r"rahoituksella|myöntämällä|funds\b|funded\b|financed\b)",
             re.I,
         ),
@@ -106,7 +107,7 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "coordinator",
         re.compile(
-            r"(hallinnoi\w*|koordinoi\w*|päätoteuttaj\w*|hallinnoijana|"
+            r"(hallinnoi\w*|koordinoi\w*|päätoteuttaj\w*|hallinnoijana|vastuutaho\w*|"
             r"coordinated by|led by|managed by|coordinator|lead partner|"
             r"vetäjänä)",
             re.I,

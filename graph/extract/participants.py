@@ -18,7 +18,7 @@ from rdflib import URIRef
 
 from graph.extract.organisations import OrganisationSteps
 from graph.extract.orgnames import OrgName, base_form, find_org_names, organisation_key
-from graph.extract.run import X_GAZETTEER, X_NER, OrgMention, Run
+from graph.extract.run import X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run
 from graph.extract.text import is_chrome_text
 
 #: Extractor name of a head-noun or legal-form name.
@@ -38,6 +38,15 @@ _STAFF_AT = re.compile(
 )
 
 
+#: "ESR-hanke", "STEA-rahoitteinen", "RAY-avustus": a funding body compounded
+#: with the word for a project or a grant funds the project.
+_FUNDED_COMPOUND = re.compile(
+    r"(?<![\w-])(?P<name>[A-ZÅÄÖ][\wÅÄÖåäö+]*)(?::n)?-"
+    r"(hanke|hankkee\w*|hankke\w*|projekti\w*|rahoittei\w*|rahoitus\w*|avustu\w*|avuste\w*)"
+    r"(?![\w-])"
+)
+#: Reference organisation types that fund projects.
+_FUNDER_TYPES = frozenset({"funder"})
 #: An acronym with a Finnish case ending written without a colon ("STEAn").
 _BARE_CASE = re.compile(
     r"(?<![\w-])([A-ZÅÄÖ]{3,6})(n|lta|ltä|lle|sta|stä|ssa|ssä|lla|llä|a|ä)(?![\w-])"
@@ -100,6 +109,26 @@ class ParticipantSteps(OrganisationSteps):
         out.extend(self._inflected_acronyms(run, [*orgs, *out]))
         return out
 
+    def _funded_compounds(
+        self, run: Run, project: URIRef, assigned: dict[str, set[URIRef]]
+    ) -> None:
+        """ "ESR-hanke", "STEA-rahoitteinen": the funding body in the compound funds
+        this project (only bodies whose reference type is a funder)."""
+        if self.reference is None:
+            return
+        for m in _FUNDED_COMPOUND.finditer(run.text):
+            s, e = m.span("name")
+            if run.in_chrome(s, e):
+                continue
+            link = self.linker.link_organisation(m.group("name"))
+            org = self.reference.organisations.get(link.key) if link is not None else None
+            if link is None or org is None or org.type not in _FUNDER_TYPES:
+                continue
+            mention = OrgMention(
+                s, e, m.group("name"), link.iri, link.label, link, extractor=X_ROLE
+            )
+            self._assign(run, project, "funder", mention, assigned)
+
     def _inflected_acronyms(self, run: Run, known: list[OrgMention]) -> list[OrgMention]:
         """ "STEAn", "ARAn": a known acronym with a case ending but no colon."""
         out: list[OrgMention] = []
@@ -152,6 +181,7 @@ class ParticipantSteps(OrganisationSteps):
     ) -> None:
         """Every organisation named in the document's content that has no stated
         role takes part (``hk:participant``); publishers and cited sources do not."""
+        self._funded_compounds(run, project, assigned)
         for org in orgs:
             if not re.search(r"ss[aä]$", org.surface) or run.in_chrome(org.start, org.end):
                 continue

@@ -186,3 +186,18 @@ def test_english_title_is_not_part_of_a_person(extractor: Extractor, iris: Iris)
     ex = _extract(extractor, iris, text, name="en2.txt")
     people = {n for f in ex.facts if f.predicate == SCHEMA.name for n in [str(f.object)]}
     assert "Minister Lindström" not in people
+
+
+def test_funding_body_in_a_compound_or_with_varoin_is_the_funder(
+    extractor: Extractor, iris: Iris
+) -> None:
+    """Funders without a cue next to the name: "ESR-hanke", "RAY:n varoin"."""
+    text = (
+        "TITLE: Silta-hanke\n\nTampereella alkoi syksyllä 2017 ESR-hanke, joka päättyy 2019. "
+        "Sitä ennen RAY:n varoin toteutettu kokeilu loi pohjan. Vastuutahona on "
+        "Pirkan Kylät ry.\n"
+    )
+    ex = _extract(extractor, iris, text)
+    funders = _objects(ex, SCHEMA.funder)
+    assert {iris.organisation("esr"), iris.organisation("ray")} <= funders
+    assert "Pirkan Kylät ry" in _all_names(ex, HK.coordinator)

@@ -20,7 +20,7 @@ BROWSER_PACKAGES := chromium
 # A real SPARQL server for the graph store contract suite (oxigraph serve comes from PyPI).
 GRAPH_SERVER_PACKAGES := virtuoso-opensource-7-bin
 
-.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval clean
+.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval eval-postgres clean
 
 help: ## List the entry points
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -96,6 +96,12 @@ eval: setup ## Search quality on the development set ($(DEV_EVAL))
 		--distractors d049,d050,d051,d052,d053,d054,d055,d056,d057,d058 --json bench/results/eval-dev.json
 	$(BIN)/hankekg eval-extract --corpus $(DEV_EVAL)/corpus --facts $(DEV_EVAL)/facts.jsonl \
 		--json bench/results/eval-extract-dev.json
+
+eval-postgres: setup ## `make eval` with the index on a throwaway PostgreSQL + pgvector
+	$(BIN)/python -m search.index.pgserver -- $(BIN)/hankekg eval --corpus $(DEV_EVAL)/corpus \
+		--queries $(DEV_EVAL)/queries.jsonl \
+		--distractors d049,d050,d051,d052,d053,d054,d055,d056,d057,d058 \
+		--json bench/results/eval-dev-postgres.json
 
 clean: ## Remove the venv, the state and caches
 	rm -rf $(VENV) node_modules $(HANKEKG_HOME) .stamp-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""The engine over each index backend: ingest, search, related, delete and reopen.
+
+The same steps run with ``HANKEKG_INDEX_BACKEND=local`` and ``=postgres`` (a real
+PostgreSQL + pgvector); the answers must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api import services
+from api.engine import Engine
+from graph.config import Settings
+from tests.conftest import SEEDS, make_settings
+
+
+@pytest.fixture(params=["local", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    if request.param == "local":
+        yield make_settings(tmp_path)
+    else:
+        url = request.getfixturevalue("pg_url")
+        yield make_settings(tmp_path, index_backend="postgres", database_url=url)
+
+
+def test_ingest_search_delete_and_reopen(settings: Settings) -> None:
+    engine = Engine(settings)
+    try:
+        report = engine.ingest_paths([SEEDS])
+        assert not report.failed
+        health = services.health(engine)
+        assert health.documents == len(report.documents) == 2
+        assert health.vectors > 0
+        hits = services.search(engine, "työikäisten kuntoutus Rovaniemi").results
+        assert hits and "rovaniemi" in (hits[0].name or "").lower()
+        filtered = services.search(engine, "kuntoutus", mode="dense").results
+        assert filtered
+        project = next(p for ps in report.projects.values() for p in ps)
+        services.related(engine, project)  # centroids and neighbours resolve
+        gone = next(iter(report.documents.values()))
+        engine.delete_document(gone)
+        assert services.health(engine).documents == 1
+        assert all(h.document != gone for h in services.search(engine, "kuntoutus").results)
+    finally:
+        engine.close()
+    reopened = Engine(settings)
+    try:
+        assert services.health(reopened).documents == 1
+        assert services.search(reopened, "kuntoutus").results
+    finally:
+        reopened.close()

@@ -342,6 +342,8 @@ class Engine:
         self.writer.write(drop)
         if gone:
             logger.info("SPARQL update removed %d documents from the index", len(gone))
+        else:
+            self.index.touch()  # other replicas' caches of the graph are stale
 
     # -- deletion and rebuilding -----------------------------------------------------
 

@@ -226,6 +226,11 @@ class Index(Protocol):
         """
         ...
 
+    def touch(self) -> None:
+        """Record that the data changed outside the index (a SPARQL Update to the
+        graph), so that every process sharing the index drops its derived caches."""
+        ...
+
     def recover(self, in_graph: dict[str, str]) -> set[str] | None:
         """Settle a crash between the graph write and the index commit, and a
         corrupt index.

@@ -526,6 +526,10 @@ class LocalIndex:
             if snapshot is not None and snapshot.name == self.state.current_name():
                 self._view = snapshot
 
+    def touch(self) -> None:
+        """Nothing to share: one process owns a local index (the engine keeps its
+        own counter of graph updates)."""
+
     def recover(self, in_graph: dict[str, str]) -> set[str] | None:
         """Commit the newest good snapshot that matches the graph; delete corrupt and
         stale ones. ``None`` when none matches (the caller rebuilds from the graph)."""

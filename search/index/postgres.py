@@ -77,6 +77,9 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+_HNSW_INDEX = """CREATE INDEX hk_vectors_hnsw ON hk_vectors USING hnsw (embedding vector_ip_ops)
+    WITH (m = {m}, ef_construction = {ef})"""
+
 _VECTOR_TABLES = """
     CREATE TABLE hk_vectors (
         id bigint PRIMARY KEY, document text NOT NULL, embedding vector({dim}) NOT NULL);
@@ -204,6 +207,11 @@ class PostgresIndex:
                 )
             )
         return PostgresWriter(self, encoder, known, fresh)
+
+    def touch(self) -> None:
+        """Bump ``hk_meta.version``: replicas key their caches on it."""
+        with self.pool.connection() as conn:
+            _bump(conn)
 
     def recover(self, in_graph: dict[str, str]) -> set[str] | None:
         """Drop index documents the graph does not hold (as they are); return the
@@ -334,48 +342,80 @@ class PostgresWriter:
             for op in self._ops
             if isinstance(op, _Add)
         }
+        # The batch's net effect: every touched document goes, the last version of each
+        # added one comes back (one statement or COPY per table, not per document).
+        final: dict[str, _Add | None] = {}
+        for op in self._ops:
+            if isinstance(op, str):
+                final[op] = None
+            else:
+                final[op.iri] = op
+        adds = [op for op in final.values() if op is not None]
         with self._index.pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             _bind(conn, self._encoder, self._fresh)
-            vectors, lexical = PgVectors(conn), PgLexical(conn)
-            for op in self._ops:
-                if isinstance(op, str):
-                    _remove(conn, [op])
-                    continue
-                _remove(conn, [op.iri])
-                e = op.entry
-                conn.execute(
-                    f"INSERT INTO hk_documents ({_DOCUMENT_COLUMNS}) "  # noqa: S608
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (op.iri, e.sha256, e.path, e.projects, e.title, e.language, e.chunk_ids),
-                )
-                with conn.cursor().copy(
-                    "COPY hk_chunks (id, document, project, key, start_at, end_at, lang, field, "
-                    "text) FROM STDIN"
-                ) as copy:
-                    for c in op.chunks:
-                        copy.write_row(
-                            (
-                                c.id,
-                                c.document,
-                                c.project,
-                                c.key,
-                                c.start,
-                                c.end,
-                                c.lang,
-                                c.field,
-                                c.text,
-                            )
-                        )
-                key = op.chunks[0].key if op.chunks else (e.projects[0] if e.projects else op.iri)
-                ids = [c.id for c in op.chunks]
-                vectors.add(op.iri, key, ids, op.vectors, [c.field == "body" for c in op.chunks])
-                lexical.add(op.iri, ids, terms[id(op)])
+            if not self._fresh:
+                _remove(conn, list(final))
+            bulk = self._fresh and len(adds) > 1000
+            if bulk:  # building HNSW once over all rows is much faster than row by row
+                conn.execute("DROP INDEX IF EXISTS hk_vectors_hnsw")
+            self._insert(conn, adds, terms)
+            if bulk:
+                conn.execute(_HNSW_INDEX.format(m=HNSW_M, ef=HNSW_EF_CONSTRUCTION).encode())
             _bump(conn)
             if between is not None:
                 between()
         self._ops.clear()
         self._fresh = False
+
+    @staticmethod
+    def _insert(
+        conn: psycopg.Connection[Any], adds: list[_Add], terms: dict[int, list[list[str]]]
+    ) -> None:
+        with conn.cursor().copy(
+            f"COPY hk_documents ({_DOCUMENT_COLUMNS}) FROM STDIN"  # noqa: S608 - fixed text
+        ) as copy:
+            for op in adds:
+                e = op.entry
+                copy.write_row(
+                    (op.iri, e.sha256, e.path, e.projects, e.title, e.language, e.chunk_ids)
+                )
+        with conn.cursor().copy(
+            "COPY hk_chunks (id, document, project, key, start_at, end_at, lang, field, text) "
+            "FROM STDIN"
+        ) as copy:
+            for op in adds:
+                for c in op.chunks:
+                    copy.write_row(
+                        (
+                            c.id,
+                            c.document,
+                            c.project,
+                            c.key,
+                            c.start,
+                            c.end,
+                            c.lang,
+                            c.field,
+                            c.text,
+                        )
+                    )
+        PgVectors(conn).add_many(
+            [
+                (
+                    op.iri,
+                    op.chunks[0].key
+                    if op.chunks
+                    else (op.entry.projects[0] if op.entry.projects else op.iri),
+                    [c.id for c in op.chunks],
+                    op.vectors,
+                    [c.field == "body" for c in op.chunks],
+                )
+                for op in adds
+            ]
+        )
+        PgLexical(conn).add_many(
+            [(op.iri, [c.id for c in op.chunks], terms[id(op)]) for op in adds]
+        )
 
     def close(self) -> None:
         """Drop anything not committed."""

@@ -35,22 +35,30 @@ class PgLexical:
     def add(self, document: str, ids: list[int], terms: list[list[str]]) -> None:
         """Index the analysed ``terms`` of each chunk id of ``document``."""
         self.remove_documents([document])
+        self.add_many([(document, ids, terms)])
+
+    def add_many(self, items: list[tuple[str, list[int], list[list[str]]]]) -> None:
+        """:meth:`add` for documents not yet indexed, with one COPY per table."""
+        if not items:
+            return
         with self.conn.cursor().copy(
             "COPY hk_lexical_chunks (chunk, document, len) FROM STDIN"
         ) as copy:
-            for cid, chunk_terms in zip(ids, terms, strict=True):
-                copy.write_row((cid, document, len(chunk_terms)))
+            for document, ids, terms in items:
+                for cid, chunk_terms in zip(ids, terms, strict=True):
+                    copy.write_row((cid, document, len(chunk_terms)))
         with self.conn.cursor().copy(
             "COPY hk_postings (term, chunk, document, tf) FROM STDIN"
         ) as copy:
-            for cid, chunk_terms in zip(ids, terms, strict=True):
-                for term, tf in Counter(chunk_terms).items():
-                    copy.write_row((term, cid, document, tf))
+            for document, ids, terms in items:
+                for cid, chunk_terms in zip(ids, terms, strict=True):
+                    for term, tf in Counter(chunk_terms).items():
+                        copy.write_row((term, cid, document, tf))
         self.conn.execute(
             """INSERT INTO hk_terms (term, df)
-               SELECT term, count(*) FROM hk_postings WHERE document = %s GROUP BY term
+               SELECT term, count(*) FROM hk_postings WHERE document = ANY(%s) GROUP BY term
                ON CONFLICT (term) DO UPDATE SET df = hk_terms.df + EXCLUDED.df""",
-            (document,),
+            ([item[0] for item in items],),
         )
 
     def remove_documents(self, documents: list[str]) -> None:

@@ -48,29 +48,35 @@ class PgVectors:
         """Add a document's vectors under chunk ``ids``; ``body`` rows count towards
         ``key``'s centroid (a stored sum, updated here)."""
         self.remove_document(document)
+        self.add_many([(document, key, ids, vectors, body)])
+
+    def add_many(self, items: list[tuple[str, str, list[int], np.ndarray, list[bool]]]) -> None:
+        """:meth:`add` for documents not yet in the store, with one COPY per table."""
+        if not items:
+            return
         with self.conn.cursor().copy(
             "COPY hk_vectors (id, document, embedding) FROM STDIN"
         ) as copy:
-            for cid, vector in zip(ids, vectors, strict=True):
-                copy.write_row((cid, document, to_pg(vector)))
-        rows = [i for i, b in enumerate(body) if b]
-        total = (
-            np.asarray(vectors[rows], dtype=np.float64).sum(axis=0)
-            if rows
-            else np.zeros(vectors.shape[1] if vectors.ndim == 2 else 0)
-        )
+            for document, _key, ids, vectors, _body in items:
+                for cid, vector in zip(ids, vectors, strict=True):
+                    copy.write_row((cid, document, to_pg(vector)))
+        with self.conn.cursor().copy(
+            "COPY hk_vector_documents (document, key, total, n) FROM STDIN"
+        ) as copy:
+            for document, key, _ids, vectors, body in items:
+                rows = [i for i, b in enumerate(body) if b]
+                total = (
+                    to_pg(np.asarray(vectors[rows], dtype=np.float64).sum(axis=0)) if rows else None
+                )
+                copy.write_row((document, key, total, len(rows)))
         self.conn.execute(
-            "INSERT INTO hk_vector_documents (document, key, total, n) VALUES (%s, %s, %s, %s)",
-            (document, key, to_pg(total) if rows else None, len(rows)),
+            """INSERT INTO hk_centroids (key, total, n)
+               SELECT key, sum(total), sum(n)::int FROM hk_vector_documents
+               WHERE document = ANY(%s) AND n > 0 GROUP BY key
+               ON CONFLICT (key) DO UPDATE
+               SET total = hk_centroids.total + EXCLUDED.total, n = hk_centroids.n + EXCLUDED.n""",
+            ([item[0] for item in items],),
         )
-        if rows:
-            self.conn.execute(
-                """INSERT INTO hk_centroids (key, total, n) VALUES (%s, %s::vector, %s)
-                   ON CONFLICT (key) DO UPDATE
-                   SET total = hk_centroids.total + EXCLUDED.total,
-                       n = hk_centroids.n + EXCLUDED.n""",
-                (key, to_pg(total), len(rows)),
-            )
 
     def remove_document(self, document: str) -> None:
         """Drop a document's vectors and subtract its share of its key's centroid."""

@@ -244,3 +244,26 @@ class IndexContract:
                 t.join()
         assert not errors, errors
         assert not partial, f"readers saw part of a document: {partial}"
+
+    def test_a_large_fresh_batch_is_searchable(self, index: Index) -> None:
+        # more than 1000 documents in one fresh commit: the bulk path (HNSW built once)
+        writer = index.writer(ENCODER, fresh=True)
+        vectors = unit_vectors(7, 1100)
+        try:
+            for i in range(1100):
+                iri = f"http://example.org/id/document/bulk{i}"
+                (cid,) = writer.allocate_ids(1)
+                chunk = Chunk(cid, iri, None, 0, 5, "fi", "body", f"hanke {WORDS[i % 6]}")
+                entry = DocumentEntry(sha256=f"s{i}", path=f"b{i}.txt", chunk_ids=[])
+                writer.add_document(iri, entry, [chunk], vectors[i : i + 1])
+            writer.remove_document("http://example.org/id/document/bulk0")
+            writer.commit()
+        finally:
+            writer.close()
+        view = index.view()
+        assert view is not None
+        assert view.document_count() == view.vector_count() == 1099
+        (best, score), *_ = view.dense_search(vectors[5], 5)
+        assert view.get_chunks([best])[best].document.endswith("bulk5")
+        assert score == pytest.approx(1.0, abs=1e-4)
+        assert len(view.lexical_search(terms(WORDS[1]), 500)) == 1100 // 6 + 1

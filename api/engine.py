@@ -247,9 +247,11 @@ class Engine:
         Raises:
             DocumentError: a path does not exist.
         """
+        paths = list(paths)
         files = discover(paths)
         report = IngestReport()
-        sources = read_sources(files, self.settings.max_document_bytes, report)
+        # Named relative to the folders given: no server path reaches the graph or a response.
+        sources = read_sources(files, self.settings.max_document_bytes, report, roots=paths)
         return self.ingest_sources(sources, progress=progress, workers=workers, report=report)
 
     def ingest_bytes(

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from graph.errors import DocumentError
@@ -76,13 +76,38 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def read_sources(files: Iterable[Path], max_bytes: int, report: IngestReport) -> Iterator[Source]:
-    """The files' bytes, one at a time; unreadable files go to ``report.failed``."""
+def public_name(path: Path, roots: Iterable[Path]) -> str:
+    """How a file given to ingest is named in the graph and every answer.
+
+    Relative to the folder it was found under, with that folder's own name
+    (``seeds/hanke.txt`` for ``/srv/data/seeds`` given), or the bare file name
+    for a file given by itself: stable across re-ingests of the same folder, and
+    no absolute server path ever reaches a response.
+    """
+    resolved = path.resolve()
+    for root in roots:
+        top = root.resolve()
+        if top.is_dir() and resolved.is_relative_to(top):
+            return f"{top.name}/{resolved.relative_to(top).as_posix()}"
+    return path.name
+
+
+def read_sources(
+    files: Iterable[Path], max_bytes: int, report: IngestReport, roots: Iterable[Path] = ()
+) -> Iterator[Source]:
+    """The files' bytes, one at a time; unreadable files go to ``report.failed``.
+
+    With ``roots`` (the paths given to ingest), each source is named by
+    :func:`public_name`, never by its absolute path.
+    """
+    roots = list(roots)
     for path in files:
         try:
-            yield Source.read(path, max_bytes)
+            source = Source.read(path, max_bytes)
         except DocumentError as exc:
             report.failed[str(path)] = str(exc)
+            continue
+        yield replace(source, name=public_name(path, roots)) if roots else source
 
 
 @dataclass

@@ -19,6 +19,7 @@ from graph.config import Settings
 from graph.store import get_store
 from graph.vocab import PROV
 from ingest.executors.process import ProcessWorkers
+from ingest.pipeline import public_name
 from tests.ingest.conftest import QUERIES, copy_corpus
 from tests.ingest.faulty import DyingPreparer
 
@@ -155,6 +156,8 @@ def test_a_worker_that_dies_costs_only_its_own_document(tmp_path: Path) -> None:
     finally:
         workers.close()
         engine.close()
-    assert list(report.failed) == [str(corpus / "poison.txt")]
-    assert "worker process preparing it died" in report.failed[str(corpus / "poison.txt")]
-    assert sorted(report.added) == sorted(str(p) for p in keep)
+    # Documents are named relative to the folder given (no server path in the graph).
+    poison = public_name(corpus / "poison.txt", [corpus])
+    assert list(report.failed) == [poison]
+    assert "worker process preparing it died" in report.failed[poison]
+    assert sorted(report.added) == sorted(public_name(p, [corpus]) for p in keep)

@@ -85,6 +85,20 @@ def test_related_stats_validate_export(home: Path, tmp_path: Path) -> None:
     assert code == 0 and dump.stat().st_size > 10_000
 
 
+def test_stats_overstated_triples(home: Path) -> None:
+    _, out = run(home, "stats")
+    stats = json.loads(out)
+
+    def count(query: str) -> int:
+        code, result = run(home, "sparql", query)
+        assert code == 0
+        return int(json.loads(result)["results"]["bindings"][0]["n"]["value"])
+
+    assert stats["triples"] == count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert stats["quads"] == count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert stats["triples"] < stats["quads"]
+
+
 def test_ingest_of_bad_and_missing_files_exits_nonzero(home: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")

@@ -190,7 +190,8 @@ def running_server(home: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        # Generous: it loads the models, and CI shares two cores with other suites.
+        deadline = time.monotonic() + 600
         while True:
             assert process.poll() is None, "hankekg serve exited"
             assert time.monotonic() < deadline, "hankekg serve did not start"

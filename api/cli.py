@@ -208,7 +208,7 @@ def _engine(command: str, read: bool = True) -> Iterator[Engine]:
         StoreInUse: a running server holds the store.
     """
     settings = Settings()
-    if read and not settings.store_path.is_dir():
+    if read and settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
         raise HomeMissing(
             f"HANKEKG_HOME {settings.home.resolve()} holds no store: "
             "set HANKEKG_HOME, or ingest documents first (hankekg ingest PATH)"

@@ -272,9 +272,8 @@ def build_home(home: Path, n: int, seed: int = 7, seeds: bool = True) -> dict[st
         started = time.perf_counter()
         built = build_state(engine, n, seed)
         if seeds:
-            report = engine.ingest_paths(
-                [Path(__file__).resolve().parent.parent / "data" / "seeds"]
-            )
+            folder = Path(__file__).resolve().parent.parent / "data" / "seeds"
+            report = engine.ingest_paths([folder])
             assert not report.failed, report.failed
         built["wall_s"] = round(time.perf_counter() - started, 1)
 

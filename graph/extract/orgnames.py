@@ -245,6 +245,8 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
             or not words[0].group()[:1].isupper()
             or match_label(words[0].group()) is not None
             or (words[0].group().isupper() and len(words[0].group()) > 6)
+            or words[0].group() in _NOT_ACRONYMS
+            or _role_word(words[0].group(), morph)
         ):
             words.pop(0)
         if len(words) < 2:
@@ -325,7 +327,7 @@ def _extend_left(
                 j = k
             k -= 1
             continue
-        if tok.isupper() and len(tok) <= 8 and tok.isalpha():
+        if tok.isupper() and len(tok) <= 8 and tok.isalpha() and tok not in _NOT_ACRONYMS:
             # "HUS", "SOS": an acronym modifier.
             j = k
         break
@@ -333,6 +335,18 @@ def _extend_left(
     while j < i and not lower and not tokens[j].group()[:1].isupper():
         j += 1
     return j
+
+
+def _role_word(word: str, morph: Morphology) -> bool:
+    """A common noun in the essive or translative before a name ("Kumppaneina X ry",
+    "Toteuttajana X"): it says what the name is, it is not part of it."""
+    analyses = list(morph.analyses(word))
+    if not analyses:
+        return False
+    proper = {"nimi", "sukunimi", "etunimi", "paikannimi"}
+    if any(a.get("CLASS") in proper for a in analyses):
+        return False
+    return all(a.get("SIJAMUOTO") in ("olento", "tulento") for a in analyses)
 
 
 def _genitive(word: str, morph: Morphology) -> bool:

@@ -201,3 +201,11 @@ def test_funding_body_in_a_compound_or_with_varoin_is_the_funder(
     funders = _objects(ex, SCHEMA.funder)
     assert {iris.organisation("esr"), iris.organisation("ray")} <= funders
     assert "Pirkan Kylät ry" in _all_names(ex, HK.coordinator)
+
+
+def test_role_words_and_catalogue_codes_are_not_part_of_a_name() -> None:
+    morph = morphology()
+    found = find_org_names("Kumppaneina Pihlajan Setlementti ry ja muut.", morph)
+    assert [o.base for o in found] == ["Pihlajan Setlementti ry"]
+    found = find_org_names("ISBN Terveyden ja hyvinvoinnin laitos PL 30", morph)
+    assert [o.base for o in found] == ["Terveyden ja hyvinvoinnin laitos"]

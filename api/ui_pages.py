@@ -70,8 +70,9 @@ def project_context(engine: Engine, project: ProjectModel, lang: str) -> dict[st
     """
     t = translator(lang)
     documents = document_texts(engine, [d.iri for d in project.documents])
-    texts = [(doc, segments(doc.text, project.evidence, doc.iri)) for doc in documents]
-    ends = [other_end(e, project.iri) for e in project.evidence]
+    evidence = specific_evidence(project.evidence)
+    texts = [(doc, segments(doc.text, evidence, doc.iri)) for doc in documents]
+    ends = [other_end(e, project.iri) for e in evidence]
     evidence_names = names_of(engine, ends, lang)
     placed = {s.evidence for _, segs in texts for s in segs if s.evidence is not None}
     # Where the project is only mentioned, its facts are other projects' facts
@@ -90,7 +91,7 @@ def project_context(engine: Engine, project: ProjectModel, lang: str) -> dict[st
             "evidence": e,
             "placed": i in placed,
         }
-        for i, e in enumerate(project.evidence)
+        for i, e in enumerate(evidence)
     ]
 
     def pages(items: Sequence[RefModel]) -> list[Ref]:
@@ -118,6 +119,19 @@ def project_context(engine: Engine, project: ProjectModel, lang: str) -> dict[st
 
 def _ref(model: RefModel) -> Ref:
     return Ref(model.iri, model.name, dict(model.names))
+
+
+def specific_evidence(evidence: Sequence[EvidenceModel]) -> list[EvidenceModel]:
+    """The evidence without ``hk:participant`` facts that a role fact on the same
+    span already says: the superproperty repeats every role, and the page shows
+    the organisation under its role (participant only where there is no other)."""
+    participant = str(HK.participant)
+    roles = {(e.object, e.document, e.start, e.end) for e in evidence if e.predicate != participant}
+    return [
+        e
+        for e in evidence
+        if e.predicate != participant or (e.object, e.document, e.start, e.end) not in roles
+    ]
 
 
 def other_end(evidence: EvidenceModel, project: str) -> str:

@@ -277,3 +277,29 @@ def test_ld_resource_show_as_page_link_answers(
     assert links, "the linked-data page offers the project page"
     for href in links:
         assert get(live_server, href).status_code == 200
+
+
+def test_participant_evidence_does_not_hide_the_role_in_the_text() -> None:
+    from api.schemas import EvidenceModel
+    from api.ui_pages import segments, specific_evidence
+    from graph.vocab import HK, SCHEMA
+
+    def ev(predicate: str, start: int, end: int) -> EvidenceModel:
+        return EvidenceModel(
+            predicate=predicate,
+            object="http://localhost:8000/id/organisation/ray",
+            quote="RAY",
+            start=start,
+            end=end,
+            extractor="rule:label-value",
+            document="http://localhost:8000/id/document/x",
+        )
+
+    evidence = [ev(str(HK.participant), 4, 7), ev(str(SCHEMA.funder), 4, 7)]
+    kept = specific_evidence(evidence)
+    assert [e.predicate for e in kept] == [str(SCHEMA.funder)]
+    marked = [s for s in segments("Rah RAY.", kept, evidence[0].document) if s.evidence is not None]
+    assert kept[marked[0].evidence or 0].predicate == str(SCHEMA.funder)
+    # A participant with no other role on its span stays.
+    alone = [ev(str(HK.participant), 10, 13), ev(str(SCHEMA.funder), 4, 7)]
+    assert len(specific_evidence(alone)) == 2

@@ -49,7 +49,7 @@ from search.encoders import Encoder, fingerprint
 from search.filters import FacetTable, facet_table
 from search.index import DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
 from search.related import Neighbourhood, neighbourhood
-from search.similarity import FUNCTION, Similarity
+from search.similarity import FUNCTION, Similarity, write_centroids
 
 if TYPE_CHECKING:
     from graph.extract import Extractor
@@ -190,10 +190,19 @@ class Engine:
     def similarity_source(self) -> tuple[str, str] | None:
         """Where a SPARQL worker process finds what ``hkf:similarity`` needs."""
         state = getattr(self.index, "state", None)
-        name = state.current_name() if state is not None else None
-        if state is None or name is None:
+        if state is not None:  # local snapshots: the worker reads the committed one
+            name = state.current_name()
+            return (str(state.snapshots / name), self.settings.encoder) if name else None
+        # Other engines: the centroids of this version, written once to a file in the
+        # home (SPARQL workers have no network, so they cannot ask the database).
+        view = self.snapshot
+        if view is None:
             return None
-        return str(state.snapshots / name), self.settings.encoder
+        path = self.settings.home / "centroids" / f"{view.version}.npz"
+        with self._derived_lock:
+            if not path.exists():
+                write_centroids(path, *view.centroid_matrix())
+        return str(path), self.settings.encoder
 
     def warm_up(self) -> None:
         """Load every model and derived table now rather than on the first request."""

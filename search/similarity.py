@@ -19,6 +19,7 @@ per snapshot and only for queries that call the function.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -57,12 +58,26 @@ def uses_similarity(query: str) -> bool:
     return "similarity" in query
 
 
+def write_centroids(path: Path, keys: list[str], matrix: np.ndarray) -> None:
+    """Write centroids for :func:`from_snapshot` (to a temporary file, then renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as out:
+        np.savez(out, keys=np.array(keys, dtype=np.str_), matrix=matrix)
+    os.replace(tmp, path)
+
+
 @lru_cache(maxsize=2)
-def from_snapshot(snapshot_dir: str, encoder: str) -> Similarity:
-    """The function over a committed snapshot, for a SPARQL worker process."""
+def from_snapshot(source: str, encoder: str) -> Similarity:
+    """The function for a SPARQL worker process, over a committed local snapshot
+    (a directory) or the centroids file of another engine's version (``.npz``)."""
     from search.encoders import get_encoder
     from search.index import Snapshot
 
-    snapshot = Snapshot.read(Path(snapshot_dir))  # verified against its checksums
     model = get_encoder(encoder)
+    if source.endswith(".npz"):
+        with np.load(source, allow_pickle=False) as data:
+            table = {str(k): row for k, row in zip(data["keys"], data["matrix"], strict=True)}
+        return Similarity(lambda: table, lambda t: model.encode_queries([t])[0])
+    snapshot = Snapshot.read(Path(source))  # verified against its checksums
     return Similarity(snapshot.centroids, lambda t: model.encode_queries([t])[0])

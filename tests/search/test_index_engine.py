@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rdflib import Literal, URIRef
 
 from api import services
 from api.engine import Engine
 from graph.config import Settings
+from search.similarity import from_snapshot
 from tests.conftest import SEEDS, make_settings
 
 
@@ -40,6 +42,11 @@ def test_ingest_search_delete_and_reopen(settings: Settings) -> None:
         assert filtered
         project = next(p for ps in report.projects.values() for p in ps)
         services.related(engine, project)  # centroids and neighbours resolve
+        # what a (network-less) SPARQL worker loads for hkf:similarity
+        source = engine.similarity_source()
+        assert source is not None
+        score = from_snapshot(*source)(URIRef(project), Literal("kuntoutus"))
+        assert score is not None and 0.0 < float(score) <= 1.0
         gone = next(iter(report.documents.values()))
         engine.delete_document(gone)
         assert services.health(engine).documents == 1

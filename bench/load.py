@@ -265,7 +265,7 @@ def build_home(home: Path, n: int, seed: int = 7, seeds: bool = True) -> dict[st
     """An N-document home (``bench/search.py``) plus the seed documents; returns the
     ids of ingested projects and of projects only mentioned."""
     from bench.search import build_state, open_engine
-    from graph.vocab import HK, PROV
+    from graph.vocab import HK, SCHEMA
 
     engine = open_engine(home)
     try:
@@ -279,14 +279,16 @@ def build_home(home: Path, n: int, seed: int = 7, seeds: bool = True) -> dict[st
 
         def ids(where: str) -> list[str]:
             rows = engine.store.select(
-                f"SELECT DISTINCT ?p WHERE {{ ?p a <{HK.Project}> {where} }} ORDER BY ?p LIMIT 400"
+                f"SELECT DISTINCT ?p WHERE {{ {where} }} ORDER BY ?p LIMIT 400"
             )
             local = (engine.iris.local_id(str(r["p"]), "project") for r in rows)
             return [i for i in local if i]
 
-        derived = f"<{PROV.wasDerivedFrom}>"
-        built["project_ids"] = ids(f"; {derived} ?d")
-        built["mentioned_ids"] = ids(f"FILTER NOT EXISTS {{ ?p {derived} ?d }}")
+        built["project_ids"] = ids(f"?p a <{HK.Project}>")
+        # Named by a document, described by none: schema:Project without hk:Project.
+        built["mentioned_ids"] = ids(
+            f"?p a <{SCHEMA.Project}> FILTER NOT EXISTS {{ ?p a <{HK.Project}> }}"
+        )
         return built
     finally:
         engine.close()

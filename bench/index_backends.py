@@ -10,10 +10,11 @@
     for FAISS flat; for HNSW they are only a latency probe, which is why
     recall is measured separately, on real vectors.
 
-``python -m bench.index_backends recall --home HOME``
+``python -m bench.index_backends recall --home HOME`` (or ``--database-url URL``)
     HNSW recall@10 against exact search on *real* e5 vectors: every chunk
-    vector of an ingested home (e.g. the dev-set home ``make eval`` builds with
-    ``--home``) and real e5 query vectors of the benchmark queries. Loaded into
+    vector of an ingested home (e.g. the dev-set home ``hankekg eval --home``
+    builds) or postgres index, probed with real e5 query vectors of the
+    benchmark queries and with chunk vectors. Loaded into
     pgvector (HNSW m=16, ef_construction=64), searched at several
     ``hnsw.ef_search`` values, unfiltered and filtered to random 10 % and 1 %
     subsets with iterative scans; exact = FAISS flat inner product.
@@ -82,23 +83,41 @@ def latency(n: int, repeats: int, seed: int) -> dict[str, Any]:
     return out
 
 
-def recall(home: Path, seed: int) -> dict[str, Any]:
-    """HNSW recall@10 vs exact on the real e5 vectors of an ingested local home."""
-    import faiss
-    import psycopg
+def _vectors(home: Path | None, url: str | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """(chunk ids, their vectors, encoder name) of a local home or a postgres index."""
+    if url is not None:
+        import psycopg
 
-    from bench.search import QUERIES
-    from search.encoders import get_encoder
+        from search.vectors.pgvector import from_pg
+
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT id, embedding::text FROM hk_vectors ORDER BY id").fetchall()
+            encoder = conn.execute("SELECT value FROM hk_meta WHERE key = 'encoder'").fetchone()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        return ids, np.vstack([from_pg(r[1]) for r in rows]), str(encoder[0]) if encoder else ""
     from search.index.local import IndexState
-    from search.vectors.pgvector import to_pg
 
+    assert home is not None
     snapshot = IndexState(home / "index").load_current()
     if snapshot is None:
         raise SystemExit(f"no index in {home}")
     ids = np.array(sorted(snapshot.chunks), dtype=np.int64)
     raw = snapshot.vectors._index
     vectors = np.vstack([raw.reconstruct(int(i)) for i in ids]).astype(np.float32)
-    encoder = get_encoder(snapshot.manifest.encoder)
+    return ids, vectors, snapshot.manifest.encoder
+
+
+def recall(home: Path | None, seed: int, url: str | None = None) -> dict[str, Any]:
+    """HNSW recall@10 vs exact on the real e5 vectors of an ingested home or database."""
+    import faiss
+    import psycopg
+
+    from bench.search import QUERIES
+    from search.encoders import get_encoder
+    from search.vectors.pgvector import to_pg
+
+    ids, vectors, encoder_name = _vectors(home, url)
+    encoder = get_encoder(encoder_name)
     queries = encoder.encode_queries(QUERIES)
     # also every chunk's own text as a query: more and more varied probes
     rng = np.random.default_rng(seed)
@@ -113,7 +132,7 @@ def recall(home: Path, seed: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "vectors": len(ids),
         "dim": int(vectors.shape[1]),
-        "encoder": snapshot.manifest.encoder,
+        "encoder": encoder_name,
         "probes": len(probes),
         "hnsw": {"m": 16, "ef_construction": 64},
         "recall_at_10": {},
@@ -172,15 +191,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--home", type=Path, help="an ingested local home (recall)")
+    parser.add_argument("--database-url", help="or a postgres index holding real vectors (recall)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.what == "latency":
         result = latency(args.n, args.repeats, args.seed)
         name = f"index-backends-latency-n{args.n}.json"
     else:
-        if args.home is None:
-            parser.error("recall needs --home")
-        result = recall(args.home, args.seed)
+        if args.home is None and args.database_url is None:
+            parser.error("recall needs --home or --database-url")
+        result = recall(args.home, args.seed, args.database_url)
         name = "index-backends-recall.json"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / name).write_text(json.dumps(result, indent=1), encoding="utf-8")

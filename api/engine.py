@@ -326,6 +326,7 @@ class Engine:
             QueryError: malformed or refused; nothing changed.
         """
         with self.writer.lock:
+            self.writer.ensure_writable()
             try:
                 self.store.update(sparql)
             finally:

@@ -111,8 +111,7 @@ class Writer:
         ``change`` had nothing to do.
         """
         with self.lock:
-            if self.degraded is not None:
-                self._heal()
+            self.ensure_writable()
             writer = self.index.writer(self._encoder(), fresh=fresh)
             try:
                 outcome = change(writer)
@@ -140,13 +139,26 @@ class Writer:
         logger.error("write failed: %s", exc)
         self.degraded = f"the last write failed: {exc}"
 
+    def ensure_writable(self) -> None:
+        """Before a write (the caller holds :attr:`lock`): if the last write failed,
+        reopen the store and settle graph and index first.
+
+        Raises:
+            OSError: the store still cannot be written (the writer stays degraded).
+        """
+        if self.degraded is not None:
+            self._heal()
+
     def _heal(self) -> None:
-        """Before writing again after a failure: reopen the store, settle graph and index."""
         logger.warning("%s; reopening the store before writing again", self.degraded)
         reopen = getattr(self.store, "reopen", None)
-        if reopen is not None:
-            reopen()
-        self.recover()
+        try:
+            if reopen is not None:
+                reopen()
+            self.recover()
+        except OSError as exc:
+            self._failed(exc)
+            raise
 
     def recover(self) -> None:
         """Settle a crash (or a failed write) between the graph and the index commit:

@@ -325,16 +325,25 @@ class OxigraphStore:
 
         RocksDB refuses every write with the first failure's error (disk full,
         I/O error) until the database is reopened, even once the cause is gone.
+        If it cannot be opened for writing yet (the disk is still full), it is
+        opened read-only, so reads go on, and the error is raised.
+
+        Raises:
+            OSError: the store cannot be opened for writing (yet).
         """
         if self.path is None:
             return
         try:
             self._store.flush()
-        except OSError as exc:  # the failure that brought us here, again
+        except (OSError, RuntimeError) as exc:  # the failure again, or a read-only handle
             logger.warning("flush before reopening the store failed: %s", exc)
         del self._store
         gc.collect()
-        self._store = ox.Store(str(self.path))
+        try:
+            self._store = ox.Store(str(self.path))
+        except OSError:
+            self._store = ox.Store.read_only(str(self.path))
+            raise
 
     def close(self) -> None:
         """Flush writes to disk and release the store's lock.

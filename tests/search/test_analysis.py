@@ -97,15 +97,3 @@ def test_detect_language() -> None:
 def test_config_changes_the_version_fingerprint() -> None:
     assert Analyzer().version != Analyzer(AnalyzerConfig(derivations=False)).version
     assert Analyzer().version == Analyzer().version
-
-
-def test_many_chunks_analyse_fast() -> None:
-    import time
-
-    words = "Kuntoutujien päihdekuntoutus toteutettiin Rovaniemellä yhteistyössä Kelan kanssa."
-    texts = [f"{words} Hanke {i} jatkui vuoteen {2000 + i % 20}." for i in range(3000)]
-    analyzer = Analyzer()
-    started = time.perf_counter()
-    for text in texts:
-        analyzer.analyze(text, "fi")
-    assert time.perf_counter() - started < 5.0

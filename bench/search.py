@@ -235,8 +235,8 @@ def build_state(engine: Engine, n: int, seed: int = 7) -> dict[str, Any]:
     assert snapshot is not None
     return {
         "documents": n,
-        "chunks": len(snapshot.chunks),
-        "vectors": len(snapshot.vectors),
+        "chunks": sum(len(ids) for ids in snapshot.chunks_by_key().values()),
+        "vectors": snapshot.vector_count(),
         "triples_in_document_graphs": triples,
         "store_triples_total": len(engine.store),
         "build_seconds": {k: round(v, 3) for k, v in timings.items()},

@@ -33,7 +33,7 @@ from graph.store.base import (
     SparqlFunction,
     check_export_format,
 )
-from graph.store.terms import exact_graph
+from graph.store.terms import exact_graph, ox_term
 from graph.vocab import HK, PREFIXES, PROV, RDF
 
 logger = logging.getLogger(__name__)
@@ -80,20 +80,8 @@ def to_rdflib(term: Any) -> Node | None:
 
 
 def to_oxigraph(term: Node | None) -> Any:
-    """A pyoxigraph term for an rdflib term."""
-    if term is None:
-        return None
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unexpected term {term!r}")
+    """A pyoxigraph term for an rdflib term (``None`` stays ``None``)."""
+    return None if term is None else ox_term(term)
 
 
 def wrap_function(function: SparqlFunction) -> Any:

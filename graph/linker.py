@@ -83,6 +83,7 @@ _ORG_HEADS = (
     "klinikka",
     "toimisto",
     "osuuskunta",
+    "yhteistoiminta-alue",
     "yhtymä",
     "järjestö",
     "kirjasto",
@@ -95,6 +96,8 @@ _SUBREGION_HEADS = frozenset({"seutu", "seutukunta"})
 _EN_MUNICIPAL = {"city": "kaupunki", "town": "kaupunki", "municipality": "kunta"}
 _SV_MUNICIPAL = {"stad": "kaupunki", "kommun": "kunta"}
 _ORG_KINDS = frozenset({"organisation", "wellbeing_county"})
+#: Words that join the items of a list of places.
+_LIST_WORDS = frozenset({"ja", "sekä", "tai", "and", "or", "och", "eller"})
 #: English direction words as the region names spell them.
 _EN_DIRECTION_FORMS = {
     "central": "Central",
@@ -249,7 +252,8 @@ class Linker:
             for name in names:
                 self._add(name, link)
             if group.kind == "subregion":
-                for alt in group.alt_labels.get("fi", ()):
+                # the first Finnish alt label is the plain name ("Seinäjoki")
+                for alt in group.alt_labels.get("fi", ())[:1]:
                     self._subregion_by_centre.setdefault(_fold(alt), group.key)
                     self._add(f"{alt} region", link)
         for org in ref.organisations.values():
@@ -649,19 +653,67 @@ class Linker:
         common = self._common_word(tok.text)
         if not strict:
             return common and not tok.text[:1].isupper()
-        if common and self._sentence_initial(text, tok):
+        if (
+            common
+            and self._sentence_initial(text, tok)
+            and not self._coordinated_place(text, tokens, i)
+        ):
             return True
-        # part of a person's name: "Kaarina Virtanen", "Matti Kokkola"
+        # part of a person's name: "Kaarina Virtanen", "Matti Kokkola", "Sini
+        # Kankaanpää" (a place name in the nominative after a first name that is
+        # not itself a place is a surname, whether or not Voikko lists it as one)
         classes = self._classes(tok.text)
-        if "sukunimi" in classes and i > 0 and self._joined(text, tokens, i - 1, 2):
+        if i > 0 and self._joined(text, tokens, i - 1, 2):
             prev = tokens[i - 1].text
-            if prev[:1].isupper() and "etunimi" in self._classes(prev):
+            if (
+                prev[:1].isupper()
+                and "etunimi" in self._classes(prev)
+                and (
+                    "sukunimi" in classes
+                    or (
+                        self._nominative(tok.text)
+                        and not self._place_word(prev)
+                        and not self._sentence_initial(text, tokens[i - 1])
+                    )
+                )
+            ):
                 return True
         if "etunimi" in classes and self._joined(text, tokens, i, 2):
             after = tokens[i + 1].text
             if after[:1].isupper() and "sukunimi" in self._classes(after):
                 return True
         return False
+
+    def _nominative(self, surface: str) -> bool:
+        return any(a.get("SIJAMUOTO") == "nimento" for a in self._morph.analyses(surface))
+
+    def _place_word(self, surface: str) -> bool:
+        """Whether a single word names a municipality or region on its own."""
+        return any(
+            len(e.tokens) == 1 and e.link.is_place
+            for key in self._bases(surface)
+            for e in self._by_first.get(key, ())
+        )
+
+    def _coordinated_place(self, text: str, tokens: list[_Token], i: int) -> bool:
+        """ "Turussa ja Kaarinassa", "Salo, Lieto": a sentence-initial name that is also
+        a common word reads as a place when a place in the same case follows it in a
+        list ("ja", "sekä", "and", "och" or a comma)."""
+        if i + 1 >= len(tokens):
+            return False
+        gap = text[tokens[i].end : tokens[i + 1].start].strip()
+        if gap == "" and tokens[i + 1].text in _LIST_WORDS:
+            nxt = i + 2
+        elif gap == ",":
+            nxt = i + 1
+        else:
+            return False
+        if nxt >= len(tokens) or not tokens[nxt].text[:1].isupper():
+            return False
+        if not self._place_word(tokens[nxt].text):
+            return False
+        cases = {a.get("SIJAMUOTO") for a in self._morph.analyses(tokens[i].text)}
+        return bool(cases & {a.get("SIJAMUOTO") for a in self._morph.analyses(tokens[nxt].text)})
 
     @staticmethod
     def _sentence_initial(text: str, tok: _Token) -> bool:

@@ -325,9 +325,15 @@ def _load_groups(directory: Path, municipalities: dict[str, Municipality]) -> di
         if extra.get("grouping_name_sv") and extra["grouping_name_sv"] != plain_sv:
             names["sv"] = extra["grouping_name_sv"]
         aliases = {f"{plain_fi} (seutukunta)", f"{plain_fi} sub-region"}
+        alt_fi = [plain_fi]
         if not any(m.name_fi == plain_fi for m in municipalities.values()):
             # a sub-region with a name of its own ("Järviseutu") is linkable by that name
             aliases.add(plain_fi)
+        else:
+            # a sub-region named after its centre is written "Seinäjoen seutu(kunta)"
+            genitive = finnish_genitive(plain_fi)
+            alt_fi += [f"{genitive} seutukunta", f"{genitive} seutu"]
+            aliases.update(alt_fi[1:])
         groups[f"subregion-{code}"] = PlaceGroup(
             key=f"subregion-{code}",
             kind="subregion",
@@ -335,7 +341,7 @@ def _load_groups(directory: Path, municipalities: dict[str, Municipality]) -> di
             names=names,
             members=members(rs),
             aliases=tuple(sorted(aliases)),
-            alt_labels={"fi": (plain_fi,)},
+            alt_labels={"fi": tuple(n for n in alt_fi if n != names["fi"])},
             yso_place=extra.get("grouping_yso_place_uri") or None,
         )
 

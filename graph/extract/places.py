@@ -24,6 +24,21 @@ from graph.vocab import SCHEMA
 
 logger = logging.getLogger(__name__)
 
+#: "(Turkua lukuun ottamatta)", "paitsi Turussa", "except Helsinki": a place the
+#: text explicitly leaves out of the project.
+_EXCLUDED_AFTER = re.compile(r"^\s*(lukuun\s+ottamatta|pois\s+lukien|poislukien)\b", re.I)
+_EXCLUDED_BEFORE = re.compile(
+    r"\b(paitsi|lukuun\s+ottamatta|pois\s+lukien|except(\s+for)?|excluding|utom)\s+$", re.I
+)
+
+
+def _excluded(text: str, start: int, end: int) -> bool:
+    """Whether the place at ``text[start:end]`` is named as left out."""
+    return bool(
+        _EXCLUDED_AFTER.match(text[end : end + 30])
+        or _EXCLUDED_BEFORE.search(text[max(0, start - 30) : start])
+    )
+
 
 class PlaceSteps(OrganisationSteps):
     """Areas served."""
@@ -40,12 +55,16 @@ class PlaceSteps(OrganisationSteps):
     ) -> None:
         text = run.text
         assigned = assigned or {}
-        running = assigned.get("coordinator", set()) | assigned.get("implementer", set())
-        bystanders = (
-            assigned.get("funder", set())
+        # A municipality that runs the project or takes part in it as a partner
+        # is a project area (the gold convention: "sites, partners or areas").
+        working = (
+            assigned.get("coordinator", set())
+            | assigned.get("implementer", set())
             | assigned.get("partner", set())
-            | assigned.get("steeringGroupMember", set())
-        ) - running
+        )
+        bystanders = (
+            assigned.get("funder", set()) | assigned.get("steeringGroupMember", set())
+        ) - working
         done: set[URIRef] = set()
 
         def add(iri: URIRef, start: int, end: int, extractor: str) -> None:
@@ -81,9 +100,10 @@ class PlaceSteps(OrganisationSteps):
                 continue
             link = m.link
             location = getattr(link, "location", None)
-            if location is not None and link.iri in running:
+            if location is not None and link.iri in working:
                 # "Toteuttaja: Rovaniemen kaupunki": the home municipality of a
-                # municipal implementer is a project area, even inside a role field.
+                # municipal implementer or partner is a project area, even inside
+                # a role field.
                 add(location, m.start, m.end, X_GAZETTEER)
                 continue
             if any(a <= m.start < b for a, b in skip):
@@ -93,7 +113,13 @@ class PlaceSteps(OrganisationSteps):
             ):
                 continue
             after = re.sub(r"<[^>]*>", "", text[m.end : m.end + 40])
-            if link.is_place and m.surface == link.label and IMPRINT.match(after):
+            if (
+                link.is_place
+                and m.surface.casefold() == link.label.casefold()
+                and IMPRINT.match(after)
+            ):
+                continue  # "Helsinki 2004", "LAhti 2013": a publisher's imprint
+            if link.is_place and _excluded(text, m.start, m.end):
                 continue
             if link.is_place:
                 add(link.iri, m.start, m.end, X_GAZETTEER)

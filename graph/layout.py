@@ -174,6 +174,7 @@ LABELS: dict[str, list[tuple[str, str]]] = {
     "contact": [
         ("fi", "yhteyshenkilö"),
         ("fi", "yhteyshenkilöt"),
+        ("fi", "yhteyshenkilön nimi"),
         ("fi", "lisätietoja"),
         ("fi", "lisätiedot"),
         ("en", "contact person"),
@@ -184,6 +185,10 @@ LABELS: dict[str, list[tuple[str, str]]] = {
     ],
     "persons": [
         ("fi", "henkilöstö"),
+        ("fi", "tekijä"),
+        ("fi", "tekijät"),
+        ("en", "authors"),
+        ("sv", "författare"),
         ("fi", "työntekijät"),
         ("fi", "hanketyöntekijät"),
         ("en", "staff"),

@@ -270,3 +270,42 @@ ROLE_RESPONSIBLE = re.compile(
 
 
 ROLE_CONTACT = re.compile(r"(yhteyshenkilö\w*|lisätietoja\w*|contact\w*)\s*:?\s*$", re.I)
+
+
+#: Organisations named in passing: a publisher's imprint, credits, a cited
+#: source, a source of statistics or a definition. Such a mention does not make
+#: the organisation a participant of the project (a role cue elsewhere still does).
+#: Text right before the mention on its line: a credits or publisher label
+#: ("Taitto: X, Y Oy", "Julkaisija X"), a copyright holder ("Kirjoittaja ja X"),
+#: "ISBN", or an English source phrase ("according to X").
+PASSING_BEFORE = re.compile(
+    r"((?:taitto|kansikuva|kansi|kuvat?|valokuvat?|kuvitus|painopaikka|paino|kustantaja|"
+    r"tilaukset|layout|cover|photos?|illustrations?|printed by|published by|citation|"
+    r"viittausohje|suositeltava viittaus|lähde)\s*:[^:\n]{0,90}"
+    r"|(?:julkaisija|publisher)\s*:?\s*"
+    r"|(?:©|\(c\)|copyright|kirjoittaja(?:t)?\s+ja|tekijä(?:t)?\s+ja)\s*"
+    r"|\bISBN\b[\s\d()a-z.-]{0,30}"
+    r"|\b(?:according to|as defined by|statistics (?:from|by|of)|data from|source:)"
+    r"\s+(?:the\s+)?)$",
+    re.I,
+)
+#: Text right after it: an address or imprint ("PL 30", "ISBN", "Helsinki 2008"),
+#: a publication series ("X:n raportteja 3/2014"), a citation year ("(STM 2014)",
+#: "THL (2019)"), or a cue that the organisation is a source of a definition, a
+#: recommendation or statistics ("STM määrittelee", "X:n määritelmässä", "X defines").
+PASSING_AFTER = re.compile(
+    r"^(?::\w+|n)?\s*(?:"
+    r",?\s*(?:PL|PB|P\.O\.)\s*\d|,?\s*(?:ISBN|ISSN|puh\b|puhelin|tilaukset)"
+    r"|,?\s*[A-ZÅÄÖ][a-zåäö]+,?\s+(?:19|20)\d\d\b(?!\s*[–-]\s*\d)"
+    r"|(?:raportteja|selvityksiä|julkaisuja|julkaisusarja|työpapereita|tutkimuksia|"
+    r"katsauksia|muistioita|reports|publications|working papers)\b"
+    r"|,?\s*\(?(?:19|20)\d\d[a-z]?\s*[),;:]"
+    r"|(?:\w+\s+)?(?:määritelm\w*|määrittel\w*|tilasto\w*|suositu\w*|suosittel\w*|"
+    r"defines|definition|statistics|figures)\b"
+    r")",
+)
+#: "THL:n mukaan", "Kelan tilastojen mukaan": after a genitive, the organisation
+#: is the source of what is said ("Kela lähti mukaan" is taking part, not this).
+SOURCE_AFTER_GENITIVE = re.compile(
+    r"^\s+(?:(?:tilasto|tiedo|selvity|arvio|laskelm|tutkimu)\w*\s+)?mukaan\b", re.I
+)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from rdflib import Literal, URIRef
 
@@ -21,7 +22,7 @@ from graph.extract.cues import (
     TRAILING_GENERIC,
     TRAILING_VALUE,
 )
-from graph.extract.orgnames import organisation_key
+from graph.extract.orgnames import LEGAL_FORMS, organisation_key
 from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
 from graph.extract.text import is_chrome_text, name_language, protect_separators
 from graph.layout import Field
@@ -42,6 +43,8 @@ class OrganisationSteps(Steps):
                 m.start, m.end
             ):
                 continue
+            if in_capitals_heading(run.text, m.start, m.end):
+                continue
             out.append(
                 OrgMention(
                     m.start, m.end, m.surface, link.iri, link.label, link, extractor=X_GAZETTEER
@@ -52,7 +55,7 @@ class OrganisationSteps(Steps):
     def _resolve_org(self, run: Run, start: int, end: int, extractor: str) -> OrgMention | None:
         """An organisation named by ``text[start:end]``: linked, else minted if name-like."""
         surface = run.text[start:end]
-        link = self.linker.link_organisation(surface)
+        link = self.link_org(surface)
         paren = PAREN.search(surface)
         if link is None and paren:
             # "Sosiaali- ja terveysjärjestöjen avustuskeskus (STEA)": the name or its
@@ -83,6 +86,16 @@ class OrganisationSteps(Steps):
             minted=True,
             extractor=X_NER if extractor != X_FIELD else X_FIELD,
         )
+
+    def link_org(self, surface: str) -> Any:
+        """The reference organisation ``surface`` names, with or without a legal form:
+        "Lahden ammattikorkeakoulu Oy" is the authority row "Lahden ammattikorkeakoulu"."""
+        link = self.linker.link_organisation(surface)
+        if link is None:
+            bare = strip_legal_form(surface)
+            if bare != surface.strip():
+                link = self.linker.link_organisation(bare)
+        return link
 
     def normalise_org_name(self, surface: str) -> str:
         """Base form of an organisation name: only the head word is lemmatised
@@ -311,3 +324,31 @@ def org_name_like(name: str) -> bool:
     if len(words) == 1 and not re.search(r"[A-ZÅÄÖ]{2}|[a-zåäö]{3}", name):
         return False
     return True
+
+
+def strip_legal_form(name: str) -> str:
+    """``name`` without a trailing legal form ("Veikkaus Oy" -> "Veikkaus"); a legal
+    form with a case ending ("ry:n") goes too. A name that is only a legal form stays."""
+    words = name.split()
+    if len(words) > 1 and words[-1].split(":")[0].lower() in LEGAL_FORMS:
+        return " ".join(words[:-1])
+    return name.strip()
+
+
+_CAPS_WORD = re.compile(r"[A-ZÅÄÖ]{3,}[.,:;!?]?")
+
+
+def in_capitals_heading(text: str, start: int, end: int) -> bool:
+    """An acronym between two words in capitals is a word of a heading written in
+    capitals ("NUORTEN EHYT PALVELUPOLKU"), not an organisation."""
+    surface = text[start:end]
+    if not surface.isupper():
+        return False
+    before = re.search(r"(\S+)\s+$", text[max(0, start - 40) : start])
+    after = re.match(r"\s+(\S+)", text[end : end + 40])
+    return bool(
+        before
+        and after
+        and _CAPS_WORD.fullmatch(before.group(1))
+        and _CAPS_WORD.fullmatch(after.group(1))
+    )

@@ -242,6 +242,7 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
         words = words[keep:]
         while words and (
             words[0].group().lower() in _NOT_MODIFIERS
+            or words[0].group().lower() in LEGAL_FORMS
             or not words[0].group()[:1].isupper()
             or match_label(words[0].group()) is not None
             or (words[0].group().isupper() and len(words[0].group()) > 6)
@@ -269,7 +270,8 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
             stripped = name[len(lead) :].lstrip()
             start += len(name) - len(stripped)
             name = stripped
-        if len(name.split()) < 2:
+        if len(name.split()) < 2 or any(w.isupper() and len(w) > 6 for w in name.split()):
+            # A heading in capitals ("KAARINA Oy VASSO Ab") is not a name.
             continue
         acronym = None
         after = start + len(name)

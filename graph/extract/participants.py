@@ -16,8 +16,15 @@ import re
 
 from rdflib import URIRef
 
+from graph.extract.cues import PASSING_AFTER, PASSING_BEFORE, SOURCE_AFTER_GENITIVE
 from graph.extract.organisations import OrganisationSteps
-from graph.extract.orgnames import OrgName, base_form, find_org_names, organisation_key
+from graph.extract.orgnames import (
+    LEGAL_FORMS,
+    OrgName,
+    base_form,
+    find_org_names,
+    organisation_key,
+)
 from graph.extract.run import X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run
 from graph.extract.text import is_chrome_text
 
@@ -26,6 +33,11 @@ X_PATTERN = "rule:organisation-name"
 #: Lines that cite literature or the page's publisher, not participants.
 _CITATION_LINE = re.compile(
     r"(^\s*(lähteet|kirjallisuus|references|bibliography)\b|©|copyright|https?://)", re.I
+)
+#: A short line opened by a citation label ("Citation: Author, A. (2018) ...").
+_CITATION_LABEL = re.compile(
+    r"^\s*(citation|cite as|how to cite|viittausohje|suositeltava viittaus|lähde|source)\s*:",
+    re.I,
 )
 
 
@@ -45,6 +57,8 @@ _FUNDED_COMPOUND = re.compile(
     r"(hanke|hankkee\w*|hankke\w*|projekti\w*|rahoittei\w*|rahoitus\w*|avustu\w*|avuste\w*)"
     r"(?![\w-])"
 )
+#: An acronym with a legal form: "VASSO Ab", "SOSTE ry".
+_SHORT_NAME = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9-]{1,9}\s+(?:Oy|Oyj|Ab|Abp|ry|rf|r\.y\.|sr)")
 #: Reference organisation types that fund projects.
 _FUNDER_TYPES = frozenset({"funder"})
 #: An acronym with a Finnish case ending written without a colon ("STEAn").
@@ -70,14 +84,18 @@ class ParticipantSteps(OrganisationSteps):
                 # The known name opens the span: the words after it are not part
                 # of it ("University of Jyväskylä Partners").
                 continue
+            twin = self._short_name_of(run, name, [*orgs, *out])
+            if twin is not None:
+                out.append(twin)
+                continue
             cut = self._after_known(run, name, inside)
             if cut is not None:
                 name = cut
                 inside = [o for o in inside if o.start >= name.start]
             flat = " ".join(name.surface.split())
-            link = self.linker.link_organisation(flat)
+            link = self.link_org(flat)
             if link is None and name.base != flat:
-                link = self.linker.link_organisation(" ".join(name.base.split()))
+                link = self.link_org(" ".join(name.base.split()))
             if link is not None:
                 mention = OrgMention(
                     name.start,
@@ -105,9 +123,50 @@ class ParticipantSteps(OrganisationSteps):
             for o in inside:
                 orgs.remove(o)
             out.append(mention)
+        # A short name seen after an organisation's full name stands for it
+        # everywhere in the document ("KAARINA Oy VASSO Ab" in a heading).
+        twins = {m.acronym: m for m in out if m.acronym and _SHORT_NAME.fullmatch(m.surface)}
+        for i, m in enumerate(out):
+            first = m.surface.split()[0] if m.surface.split() else ""
+            twin = twins.get(first)
+            if m.minted and twin is not None and _SHORT_NAME.fullmatch(m.surface):
+                out[i] = OrgMention(
+                    m.start,
+                    m.end,
+                    m.surface,
+                    twin.iri,
+                    twin.name,
+                    twin.link,
+                    twin.minted,
+                    m.extractor,
+                    acronym=first,
+                )
         out.extend(self._acronym_uses(run, [*orgs, *out]))
         out.extend(self._inflected_acronyms(run, [*orgs, *out]))
         return out
+
+    def _short_name_of(self, run: Run, name: OrgName, known: list[OrgMention]) -> OrgMention | None:
+        """ "Osaamiskeskus Oy VASSO Ab": an acronym with a legal form written right
+        after an organisation's name with its legal form is that organisation's
+        short (often Swedish) name, not another organisation."""
+        if not _SHORT_NAME.fullmatch(name.surface):
+            return None
+        for o in known:
+            gap = run.text[o.end : name.start]
+            last = o.surface.split()[-1].split(":")[0].lower() if o.surface.split() else ""
+            if o.end <= name.start and gap.strip() == "" and len(gap) <= 2 and last in LEGAL_FORMS:
+                return OrgMention(
+                    name.start,
+                    name.end,
+                    name.surface,
+                    o.iri,
+                    o.name,
+                    o.link,
+                    o.minted,
+                    o.extractor,
+                    acronym=name.surface.split()[0],
+                )
+        return None
 
     def _funded_compounds(
         self, run: Run, project: URIRef, assigned: dict[str, set[URIRef]]
@@ -192,10 +251,27 @@ class ParticipantSteps(OrganisationSteps):
         for org in sorted(orgs, key=lambda o: o.start):
             if org.iri in roled or run.in_chrome(org.start, org.end):
                 continue
-            line_start = run.text.rfind("\n", 0, org.start) + 1
-            line_end = run.text.find("\n", org.end)
-            line = run.text[line_start : line_end if line_end >= 0 else len(run.text)]
-            if _CITATION_LINE.search(line):
+            if in_passing(run.text, org.start, org.end):
                 continue
             self._assign(run, project, "participant", org, assigned)
             roled.add(org.iri)
+
+
+def in_passing(text: str, start: int, end: int) -> bool:
+    """Whether the organisation named by ``text[start:end]`` is only mentioned in
+    passing: on a citation line, in a publisher's imprint or credits, as a cited
+    source ("(STM 2014)") or as the source of a definition or statistics
+    ("THL:n tilastojen mukaan"). Such a mention does not make it a participant."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if _CITATION_LINE.search(line):
+        return True
+    if _CITATION_LABEL.match(line) and len(line) <= 600:
+        return True
+    before = text[max(line_start, start - 120) : start]
+    after = text[end : end + 60]
+    if PASSING_BEFORE.search(before) or PASSING_AFTER.match(after):
+        return True
+    surface = text[start:end]
+    return surface.endswith("n") and bool(SOURCE_AFTER_GENITIVE.match(after))

@@ -7,7 +7,14 @@ import re
 
 from rdflib import Literal, URIRef
 
-from graph.extract.cues import CREDITS, NAME_TOKEN, PERSON_IN_TEXT, ROLE_CONTACT, ROLE_RESPONSIBLE
+from graph.extract.cues import (
+    CREDITS,
+    ITEM_SPLIT,
+    NAME_TOKEN,
+    PERSON_IN_TEXT,
+    ROLE_CONTACT,
+    ROLE_RESPONSIBLE,
+)
 from graph.extract.run import X_FIELD, X_NER, Run, Steps
 from graph.extract.text import CHROME_PHRASES, is_chrome_text, lines
 from graph.layout import Field
@@ -21,6 +28,24 @@ _EN_TITLES = frozenset(
     "minister professor prof dr mr mrs ms director coordinator manager chair chairman "
     "mayor president secretary doctor".split()
 )
+
+
+#: The next name of a list after a person: ", Mika Ala-Kauhaluoma", " & Sirpa Martti".
+_LIST_NEXT = re.compile(
+    r"\s*(?:,|&|;|\bja\b|\band\b)\s*(?P<given>[A-ZÅÄÖ][a-zåäöéüš]+(?:-[A-ZÅÄÖ][a-zåäöéüš]+)?)"
+    r"\s+(?P<surname>[A-ZÅÄÖ][a-zåäöéüš]+(?:-[A-ZÅÄÖ][a-zåäöéüš]+)?)(?![\w-])"
+)
+
+
+def _items(line: str) -> list[tuple[int, str]]:
+    """The list items of a field line with their offsets (split at ";", ",", "&", "ja")."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in ITEM_SPLIT.finditer(line):
+        out.append((pos, line[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, line[pos:]))
+    return [(s, item) for s, item in out if item.strip()]
 
 
 class PersonSteps(Steps):
@@ -47,16 +72,22 @@ class PersonSteps(Steps):
             for line_start, line in lines(f.value):
                 if not line.strip():
                     continue
-                for m in PERSON_IN_TEXT.finditer(line):
-                    trimmed = self._trim_person(m.group())
-                    if trimmed is None:
-                        continue
-                    name = trimmed[1]
-                    if not self._valid_person(name, strict=False):
-                        continue
-                    s = f.start + line_start + m.start() + trimmed[0]
-                    self._add_person(run, subject, pred, name, s, s + len(name), X_FIELD, done)
-                    break
+                # "Honkanen Hilkka; Veijola Arja": one person per list item; the
+                # first item may be any name-like words, later ones need a known
+                # first name or surname (so that "X, Pohjois-Savon Kylät" is not one).
+                for n, (item_start, item) in enumerate(_items(line)):
+                    for m in PERSON_IN_TEXT.finditer(item):
+                        trimmed = self._trim_person(m.group())
+                        if trimmed is None:
+                            continue
+                        name = trimmed[1]
+                        if not self._valid_person(name, strict=False):
+                            continue
+                        if n and not self._has_name_word(name):
+                            continue
+                        s = f.start + line_start + item_start + m.start() + trimmed[0]
+                        self._add_person(run, subject, pred, name, s, s + len(name), X_FIELD, done)
+                        break
         for ent_start, _, label, ent_surface in ents:
             if label != "PER" and label != "PERSON":
                 continue
@@ -68,6 +99,38 @@ class PersonSteps(Steps):
             for offset, part in self._split_persons(trimmed[1]):
                 start = ent_start + trimmed[0] + offset
                 self._ner_person(run, subject, part, start, predicate, done)
+        self._listed_persons(run, subject, predicate, done)
+
+    def _listed_persons(
+        self, run: Run, subject: URIRef, predicate: URIRef | None, done: set[URIRef]
+    ) -> None:
+        """ "Asko Suikkanen & Sirpa Martti & Ritva Linnakangas", "Matti Tuusa, Mika
+        Ala-Kauhaluoma": names listed right after a person found are persons too, when
+        each has a known first name (NER often cuts such lists short)."""
+        found = {
+            str(f.object) for f in run.facts if f.subject in done and f.predicate == SCHEMA.name
+        }
+        queue = [
+            m.end()
+            for name in found
+            for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", run.text)
+        ]
+        seen: set[int] = set()
+        while queue:
+            end = queue.pop()
+            if end in seen:
+                continue
+            seen.add(end)
+            m = _LIST_NEXT.match(run.text, end)
+            if m is None:
+                continue
+            given, surname = m.group("given"), m.group("surname")
+            if not self._first_name(given):
+                continue
+            surface = f"{given} {surname}"
+            self._ner_person(run, subject, surface, m.start("given"), predicate, done)
+            if self.iris.person(self._given_first(self._person_base(surface))) in done:
+                queue.append(m.end("surname"))
 
     def _ner_person(
         self,
@@ -105,6 +168,7 @@ class PersonSteps(Steps):
         extractor: str,
         done: set[URIRef],
     ) -> None:
+        name = self._given_first(name)
         iri = self.iris.person(name)
         if iri in done:
             return
@@ -125,6 +189,31 @@ class PersonSteps(Steps):
                 (words[2].start(), surface[words[2].start() :]),
             ]
         return [(0, surface)]
+
+    def _has_name_word(self, name: str) -> bool:
+        """Whether a word of ``name`` is a known first name or surname."""
+        return any(
+            a.get("CLASS") in ("etunimi", "sukunimi")
+            for w in name.split()
+            for a in self.morph.analyses(w)
+        )
+
+    def _given_first(self, name: str) -> str:
+        """ "Ruokolainen Marja-Liisa" -> "Marja-Liisa Ruokolainen": registers and
+        catalogues write the surname first; one person gets one name."""
+        words = name.split()
+        if len(words) != 2:
+            return name
+        first = {a.get("CLASS") for a in self.morph.analyses(words[0])}
+        last = {a.get("CLASS") for a in self.morph.analyses(words[1])}
+        if (
+            "etunimi" in last
+            and "etunimi" not in first
+            and ("sukunimi" in first or not first)
+            and "sukunimi" not in last
+        ):
+            return f"{words[1]} {words[0]}"
+        return name
 
     def _first_name(self, word: str) -> bool:
         return any(a.get("CLASS") == "etunimi" for a in self.morph.analyses(word))

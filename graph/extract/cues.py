@@ -256,9 +256,12 @@ CITATION_LINE = re.compile(
 IMPRINT = re.compile(r"^\s*,?\s*(19|20)\d\d\b")
 
 
-#: Credits lines: the people named there made the document, not the project.
+#: Credits lines: the people named there made the document, not the project
+#: ("Kansikuva: Kuvapankki / N N"); a thesis supervisor ("Ohjaaja: N N") neither.
 CREDITS = re.compile(
-    r"(kuva|kuvat|taitto|valokuva|kansikuva|painopaikka|photo|layout)\s*:\s*$", re.I
+    r"(kuva|kuvat|taitto|valokuva|kansikuva|painopaikka|photo|layout|ohjaaja|ohjaajat|"
+    r"supervisor|supervisors)\s*:(\s*|[^:\n.]{0,50}\s[/,]\s*)$",
+    re.I,
 )
 
 

@@ -63,6 +63,8 @@ WEAK_HEADS = (
     "keskussairaala",
     "kuntoutuskeskus",
     "sote",
+    # A municipal cooperation area that runs services ("Porin yhteistoiminta-alue").
+    "yhteistoiminta-alue",
 )
 _HEADS = tuple(sorted((*STRONG_HEADS, *WEAK_HEADS), key=len, reverse=True))
 #: Words that end like a head but name a place or a kind ("maakunta", "seutukunta").
@@ -130,7 +132,7 @@ _HEAD_STEMS = re.compile(
     r"(säätiö|liito|liitto|yhdisty|setlementi|osuuskun|yhtym|sairaanhoitopiir|hyvinvointialue|"
     r"korkeakoulu|yliopisto|seurakun|ministeriö|virasto|laito|laitok|keskus|keskuk|toimisto|"
     r"yhtiö|instituut|klubitalo|opisto|kaupun|kunta|kunna|kunn|rahasto|järjestö|seura|"
-    r"sairaala|sote)",
+    r"sairaala|sote|yhteistoiminta-alu)",
     re.I,
 )
 
@@ -422,5 +424,8 @@ def _acceptable(
         if len(base) < len(head) + 3:
             return False
     if alone and len(words) > 1 and head in WEAK_HEADS and not words[-1][:1].isupper():
+        return False
+    if head == "yhteistoiminta-alue" and words[-1].endswith(("lla", "lta", "lle")):
+        # "asuvat Porin yhteistoiminta-alueella": the area where, not the body.
         return False
     return True

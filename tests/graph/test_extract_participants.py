@@ -148,3 +148,31 @@ def test_surname_first_names_in_registers_are_one_person(extractor: Extractor, i
     ex = _extract(extractor, iris, text)
     assert {"Aino Kettunen", "Pekka Lehtovaara", "Sirpa Honkala"} <= _people(ex)
     assert iris.person("Sirpa Honkala") in _objects(ex, HK.contactPerson)
+
+
+def test_cooperation_area_is_an_organisation_unless_it_is_where(
+    extractor: Extractor, iris: Iris
+) -> None:
+    text = (
+        "TITLE: Kotihoito-hanke\n\nKotihoito-hanke toteutettiin vuosina 2015–2017. Kokeiluun "
+        "osallistuivat Porin yhteistoiminta-alue ja Raahen kaupunki. Palveluja saivat "
+        "Kokkolan yhteistoiminta-alueella asuvat ikäihmiset.\n"
+    )
+    ex = _extract(extractor, iris, text)
+    names = _names(ex, _objects(ex, HK.participant))
+    assert "Porin yhteistoiminta-alue" in names
+    assert not any("Kokkolan" in n for n in names)
+
+
+def test_people_in_credits_and_thesis_supervisors_are_not_project_people(
+    extractor: Extractor, iris: Iris
+) -> None:
+    text = (
+        "TITLE: Asumisen tuki -hanke\n\nAsumisen tuki -hanke 2012–2014. Tekijä: Aino Kettunen "
+        "Ohjaaja: Pekka Lehtovaara Vuosi: 2014\nKansikuva: Kuvapankki / Sirpa Honkala\n"
+        "Hankkeen projektipäällikkö oli Liisa Tapio.\n"
+    )
+    people = _people(_extract(extractor, iris, text))
+    assert "Liisa Tapio" in people
+    assert "Pekka Lehtovaara" not in people
+    assert "Sirpa Honkala" not in people

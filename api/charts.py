@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from graph.reference import load_reference
 from graph.vocab import HK
 from search.filters import MAX_YEAR_SPAN, FacetTable
 
@@ -70,6 +71,25 @@ def place_counts(table: FacetTable, keys: Iterable[str]) -> dict[str, int]:
         for facet, value in table.values.get(key, ()):
             if facet == "place":
                 out[value] += 1
+    return dict(out)
+
+
+def group_only_counts(
+    table: FacetTable, keys: Iterable[str], place_iri: Callable[[str], str]
+) -> dict[str, int]:
+    """Projects per group IRI (sub-region, KUUMA, wellbeing county) that name the group
+    but none of its municipalities: the zoomed map draws these as the group's own bubble,
+    since no municipality bubble counts them."""
+    groups = {
+        place_iri(g.key): {place_iri(code) for code in g.members}
+        for g in geography().groups.values()
+    }
+    out: dict[str, int] = defaultdict(int)
+    for key in dict.fromkeys(keys):
+        places = {v for facet, v in table.values.get(key, ()) if facet == "place"}
+        for iri in places & groups.keys():
+            if not places & groups[iri]:
+                out[iri] += 1
     return dict(out)
 
 
@@ -193,12 +213,26 @@ class Region:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A group of municipalities inside one region (a sub-region, KUUMA, a wellbeing
+    services county), drawn at the mean point of its members."""
+
+    key: str
+    names: dict[str, str]
+    region: str
+    members: tuple[str, ...]
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
 class Geography:
-    """Finland's outline and the points of its regions and municipalities."""
+    """Finland's outline and the points of its regions, groups and municipalities."""
 
     rings: tuple[tuple[tuple[float, float], ...], ...]
     regions: dict[str, Region]
     municipalities: dict[str, Municipality]
+    groups: dict[str, Group] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -233,8 +267,21 @@ def geography(folder: Path = REFERENCE) -> Geography:
             sum(m.lat for m in members) / len(members),
             sum(m.lon for m in members) / len(members),
         )
+    groups = {}
+    for g in load_reference(folder).groups.values():
+        inside = [municipalities[c] for c in g.members if c in municipalities]
+        within = {m.region for m in inside}
+        if g.kind != "region" and len(within) == 1:
+            groups[g.key] = Group(
+                g.key,
+                g.names,
+                within.pop(),
+                g.members,
+                sum(m.lat for m in inside) / len(inside),
+                sum(m.lon for m in inside) / len(inside),
+            )
     rings = tuple(tuple((x, y) for x, y in ring) for ring in outline["rings"])
-    return Geography(rings, regions, municipalities)
+    return Geography(rings, regions, municipalities, groups)
 
 
 @dataclass(frozen=True)
@@ -286,6 +333,7 @@ def finland_map(
     selected: Callable[[str], bool],
     lang: str,
     region: str | None = None,
+    group_only: Mapping[str, int] | None = None,
 ) -> MapView:
     """Regions with their project counts, or a region's municipalities when zoomed.
 
@@ -295,6 +343,9 @@ def finland_map(
         href: a place IRI -> the link that filters by it (``None``: no link).
         selected: whether a place IRI is an active filter.
         region: a region code to zoom into ("19"), showing its municipalities.
+        group_only: projects per group IRI that name no member municipality
+            (:func:`group_only_counts`); when zoomed, such groups get a bubble of
+            their own, so every project of the region is on the map.
     """
     geo = geography()
     paths = [
@@ -309,6 +360,13 @@ def finland_map(
             if m.region == region
         ]
         level, biggest = "municipality", 9.0
+        shown = dict(counts)
+        for g in geo.groups.values():
+            iri = place_iri(g.key)
+            if g.region == region and (group_only or {}).get(iri):
+                places.append((iri, g.names, g.lat, g.lon))
+                shown[iri] = (group_only or {})[iri]
+        counts = shown
     else:
         region = None
         places = [

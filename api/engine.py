@@ -28,7 +28,7 @@ from rdflib import Graph, Literal
 from graph.config import Settings
 from graph.errors import NotFound
 from graph.iris import Iris
-from graph.reference import Reference, reference_graph
+from graph.reference import GRAPH_REVISION, Reference, reference_graph
 from graph.store import get_store
 from graph.vocab import HK
 from ingest import (
@@ -61,8 +61,9 @@ ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "hankekg.ttl"
 
 
 def reference_version(directory: Path, *extra: Path) -> str:
-    """A hash over the reference files, so changed reference data is reloaded."""
-    digest = hashlib.sha256()
+    """A hash over the reference files and the graph's revision, so changed reference
+    data, or a changed way of building its graph, is reloaded."""
+    digest = hashlib.sha256(GRAPH_REVISION.encode())
     for path in [*sorted(directory.glob("*")), *extra]:
         if path.is_file() and path.suffix in {".csv", ".tsv", ".ttl"}:
             digest.update(path.name.encode())

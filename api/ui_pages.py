@@ -188,6 +188,7 @@ def entity_context(
             lambda place: place == iri,
             lang,
             region=charts.region_code(iri, to_iri) if kind == "place" else None,
+            group_only=charts.group_only_counts(table, keys, to_iri),
         )
         if keys
         else None,

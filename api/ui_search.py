@@ -22,6 +22,7 @@ from api.i18n import LANGS
 from api.schemas import FacetValueModel, SearchHit
 from graph.entity_views import PLACE_KINDS, place_kinds, summaries, theme_parents
 from graph.views import display_names, local_name, pick_name, safe_iri
+from search.filters import FacetTable
 from search.filters import Filters as SearchFilters
 
 PAGE_SIZE = 10
@@ -188,7 +189,7 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
         timeline=charts.timeline(
             charts.year_status_counts(table, run.keys), state.year_href, state.year_selected
         ),
-        map=search_map(engine, state, charts.place_counts(table, run.keys), lang),
+        map=search_map(engine, state, table, run.keys, lang),
         exports={
             fmt: "/api/search?" + state.api_params(fmt, services.EXPORT_MAX)
             for fmt in ("csv", "records")
@@ -203,18 +204,19 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
 
 
 def search_map(
-    engine: Engine, state: SearchState, counts: dict[str, int], lang: str
+    engine: Engine, state: SearchState, table: FacetTable, keys: list[str], lang: str
 ) -> charts.MapView:
-    """Regions, or the municipalities of a chosen region (the map's zoom)."""
+    """Regions, or the municipalities (and groups) of a chosen region (the map's zoom)."""
     chosen = state.filters.get("place", [])
     zoom = next((c for c in (charts.region_code(p, place_iri(engine)) for p in chosen) if c), None)
     return charts.finland_map(
-        counts,
+        charts.place_counts(table, keys),
         place_iri(engine),
         lambda iri: state.toggle("place", iri),
         lambda iri: iri in chosen,
         lang,
         region=zoom,
+        group_only=charts.group_only_counts(table, keys, place_iri(engine)),
     )
 
 

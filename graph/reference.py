@@ -686,12 +686,24 @@ def reference_graph(ref: Reference, iris: Iris) -> Graph:
     return g
 
 
+GRAPH_REVISION = "2"
+"""Bumped whenever :func:`reference_graph` builds a different graph from the same files,
+so stores loaded by an older version reload their reference graph."""
+
 _GROUP_CLASS = {
     "region": HK.Region,
     "subregion": HK.SubRegion,
     "wellbeing_county": HK.WellbeingServicesCounty,
     "group": HK.MunicipalityGroup,
 }
+
+
+def _common_region(ref: Reference, group: PlaceGroup) -> str | None:
+    """The region (maakunta) code all members of a non-region group lie in, if one."""
+    if group.kind == "region":
+        return None
+    regions = {ref.municipalities[c].region for c in group.members if c in ref.municipalities}
+    return regions.pop() if len(regions) == 1 else None
 
 
 def _add_places(g: Graph, ref: Reference, iris: Iris) -> None:
@@ -738,6 +750,12 @@ def _add_places(g: Graph, ref: Reference, iris: Iris) -> None:
             member = iris.place(code)
             g.add((s, SCHEMA.containsPlace, member))
             g.add((member, SCHEMA.containedInPlace, s))
+        region = _common_region(ref, group)
+        if region is not None:
+            # Facets, the map and place pages count a project under the areas
+            # containing its places; a project tagged only with a sub-region or a
+            # group such as KUUMA must count under its region too.
+            g.add((s, SCHEMA.containedInPlace, iris.place(f"region-{region}")))
         for code, (start, end) in group.member_periods.items():
             node = URIRef(f"{s}#member-{code}")
             g.add((s, HK.membership, node))

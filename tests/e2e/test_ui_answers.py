@@ -143,6 +143,18 @@ def test_map_bubble_narrows_like_the_place_facet_and_zooms_into_the_region(
     assert zoomed.css("a.place"), "municipalities with projects are drawn"
 
 
+def test_a_project_of_a_group_only_gets_the_groups_bubble_when_zoomed(
+    live_server: LiveServer,
+) -> None:
+    """The KUUMA seed names the group, not one of its municipalities: Uusimaa's bubble
+    counts it, and zooming into Uusimaa draws KUUMA itself rather than an empty map."""
+    region = page(live_server, "/", q="KUUMA").css('figure.map a.place[data-place$="/region-01"]')
+    assert region, "the group's project counts under its region"
+    zoomed = page(live_server, "/place/region-01")
+    places = [a.attributes["data-place"] or "" for a in zoomed.css("figure.map a.place")]
+    assert any(p.endswith("/id/place/kuuma") for p in places), places
+
+
 def test_region_page_maps_its_municipalities(live_server: LiveServer) -> None:
     tree = page(live_server, "/place/region-19")
     figure = tree.css_first('figure.map[data-level="municipality"]')

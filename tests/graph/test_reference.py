@@ -144,3 +144,11 @@ def test_theme_hierarchy(ref: Reference, graph: Graph) -> None:
 )
 def test_finnish_genitive(name: str, genitive: str) -> None:
     assert finnish_genitive(name) == genitive
+
+
+def test_groups_within_one_region_lie_in_that_region(graph: Graph) -> None:
+    """A project tagged only with KUUMA or a sub-region counts under its region."""
+    for group, region in (("kuuma", "01"), ("subregion-131", "13"), ("wellbeing-21", "19")):
+        assert (IRIS.place(group), SCHEMA.containedInPlace, IRIS.place(f"region-{region}")) in graph
+    # A region is not inside itself, nor inside another region.
+    assert not list(graph.objects(IRIS.place("region-19"), SCHEMA.containedInPlace))

@@ -74,7 +74,7 @@ run: ingest ## Set up, ingest data/, serve API + UI on http://127.0.0.1:8000
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
 test: setup setup-browser setup-graph-servers ## Set up and run the whole test suite (slow suites included)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 test-fast: setup ## Run the tests without the slow and browser suites
 	$(BIN)/pytest -q -m "not slow and not browser"

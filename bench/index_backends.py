@@ -1,14 +1,16 @@
 """Index engines side by side: embedded (FAISS + bm25s) and PostgreSQL + pgvector.
 
 ``python -m bench.index_backends latency --n 10000``
-    Builds the same N-document state (``bench.search.build_state``: generated
+    Builds the N-document state once (``bench.search.build_state``: generated
     documents, the real graph, chunks and BM25 terms, e5-derived surrogate
-    vectors) once per engine, in one process, with the PostgreSQL engine on a
-    throwaway server, then times ``api.services.search`` (what ``/api/search``
-    runs) for hybrid, hybrid filtered (a funder and a region), dense and
-    lexical on both. Surrogate vectors cost the same to search as real ones
-    for FAISS flat; for HNSW they are only a latency probe, which is why
-    recall is measured separately, on real vectors.
+    vectors) in a local home cached under ``--cache`` (``state`` builds only that),
+    copies its documents, chunks and vectors into a throwaway PostgreSQL
+    (one fresh commit, then ``VACUUM ANALYZE`` as autovacuum would), and times
+    ``api.services.search`` (what ``/api/search`` runs, query encoding included)
+    for hybrid, hybrid filtered (a funder and a region), dense and lexical on
+    each engine over the same graph, in one process. Surrogate vectors cost the
+    same to search as real ones for FAISS flat; for HNSW they are only a latency
+    probe, which is why recall is measured separately, on real vectors.
 
 ``python -m bench.index_backends recall --home HOME`` (or ``--database-url URL``)
     HNSW recall@10 against exact search on *real* e5 vectors: every chunk
@@ -18,6 +20,21 @@
     pgvector (HNSW m=16, ef_construction=64), searched at several
     ``hnsw.ef_search`` values, unfiltered and filtered to random 10 % and 1 %
     subsets with iterative scans; exact = FAISS flat inner product.
+
+``python -m bench.index_backends load --n 10000 --requests 1000``
+    The load test of ``bench.load`` (16 clients, its request mix) on the same cached
+    state: one embedded server, then two stateless ``hankekg serve`` replicas over one
+    ``oxigraph serve`` and one PostgreSQL (8 clients on each); errors are non-2xx
+    answers.
+
+``python -m bench.index_backends passages --n 10000 --workers 2``
+    Real e5 passage vectors for the recall benchmark: ``n`` passages of generated
+    documents (``bench.corpus``), cut by the product's chunker with ``--max-chars``
+    (200 by default: sentence-sized passages, so 10,000 encode in tens of minutes on
+    2 cores, not hours), encoded by e5 and cached in parts under ``--cache``
+    (``/work/bench-cache`` by default, outside git). Interrupted runs resume; run it
+    with ``OMP_NUM_THREADS=1`` on a shared machine. ``recall --passages 10000`` then
+    measures HNSW recall on them.
 
 Results go to ``bench/results/index-backends-*.json``.
 """
@@ -34,33 +51,106 @@ from typing import Any
 
 import numpy as np
 
-from bench import RESULTS, measure
+from bench import RESULTS, load_average, measure
 from search.index.pgserver import PostgresServer
 
 logger = logging.getLogger(__name__)
 
+#: Where expensive generated inputs (real e5 vectors) are kept between runs.
+CACHE = Path("/work/bench-cache")
+#: Passages per cached part file (the unit of resuming).
+PART = 250
 
-def latency(n: int, repeats: int, seed: int) -> dict[str, Any]:
-    """Build N documents per engine and time the service searches on each."""
+
+def cached_state(n: int, seed: int, cache: Path = CACHE) -> tuple[Path, dict[str, Any]]:
+    """A local-engine home holding the N-document state (``bench.search.build_state``),
+    built once and kept under ``cache``; returns it with its build figures."""
+    import shutil
+
+    from bench.search import build_state, open_engine
+
+    home = cache / "index-backends" / f"home-n{n}-s{seed}"
+    done = home / "build.json"
+    if done.exists():
+        return home, json.loads(done.read_text(encoding="utf-8"))
+    shutil.rmtree(home, ignore_errors=True)
+    engine = open_engine(home)
+    start = time.perf_counter()
+    build = build_state(engine, n, seed)
+    build["wall_s"] = round(time.perf_counter() - start, 1)
+    engine.close()
+    done.write_text(json.dumps(build), encoding="utf-8")
+    return home, build
+
+
+def copy_to_postgres(home: Path, url: str) -> dict[str, Any]:
+    """Fill a PostgreSQL index with a local home's documents, chunks and vectors, in one
+    fresh commit (the lexical terms are analysed again, as the writer does).
+
+    The graph is the home's own, so the postgres engine opened on the same home finds
+    index and graph in step and re-indexes nothing.
+    """
+    from search.index import IndexState
+    from search.index.postgres import PostgresIndex
+
+    snapshot = IndexState(home / "index").load_current()
+    assert snapshot is not None, f"no index in {home}"
+    raw = snapshot.vectors._index
+    index = PostgresIndex(url)
+    writer = index.writer(snapshot.encoder, fresh=True)
+    start = time.perf_counter()
+    for iri, entry in snapshot.documents().items():
+        chunks = snapshot.get_chunks(entry.chunk_ids)
+        ordered = [chunks[i] for i in entry.chunk_ids]
+        vectors = np.vstack([raw.reconstruct(c.id) for c in ordered]).astype(np.float32)
+        writer.add_document(iri, entry, ordered, vectors)
+    writer.commit()
+    with index.pool.connection() as conn:
+        # what a real ingest leaves behind after autovacuum: statistics and visibility maps
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("SELECT setval('hk_chunk_ids', (SELECT max(id) FROM hk_chunks))")
+        sizes = dict(
+            conn.execute(
+                """SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class
+                   WHERE relname IN ('hk_vectors', 'hk_vectors_hnsw', 'hk_postings',
+                                     'hk_postings_pkey', 'hk_chunks')"""
+            ).fetchall()
+        )
+        total = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        sizes["database"] = total.fetchone()[0]
+    index.close()
+    return {"copy_s": round(time.perf_counter() - start, 1), "sizes": sizes}
+
+
+def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, Any]:
+    """Time the service searches on the same N-document state on both engines."""
+    import shutil
+
     from api import services
-    from bench.search import QUERIES, _filters, build_state, open_engine
+    from api.engine import Engine
+    from bench.search import QUERIES, _filters
     from graph.config import Settings
 
-    out: dict[str, Any] = {"documents": n, "queries": len(QUERIES), "repeats": repeats}
+    home, build = cached_state(n, seed, cache)
+    out: dict[str, Any] = {
+        "documents": n,
+        "queries": len(QUERIES),
+        "repeats": repeats,
+        "build": build,
+        "load_average_start": load_average(),
+    }
     with PostgresServer() as server, tempfile.TemporaryDirectory() as tmp:
         for backend in ("local", "postgres"):
-            home = Path(tmp) / backend
-            if backend == "local":
-                engine = open_engine(home)
-            else:
-                from api.engine import Engine
-
-                engine = Engine(
-                    Settings(home=home, index_backend="postgres", database_url=server.url)
-                )
-            start = time.perf_counter()
-            build = build_state(engine, n, seed)
-            build["wall_s"] = round(time.perf_counter() - start, 1)
+            # each engine on its own copy of the home (the graph store is opened for writing)
+            work = Path(tmp) / backend
+            shutil.copytree(home, work)
+            settings = Settings(home=work)
+            if backend == "postgres":
+                out["postgres_copy"] = copy_to_postgres(work, server.url)
+                shutil.rmtree(work / "index")
+                settings = Settings(home=work, index_backend="postgres", database_url=server.url)
+            engine = Engine(settings)
+            engine.warm_up()
             filters = _filters(engine)
             for q in QUERIES:  # warm what a running server has warm
                 services.search(engine, q, mode="hybrid", filters=filters)
@@ -71,16 +161,170 @@ def latency(n: int, repeats: int, seed: int) -> dict[str, Any]:
                 ),
                 "dense": lambda q, e=engine: services.search(e, q, mode="dense"),
                 "lexical": lambda q, e=engine: services.search(e, q, mode="lexical"),
+                "query_encoding": lambda q, e=engine: e.encoder.encode_queries([q]),
             }
+            view = engine.snapshot
+            assert view is not None
             out[backend] = {
-                "build": build,
+                "vectors": view.vector_count(),
                 "service": {name: measure(fn, QUERIES, repeats) for name, fn in runs.items()},
             }
             engine.close()
+    out["filters"] = {"funders": list(filters.funders), "places": list(filters.places)}
     for mode in ("hybrid", "hybrid_filtered"):
         local, pg = out["local"]["service"][mode], out["postgres"]["service"][mode]
         out[f"ratio_{mode}_p95_postgres_vs_local"] = round(pg["p95_ms"] / local["p95_ms"], 2)
+    out["load_average_end"] = load_average()
     return out
+
+
+def replica_load(
+    n: int, requests: int, clients: int, seed: int, cache: Path = CACHE
+) -> dict[str, Any]:
+    """The load test (``bench.load``: 16 clients, the same request mix) on the same
+    N-document state, first against one embedded server, then against two stateless
+    ``hankekg serve`` replicas sharing ``oxigraph serve`` and PostgreSQL (half the
+    clients on each)."""
+    import io
+    import shutil
+    import sys
+    import threading
+
+    from bench.load import ServerProcess, free_port, run_load
+    from bench.search import QUERIES, open_engine
+    from graph.store.sparql import SparqlStore
+    from graph.vocab import HK
+    from tests.graph_servers import oxigraph_server
+
+    home, build = cached_state(n, seed, cache)
+    out: dict[str, Any] = {"documents": n, "requests": requests, "clients": clients}
+    with tempfile.TemporaryDirectory(prefix="hankekg-replicas-") as tmp:
+        work = Path(tmp) / "local"
+        shutil.copytree(home, work)
+        engine = open_engine(work)
+        rows = engine.store.select(
+            f"SELECT DISTINCT ?p WHERE {{ ?p a <{HK.Project}> }} ORDER BY ?p LIMIT 400"
+        )
+        ids = [i for i in (engine.iris.local_id(str(r["p"]), "project") for r in rows) if i]
+        dump = io.BytesIO()
+        engine.store.dump(dump, "nquads")
+        engine.close()
+        out["load_average_start"] = load_average()
+        with ServerProcess(work) as server:
+            out["local"] = run_load(
+                server.url, ids, QUERIES, seconds=3600, clients=clients, requests=requests
+            )
+        with oxigraph_server(Path(tmp) / "oxigraph") as graph, PostgresServer() as pg:
+            remote = SparqlStore(graph.query_url, graph.update_url)
+            remote.bulk_load(io.BytesIO(dump.getvalue()), "nquads")
+            remote.close()
+            out["postgres_copy"] = copy_to_postgres(work, pg.url)
+            env = [
+                "HANKEKG_GRAPH_BACKEND=sparql",
+                f"HANKEKG_SPARQL_QUERY_URL={graph.query_url}",
+                f"HANKEKG_SPARQL_UPDATE_URL={graph.update_url}",
+                f"HANKEKG_SPARQL_GRAPH_STORE_URL={graph.graph_store_url or ''}",
+                "HANKEKG_INDEX_BACKEND=postgres",
+                f"HANKEKG_DATABASE_URL={pg.url}",
+            ]
+            replicas = []
+            for i in range(2):
+                empty = Path(tmp) / f"replica-{i}"
+                empty.mkdir()
+                port = free_port()
+                argv = ["env", f"HANKEKG_HOME={empty}", *env, sys.executable, "-c"]
+                argv += ["from api.cli import app; app()", "serve", "--port", str(port)]
+                replicas.append(ServerProcess(argv=argv, port=port))
+            for replica in replicas:
+                replica.__enter__()
+            try:
+                results: list[dict[str, Any]] = [{}, {}]
+
+                def drive(i: int) -> None:
+                    results[i] = run_load(
+                        replicas[i].url,
+                        ids,
+                        QUERIES,
+                        seconds=3600,
+                        clients=clients // 2,
+                        seed=11 + i,
+                        requests=requests // 2,
+                    )
+
+                threads = [threading.Thread(target=drive, args=(i,)) for i in range(2)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+            finally:
+                for replica in replicas:
+                    replica.__exit__()
+            out["replicas"] = {
+                "requests": sum(r["requests"] for r in results),
+                "errors": sum(r["errors"] for r in results),
+                "throughput_rps": round(sum(r["throughput_rps"] for r in results), 2),
+                "each": results,
+            }
+    out["load_average_end"] = load_average()
+    return out
+
+
+def passage_texts(n: int, seed: int, max_chars: int) -> list[str]:
+    """The first ``n`` passages of the generated corpus, as the chunker cuts them."""
+    from bench.corpus import generate
+    from graph.loader import load_bytes
+    from search.chunking import chunk_text
+
+    texts: list[str] = []
+    i = 0
+    while len(texts) < n:
+        doc = generate(i, seed)
+        loaded = load_bytes(doc.data, name=doc.name, max_bytes=10_000_000)
+        texts.extend(s.text for s in chunk_text(loaded.text, max_chars=max_chars))
+        i += 1
+    return texts[:n]
+
+
+def _encode_part(args: tuple[list[str], str, str]) -> str:
+    texts, encoder_name, path = args
+    from search.encoders import get_encoder
+
+    vectors = get_encoder(encoder_name).encode_passages(texts).astype(np.float32)
+    tmp = Path(path).with_suffix(".tmp.npy")
+    np.save(tmp, vectors)
+    tmp.rename(path)  # a part is there whole or not at all
+    return path
+
+
+def passage_vectors(
+    n: int,
+    seed: int = 7,
+    max_chars: int = 200,
+    encoder_name: str = "e5-small-q4",
+    workers: int = 1,
+    cache: Path = CACHE,
+) -> np.ndarray:
+    """Real e5 vectors of :func:`passage_texts`, from the cache (missing parts encoded)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder = cache / f"passages-{encoder_name}-s{seed}-c{max_chars}"
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = passage_texts(n, seed, max_chars)
+    parts = [(i, folder / f"part-{i // PART:05d}.npy") for i in range(0, n, PART)]
+    todo = [
+        (texts[i : i + PART], encoder_name, str(path))
+        for i, path in parts
+        if not path.exists() or len(np.load(path)) < len(texts[i : i + PART])
+    ]
+    if todo:
+        logger.warning("encoding %d passages into %s", sum(len(t[0]) for t in todo), folder)
+        start = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+            for done, path in enumerate(pool.map(_encode_part, todo), start=1):
+                logger.warning(
+                    "%s (%d/%d, %.0f s)", path, done, len(todo), time.perf_counter() - start
+                )
+    return np.vstack([np.load(path)[: min(PART, n - i)] for i, path in parts])
 
 
 def _vectors(home: Path | None, url: str | None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -107,8 +351,11 @@ def _vectors(home: Path | None, url: str | None) -> tuple[np.ndarray, np.ndarray
     return ids, vectors, snapshot.manifest.encoder
 
 
-def recall(home: Path | None, seed: int, url: str | None = None) -> dict[str, Any]:
-    """HNSW recall@10 vs exact on the real e5 vectors of an ingested home or database."""
+def recall(
+    home: Path | None, seed: int, url: str | None = None, passages: np.ndarray | None = None
+) -> dict[str, Any]:
+    """HNSW recall@10 vs exact on real e5 vectors: an ingested home, a database, or
+    cached generated ``passages`` (see :func:`passage_vectors`)."""
     import faiss
     import psycopg
 
@@ -116,7 +363,11 @@ def recall(home: Path | None, seed: int, url: str | None = None) -> dict[str, An
     from search.encoders import get_encoder
     from search.vectors.pgvector import to_pg
 
-    ids, vectors, encoder_name = _vectors(home, url)
+    if passages is not None:
+        ids = np.arange(1, len(passages) + 1, dtype=np.int64)
+        vectors, encoder_name = passages, "e5-small-q4"
+    else:
+        ids, vectors, encoder_name = _vectors(home, url)
     encoder = get_encoder(encoder_name)
     queries = encoder.encode_queries(QUERIES)
     # also every chunk's own text as a query: more and more varied probes
@@ -184,24 +435,53 @@ def recall(home: Path | None, seed: int, url: str | None = None) -> dict[str, An
 
 
 def main() -> None:
-    """Command line: ``latency`` or ``recall``."""
+    """Command line: ``state``, ``latency``, ``load``, ``passages`` or ``recall``."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", choices=["latency", "recall"])
+    parser.add_argument("what", choices=["state", "latency", "load", "recall", "passages"])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=1000, help="requests to send (load)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (load)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--home", type=Path, help="an ingested local home (recall)")
     parser.add_argument("--database-url", help="or a postgres index holding real vectors (recall)")
+    parser.add_argument(
+        "--passages", type=int, help="or this many cached generated passages (recall)"
+    )
+    parser.add_argument("--max-chars", type=int, default=200, help="passage size (passages)")
+    parser.add_argument("--workers", type=int, default=1, help="encoding processes (passages)")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where passages are cached")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.what == "passages":
+        vectors = passage_vectors(
+            args.n, args.seed, args.max_chars, workers=args.workers, cache=args.cache
+        )
+        print(f"{len(vectors)} passage vectors cached under {args.cache}")
+        return
+    if args.what == "state":
+        home, build = cached_state(args.n, args.seed, args.cache)
+        print(f"{home}: {json.dumps(build)}")
+        return
     if args.what == "latency":
-        result = latency(args.n, args.repeats, args.seed)
+        result = latency(args.n, args.repeats, args.seed, args.cache)
         name = f"index-backends-latency-n{args.n}.json"
+    elif args.what == "load":
+        result = replica_load(args.n, args.requests, args.clients, args.seed, args.cache)
+        name = f"index-backends-load-n{args.n}.json"
     else:
-        if args.home is None and args.database_url is None:
-            parser.error("recall needs --home or --database-url")
-        result = recall(args.home, args.seed, args.database_url)
-        name = "index-backends-recall.json"
+        if args.home is None and args.database_url is None and args.passages is None:
+            parser.error("recall needs --home, --database-url or --passages")
+        source = None
+        if args.passages is not None:
+            source = passage_vectors(args.passages, args.seed, args.max_chars, cache=args.cache)
+        result = recall(args.home, args.seed, args.database_url, passages=source)
+        name = (
+            f"index-backends-recall-passages-n{args.passages}.json"
+            if args.passages
+            else "index-backends-recall.json"
+        )
+    result["load_average"] = load_average()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / name).write_text(json.dumps(result, indent=1), encoding="utf-8")
     print(json.dumps(result, indent=1))

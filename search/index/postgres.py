@@ -39,7 +39,7 @@ from graph.errors import CorruptIndex
 from search.analysis import default_analyzer
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.lexical.postgres import PgLexical
-from search.vectors.pgvector import PgVectors
+from search.vectors.pgvector import PgVectors, session_settings
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS hk_postings_document ON hk_postings (document);
     CREATE TABLE IF NOT EXISTS hk_terms (term text PRIMARY KEY, df int NOT NULL);
     CREATE SEQUENCE IF NOT EXISTS hk_chunk_ids;
+    """,
+    # 2: BM25 reads everything it needs from the postings key (an index-only scan):
+    # each posting carries its chunk's length, so scoring joins no other table.
+    """
+    ALTER TABLE hk_postings ADD COLUMN IF NOT EXISTS len int;
+    UPDATE hk_postings p SET len = c.len FROM hk_lexical_chunks c
+        WHERE c.chunk = p.chunk AND p.len IS NULL;
+    ALTER TABLE hk_postings ALTER COLUMN len SET NOT NULL;
+    ALTER TABLE hk_postings DROP CONSTRAINT hk_postings_pkey,
+        ADD CONSTRAINT hk_postings_pkey PRIMARY KEY (term, chunk) INCLUDE (tf, len);
     """,
 ]
 
@@ -116,8 +126,20 @@ class _Pool:
         self._slots = threading.Semaphore(size)
 
     def connect(self) -> psycopg.Connection[Any]:
-        """A new autocommit connection."""
-        return psycopg.connect(self.url, autocommit=True)
+        """A new autocommit connection, set up for searching (one round trip, once)."""
+        conn = psycopg.connect(self.url, autocommit=True)
+        settings = {
+            **session_settings(),
+            # Plan every statement with its parameters' values: a filter's chunk-id array
+            # is then a constant, which PostgreSQL probes through a hash table instead
+            # of comparing each row with every element (a generic plan's linear scan).
+            "plan_cache_mode": "force_custom_plan",
+        }
+        conn.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in settings),
+            [x for pair in settings.items() for x in pair],
+        )
+        return conn
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:

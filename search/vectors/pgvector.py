@@ -1,9 +1,16 @@
 """pgvector store: chunk vectors in PostgreSQL, HNSW, iterative scans for filters.
 
 Vectors live in ``hk_vectors`` (``vector(dim)``, HNSW over inner product),
-keyed by chunk id and document. A filtered search turns on
-``hnsw.iterative_scan`` so the index keeps scanning until ``k`` allowed rows
-are found (without it a selective filter returns too few rows, often none).
+keyed by chunk id and document. Every pooled connection
+is set up once (:func:`session_settings`) with ``hnsw.iterative_scan``, so the
+index keeps scanning until ``k`` allowed rows are found (without it a selective
+filter returns too few rows, often none), and a search is one statement.
+
+A filtered search over few rows (at most :data:`EXACT_MAX`) skips the HNSW
+graph: it reads the allowed rows by primary key and ranks them exactly, as the
+embedded engine's flat FAISS does. Walking the graph for them would visit up
+to ``hnsw.max_scan_tuples`` rows to find ``k`` allowed ones and still be
+approximate.
 Centroids are stored per key in ``hk_centroids`` as a sum and a count,
 updated in the same transaction as the
 chunks: add a document's body sum on insert, subtract it on delete.
@@ -20,10 +27,22 @@ import numpy as np
 
 from search.index.base import unit
 
-#: HNSW candidate list while searching; at least the number of rows asked for.
-EF_SEARCH = 100
+#: HNSW candidate list while searching (the hybrid search asks for 200 candidates;
+#: asked for more, the iterative scan goes on past it).
+EF_SEARCH = 200
 #: Rows an iterative scan may visit before giving up (pgvector's default is 20,000).
 MAX_SCAN_TUPLES = 50_000
+#: Allowed sets up to this size are ranked exactly (by primary key), not through HNSW.
+EXACT_MAX = 20_000
+
+
+def session_settings() -> dict[str, str]:
+    """Settings every connection that searches vectors gets once, when it is opened."""
+    return {
+        "hnsw.ef_search": str(EF_SEARCH),
+        "hnsw.iterative_scan": "relaxed_order",
+        "hnsw.max_scan_tuples": str(MAX_SCAN_TUPLES),
+    }
 
 
 def to_pg(vector: np.ndarray) -> str:
@@ -99,30 +118,34 @@ class PgVectors:
     def search(
         self, query: np.ndarray, k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """Top ``k`` chunk ids by inner product; ``allowed`` filters inside the scan."""
+        """Top ``k`` chunk ids by inner product; ``allowed`` filters inside the scan.
+
+        The connection must carry :func:`session_settings` (the index's pool sets them).
+        """
         if k <= 0 or (allowed is not None and not allowed):
             return []
         q = to_pg(query)
-        with self.conn.transaction():
-            self.conn.execute(
-                "SELECT set_config('hnsw.ef_search', %s, true)", (str(max(EF_SEARCH, k)),)
-            )
-            if allowed is None:
-                rows = self.conn.execute(
-                    """SELECT id, -(embedding <#> %s::vector) FROM hk_vectors
-                       ORDER BY embedding <#> %s::vector LIMIT %s""",
-                    (q, q, k),
-                ).fetchall()
-            else:
-                self.conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-                self.conn.execute(
-                    "SELECT set_config('hnsw.max_scan_tuples', %s, true)", (str(MAX_SCAN_TUPLES),)
-                )
-                rows = self.conn.execute(
-                    """SELECT id, -(embedding <#> %s::vector) FROM hk_vectors
-                       WHERE id = ANY(%s) ORDER BY embedding <#> %s::vector LIMIT %s""",
-                    (q, list(allowed), q, k),
-                ).fetchall()
+        if allowed is None:
+            rows = self.conn.execute(
+                """SELECT id, -(embedding <#> %(q)s::vector) FROM hk_vectors
+                   ORDER BY embedding <#> %(q)s::vector LIMIT %(k)s""",
+                {"q": q, "k": k},
+            ).fetchall()
+        elif len(allowed) <= EXACT_MAX:
+            # MATERIALIZED keeps the planner from walking HNSW: exact over the allowed rows.
+            rows = self.conn.execute(
+                """WITH allowed AS MATERIALIZED (
+                       SELECT id, embedding FROM hk_vectors WHERE id = ANY(%(ids)s))
+                   SELECT id, -(embedding <#> %(q)s::vector) FROM allowed
+                   ORDER BY embedding <#> %(q)s::vector, id LIMIT %(k)s""",
+                {"q": q, "ids": list(allowed), "k": k},
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                """SELECT id, -(embedding <#> %(q)s::vector) FROM hk_vectors
+                   WHERE id = ANY(%(ids)s) ORDER BY embedding <#> %(q)s::vector LIMIT %(k)s""",
+                {"q": q, "ids": list(allowed), "k": k},
+            ).fetchall()
         # relaxed_order may return neighbours slightly out of order
         return sorted(((int(i), float(s)) for i, s in rows), key=lambda r: (-r[1], r[0]))
 

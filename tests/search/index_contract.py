@@ -125,6 +125,21 @@ class IndexContract:
         assert {cid for cid, _ in lexical} == allowed
         assert view.dense_search(query, 10, set()) == []
 
+    def test_filtered_dense_search_is_exact(self, index: Index) -> None:
+        docs = [add(index, f"d{i}", 30 + i, n=20) for i in range(5)]
+        view = index.view()
+        assert view is not None
+        chunks = [c for _, cs, _ in docs for c in cs]
+        vectors = np.vstack([v for _, _, v in docs])
+        allowed_rows = list(range(0, len(chunks), 3))
+        allowed = {chunks[i].id for i in allowed_rows}
+        query = unit_vectors(99, 1)[0]
+        scores = vectors[allowed_rows] @ query
+        want = [chunks[allowed_rows[i]].id for i in np.argsort(-scores)[:10]]
+        hits = view.dense_search(query, 10, allowed)
+        assert [cid for cid, _ in hits] == want
+        assert [s for _, s in hits] == pytest.approx(sorted(scores, reverse=True)[:10], abs=1e-4)
+
     def test_lexical_scores_are_bm25(self, index: Index) -> None:
         add(index, "a", 1, word="kuntoutus", n=2)
         add(index, "b", 2, word="omaishoitaja", n=2)

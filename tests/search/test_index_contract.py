@@ -10,7 +10,8 @@ import pytest
 
 from search.index import Index, LocalIndex
 from search.index.postgres import MIGRATIONS, PostgresIndex
-from tests.search.index_contract import IndexContract, add
+from search.vectors import pgvector
+from tests.search.index_contract import IndexContract, add, terms
 
 
 class TestLocalIndex(IndexContract):
@@ -59,5 +60,43 @@ def test_postgres_recover_drops_what_the_graph_lacks_and_names_what_it_misses(pg
         assert view is not None
         assert set(view.documents()) == {a}
         assert b not in view.centroids()
+    finally:
+        index.close()
+
+
+def test_postgres_large_allowed_sets_walk_hnsw_with_iterative_scans(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Allowed sets past EXACT_MAX go through the HNSW graph; the iterative scan must still
+    # find allowed rows far from the query (without it, a selective filter returns none).
+    monkeypatch.setattr(pgvector, "EXACT_MAX", 0)
+    index = PostgresIndex(pg_url)
+    try:
+        docs = [add(index, f"d{i}", 10 + i, n=40) for i in range(10)]
+        view = index.view()
+        assert view is not None
+        allowed = {docs[9][1][0].id, docs[9][1][5].id, docs[9][1][7].id}
+        hits = view.dense_search(docs[0][2][0], 3, allowed)
+        assert {cid for cid, _ in hits} == allowed
+        assert {cid for cid, _ in view.lexical_search(terms("kuntoutus"), 10, allowed)} == allowed
+    finally:
+        index.close()
+
+
+def test_postgres_search_connections_are_set_up_once(pg_url: str) -> None:
+    # A search used to open a transaction and set three settings per query (four extra
+    # round trips); pooled connections now carry them from the start.
+    index = PostgresIndex(pg_url)
+    try:
+        with index.pool.connection() as conn:
+            shown = {
+                name: conn.execute(f"SELECT current_setting('{name}')").fetchone()[0]
+                for name in ("hnsw.iterative_scan", "hnsw.ef_search", "plan_cache_mode")
+            }
+        assert shown == {
+            "hnsw.iterative_scan": "relaxed_order",
+            "hnsw.ef_search": str(pgvector.EF_SEARCH),
+            "plan_cache_mode": "force_custom_plan",
+        }
     finally:
         index.close()

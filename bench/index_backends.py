@@ -130,6 +130,8 @@ def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, A
     from api.engine import Engine
     from bench.search import QUERIES, _filters
     from graph.config import Settings
+    from search.filters import allowed_chunks
+    from search.hybrid import HybridSearcher
 
     home, build = cached_state(n, seed, cache)
     out: dict[str, Any] = {
@@ -163,8 +165,22 @@ def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, A
                 "lexical": lambda q, e=engine: services.search(e, q, mode="lexical"),
                 "query_encoding": lambda q, e=engine: e.encoder.encode_queries([q]),
             }
+            # The index's own share: the searcher core with the query vector given, so
+            # the e5 encoding (the same on both engines) is left out.
             view = engine.snapshot
             assert view is not None
+            searcher = HybridSearcher(view, engine.encoder)
+            vectors = dict(zip(QUERIES, engine.encoder.encode_queries(QUERIES), strict=True))
+            allowed = allowed_chunks(
+                engine.store, view, filters, engine.linker, engine.filter_cache()
+            )
+            runs["index_hybrid"] = lambda q, s=searcher, v=vectors: s.search(
+                q, mode="hybrid", query_vector=v[q]
+            )
+            runs["index_hybrid_filtered"] = lambda q, s=searcher, v=vectors, a=allowed: s.search(
+                q, mode="hybrid", query_vector=v[q], allowed_chunks=a
+            )
+            out[f"{backend}_allowed_chunks"] = len(allowed or ())
             out[backend] = {
                 "vectors": view.vector_count(),
                 "service": {name: measure(fn, QUERIES, repeats) for name, fn in runs.items()},

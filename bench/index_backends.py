@@ -447,6 +447,20 @@ def recall(
                     "p50_ms": round(float(np.median(took)) * 1000, 2),
                 }
             out["recall_at_10"][f"ef_search={ef}"] = row
+    # FAISS HNSW (what the embedded engine would use past HNSW_THRESHOLD) on the same vectors
+    _, truth = exact.search(probes, 10)
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 64
+    hnsw.add(vectors)
+    faiss_rows: dict[str, float] = {}
+    for ef in (16, 32, 64, 128):
+        hnsw.hnsw.efSearch = ef
+        _, got = hnsw.search(probes, 10)
+        faiss_rows[f"efSearch={ef}"] = round(
+            float(np.mean([len({*ids[g]} & {*t}) / 10 for g, t in zip(got, truth, strict=True)])),
+            4,
+        )
+    out["faiss_hnsw_m32_recall_at_10"] = faiss_rows
     return out
 
 

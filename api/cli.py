@@ -26,10 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 from typer.core import TyperGroup
 
 try:  # typer vendors click (typer._click) in recent versions; older ones use click
@@ -37,10 +35,11 @@ try:  # typer vendors click (typer._click) in recent versions; older ones use cl
 except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
-from api import services
+from api import cli_eval, services
+from api.cli_output import console, error, out
 from api.engine import Engine
 from graph.config import Settings
-from graph.errors import DocumentError, HankeKGError
+from graph.errors import HankeKGError
 from ingest import Workers, discover, open_workers
 
 if TYPE_CHECKING:
@@ -117,12 +116,6 @@ class _Group(TyperGroup):
         return code
 
 
-def error(message: str) -> None:
-    """Print ``error: message`` as exactly one line on stderr (no wrapping, no markup)."""
-    line = " ".join(message.split())
-    console.print(Text.assemble(("error:", "red"), " ", line), soft_wrap=True, highlight=False)
-
-
 def _version() -> str:
     try:
         return package_version("hankekg")
@@ -137,8 +130,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-out = Console()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -223,19 +214,6 @@ def _engine(command: str, read: bool = True) -> Iterator[Engine]:
         yield engine
     finally:
         engine.close()
-
-
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[str, int], None]]:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda _stage, n: bar.advance(task, n)
 
 
 @contextmanager
@@ -583,130 +561,7 @@ def organisations(
         typer.echo(f"{iri}\t{' | '.join(sorted(names[iri]))}")
 
 
-@app.command(name="eval-extract")
-def eval_extract(
-    corpus: Annotated[Path, typer.Option(help="Folder of dNNN.txt documents.")],
-    facts: Annotated[Path, typer.Option(help="facts.jsonl with hand-extracted facts.")],
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
-    peer: Annotated[bool, typer.Option(help="Also score spaCy-fi NER out of the box.")] = True,
-    details: Annotated[
-        bool, typer.Option(help="Put each document's missed and spurious names in the JSON.")
-    ] = False,
-) -> None:
-    """Score extraction (micro P/R/F1 per field, per entity) against gold facts,
-    side by side with the spaCy-fi NER peer."""
-    from graph import eval_extract as scoring
-
-    try:
-        gold = scoring.load_gold(facts)
-        with _progress(len(gold), "extract") as advance:
-            report = scoring.run(
-                Settings(),
-                corpus,
-                facts,
-                peer=peer,
-                progress=lambda d: advance(d, 1),
-                details=details,
-            )
-    except HankeKGError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(exc.exit_code) from exc
-    rows = scoring.table(report)
-    grid = Table(*rows[0], title=f"extraction on {report['documents']} documents")
-    for row in rows[1:]:
-        grid.add_row(*row)
-    out.print(grid)
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-
-
-@app.command(name="eval")
-def eval_(
-    corpus: Annotated[Path, typer.Option(help="Folder of documents.")],
-    queries: Annotated[Path, typer.Option(help="queries.jsonl with graded judgements.")],
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
-    home: Annotated[
-        Path | None, typer.Option(help="Home to ingest into (default: a temporary one).")
-    ] = None,
-    distractors: Annotated[
-        str, typer.Option(help="Comma-separated stems never relevant (counted in the top 10).")
-    ] = "",
-    ablations: Annotated[
-        bool, typer.Option(help="Also run without the cross-lingual bridge and without glossary.")
-    ] = True,
-) -> None:
-    """Ingest a corpus into a temporary home and report nDCG@10, Recall@10, MRR
-    per mode and query language."""
-    import tempfile
-
-    from search.crosslingual import QueryTranslator
-    from search.evaluate import Query, evaluate, read_queries
-    from search.hybrid import MODES
-    from search.understanding import boosts, interpret
-
-    with tempfile.TemporaryDirectory(prefix="hankekg-eval-") as tmp:
-        settings = Settings(home=home or Path(tmp))
-        engine = Engine(settings)
-        try:
-            with _progress(len(discover([corpus])), "ingest") as advance:
-                report = engine.ingest_paths([corpus], progress=advance)
-            stems = {iri: Path(path).stem for path, iri in report.documents.items()}
-            current = services.searcher(engine)
-            if current is None:
-                raise DocumentError("nothing was indexed")
-            searcher = current
-            vocabulary = searcher.snapshot.has_term
-            yso_only = QueryTranslator(settings.reference_dir, vocabulary, glossary=False)
-
-            def runner(mode: Any, bridge: str, boost: bool = False) -> Callable[[Query], list[str]]:
-                def rank(query: Query) -> list[str]:
-                    expansion = None
-                    boosted: dict[str, float] = {}
-                    if bridge == "full":
-                        translation = engine.translate(query.text)
-                        expansion = translation.expansion or None
-                        if boost:
-                            named = interpret(query.text, engine.linker, translation)
-                            boosted = boosts(engine.store, named, engine.linker)
-                    elif bridge == "yso":
-                        expansion = yso_only.translate(query.text).expansion or None
-                    hits = searcher.search(
-                        query.text,
-                        k=10,
-                        mode=mode,
-                        group_by="document",
-                        expansion=expansion,
-                        boosts=boosted,
-                    ).hits
-                    return [stems.get(h.document, h.document) for h in hits]
-
-                return rank
-
-            runs: dict[str, Callable[[Query], list[str]]] = {
-                str(mode): runner(mode, "full") for mode in MODES
-            }
-            # What the API does by default: hybrid plus query-understanding boosts.
-            runs["hybrid + boosts"] = runner("hybrid", "full", boost=True)
-            if ablations:
-                runs |= {f"{m} (YSO+names, no glossary)": runner(m, "yso") for m in MODES}
-                runs |= {f"{m} (no bridge)": runner(m, "none") for m in MODES}
-            wanted = {s.strip() for s in distractors.split(",") if s.strip()}
-            result = evaluate(read_queries(queries), runs, distractors=wanted)
-        finally:
-            engine.close()
-    table = Table("run", "lang", "nDCG@10", "Recall@10", "MRR", "distractors@10", "queries")
-    for run, langs in result.summary.items():
-        for lang, m in langs.items():
-            table.add_row(
-                run,
-                lang,
-                f"{m['ndcg@10']:.3f}",
-                f"{m['recall@10']:.3f}",
-                f"{m['mrr']:.3f}",
-                f"{m['distractors@10']:.2f}" if wanted else "-",
-                str(m["queries"]),
-            )
-    out.print(table)
-    if json_out:
-        json_out.write_text(result.to_json(), encoding="utf-8")
+# The evaluation commands live in api/cli_eval.py; they are registered here so the
+# command list stays in one app.
+app.command(name="eval-extract")(cli_eval.eval_extract)
+app.command(name="eval")(cli_eval.eval_search)

@@ -1,0 +1,34 @@
+"""Console output shared by the CLI's modules: stdout, stderr, one-line errors and
+progress bars (all on stderr, so stdout stays the command's data)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+console = Console(stderr=True)
+out = Console()
+
+
+def error(message: str) -> None:
+    """Print ``error: message`` as exactly one line on stderr (no wrapping, no markup)."""
+    line = " ".join(message.split())
+    console.print(Text.assemble(("error:", "red"), " ", line), soft_wrap=True, highlight=False)
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar of ``total`` steps; the yielded callable advances it."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda _stage, n: bar.advance(task, n)

@@ -15,6 +15,10 @@ timed three ways, medians over repeats:
 Filtered hybrid search (``services.search`` with a funder and a region filter)
 is timed in process on both backends (p50/p95). Results go to
 ``bench/results/store_backends.json``.
+
+The N-document homes are built once and kept under ``--cache`` (default
+``/work/bench-cache/store-backends``, outside git): a run finds
+``home-N/.built`` there and opens the home as it is. Delete the folder to rebuild.
 """
 
 from __future__ import annotations
@@ -64,8 +68,31 @@ def _search_samples(engine: Any, repeats: int) -> dict[str, float]:
     return summary(samples)
 
 
-def run_size(n: int, root: Path, repeats: int) -> dict[str, Any]:
-    """Build, load and time one size N."""
+#: Where built homes are kept between runs (outside git: N = 10,000 takes minutes).
+CACHE = Path("/work/bench-cache/store-backends")
+
+
+def cached_home(n: int, cache: Path) -> tuple[Any, dict[str, Any] | None]:
+    """An engine over the cached N-document home, built first if not there yet.
+
+    Returns the engine and the build figures (``None`` when the home was cached).
+    """
+    import shutil
+
+    home = cache / f"home-{n}"
+    marker = home / ".built"
+    if marker.exists():
+        return open_engine(home), None
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    engine = open_engine(home)
+    build = build_state(engine, n)
+    marker.write_text(json.dumps(build) + "\n")
+    return engine, build
+
+
+def run_size(n: int, root: Path, repeats: int, cache: Path = CACHE) -> dict[str, Any]:
+    """Build (or reuse), load and time one size N."""
     from api.engine import Engine
     from graph.config import Settings
     from graph.store.sparql import SparqlStore
@@ -73,10 +100,10 @@ def run_size(n: int, root: Path, repeats: int) -> dict[str, Any]:
     from tests.graph_servers import oxigraph_server
 
     out: dict[str, Any] = {"documents": n}
-    home = root / f"home-{n}"
-    engine = open_engine(home)
-    build = build_state(engine, n)
-    out["embedded_store_write_s"] = build["build_seconds"].get("store")
+    engine, build = cached_home(n, cache)
+    home = engine.settings.home
+    if build is not None:
+        out["build"] = build
     dump = io.BytesIO()
     quads = engine.store.dump(dump, "nquads")
     out["quads"] = quads
@@ -142,11 +169,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where built homes are kept")
+    parser.add_argument("--build-only", action="store_true", help="build the homes, time nothing")
     args = parser.parse_args()
+    if args.build_only:
+        for n in args.sizes:
+            cached_home(n, args.cache)[0].close()
+        return
     results = []
     with tempfile.TemporaryDirectory(prefix="hankekg-store-bench-") as tmp:
         for n in args.sizes:
-            results.append(run_size(n, Path(tmp), args.repeats))
+            results.append(run_size(n, Path(tmp), args.repeats, args.cache))
             print(json.dumps(results[-1], indent=2))  # noqa: T201 - a command-line tool
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "store_backends.json").write_text(json.dumps(results, indent=2) + "\n")

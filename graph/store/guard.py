@@ -1,22 +1,28 @@
-"""The outbound-request guard: SERVICE and LOAD decided on a real SPARQL parse tree.
+"""The outbound-request guard: SERVICE and LOAD refused before evaluation.
 
 A SPARQL text may make the engine reach the network in two ways: a ``SERVICE``
 pattern (queries and the WHERE of updates) and ``LOAD`` (updates). Both are
-refused before evaluation. The decision is made on the syntax tree of rdflib's
-SPARQL 1.1 parser (the grammar of the specification, with its own lexer for
-strings, IRIs, prefixed names with escapes and comments), never on tokens:
+refused before evaluation, in two steps:
 
 * The text is first *normalised*: its ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes are
   expanded once, as SPARQL 1.1 (§19.2) says happens before parsing. The
-  normalised text is what the guard parses **and** what the engine evaluates, so
+  normalised text is what the guard checks **and** what the engine evaluates, so
   the two never read different escapes. A text still holding an escape after
   that (``\\u005Cu0053``, an escaped escape) is refused as ambiguous.
-* A text the guard's parser does not accept is refused (400), even if Oxigraph
-  might accept it (SPARQL 1.2 syntax, for instance): what cannot be checked does
-  not run.
-* Every node of the parse tree is visited: subqueries, ``EXISTS`` inside
-  filters, ``OPTIONAL``/``UNION``/``MINUS`` branches, a variable endpoint,
-  ``SILENT``.
+* It is then *tokenised* with the grammar's terminals (:mod:`graph.store.tokens`:
+  strings with their escapes, IRIs, prefixed names with escapes, comments). A
+  character no terminal accepts, a ``SERVICE`` or ``LOAD`` keyword, or a bare
+  word that is no SPARQL 1.1 keyword (``DEFINE`` pragmas, SPARQL 1.2 syntax:
+  what cannot be checked does not run) is refused.
+* Only when the letters of ``service`` or ``load`` appear somewhere in the text
+  (in a string, an IRI, a variable, a prefixed name or a comment: the tokens
+  said they are no keyword) is the text also parsed with rdflib's SPARQL 1.1
+  parser, and every node of the parse tree visited (subqueries, ``EXISTS``
+  inside filters, ``OPTIONAL``/``UNION``/``MINUS`` branches, a variable
+  endpoint, ``SILENT``). A keyword is spelled with exactly those letters (ASCII
+  case aside), so a text without them cannot hold one, whatever a tokenizer
+  makes of it; the slow parse (tens to hundreds of milliseconds) is paid only
+  by the texts where a lexing mistake could matter.
 
 rdflib's parser is slow on large texts and recursive, so the embedded store runs
 this guard inside its query worker processes (:mod:`graph.store.sandbox`), under
@@ -29,6 +35,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from graph.store import tokens
 
 #: Parse-tree node names that make the engine reach the network.
 OUTBOUND_NODES: dict[str, str] = {
@@ -109,14 +117,53 @@ def outbound_reason(text: str, update: bool = False) -> str | None:
     return None
 
 
+def _spells_outbound(text: str) -> bool:
+    """Whether the letters of a SERVICE or LOAD keyword appear anywhere in ``text``.
+
+    Both case mappings are tried, so letters that only some engine's Unicode
+    case rules turn into ASCII (``ſ``, dotless ``ı``) count too.
+    """
+    upper, folded = text.upper(), text.casefold()
+    return "SERVICE" in upper or "LOAD" in upper or "service" in folded or "load" in folded
+
+
+def token_reason(text: str) -> str | None:
+    """Why ``text`` (already :func:`normalise`-d) must not run, from its tokens, or ``None``.
+
+    Raises:
+        Refused: a character starts no terminal, or a bare word is no SPARQL 1.1 keyword.
+    """
+    try:
+        bare = set(tokens.words(text))
+    except tokens.Untokenisable as exc:
+        raise Refused(f"malformed SPARQL: {exc}", unparsed=True) from None
+    for keyword in sorted(bare & set(OUTBOUND_NODES.values())):
+        return f"{keyword} is not allowed: this endpoint makes no outbound requests"
+    unknown = sorted(bare - tokens.KEYWORDS)
+    if unknown:
+        raise Refused(
+            f"malformed SPARQL (or beyond what the SERVICE guard can check): "
+            f"{unknown[0]} is not a SPARQL 1.1 keyword",
+            unparsed=True,
+        )
+    return None
+
+
 def check(text: str, update: bool = False) -> str:
     """The normalised text, ready to evaluate.
 
     Raises:
-        Refused: it uses SERVICE or LOAD, or cannot be parsed or normalised.
+        Refused: it uses SERVICE or LOAD, or cannot be tokenised, parsed or normalised.
     """
     normalised = normalise(text)
-    reason = outbound_reason(normalised, update=update)
+    reason = token_reason(normalised)
+    if reason is None and _spells_outbound(normalised):
+        reason = outbound_reason(normalised, update=update)
     if reason is not None:
         raise Refused(reason)
     return normalised
+
+
+def warm() -> None:
+    """Build the parser's grammar now (seconds), so no query's time limit pays for it."""
+    outbound_reason("ASK { ?s ?p ?o }")

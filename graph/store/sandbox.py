@@ -246,7 +246,7 @@ def _serve(conn: Connection) -> None:
     """Serve jobs until ``conn`` closes: ``(checkpoint path, Job | Check)`` in, a result out."""
     opened: tuple[str, ox.Store] | None = None
     # Build the guard's grammar before saying ready: the first query's clock starts after.
-    guard.check("ASK { ?s ?p ?o }")
+    guard.warm()
     conn.send(("ready", None))
     while True:
         try:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import httpx
+import orjson
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -183,7 +184,7 @@ class SparqlStore:
         self._post_update(f'INSERT DATA {{ GRAPH <{probe}> {{ <{probe}> <{probe}> "probe" }} }}')
         try:
             body = self._post_query(f"ASK {{ <{probe}> <{probe}> ?o }}", RESULTS_ACCEPT, raw=True)
-            view = ask_value(body.json())
+            view = ask_value(orjson.loads(body.content))
         finally:
             self._post_update(f"DROP SILENT GRAPH <{probe}>")
         if view:
@@ -289,9 +290,10 @@ class SparqlStore:
             f in sparql or "similarity" in sparql for f in custom_functions
         ):
             raise QueryError(self._similarity_refusal())
-        body = self._post_query(
+        response = self._post_query(
             sparql, RESULTS_ACCEPT, default_graphs or (), named_graphs or ()
-        ).json()
+        )
+        body = orjson.loads(response.content)
         variables = body.get("head", {}).get("vars", [])
         return [
             {v: from_json_term(b[v]) if v in b else None for v in variables}
@@ -501,8 +503,14 @@ class SparqlStore:
 
     @staticmethod
     def _outcome(job: Job, media: str, body: bytes) -> Outcome:
+        """The client's answer from the server's: SELECT results in the client's
+        format are passed through as the server sent them when they fit the row
+        limit (parsed once, to count and to check them), else re-written."""
         if media in (RESULTS_ACCEPT, "application/json"):
-            data = json.loads(body)
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise QueryKilled("the graph server sent unreadable results") from exc
             if is_ask_answer(data):
                 if job.select_media is None:
                     raise QueryNotAcceptable("ASK results")
@@ -513,6 +521,8 @@ class SparqlStore:
             variables = data.get("head", {}).get("vars", [])
             bindings = data.get("results", {}).get("bindings", [])
             truncated = len(bindings) > job.max_rows
+            if job.select_media == sr.JSON and not truncated:
+                return Outcome(body, sr.JSON, "select", len(bindings), False)
             rows = [[b.get(v) for v in variables] for b in bindings[: job.max_rows]]
             out = sr.select_bytes(job.select_media, variables, rows)
             return Outcome(out, job.select_media, "select", len(rows), truncated)

@@ -1,4 +1,5 @@
-"""Real SPARQL servers for the tests: ``oxigraph serve`` and Virtuoso 7.
+"""Real SPARQL servers for the tests: ``oxigraph serve`` and Virtuoso 7, and an
+authenticating proxy (Basic or Digest) to put in front of one.
 
 Each is started on a free loopback port over a temporary directory and stopped
 (and its files removed) afterwards. Nothing is mocked: the contract suite and
@@ -7,14 +8,21 @@ the stateless-service test talk to the same servers a deployment would.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
+import http.server
+import re
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -168,3 +176,120 @@ def virtuoso_server(directory: Path) -> Iterator[SparqlServer]:
         yield SparqlServer(f"{base}/sparql", f"{base}/sparql", None, "virtuoso")
     finally:
         _stop(process)
+
+
+@dataclass
+class AuthLog:
+    """What an :func:`auth_proxy` saw: requests challenged, let through, refused."""
+
+    challenged: int = 0
+    authorised: int = 0
+    refused: int = 0
+    schemes: set[str] = field(default_factory=set)
+
+
+def _digest_params(header: str) -> dict[str, str]:
+    return {k.lower(): (quoted or bare) for k, quoted, bare in _DIGEST_PARAM.findall(header)}
+
+
+_DIGEST_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
+
+
+@contextlib.contextmanager
+def auth_proxy(
+    upstream: SparqlServer, user: str, password: str, scheme: str
+) -> Iterator[tuple[SparqlServer, AuthLog]]:
+    """A reverse proxy on a free loopback port that lets a request through to
+    ``upstream`` only with ``user``/``password`` given by HTTP ``scheme``
+    (``basic``, or ``digest``: RFC 7616 MD5 with ``qop=auth``, its own nonces).
+
+    ``oxigraph serve`` has no authentication of its own; deployments put it behind
+    such a proxy, and this one checks the credentials for real.
+    """
+    realm = "hankekg-test"
+    nonces: set[str] = set()
+    log = AuthLog()
+    lock = threading.Lock()
+    origin = upstream.query_url.split("/", 3)
+    base = f"{origin[0]}//{origin[2]}"
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - what Digest MD5 is
+
+    def allowed(method: str, path: str, header: str) -> bool:
+        if scheme == "basic" and header.startswith("Basic "):
+            expected = base64.b64encode(f"{user}:{password}".encode()).decode()
+            return hmac.compare_digest(header[6:].strip(), expected)
+        if scheme == "digest" and header.startswith("Digest "):
+            p = _digest_params(header[7:])
+            if p.get("username") != user or p.get("nonce") not in nonces or p.get("uri") != path:
+                return False
+            ha1 = md5(f"{user}:{realm}:{password}")
+            ha2 = md5(f"{method}:{path}")
+            want = md5(f"{ha1}:{p['nonce']}:{p.get('nc')}:{p.get('cnonce')}:{p.get('qop')}:{ha2}")
+            return p.get("qop") == "auth" and hmac.compare_digest(p.get("response", ""), want)
+        return False
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            header = self.headers.get("Authorization", "")
+            if not allowed(self.command, self.path, header):
+                with lock:
+                    log.refused += bool(header)
+                    log.challenged += 1
+                    nonce = secrets.token_hex(16)
+                    nonces.add(nonce)
+                challenge = (
+                    f'Basic realm="{realm}"'
+                    if scheme == "basic"
+                    else f'Digest realm="{realm}", nonce="{nonce}", qop="auth", algorithm=MD5'
+                )
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", challenge)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            with lock:
+                log.authorised += 1
+                log.schemes.add(header.split(" ", 1)[0].lower())
+            forward = {
+                k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")
+            }
+            # One connection per request: handler threads share no client state.
+            answer = httpx.request(self.command, base + self.path, content=body, headers=forward)
+            self.send_response(answer.status_code)
+            for name in ("content-type",):
+                if name in answer.headers:
+                    self.send_header(name, answer.headers[name])
+            self.send_header("Content-Length", str(len(answer.content)))
+            self.end_headers()
+            self.wfile.write(answer.content)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server names
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    here = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def moved(url: str | None) -> str | None:
+        return None if url is None else here + url[len(base) :]
+
+    try:
+        yield (
+            SparqlServer(
+                moved(upstream.query_url) or "",
+                moved(upstream.update_url) or "",
+                moved(upstream.graph_store_url),
+                f"{upstream.name}+{scheme}",
+            ),
+            log,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -12,17 +12,36 @@ from pathlib import Path
 
 import pytest
 
+from graph.config import Settings
+from graph.errors import StoreUnavailable
+from graph.store import get_store
 from graph.store.sparql import UNION, SparqlStore
 from tests.graph.store_contract import BASE, GraphStoreContract
-from tests.graph_servers import SparqlServer, oxigraph_server, virtuoso_server
+from tests.graph_servers import (
+    AuthLog,
+    SparqlServer,
+    auth_proxy,
+    oxigraph_server,
+    virtuoso_server,
+)
+
+USER, PASSWORD = "hankekg", "s3cret-pässword"
 
 
-def _empty(server: SparqlServer, *, graph_store: bool) -> SparqlStore:
+def _empty(
+    server: SparqlServer,
+    *,
+    graph_store: bool,
+    user: str | None = None,
+    password: str | None = None,
+) -> SparqlStore:
     """A store over ``server`` with hankekg's graphs (and nothing else) dropped."""
     store = SparqlStore(
         server.query_url,
         server.update_url,
         graph_store_url=server.graph_store_url if graph_store else None,
+        user=user,
+        password=password,
         scope=BASE,
         timeout_s=60,
     )
@@ -58,6 +77,67 @@ class TestOxigraphServerGraphStore(GraphStoreContract):
         store = _empty(oxigraph, graph_store=True)
         yield store
         store.close()
+
+
+@pytest.fixture(scope="module", params=["digest", "basic"])
+def guarded(
+    request: pytest.FixtureRequest, oxigraph: SparqlServer
+) -> Iterator[tuple[SparqlServer, AuthLog]]:
+    """``oxigraph serve`` behind a proxy that checks Digest (or Basic) credentials."""
+    with auth_proxy(oxigraph, USER, PASSWORD, request.param) as pair:
+        yield pair
+
+
+@pytest.fixture(scope="module")
+def digest_guarded(oxigraph: SparqlServer) -> Iterator[tuple[SparqlServer, AuthLog]]:
+    with auth_proxy(oxigraph, USER, PASSWORD, "digest") as pair:
+        yield pair
+
+
+class TestOxigraphServerBehindDigest(GraphStoreContract):
+    """The whole contract through a Digest-checking proxy, Graph Store protocol included
+    (Basic is the simpler scheme: the tests below run it too)."""
+
+    @pytest.fixture
+    def store(self, digest_guarded: tuple[SparqlServer, AuthLog]) -> Iterator[SparqlStore]:
+        server, log = digest_guarded
+        store = _empty(server, graph_store=True, user=USER, password=PASSWORD)
+        yield store
+        store.close()
+        assert log.authorised and log.schemes == {"digest"}
+
+
+def test_wrong_password_is_refused_by_the_proxy(guarded: tuple[SparqlServer, AuthLog]) -> None:
+    server, log = guarded
+    before = log.refused
+    with pytest.raises(StoreUnavailable, match="401"):
+        SparqlStore(server.query_url, server.update_url, user=USER, password="wrong")
+    with pytest.raises(StoreUnavailable, match="401"):
+        SparqlStore(server.query_url, server.update_url)  # no credentials at all
+    assert log.refused > before
+
+
+def test_credentials_come_from_the_settings(
+    guarded: tuple[SparqlServer, AuthLog], tmp_path: Path
+) -> None:
+    """``HANKEKG_SPARQL_USER`` / ``HANKEKG_SPARQL_PASSWORD`` reach the store the registry builds."""
+    server, log = guarded
+    settings = Settings(
+        home=tmp_path,
+        graph_backend="sparql",
+        sparql_query_url=server.query_url,
+        sparql_update_url=server.update_url,
+        sparql_graph_store_url=server.graph_store_url,
+        sparql_user=USER,
+        sparql_password=PASSWORD,
+    )
+    before = log.authorised
+    store = get_store(settings)
+    try:
+        assert store.select("SELECT (1 AS ?one) WHERE {}")[0]["one"].toPython() == 1
+    finally:
+        store.close()
+    assert log.authorised > before
 
 
 @pytest.fixture(scope="module")

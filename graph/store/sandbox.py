@@ -312,7 +312,15 @@ class _Worker:
             return
         if not self.conn.poll(STARTUP_S):
             raise QueryKilled("the query worker did not start")
-        status, _ = self.conn.recv()
+        try:
+            status, _ = self.conn.recv()
+        except (EOFError, OSError):
+            # The pipe closed: the process died before it was ready (poll() is also
+            # true at end of file). Say how, for the log; the caller replaces it.
+            self.process.join(timeout=5)
+            code = self.process.exitcode
+            logger.warning("a SPARQL query worker exited before it was ready (exit code %s)", code)
+            raise QueryKilled("the query worker exited before it was ready") from None
         if status != "ready":
             raise QueryKilled("the query worker did not start")
         self.ready = True

@@ -6,7 +6,10 @@ same everywhere:
 * :func:`replace_graphs` drops and rewrites whole document graphs and takes a
   triple out of the union only when no remaining graph still holds it;
 * :func:`plan` checks a user's SPARQL Update and appends the operations that
-  restore the union after it, so the whole request is one write.
+  restore the union after it, so the whole request is one write. When it knows
+  which graphs the update deletes from, only their triples (copied aside into a
+  request-private graph first) are checked against the union, not the whole
+  union.
 
 ``union`` names where the union lives: ``None`` for the store's own default
 graph (embedded Oxigraph), or a graph IRI on a SPARQL server, whose default
@@ -22,6 +25,7 @@ outbound requests) and ``SERVICE``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from rdflib import BNode, Graph, URIRef
@@ -31,6 +35,10 @@ from rdflib.term import Variable
 
 from graph.errors import QueryError
 from graph.vocab import PREFIXES
+
+#: Prefix of the request-private graph that holds, during one update, the triples
+#: of the graphs it deletes from (see :func:`plan`).
+STAGING = "urn:x-hankekg:staging:"
 
 DEFAULT_REFUSED = (
     "the default graph is the union of the named graphs and cannot be written directly: "
@@ -84,6 +92,38 @@ def replace_graphs(
 
 def _prologue() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def _graph_names(quads: object) -> set[str] | None:
+    """The graph IRIs of an rdflib quads block (``None`` when one is a variable)."""
+    names = list(quads or {})  # type: ignore[call-overload]
+    if any(isinstance(g, Variable) for g in names):
+        return None
+    return {str(g) for g in names}
+
+
+def deleted_from(operation: object) -> set[str] | None:
+    """The named graphs ``operation`` may take triples out of (``None``: any graph)."""
+    name = getattr(operation, "name", "")
+    get = operation.get  # type: ignore[attr-defined]
+    if name in ("DeleteData", "DeleteWhere"):
+        return _graph_names(get("quads"))
+    if name == "Modify":
+        clause = get("delete")
+        if clause is None:
+            return set()
+        graphs = _graph_names(clause.get("quads"))
+        if graphs is not None and clause.get("triples"):
+            graphs.add(str(get("withClause")))
+        return graphs
+    if name in ("Clear", "Drop"):
+        target = get("graphiri")
+        return None if target in ("NAMED", "ALL", None) else {str(target)}
+    if name == "Copy":
+        return {str(get("graph")[1])}
+    if name == "Move":
+        return {str(g) for g in get("graph") if g != "DEFAULT"}
+    return set()
 
 
 def _check(operation: object) -> tuple[bool, set[str] | None]:
@@ -150,6 +190,7 @@ def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
         raise QueryError(f"malformed SPARQL update: {exc}") from exc
     deletes = False
     written: set[str] | None = set()
+    touched: set[str] | None = set()
     for operation in parsed.algebra:
         op_deletes, op_written = _check(operation)
         deletes = deletes or op_deletes
@@ -157,9 +198,28 @@ def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
             written = None
         else:
             written |= op_written
+        op_touched = deleted_from(operation)
+        touched = None if op_touched is None or touched is None else touched | op_touched
     # A newline first: the user's text may end in a comment.
     parts = [sparql.rstrip().rstrip(";")]
-    if deletes:
+    if deletes and touched is not None:
+        # Only a triple of a graph the update deletes from can leave the union: copy
+        # those graphs aside first (a request-private graph), then check just those
+        # triples afterwards, instead of every triple of the union.
+        stage = f"{STAGING}{uuid.uuid4().hex}"
+        values = " ".join(f"<{g}>" for g in sorted(touched))
+        copy = f"""INSERT {{ GRAPH <{stage}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }}
+            GRAPH ?g {{ ?s ?p ?o }} }}"""  # noqa: S608 - SPARQL; IRIs from the parsed update
+        parts.insert(0, copy)
+        parts.append(
+            f"""DELETE {{ {_in_union(union, "?s ?p ?o")} }} WHERE {{ GRAPH <{stage}> {{ ?s ?p ?o }}
+            FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != <{stage}>)
+            {_other_graph(union, scope=scope)} }} }}"""
+        )
+        # CLEAR as well as DROP: Virtuoso keeps a graph's triples on DROP SILENT of a
+        # graph it did not CREATE, and Oxigraph keeps an empty graph's name on CLEAR.
+        parts += [f"CLEAR SILENT GRAPH <{stage}>", f"DROP SILENT GRAPH <{stage}>"]
+    elif deletes:
         # Whatever no named graph holds any more leaves the union.
         parts.append(
             f"""DELETE {{ {_in_union(union, "?s ?p ?o")} }} WHERE {{ {_in_union(union, "?s ?p ?o")}

@@ -213,6 +213,21 @@ class GraphStoreContract:
         store.update(f"DELETE WHERE {{ GRAPH <{G1}> {{ <{P}> <{SCHEMA.name}> ?n }} }}")
         assert names(store) == ["B"]
 
+    def test_delete_data_and_copy_keep_the_union_and_leave_no_staging_graph(
+        self, store: GraphStore
+    ) -> None:
+        """The union cleanup after a delete reads only the graphs the update touched."""
+        store.replace_graphs([], {G1: graph("A", "B"), G2: graph("B", "C")})
+        store.update(f'DELETE DATA {{ GRAPH <{G1}> {{ <{P}> <{SCHEMA.name}> "A"@fi , "B"@fi }} }}')
+        assert names(store) == ["B", "C"]
+        store.replace_graphs([], {G1: graph("D")})
+        store.update(f"COPY <{G1}> TO <{G2}>")  # G2 overwritten: B and C leave the union
+        assert names(store) == ["D"]
+        staged = store.select(
+            'SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "urn:x-hankekg:")) }'
+        )
+        assert [str(r["g"]) for r in staged if "staging" in str(r["g"])] == []
+
     def test_drop_graph_takes_its_facts_out_of_the_union(self, store: GraphStore) -> None:
         store.replace_graphs([], {G1: graph("A", "B"), G2: graph("B")})
         store.update(f"DROP GRAPH <{G1}>")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -99,7 +100,7 @@ def run_size(n: int, root: Path, repeats: int, cache: Path = CACHE) -> dict[str,
     from tests.conftest import LiveServer
     from tests.graph_servers import oxigraph_server
 
-    out: dict[str, Any] = {"documents": n}
+    out: dict[str, Any] = {"documents": n, "load_average_start": os.getloadavg()}
     engine, build = cached_home(n, cache)
     home = engine.settings.home
     if build is not None:
@@ -161,6 +162,7 @@ def run_size(n: int, root: Path, repeats: int, cache: Path = CACHE) -> dict[str,
     out["sparql"] = rows
     ratios = [r["product_over_direct"] for r in rows.values() if r["product_over_direct"]]
     out["product_over_direct_median"] = round(statistics.median(ratios), 2) if ratios else None
+    out["load_average_end"] = os.getloadavg()
     return out
 
 
@@ -171,6 +173,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=CACHE, help="where built homes are kept")
     parser.add_argument("--build-only", action="store_true", help="build the homes, time nothing")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS / "store_backends.json", help="results file"
+    )
     args = parser.parse_args()
     if args.build_only:
         for n in args.sizes:
@@ -181,8 +186,8 @@ def main() -> None:
         for n in args.sizes:
             results.append(run_size(n, Path(tmp), args.repeats, args.cache))
             print(json.dumps(results[-1], indent=2))  # noqa: T201 - a command-line tool
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "store_backends.json").write_text(json.dumps(results, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

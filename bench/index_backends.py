@@ -21,6 +21,13 @@
     ``hnsw.ef_search`` values, unfiltered and filtered to random 10 % and 1 %
     subsets with iterative scans; exact = FAISS flat inner product.
 
+``python -m bench.index_backends index-latency --n 10000 --lock /work/bench.lock``
+    The engines alone, without a graph (minutes to build, not hours): the generated
+    documents' real chunks with surrogate vectors, one fresh commit into each engine,
+    then the searcher core (dense, BM25, fusion, chunk fetch, snippets) with the e5
+    query vector given, unfiltered and with two ground-truth filters (a funder; a
+    funder and a municipality) as allowed sets.
+
 ``python -m bench.index_backends load --n 10000 --requests 1000``
     The load test of ``bench.load`` (16 clients, its request mix) on the same cached
     state: one embedded server, then two stateless ``hankekg serve`` replicas over one
@@ -192,6 +199,115 @@ def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, A
         out[f"ratio_{mode}_p95_postgres_vs_local"] = round(pg["p95_ms"] / local["p95_ms"], 2)
     out["load_average_end"] = load_average()
     return out
+
+
+def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> dict[str, Any]:
+    """The engines alone at N documents, without a graph: the generated documents'
+    real chunks (``ingest.prepare.chunk_pieces``) with surrogate vectors, one fresh
+    commit into each engine, then the searcher core (dense + BM25 + fusion + chunk
+    fetch + snippets) with the e5 query vector given, unfiltered and with two
+    ground-truth filters as allowed sets. ``lock``: a file to hold exclusively while
+    timing (not while building)."""
+    import fcntl
+    import types
+    from collections import Counter
+
+    from bench.corpus import corpus
+    from bench.search import QUERIES, surrogate_vectors, vector_pool
+    from graph.loader import load_bytes
+    from ingest.prepare import chunk_pieces
+    from search.encoders import get_encoder
+    from search.encoders.base import fingerprint
+    from search.hybrid import HybridSearcher
+    from search.index import Chunk, DocumentEntry, EncoderIdentity, LocalIndex
+    from search.index.postgres import PostgresIndex
+
+    encoder = get_encoder("e5-small-q4")
+    identity = EncoderIdentity(encoder.name, encoder.dim, fingerprint(encoder))
+    pool = vector_pool(types.SimpleNamespace(encoder=encoder), seed)  # type: ignore[arg-type]
+    start = time.perf_counter()
+    docs: list[tuple[str, DocumentEntry, list[Chunk], np.ndarray]] = []
+    funders: dict[str, list[int]] = {}
+    places: dict[str, list[int]] = {}
+    next_id = 1
+    for i, doc in enumerate(corpus(n, seed)):
+        loaded = load_bytes(doc.data, name=doc.name, max_bytes=10_000_000)
+        pieces = chunk_pieces(loaded, [doc.meta.name_fi, doc.meta.name_en], title=loaded.title)
+        iri, project = f"http://bench.invalid/doc/{i}", f"http://bench.invalid/project/{i}"
+        ids = list(range(next_id, next_id + len(pieces)))
+        next_id += len(pieces)
+        chunks = [
+            Chunk(cid, iri, project, p.start, p.end, loaded.language, p.field, p.text)
+            for cid, p in zip(ids, pieces, strict=True)
+        ]
+        base = int(loaded.sha256[:12], 16)
+        vectors = surrogate_vectors(pool, [base + j for j in range(len(chunks))])
+        entry = DocumentEntry(loaded.sha256, doc.name, [], [project], loaded.title, loaded.language)
+        docs.append((iri, entry, chunks, vectors))
+        funders.setdefault(doc.meta.funder, []).extend(ids)
+        for code in doc.meta.places:
+            places.setdefault(code, []).extend(ids)
+    funder = max(funders, key=lambda f: len(funders[f]))
+    place = Counter({c: len(v) for c, v in places.items()}).most_common(1)[0][0]
+    filters = {
+        f"funder {funder}": set(funders[funder]),
+        f"funder {funder} and place {place}": set(funders[funder]) & set(places[place]),
+    }
+    out: dict[str, Any] = {
+        "documents": n,
+        "chunks": next_id - 1,
+        "prepare_s": round(time.perf_counter() - start, 1),
+        "allowed_chunks": {name: len(a) for name, a in filters.items()},
+        "repeats": repeats,
+    }
+    v = dict(zip(QUERIES, encoder.encode_queries(QUERIES), strict=True))  # query vectors
+    with PostgresServer() as server, tempfile.TemporaryDirectory() as tmp:
+        engines = {"local": LocalIndex(Path(tmp) / "index"), "postgres": PostgresIndex(server.url)}
+        for name, index in engines.items():
+            start = time.perf_counter()
+            writer = index.writer(identity, fresh=True)
+            for iri, entry, chunks, vectors in docs:
+                writer.add_document(iri, entry, chunks, vectors)
+            writer.commit()
+            writer.close()
+            out[f"{name}_build_s"] = round(time.perf_counter() - start, 1)
+        with psycopg_connect(server.url) as conn:
+            conn.execute("VACUUM ANALYZE")  # what autovacuum does soon after a bulk write
+        holder = open(lock, "a") if lock else None  # noqa: SIM115 - held while timing
+        if holder is not None:
+            fcntl.flock(holder, fcntl.LOCK_EX)
+        try:
+            out["load_average_start"] = load_average()
+            for name, index in engines.items():
+                view = index.view()
+                assert view is not None
+                searcher = HybridSearcher(view, encoder)
+                runs = {
+                    "hybrid": lambda q, s=searcher: s.search(q, query_vector=v[q]),
+                    "dense": lambda q, s=searcher: s.search(q, mode="dense", query_vector=v[q]),
+                    "lexical": lambda q, s=searcher: s.search(q, mode="lexical"),
+                }
+                for label, allowed in filters.items():
+                    runs[f"hybrid, {label}"] = lambda q, s=searcher, a=allowed: s.search(
+                        q, query_vector=v[q], allowed_chunks=a
+                    )
+                for fn in runs.values():  # warm the per-version caches
+                    fn(QUERIES[0])
+                out[name] = {label: measure(fn, QUERIES, repeats) for label, fn in runs.items()}
+            out["load_average_end"] = load_average()
+        finally:
+            if holder is not None:
+                holder.close()
+            for index in engines.values():
+                index.close()
+    return out
+
+
+def psycopg_connect(url: str) -> Any:
+    """An autocommit connection (VACUUM cannot run in a transaction)."""
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
 
 
 def replica_load(
@@ -467,7 +583,9 @@ def recall(
 def main() -> None:
     """Command line: ``state``, ``latency``, ``load``, ``passages`` or ``recall``."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", choices=["state", "latency", "load", "recall", "passages"])
+    parser.add_argument(
+        "what", choices=["state", "latency", "index-latency", "load", "recall", "passages"]
+    )
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1000, help="requests to send (load)")
@@ -481,6 +599,7 @@ def main() -> None:
     parser.add_argument("--max-chars", type=int, default=200, help="passage size (passages)")
     parser.add_argument("--workers", type=int, default=1, help="encoding processes (passages)")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where passages are cached")
+    parser.add_argument("--lock", type=Path, help="a file to hold exclusively while timing")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.what == "passages":
@@ -496,6 +615,9 @@ def main() -> None:
     if args.what == "latency":
         result = latency(args.n, args.repeats, args.seed, args.cache)
         name = f"index-backends-latency-n{args.n}.json"
+    elif args.what == "index-latency":
+        result = index_latency(args.n, args.repeats, args.seed, args.lock)
+        name = f"index-backends-index-latency-n{args.n}.json"
     elif args.what == "load":
         result = replica_load(args.n, args.requests, args.clients, args.seed, args.cache)
         name = f"index-backends-load-n{args.n}.json"

@@ -113,6 +113,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "place.SubRegion": ("seutukunta", "sub-region"),
     "place.WellbeingServicesCounty": ("hyvinvointialue", "wellbeing services county"),
     "place.MunicipalityGroup": ("kuntaryhmä", "municipality group"),
+    "place.Area": ("alue", "area"),
     "status.StatusPlanned": ("suunnitteilla", "planned"),
     "status.StatusOngoing": ("käynnissä", "ongoing"),
     "status.StatusEnded": ("päättynyt", "ended"),

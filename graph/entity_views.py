@@ -23,6 +23,7 @@ from graph.vocab import HK, ORG_ROLES, OWL, SCHEMA, SKOS, YSO
 
 #: Place classes, in display order.
 PLACE_KINDS: tuple[str, ...] = (
+    "Area",
     "MunicipalityGroup",
     "Region",
     "Municipality",

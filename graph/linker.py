@@ -119,6 +119,14 @@ _EN_DIRECTION = re.compile(
 )
 
 
+#: Coordinated compounds with the shared last part left out: "Itä- ja Keski-Suomessa".
+_ELIDED = re.compile(
+    r"(?<![\w-])[A-ZÅÄÖ][\wåäö]*-(?:\s*,\s*[A-ZÅÄÖ][\wåäö]*-)*\s+(?:ja|sekä|tai|and|och)\s+"
+    r"(?P<last>[A-ZÅÄÖ][\wåäö]*)-(?P<tail>\w+)"
+)
+_ELIDED_PREFIX = re.compile(r"[A-ZÅÄÖ][\wåäö]*-")
+
+
 @dataclass(frozen=True)
 class Link:
     """A resolved reference entity."""
@@ -405,7 +413,25 @@ class Linker:
             start, end = tokens[i].start, tokens[i + best.length - 1].end
             out.append(Mention(start, end, text[start:end], best.link))
             i += best.length
-        return self._english_directions(text, out)
+        return self._elided_compounds(text, self._english_directions(text, out))
+
+    def _elided_compounds(self, text: str, found: list[Mention]) -> list[Mention]:
+        """ "Itä- ja Keski-Suomessa", "Pohjois-, Etelä- ja Keski-Savossa": Finnish drops
+        the shared last part of coordinated compounds; each prefix gets it back from
+        the last one ("Itä-" + "Suomessa") and links as the place it then names."""
+        extra: list[Mention] = []
+        for m in _ELIDED.finditer(text):
+            tail = m.group("tail")
+            for prefix in _ELIDED_PREFIX.finditer(m.group(0), 0, m.start("last") - m.start()):
+                start, end = m.start() + prefix.start(), m.start() + prefix.end()
+                if any(f.start < end and start < f.end for f in found):
+                    continue
+                link = self.link_place(prefix.group() + tail)
+                if link is not None and link.is_place:
+                    extra.append(Mention(start, end, text[start:end], link))
+        if not extra:
+            return found
+        return sorted([*found, *extra], key=lambda x: x.start)
 
     def _english_directions(self, text: str, found: list[Mention]) -> list[Mention]:
         """ "central Finland", "northern Ostrobothnia": English regions written with a

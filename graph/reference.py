@@ -26,7 +26,15 @@ from graph.vocab import DCTERMS, HK, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, WD,
 logger = logging.getLogger(__name__)
 
 #: Place kinds, in the order the linker prefers them when names collide.
-PLACE_KINDS = ("municipality", "region", "subregion", "wellbeing_county", "group")
+PLACE_KINDS = (
+    "municipality",
+    "region",
+    "subregion",
+    "wellbeing_county",
+    "group",
+    "area",
+    "country",
+)
 
 #: Our own theme groups above the YSO concepts: ``local_theme`` -> (fi, en).
 THEME_LABELS: dict[str, tuple[str, str]] = {
@@ -124,13 +132,14 @@ class PlaceGroup:
     key: str
     """``region-19``, ``subregion-191``, ``wellbeing-21`` or a group key (``kuuma``)."""
     kind: str
-    """``region``, ``subregion``, ``wellbeing_county`` or ``group``."""
+    """``region``, ``subregion``, ``wellbeing_county``, ``group``, ``area`` (a larger
+    area with a common name, "Itä-Suomi") or ``country`` (Finland)."""
     code: str
     """The Statistics Finland code, or the group key for a group."""
     names: dict[str, str]
     """Preferred name per language (fi, sv, en)."""
     members: tuple[str, ...]
-    """Municipality codes."""
+    """Municipality codes (none for an area without a fixed definition)."""
     aliases: tuple[str, ...] = ()
     """Other names the linker should recognise (not all of them go to the graph)."""
     alt_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -402,7 +411,36 @@ def _load_groups(directory: Path, municipalities: dict[str, Municipality]) -> di
             member_periods=periods,
             source=first.get("source") or None,
         )
+    groups.update(_load_areas(directory, municipalities))
     return groups
+
+
+def _load_areas(directory: Path, municipalities: dict[str, Municipality]) -> dict[str, PlaceGroup]:
+    """``areas.csv``: the country and the larger areas people name ("Itä-Suomi",
+    "pääkaupunkiseutu"). Members only where the area has a fixed definition."""
+    out: dict[str, PlaceGroup] = {}
+    for row in _rows(directory / "areas.csv"):
+        names = {lang: row[f"name_{lang}"] for lang in ("fi", "sv", "en") if row[f"name_{lang}"]}
+        raw = row["members"]
+        if raw == "all":
+            members = tuple(sorted(municipalities))
+        else:
+            members = tuple(sorted(c.zfill(3) for c in raw.split(";") if c.strip()))
+        unknown = [c for c in members if c not in municipalities]
+        if unknown:
+            raise ValueError(f"areas.csv {row['key']}: unknown municipality codes {unknown}")
+        aliases = tuple(a.strip() for a in row["aliases"].split(";") if a.strip())
+        out[row["key"]] = PlaceGroup(
+            key=row["key"],
+            kind=row["kind"],
+            code=row["key"],
+            names=names,
+            members=members,
+            aliases=aliases,
+            yso_place=row["yso_place_uri"] or None,
+            source=row["source"] or None,
+        )
+    return out
 
 
 def _split_aliases(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -695,6 +733,8 @@ _GROUP_CLASS = {
     "subregion": HK.SubRegion,
     "wellbeing_county": HK.WellbeingServicesCounty,
     "group": HK.MunicipalityGroup,
+    "area": HK.Area,
+    "country": HK.Area,
 }
 
 
@@ -730,6 +770,8 @@ def _add_places(g: Graph, ref: Reference, iris: Iris) -> None:
         s = iris.place(group.key)
         g.add((s, RDF.type, _GROUP_CLASS[group.kind]))
         g.add((s, RDF.type, SCHEMA.AdministrativeArea))
+        if group.kind == "country":
+            g.add((s, RDF.type, SCHEMA.Country))
         if group.kind == "wellbeing_county":
             # A wellbeing services county is also the public authority that
             # organises the services, and projects name it as an implementer.
@@ -741,7 +783,8 @@ def _add_places(g: Graph, ref: Reference, iris: Iris) -> None:
         for lang, alts in group.alt_labels.items():
             for alt in alts:
                 g.add((s, SKOS.altLabel, _lit(alt, lang)))
-        g.add((s, HK.areaCode, Literal(group.code)))
+        if group.kind not in ("area", "country"):
+            g.add((s, HK.areaCode, Literal(group.code)))
         if group.yso_place:
             g.add((s, OWL.sameAs, URIRef(group.yso_place)))
         if group.source:

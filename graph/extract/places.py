@@ -9,7 +9,6 @@ from rdflib import URIRef
 
 from graph.extract.cues import (
     CITATION_LINE,
-    EMAIL_OR_PHONE,
     IMPRINT,
     NOT_PROJECT_NAMES,
     PART_OF_AFTER,
@@ -30,6 +29,38 @@ _EXCLUDED_AFTER = re.compile(r"^\s*(lukuun\s+ottamatta|pois\s+lukien|poislukien)
 _EXCLUDED_BEFORE = re.compile(
     r"\b(paitsi|lukuun\s+ottamatta|pois\s+lukien|except(\s+for)?|excluding|utom)\s+$", re.I
 )
+
+
+#: A line of contact details: its places are where someone sits. English
+#: "address" counts only as a noun ("Address:", "postal address"), not the verb
+#: of "a programme to address child services".
+_CONTACT_LINE = re.compile(
+    r"@|\+?\d[\d ]{6,}|\b\d{5}\b|\bpuh\.?\b|\bPL\s*\d|\bosoite\b|\baddress\s*:|"
+    r"\b(postal|street|visiting|mailing|e-?mail|web)\s+address\b",
+    re.I,
+)
+#: "Finnish national programme", "the Finnish government": an English page's
+#: country-wide scope, said with the adjective.
+_FINNISH_STATE = re.compile(
+    r"\bFinnish\s+(national|nationwide|government|state|counties|county|municipalities|cities)\b",
+    re.I,
+)
+#: "JAMK University of Applied Sciences, Finland": the country in an address.
+_ADDRESS_AFTER = re.compile(r"^[ \t]*(\n|$|\(|\d)")
+
+
+def _country_counts(run: Run, start: int, end: int) -> bool:
+    """Whether a mention of Finland makes the country a project area.
+
+    On a Finnish page the country goes without saying (the gold lists "Suomi"
+    only for pages written for readers abroad), and at the end of an address
+    line (", Finland") it only locates an organisation."""
+    if run.lang == "fi":
+        return False
+    before = run.text[max(0, start - 2) : start]
+    return not (before.endswith(",") or before.endswith(", ")) or not _ADDRESS_AFTER.match(
+        run.text[end : end + 5]
+    )
 
 
 def _excluded(text: str, start: int, end: int) -> bool:
@@ -87,7 +118,10 @@ class PlaceSteps(OrganisationSteps):
                     for m in self.linker.find_all(text[s:e]):
                         if m.link.is_place:
                             add(m.link.iri, s + m.start, s + m.end, X_FIELD)
-        skip = self._place_skip_ranges(run, fmap, sentences)
+        own = [
+            str(f.object) for f in run.facts if f.subject == subject and f.predicate == SCHEMA.name
+        ]
+        skip = self._place_skip_ranges(run, fmap, sentences, own)
         # A place inside an organisation's name ("Keski-Suomen ELY-keskus",
         # "Oulun Diakonissalaitoksen Säätiö") is not where the project works.
         named = [
@@ -121,18 +155,31 @@ class PlaceSteps(OrganisationSteps):
                 continue  # "Helsinki 2004", "LAhti 2013": a publisher's imprint
             if link.is_place and _excluded(text, m.start, m.end):
                 continue
+            if link.kind == "country" and not _country_counts(run, m.start, m.end):
+                continue
             if link.is_place:
                 add(link.iri, m.start, m.end, X_GAZETTEER)
             elif getattr(link, "location", None) is not None and link.iri not in bystanders:
                 # "Rovaniemen kaupungin": a city working in the project serves its area.
                 add(link.location, m.start, m.end, X_GAZETTEER)
+        if run.lang != "fi":
+            country = self.linker.link_place("Finland")
+            for match in _FINNISH_STATE.finditer(text):
+                if country is not None and not run.in_chrome(match.start(), match.end()):
+                    if not any(a <= match.start() < b for a, b in skip):
+                        add(country.iri, match.start(), match.start() + 7, X_GAZETTEER)
 
     def _place_skip_ranges(
-        self, run: Run, fmap: dict[str, Field], sentences: list[tuple[int, int]]
+        self,
+        run: Run,
+        fmap: dict[str, Field],
+        sentences: list[tuple[int, int]],
+        own_names: list[str] = [],  # noqa: B006 - read only
     ) -> list[tuple[int, int]]:
         """Where a place is not the project's area: contact details and sentences
-        about another project."""
+        about another project (a sentence that names the project itself stays)."""
         text = run.text
+        own_words = {w.casefold() for n in own_names for w in re.findall(r"[\w+&.]+", n)}
         out: list[tuple[int, int]] = []
         for key in (
             "contact",
@@ -150,7 +197,7 @@ class PlaceSteps(OrganisationSteps):
             if f is not None:
                 out.append((f.start, f.end))
         for line_start, line in lines(text):
-            if EMAIL_OR_PHONE.search(line) or CITATION_LINE.search(line):
+            if _CONTACT_LINE.search(line) or CITATION_LINE.search(line):
                 out.append((line_start, line_start + len(line)))
         for start, end in sentences:
             sentence = text[start:end]
@@ -160,7 +207,7 @@ class PlaceSteps(OrganisationSteps):
                 ):
                     continue
                 name = m.group("name")
-                if name.lower() in NOT_PROJECT_NAMES:
+                if name.lower() in NOT_PROJECT_NAMES or name.casefold() in own_words:
                     continue
                 out.append((start, end))
                 break

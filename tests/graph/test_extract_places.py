@@ -10,8 +10,8 @@ from graph.iris import Iris
 from graph.linker import Linker
 from graph.loader import load_bytes
 from graph.model import Extraction
-from graph.reference import Reference
-from graph.vocab import SCHEMA
+from graph.reference import Reference, reference_graph
+from graph.vocab import HK, RDF, SCHEMA
 
 
 def areas(extractor: Extractor, iris: Iris, text: str, name: str = "t.txt") -> set[URIRef]:
@@ -94,3 +94,104 @@ def test_subregion_named_after_its_centre_in_the_genitive(
     for text in ("Seinäjoen seutukunnassa", "Seinäjoen seudulla"):
         link = linker.link_place(text)
         assert link is not None and link.key == "subregion-142"
+
+
+def test_finland_is_an_area_of_an_english_page(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "Youth Paths\n\nThe Youth Paths project (2017–2019) builds guidance services for young "
+        "people across Finland. Its pilot sites are in Tampere and Kuopio."
+    )
+    found = areas(extractor, iris, text)
+    assert {iris.place("finland"), iris.place("837"), iris.place("297")} <= found
+
+
+def test_finnish_national_programme_makes_finland_an_area(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "Homes for All\n\nThe Finnish national programme Homes for All (2016–2019) reduces "
+        "homelessness by building supported housing."
+    )
+    assert iris.place("finland") in areas(extractor, iris, text)
+
+
+def test_finland_on_a_finnish_page_is_not_an_area(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "Nuorten polku\n\nNuorten polku -hanke kehittää nuorten ohjausta Oulussa 2017–2019. "
+        "Suomessa nuorisotyöttömyys on kasvanut."
+    )
+    found = areas(extractor, iris, text)
+    assert iris.place("564") in found
+    assert iris.place("finland") not in found
+
+
+def test_finland_in_an_address_line_is_not_an_area(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "Family Station\n\nAuthors: Aino Laine 1, Eero Kivi 1\n\n"
+        "1 Example University of Applied Sciences, Finland\n\n"
+        "The Family Station project (2018–2020) develops a family centre in Lahti."
+    )
+    found = areas(extractor, iris, text)
+    assert iris.place("398") in found
+    assert iris.place("finland") not in found
+
+
+def test_the_verb_address_does_not_make_a_contact_line(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "Family Bridges\n\nThe Family Bridges programme to address child and family services "
+        "in North Karelia ran 2017–2019."
+    )
+    assert iris.place("region-12") in areas(extractor, iris, text)
+
+
+def test_coordinated_compounds_with_the_shared_part_left_out(
+    extractor: Extractor, iris: Iris
+) -> None:
+    text = "Kotona kuntoon\n\nKotona kuntoon -hanke toimi Itä- ja Keski-Suomessa vuosina 2015–2017."
+    found = areas(extractor, iris, text)
+    assert {iris.place("area-ita-suomi"), iris.place("region-13")} <= found
+
+
+def test_larger_areas_and_their_english_names(extractor: Extractor, iris: Iris) -> None:
+    fi = "Asunto ensin\n\nAsunto ensin -hanke toimi pääkaupunkiseudulla ja Meri-Lapissa 2016–2018."
+    assert {iris.place("area-paakaupunkiseutu"), iris.place("area-meri-lappi")} <= areas(
+        extractor, iris, fi
+    )
+    en = (
+        "Housing Now\n\nThe Housing Now project (2016–2018) worked in the Helsinki "
+        "metropolitan area and in eastern Finland."
+    )
+    assert {iris.place("area-paakaupunkiseutu"), iris.place("area-ita-suomi")} <= areas(
+        extractor, iris, en
+    )
+
+
+def test_sentence_naming_the_project_itself_keeps_its_places(
+    extractor: Extractor, iris: Iris
+) -> None:
+    text = (
+        "TITLE: Lounais-Suomen Arkiapu II -hanke\n\nPorin kaupunki hallinnoi Lounais-Suomen "
+        "Arkiapu II -hanketta, jossa toimittiin Satakunnassa 2012–2014."
+    )
+    found = areas(extractor, iris, text)
+    assert {iris.place("area-lounais-suomi"), iris.place("region-04")} <= found
+
+
+def test_areas_in_the_reference(reference: Reference, linker: Linker) -> None:
+    finland = reference.groups["finland"]
+    assert finland.kind == "country"
+    assert set(finland.members) == set(reference.municipalities)
+    capital = reference.groups["area-paakaupunkiseutu"]
+    assert set(capital.members) == {"091", "049", "092", "235"}
+    assert not reference.groups["area-ita-suomi"].members  # no fixed definition
+    for text, key in (
+        ("Helsingfors", "091"),
+        ("Östra Finland", "area-ita-suomi"),
+        ("huvudstadsregionen", "area-paakaupunkiseutu"),
+        ("Finland", "finland"),
+    ):
+        link = linker.link_place(text)
+        assert link is not None and link.key == key, text
+    graph = reference_graph(reference, linker.iris)
+    finland_iri = linker.iris.place("finland")
+    assert (finland_iri, RDF.type, SCHEMA.Country) in graph
+    assert (finland_iri, RDF.type, HK.Area) in graph
+    assert (linker.iris.place("area-ita-suomi"), RDF.type, HK.Area) in graph

@@ -485,7 +485,8 @@ class Linker:
         members = set(link.member_codes)
         out = {iri} | {self.iris.place(code) for code in members}
         for group in self.reference.groups.values():
-            if group.key != link.key and set(group.members) <= members:
+            # an area with no fixed members ("Itä-Suomi") is inside nothing
+            if group.key != link.key and group.members and set(group.members) <= members:
                 out.add(self.iris.place(group.key))
         return out
 

@@ -85,7 +85,8 @@ def interpret(query: str, linker: Linker, translation: Translation | None) -> In
     seen: set[str] = set()
     for mention in linker.find_all(query, strict=False):
         link = mention.link
-        if str(link.iri) in seen:
+        if str(link.iri) in seen or link.kind == "country":
+            # "in Finland" narrows nothing in a corpus of Finnish projects
             continue
         seen.add(str(link.iri))
         entity = Entity(str(link.iri), link.label, mention.surface, link.kind)

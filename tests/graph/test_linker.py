@@ -62,11 +62,21 @@ def test_link_place(linker: Linker, mention: str, key: str) -> None:
         "1.11.13",
         "4.9.13",
         "Lapin korkeakoulukonserni",
-        "Suomi",
     ],
 )
 def test_link_place_rejects(linker: Linker, mention: str) -> None:
     assert linker.link_place(mention) is None
+
+
+def test_country_is_a_place_that_contains_every_municipality_but_no_vague_area(
+    linker: Linker,
+) -> None:
+    finland = linker.link_place("Suomi")
+    assert finland is not None and finland.kind == "country"
+    inside = linker.expand_place(finland.iri)
+    assert linker.iris.place("091") in inside and linker.iris.place("region-19") in inside
+    # an area with no fixed members is not inside everything
+    assert linker.iris.place("area-ita-suomi") not in inside
 
 
 def test_place_links_carry_member_codes(linker: Linker) -> None:

@@ -16,6 +16,16 @@ PROJECT_WORDS = re.compile(
 )
 
 
+#: A page that describes organised work though it never says "hanke": a
+#: programme or project compound ("kotouttamisohjelma"), funding of the work
+#: ("rahoittamana", "funding is provided by") or a report of it ("selvitys").
+DESCRIBES_WORK = re.compile(
+    r"\w+(ohjelm|hankk?e|projekt)\w*|\b(rahoittam\w*|rahoitettu\w*|funded by|financed by|"
+    r"funding is provided|selvity\w*|evaluation report)\b",
+    re.I,
+)
+
+
 PROJECT_SENTENCE = re.compile(
     r"\b(hank\w*|projekt\w*|project\w*|toteut\w*|kesto|vuosina|ajalla|aikavälillä|"
     r"implemented|duration|period)\b",

@@ -6,7 +6,7 @@ import logging
 
 from rdflib import Literal, URIRef
 
-from graph.extract.cues import PROJECT_WORDS
+from graph.extract.cues import DESCRIBES_WORK, PROJECT_WORDS
 from graph.extract.run import X_FIELD, X_SUMMARY, X_TITLE, Run, Steps
 from graph.extract.text import (
     clean_title,
@@ -91,7 +91,7 @@ class NameSteps(Steps):
         }
         if project_fields & fmap.keys():
             return True
-        return bool(PROJECT_WORDS.search(run.text))
+        return bool(PROJECT_WORDS.search(run.text) or DESCRIBES_WORK.search(run.text))
 
     def _description(self, run: Run, project: URIRef, fmap: dict[str, Field]) -> None:
         """The summary field, else the first substantial paragraph, else the results."""

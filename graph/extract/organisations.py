@@ -186,6 +186,8 @@ class OrganisationSteps(Steps):
                 continue
             if any(a <= s < b for a, b in field_ranges) or PROJECT_MENTION.search(surface):
                 continue
+            if in_capitals_heading(run.text, s, e):
+                continue
             org = self._resolve_org(run, s, e, X_NER)
             if org is not None:
                 proposed.append(org)
@@ -240,6 +242,10 @@ class OrganisationSteps(Steps):
         best: tuple[int, str] | None = None
         for role, pattern in ROLE_BEFORE:
             for m in pattern.finditer(before):
+                if _AGENT_PARTICIPLE.search(m.group()):
+                    # "X:n rahoittamana Y ja Z": the agent of "rahoittama" comes
+                    # before it; the names after it are not the funders.
+                    continue
                 if best is None or m.end() > best[0]:
                     best = (m.end(), role)
         if best is None:
@@ -296,6 +302,10 @@ def org_lists(text: str, orgs: list[OrgMention]) -> list[list[OrgMention]]:
     """Group consecutive mentions joined only by commas or "ja"/"and"."""
     groups: list[list[OrgMention]] = []
     for org in sorted(orgs, key=lambda o: o.start):
+        if groups and is_aside(text, groups[-1][-1], org):
+            # "OKM:n (TPY) ja RAY:n (VATES-säätiö) rahoittamana": the organisation in
+            # parentheses after a member is an aside about it, not a member.
+            continue
         if groups:
             prev = groups[-1][-1]
             gap = text[prev.end : org.start]
@@ -307,6 +317,18 @@ def org_lists(text: str, orgs: list[OrgMention]) -> list[list[OrgMention]]:
                 continue
         groups.append([org])
     return groups
+
+
+#: An agent participle ("rahoittama", "toteuttamana", "hallinnoima"): its agent
+#: is the genitive before it, never the names after it.
+_AGENT_PARTICIPLE = re.compile(r"(tta|ttä|oi|öi)m[aä]\w*$", re.I)
+
+
+def is_aside(text: str, prev: OrgMention, org: OrgMention) -> bool:
+    """Whether ``org`` stands alone in parentheses right after ``prev``."""
+    before = text[prev.end : org.start]
+    after = text[org.end : org.end + 3]
+    return bool(re.fullmatch(r"(:\w+)?\s*\(\s*", before)) and after.lstrip().startswith(")")
 
 
 def is_bare_name(surface: str) -> bool:
@@ -322,6 +344,9 @@ def org_name_like(name: str) -> bool:
     if re.fullmatch(r"[\d\s.,/–-]+", name) or re.search(r"\d{2}|%|€|\btunnus\b", name, re.I):
         return False
     if len(words) == 1 and not re.search(r"[A-ZÅÄÖ]{2}|[a-zåäö]{3}", name):
+        return False
+    if re.fullmatch(r"[A-Z]{2,5}s", name):
+        # "NGOs", "CSOs": a kind of organisation in the plural, not one.
         return False
     return True
 

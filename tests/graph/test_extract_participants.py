@@ -176,3 +176,35 @@ def test_people_in_credits_and_thesis_supervisors_are_not_project_people(
     assert "Liisa Tapio" in people
     assert "Pekka Lehtovaara" not in people
     assert "Sirpa Honkala" not in people
+
+
+def test_report_of_work_without_the_word_hanke_yields_a_project(
+    extractor: Extractor, iris: Iris
+) -> None:
+    """A report or a municipal programme page is about organised work too; its
+    funders are found ("kotouttamisohjelma", "X:n rahoittamana")."""
+    text = (
+        "TITLE: Nuorten työpajat Suomessa\n\nNuorten työpajat Suomessa. Julkaisu on tehty "
+        "sosiaali- ja terveysministeriön (Pirkan Kylät ry) ja Kelan (Kehitysvammaliitto) "
+        "rahoittamana Pohjois-Savon Kylät ry, Kehitysvammaliitto ja kirjoittajat.\n"
+    )
+    ex = _extract(extractor, iris, text)
+    assert ex.project_iris
+    funders = _objects(ex, SCHEMA.funder)
+    assert {iris.organisation("stm"), iris.organisation("kela")} <= funders
+    # The asides in parentheses and the names after "rahoittamana" are not funders.
+    assert iris.organisation("kehitysvammaliitto") not in funders
+    assert not any("Kylät" in n for n in _names(ex, funders))
+
+
+def test_plural_acronym_and_heading_word_are_not_organisations(
+    extractor: Extractor, iris: Iris
+) -> None:
+    text = (
+        "TITLE: Youth hubs programme\n\nThe Youth hubs programme started in 2015. Some hubs "
+        "work in partnership with NGOs and employers. 7 YHTEISTYÖ ERI ALOJEN KESKEN\n"
+    )
+    ex = _extract(extractor, iris, text)
+    names = _names(ex, _objects(ex, HK.participant))
+    assert "NGOs" not in names
+    assert "ALOJEN" not in names

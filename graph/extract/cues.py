@@ -305,7 +305,8 @@ PASSING_BEFORE = re.compile(
 #: Text right after it: an address or imprint ("PL 30", "ISBN", "Helsinki 2008"),
 #: a publication series ("X:n raportteja 3/2014"), a citation year ("(STM 2014)",
 #: "THL (2019)"), or a cue that the organisation is a source of a definition, a
-#: recommendation or statistics ("STM määrittelee", "X:n määritelmässä", "X defines").
+#: recommendation or statistics ("STM määrittelee", "X:n määritelmässä", "X defines"),
+#: or the owner of a policy programme ("Finnish Government programmes", "STM:n ohjelma").
 PASSING_AFTER = re.compile(
     r"^(?::\w+|n)?\s*(?:"
     r",?\s*(?:PL|PB|P\.O\.)\s*\d|,?\s*(?:ISBN|ISSN|puh\b|puhelin|tilaukset)"
@@ -315,6 +316,7 @@ PASSING_AFTER = re.compile(
     r"|,?\s*\(?(?:19|20)\d\d[a-z]?\s*[),;:]"
     r"|(?:\w+\s+)?(?:määritelm\w*|määrittel\w*|tilasto\w*|suositu\w*|suosittel\w*|"
     r"defines|definition|statistics|figures)\b"
+    r"|(?:ohjelm\w*|programmes?|programs?|policy|policies)\b"
     r")",
 )
 #: "THL:n mukaan", "Kelan tilastojen mukaan": after a genitive, the organisation

@@ -208,3 +208,15 @@ def test_plural_acronym_and_heading_word_are_not_organisations(
     names = _names(ex, _objects(ex, HK.participant))
     assert "NGOs" not in names
     assert "ALOJEN" not in names
+
+
+def test_owner_of_a_policy_programme_is_not_a_participant(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "TITLE: Home First project\n\nFor decades, Finnish Government programmes have aimed to "
+        "reduce homelessness. The Home First project ran from 2016 to 2018 in Tampere and was "
+        "carried out by the University of Lapland.\n"
+    )
+    ex = _extract(extractor, iris, text)
+    participants = _objects(ex, HK.participant)
+    assert iris.organisation("valtioneuvosto") not in participants
+    assert iris.organisation("lapin_yliopisto") in participants

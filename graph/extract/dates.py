@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 from rdflib import Literal, URIRef
@@ -10,6 +11,7 @@ from rdflib import Literal, URIRef
 from graph.dates import DateSpan, PartialDate, find_dates, with_offset
 from graph.extract.cues import (
     END_CUE,
+    NOT_PROJECT_NAMES,
     PILOT,
     PROJECT_SENTENCE,
     PROJECT_WORDS,
@@ -23,6 +25,26 @@ from graph.model import Evidence
 from graph.vocab import HK, SCHEMA, XSD
 
 logger = logging.getLogger(__name__)
+
+#: A named project or programme right before a period: "Opastava-hanke (2012-2016)",
+#: "Ovet-valmennushankkeessa (2010–2012)", "the PAAVO programmes (2008-2015)".
+_NAMED_BEFORE = re.compile(
+    r"(?:(?P<name>[A-ZÅÄÖ0-9][\w+&.-]*?)-?(?:hank\w*|projekt\w*|ohjelm\w*)"
+    r"|(?P<long>[A-ZÅÄÖ0-9][\w+&.-]*(?:[ ][\w+&.-]+){0,2}?)[ ]-(?:hank\w*|projekt\w*|ohjelm\w*)"
+    r"|(?P<en>[A-Z][\w+&.-]*)[ ](?:programmes?|programs?|projects?))\s*[(:,–-]?\s*$"
+)
+#: A period of several projects: "Kehittämishankkeet 1992–2021", "projects 2000-2010".
+_SERIES_BEFORE = re.compile(
+    r"\w*(hankkeet|projektit|ohjelmat|hankkeita|projekteja|projects|programmes)\s*[(:,–-]?\s*$",
+    re.I,
+)
+#: Words before "project" that name no project: "The project (2016-2018)".
+_NOT_NAMES = frozenset("the this our its a an their new pilot tämä tämän meidän uusi".split())
+#: A period heading a named project: "2012-2016 Opastava-hanke".
+_NAMED_AFTER = re.compile(
+    r"^\s*[):,–-]?\s*(?P<name>[A-ZÅÄÖ0-9][\w+&.-]*?(?:\s[\w+&.-]+){0,3}?)(?:-|\s-|\s)?"
+    r"(?:hanke|projekti|ohjelma)\b"
+)
 
 
 class DateSteps(Steps):
@@ -100,6 +122,7 @@ class DateSteps(Steps):
                 if s.kind == "range" and s.begin is not None and s.finish is not None:
                     moved = with_offset(s, ev.start)
                     return (s.begin, moved), (s.finish, moved)
+        own = {w.casefold() for name, _, _ in names for w in re.findall(r"[\w+&.]+", name)}
         ranges: list[DateSpan] = []
         project_ranges: list[DateSpan] = []
         for start, end in sentences:
@@ -108,7 +131,13 @@ class DateSteps(Steps):
             sentence = text[start:end]
             spans = [with_offset(s, start) for s in find_dates(sentence)]
             spans = [
-                s for s in spans if s.kind == "range" and s.begin and s.finish and not s.approximate
+                s
+                for s in spans
+                if s.kind == "range"
+                and s.begin
+                and s.finish
+                and not s.approximate
+                and not _other_projects_period(text, s, own)
             ]
             if (
                 not spans
@@ -170,6 +199,31 @@ class DateSteps(Steps):
         if begin and finish and begin[0].first_day() > finish[0].last_day():
             return None
         return begin, finish
+
+
+def _other_projects_period(text: str, span: DateSpan, own: set[str]) -> bool:
+    """Whether ``span`` is the period of another named project or programme.
+
+    A page that lists projects ("2012-2016 Opastava-hanke", "the PAAVO
+    programmes (2008-2015)") gives each its own period; none of them is the
+    period of the page's project unless the name is the project's own. Nor is
+    the period of a series ("Kehittämishankkeet 1992–2021")."""
+    if _SERIES_BEFORE.search(text[max(0, span.start - 40) : span.start]):
+        return True
+    before = _NAMED_BEFORE.search(text[max(0, span.start - 60) : span.start])
+    after = _NAMED_AFTER.match(text[span.end : span.end + 60])
+    for found in (before, after):
+        if found is None:
+            continue
+        name = next(g for g in found.groupdict().values() if g)
+        words = [
+            w
+            for w in re.findall(r"[\w+&.]+", name)
+            if w.casefold() not in NOT_PROJECT_NAMES and w.casefold() not in _NOT_NAMES
+        ]
+        if words and not any(w.casefold() in own for w in words):
+            return True
+    return False
 
 
 def date_literal(value: PartialDate) -> Literal:

@@ -76,8 +76,12 @@ _WELLBEING_EN = {
     "90": "City of Helsinki (organiser of social, health and rescue services)",
     "91": "Åland",
 }
-#: Common Finnish names for the Uusimaa wellbeing counties' areas.
-_WELLBEING_AREA_ALIASES = {"1": ("Itä-Uusimaa",), "2": ("Keski-Uusimaa",), "3": ("Länsi-Uusimaa",)}
+#: Common names for the Uusimaa wellbeing counties' areas (fi, sv, en).
+_WELLBEING_AREA_ALIASES = {
+    "1": ("Itä-Uusimaa", "Östra Nyland", "Eastern Uusimaa"),
+    "2": ("Keski-Uusimaa", "Mellersta Nyland", "Central Uusimaa"),
+    "3": ("Länsi-Uusimaa", "Västra Nyland", "Western Uusimaa"),
+}
 
 #: organisations.csv ``type`` -> schema.org class.
 ORG_TYPE_CLASSES: dict[str, URIRef] = {

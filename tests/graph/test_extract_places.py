@@ -195,3 +195,18 @@ def test_areas_in_the_reference(reference: Reference, linker: Linker) -> None:
     assert (finland_iri, RDF.type, SCHEMA.Country) in graph
     assert (finland_iri, RDF.type, HK.Area) in graph
     assert (linker.iris.place("area-ita-suomi"), RDF.type, HK.Area) in graph
+
+
+def test_swedish_page_places_and_the_country(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "Trygg vardag\n\nTrygg vardag är ett projekt (2019–2021) i Västra Nyland, i Vasa och "
+        "i Egentliga Finland. Modellen sprids sedan i hela Finland."
+    )
+    found = areas(extractor, iris, text)
+    assert {
+        iris.place("wellbeing-3"),  # Länsi-Uusimaa
+        iris.place("905"),  # Vaasa
+        iris.place("region-02"),  # Varsinais-Suomi, not Finland
+        iris.place("finland"),
+    } <= found
+    assert iris.place("region-01") not in found  # "Västra Nyland" is not all of Uusimaa

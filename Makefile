@@ -38,13 +38,19 @@ help: ## List the entry points
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev,transformers,postgres]"
 	@touch $@
 
-# Node tools the tests run (redocly lints the OpenAPI spec), pinned in package-lock.json.
+# Node tools the tests run (redocly lints the OpenAPI spec) and the API docs' browser
+# bundles (Swagger UI, ReDoc), pinned in package-lock.json. The bundles are copied under
+# api/static/vendor/ so /docs and /redoc are served by the app itself, with no CDN.
+VENDOR := api/static/vendor
 .stamp-npm: package.json package-lock.json
 	@if ! command -v npm >/dev/null 2>&1; then \
 		echo "installing Debian packages: $(NODE_PACKAGES)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_PACKAGES); \
 	fi
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+		node_modules/swagger-ui-dist/favicon-32x32.png node_modules/swagger-ui-dist/LICENSE node_modules/redoc/bundles/redoc.standalone.js $(VENDOR)/
 	@touch $@
 
 setup: .stamp-venv .stamp-npm ## Install Debian packages, the .venv and node tools (once; reused after)

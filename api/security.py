@@ -18,12 +18,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Schemes a data-derived link may use.
@@ -89,39 +90,78 @@ def _hashes(html: str, tag: str) -> str:
     return " ".join(out)
 
 
-def with_docs_policy(response: HTMLResponse) -> HTMLResponse:
+#: Where ``make setup`` puts the Swagger UI and ReDoc bundles (from package-lock.json).
+VENDOR = Path(__file__).resolve().parent / "static" / "vendor"
+VENDOR_URL = "/static/vendor"
+
+
+def with_docs_policy(response: HTMLResponse, inline_styles: bool = False) -> HTMLResponse:
     """FastAPI's Swagger UI / ReDoc page with a policy made for it.
 
-    Those pages load their bundle from a CDN and start it with a small inline
-    block; the policy allows that CDN and exactly those blocks (by hash), and
-    still forbids framing and any other inline code.
+    Those pages load their bundle from this site and start it with a small inline
+    block; the policy allows exactly those blocks (by hash), no other origin, and
+    still forbids framing. ReDoc builds its styles at run time (styled-components),
+    so its page alone allows inline styles (``inline_styles``); styles cannot run code.
     """
     html = bytes(response.body).decode("utf-8")
-    cdn = "https://cdn.jsdelivr.net"
+    styles = "'unsafe-inline'" if inline_styles else _hashes(html, "style")
     response.headers["content-security-policy"] = (
-        f"default-src 'none'; script-src 'self' {cdn} {_hashes(html, 'script')}; "
-        f"style-src 'self' {cdn} https://fonts.googleapis.com {_hashes(html, 'style')}; "
-        f"img-src 'self' data: https://fastapi.tiangolo.com {cdn}; "
-        "font-src https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
+        f"default-src 'none'; script-src 'self' {_hashes(html, 'script')}; "
+        f"style-src 'self' {styles}; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; worker-src 'self' blob:; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return response
 
 
+def _docs_missing(name: str) -> JSONResponse:
+    """503 when the docs bundles were not installed: the page never falls back to a CDN."""
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "API docs not installed",
+            "status": 503,
+            "detail": f"{name} is not under api/static/vendor/: run `make setup`. "
+            "The OpenAPI document is at /openapi.json.",
+        },
+        status_code=503,
+        media_type="application/problem+json",
+    )
+
+
 def install_docs(app: FastAPI) -> None:
-    """Serve ``/docs`` and ``/redoc`` under :func:`with_docs_policy` (the app is made without)."""
+    """Serve ``/docs`` (Swagger UI) and ``/redoc`` from this site's own copies of their
+    bundles, under :func:`with_docs_policy` (the app is made without FastAPI's, which
+    load them from a CDN: nothing at run time may need the network)."""
     openapi_url = app.openapi_url or "/openapi.json"
 
-    @app.get("/docs", include_in_schema=False)
-    def swagger() -> HTMLResponse:
+    @app.get("/docs", include_in_schema=False, response_model=None)
+    def swagger() -> HTMLResponse | JSONResponse:
+        if not (VENDOR / "swagger-ui-bundle.js").is_file():
+            return _docs_missing("swagger-ui-bundle.js")
         return with_docs_policy(
-            get_swagger_ui_html(openapi_url=openapi_url, title=f"{app.title} - Swagger UI")
+            get_swagger_ui_html(
+                openapi_url=openapi_url,
+                title=f"{app.title} - Swagger UI",
+                swagger_js_url=f"{VENDOR_URL}/swagger-ui-bundle.js",
+                swagger_css_url=f"{VENDOR_URL}/swagger-ui.css",
+                swagger_favicon_url=f"{VENDOR_URL}/favicon-32x32.png",
+            )
         )
 
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
+    @app.get("/redoc", include_in_schema=False, response_model=None)
+    def redoc() -> HTMLResponse | JSONResponse:
+        if not (VENDOR / "redoc.standalone.js").is_file():
+            return _docs_missing("redoc.standalone.js")
         return with_docs_policy(
-            get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc")
+            get_redoc_html(
+                openapi_url=openapi_url,
+                title=f"{app.title} - ReDoc",
+                redoc_js_url=f"{VENDOR_URL}/redoc.standalone.js",
+                redoc_favicon_url=f"{VENDOR_URL}/favicon-32x32.png",
+                with_google_fonts=False,
+            ),
+            inline_styles=True,
         )
 
 

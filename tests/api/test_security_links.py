@@ -91,6 +91,13 @@ def test_api_docs_policy_allows_only_its_own_inline_block(ld_server: LiveServer)
     assert "'sha256-" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+    assert "http" not in policy, "no other origin: the bundles are served by this site"
+    tree = HTMLParser(response.text)
+    sources = [s.attributes.get("src") or "" for s in tree.css("script[src]")]
+    sources += [s.attributes.get("href") or "" for s in tree.css("link[href]")]
+    assert sources and all(src.startswith("/static/vendor/") for src in sources), sources
+    for src in sources:
+        assert httpx.get(f"{ld_server.url}{src}").status_code == 200, src
 
 
 def test_ui_refuses_more_filter_values_than_the_api(ld_server: LiveServer) -> None:

@@ -214,3 +214,32 @@ def test_axe_finds_no_serious_or_critical_violation(
         assert not found, report
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")],
+)
+def test_api_docs_render_from_this_site_alone(
+    live_server: LiveServer, page: Page, path: str, rendered: str
+) -> None:
+    """Nothing at run time needs the network: the docs pages load their bundles from
+    this site, and their policy refuses every other origin (ReDoc's "powered by" logo
+    on its CDN is refused and the page renders without it)."""
+    off_site: list[str] = []
+    here = (live_server.url, f"blob:{live_server.url}")  # ReDoc's worker is a same-site blob
+    page.on(
+        "requestfinished",
+        lambda r: off_site.append(r.url) if not r.url.startswith(here) else None,
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_server.url}{path}")
+    try:
+        expect(page.locator(rendered).first).to_contain_text(
+            "hankekg", ignore_case=True, timeout=60_000
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{path} did not render; page errors: {errors}") from exc
+    shot(page, f"api_docs{path.replace('/', '_')}")
+    assert not off_site, off_site

@@ -17,6 +17,17 @@ ingest).
 ``overhead_ms_per_doc`` is what the executor itself costs a document: the same
 documents' bytes sent to the same workers through the same pipeline window in a task
 that only returns a result of a prepared document's size, wall time per document.
+``cpu_s_per_doc`` splits the CPU the timed window used by role: the writer's main
+thread, its other threads (a LocalCluster's scheduler and the client's event loop live
+there), the worker processes, the other processes this one started (Dask nannies) and
+the whole machine (what else ran). Fixed costs (``cluster_start_s``, ``model_load_s``)
+are reported apart and are outside the timed window in every mode.
+
+``python -m bench.ingest --compare --n 16 64 --repeats 3`` runs every mode at every N,
+``repeats`` times each in a fresh process, and prints the medians, the cluster's share
+of the best single-machine run at each N, and, from the two largest N, each mode's
+per-document cost (the slope) apart from its fixed cost per run (the intercept: the
+pipeline filling and draining).
 
 :func:`preload_memory` and :func:`commit_cost` show how ingest scales without
 embedding thousands of documents.
@@ -26,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import resource
 import statistics
@@ -80,6 +92,8 @@ def _open(mode: str, workers: int) -> tuple[Workers, Any]:
         return open_workers(workers=workers), None
     from distributed import LocalCluster
 
+    # The scheduler runs in this process, as LocalCluster always puts it; the workers'
+    # profiler is turned off by DaskWorkers itself, as for any cluster it connects to.
     cluster = LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
@@ -101,6 +115,51 @@ def _worker_memory(pool: Workers, mode: str) -> list[float]:
         rss = [c.memory_info().rss / 2**20 for c in children if c.is_running()]
         return sorted((round(v, 1) for v in rss), reverse=True)[: pool.size]
     return [round(_rss_mb(), 1)]
+
+
+def _cpu_roles(workers: set[int]) -> dict[str, float]:
+    """CPU seconds so far by role: the writer's main thread, its other threads (a
+    LocalCluster's scheduler and the client's event loop run there), the worker
+    processes, every other process this one started (Dask nannies, the pool's
+    resource tracker), and the whole machine (to see what else ran)."""
+    import psutil
+
+    me = psutil.Process()
+    main = me.threads()[0]
+    own = me.cpu_times()
+    roles = {
+        "writer_main": main.user_time + main.system_time,
+        "writer_threads": own.user + own.system - main.user_time - main.system_time,
+        "workers": 0.0,
+        "other_children": 0.0,
+    }
+    for child in me.children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        role = "workers" if child.pid in workers else "other_children"
+        roles[role] += times.user + times.system
+    machine = psutil.cpu_times()
+    roles["machine"] = machine.user + machine.system + machine.nice + getattr(machine, "irq", 0)
+    return roles
+
+
+def _worker_pids(pool: Workers, mode: str) -> set[int]:
+    import os
+
+    import psutil
+
+    if mode == "dask":
+        client = pool.client  # type: ignore[attr-defined]
+        return set(client.run(os.getpid).values())
+    if mode == "processes":
+        return {
+            c.pid
+            for c in psutil.Process().children()
+            if "resource_tracker" not in " ".join(c.cmdline())
+        }
+    return set()
 
 
 def _overhead(pool: Workers, folder: Path, result_bytes: int) -> float:
@@ -132,6 +191,8 @@ def ingest_once(
     engine.preparer.warm_up()
     _ = engine.encoder_fingerprint
     rss_models = _rss_mb()
+    models_s = time.perf_counter() - start
+    start = time.perf_counter()
     pool, cluster = _open(mode, workers)
     try:
         if pool.name != "inline":
@@ -140,12 +201,16 @@ def ingest_once(
                 for f in [pool.submit(_warm, engine.preparer, 2.0) for _ in range(pool.size)]
             }
             assert len(pids) == pool.size, f"models loaded on {len(pids)} of {pool.size} workers"
-        models_s = time.perf_counter() - start
+        # Includes the workers' model loads and the 2 s hold in _warm.
+        cluster_s = time.perf_counter() - start
+        pids = _worker_pids(pool, mode)
+        cpu_before = _cpu_roles(pids)
         cpu = time.process_time()
         start = time.perf_counter()
         report = engine.ingest_paths([folder], workers=pool)
         total = time.perf_counter() - start
         cpu = time.process_time() - cpu
+        cpu_after = _cpu_roles(pids)
         worker_mb = _worker_memory(pool, mode)
         sample = engine.preparer.prepare(Source.read(sorted(folder.iterdir())[0], 10_000_000))
         overhead = _overhead(pool, folder, len(pickle.dumps(sample)))
@@ -167,9 +232,14 @@ def ingest_once(
         "commits": report.commits,
         "chunks": chunks,
         "model_load_s": round(models_s, 2),
+        "cluster_start_s": round(cluster_s, 2) if pool.name != "inline" else 0.0,
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
         "total_s": round(total, 3),
         "docs_per_s": round(n / total, 3),
         "writer_cpu_s": round(cpu, 3),
+        "cpu_s_per_doc": {
+            k: round((cpu_after[k] - cpu_before[k]) / n, 3) for k in sorted(cpu_after)
+        },
         "prepare_cpu_s_per_doc": round(prepare_s / n, 3),
         "stages_s": {k: round(v, 3) for k, v in sorted(stages.items())},
         "stages_per_doc_ms": {k: round(v / n * 1000, 1) for k, v in sorted(stages.items())},
@@ -200,6 +270,59 @@ def run_subprocess(
     if done.returncode != 0:
         return {"documents": n, "mode": mode, "error": done.stderr[-2000:]}
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def compare(ns: list[int], repeats: int, seed: int, encoder: str | None, workers: int) -> dict:
+    """Every mode at every N, ``repeats`` fresh runs each: medians and the cluster's share."""
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {m: {n: [] for n in ns} for m in MODES}
+    for _ in range(repeats):
+        for n in ns:
+            for mode in MODES:
+                run = run_subprocess(n, seed, encoder, mode, workers)
+                if "error" in run:
+                    raise RuntimeError(f"{mode} N={n}: {run['error']}")
+                runs[mode][n].append(run)
+    out: dict[str, Any] = {"repeats": repeats, "workers": workers, "modes": {}}
+    for mode, by_n in runs.items():
+        rows: dict[Any, Any] = {}
+        for n, rs in by_n.items():
+            rows[n] = {
+                "total_s": statistics.median(r["total_s"] for r in rs),
+                "docs_per_s": statistics.median(r["docs_per_s"] for r in rs),
+                "docs_per_s_all": [r["docs_per_s"] for r in rs],
+                "cpu_s_per_doc": {
+                    k: round(statistics.median(r["cpu_s_per_doc"][k] for r in rs), 3)
+                    for k in rs[0]["cpu_s_per_doc"]
+                },
+                "stages_per_doc_ms": {
+                    k: round(statistics.median(r["stages_per_doc_ms"].get(k, 0) for r in rs), 1)
+                    for k in rs[0]["stages_per_doc_ms"]
+                },
+                "overhead_ms_per_doc": statistics.median(r["overhead_ms_per_doc"] for r in rs),
+                "model_load_s": statistics.median(r["model_load_s"] for r in rs),
+                "cluster_start_s": statistics.median(r["cluster_start_s"] for r in rs),
+                "worker_rss_mb": rs[0]["worker_rss_mb"],
+                "loadavg": [r["loadavg"][0] for r in rs],
+            }
+        if len(ns) >= 2:
+            small, large = sorted(ns)[-2:]
+            slope = (rows[large]["total_s"] - rows[small]["total_s"]) / (large - small)
+            rows["per_document"] = {
+                "s": round(slope, 4),
+                "docs_per_s": round(1 / slope, 3) if slope > 0 else None,
+                "fixed_s": round(rows[small]["total_s"] - small * slope, 2),
+            }
+        out["modes"][mode] = rows
+    for n in ns:
+        best = max(out["modes"][m][n]["docs_per_s"] for m in ("inline", "processes"))
+        out.setdefault("cluster_share_of_best", {})[n] = round(
+            out["modes"]["dask"][n]["docs_per_s"] / best, 3
+        )
+    if len(ns) >= 2:
+        rates = {m: out["modes"][m]["per_document"]["docs_per_s"] or 0 for m in MODES}
+        best = max(rates["inline"], rates["processes"])
+        out["cluster_share_of_best"]["per_document"] = round(rates["dask"] / best, 3)
+    return out
 
 
 def preload_memory(folder: Path) -> dict[str, Any]:
@@ -254,9 +377,12 @@ def commit_cost(engine: Any, repeats: int = 3) -> dict[str, Any]:
 
 
 def main() -> None:
-    """``python -m bench.ingest --n N [--mode M --workers W]``: one ingest, JSON last line."""
+    """``python -m bench.ingest --n N [--mode M --workers W]``: one ingest, JSON last line;
+    ``--compare --n N1 N2 --repeats R``: every mode, medians."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--n", type=int, nargs="+", required=True)
+    parser.add_argument("--compare", action="store_true", help="every mode, medians")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--mode", choices=MODES, default="inline")
@@ -266,9 +392,12 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("distributed").setLevel(logging.ERROR)
+    if args.compare:
+        print(json.dumps(compare(args.n, args.repeats, args.seed, args.encoder, args.workers)))
+        return
     with tempfile.TemporaryDirectory(prefix="hankekg-bench-ingest-") as tmp:
         result = ingest_once(
-            args.n, args.seed, args.encoder, Path(tmp) / "home", args.mode, args.workers
+            args.n[0], args.seed, args.encoder, Path(tmp) / "home", args.mode, args.workers
         )
     print(json.dumps(result))
 

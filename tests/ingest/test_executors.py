@@ -161,3 +161,21 @@ def test_a_worker_that_dies_costs_only_its_own_document(tmp_path: Path) -> None:
     assert list(report.failed) == [poison]
     assert "worker process preparing it died" in report.failed[poison]
     assert sorted(report.added) == sorted(public_name(p, [corpus]) for p in keep)
+
+
+def test_dask_workers_run_without_the_statistical_profiler(scheduler: str) -> None:
+    # Dask samples every running task's stack every 10 ms on the worker's event loop,
+    # holding the GIL: connecting for ingest turns that off on every worker.
+    from ingest.executors.dask import PROFILER_CALLBACKS, DaskWorkers
+
+    workers = DaskWorkers(scheduler)
+    try:
+        left = workers.client.run(
+            lambda dask_worker: sorted(
+                set(PROFILER_CALLBACKS) & set(dask_worker.periodic_callbacks)
+            )
+        )
+        assert len(left) == 2
+        assert all(keys == [] for keys in left.values()), left
+    finally:
+        workers.close()

@@ -38,6 +38,13 @@ _SERIES_BEFORE = re.compile(
     r"\w*(hankkeet|projektit|ohjelmat|hankkeita|projekteja|projects|programmes)\s*[(:,–-]?\s*$",
     re.I,
 )
+#: A start verb after the date in the same clause: "Syksyllä 2014 käynnistyi hanke",
+#: "Early in 2015, several projects ... got under way".
+_START_AFTER = re.compile(
+    r"^[^.;]{0,80}?\b(alkoi|alkoivat|käynnistyi\w*|käynnistettiin|aloitti\w*|aloitettiin|"
+    r"started|began|got under\s?way|(?:was|were) launched)\b",
+    re.I,
+)
 #: Words before "project" that name no project: "The project (2016-2018)".
 _NOT_NAMES = frozenset("the this our its a an their new pilot tämä tämän meidän uusi".split())
 #: A period heading a named project: "2012-2016 Opastava-hanke".
@@ -190,7 +197,12 @@ class DateSteps(Steps):
             for span in find_dates(sentence):
                 before = sentence[max(0, span.start - 45) : span.start]
                 moved = with_offset(span, start)
-                if begin is None and span.begin is not None and START_CUE.search(before):
+                after = sentence[span.end : span.end + 90]
+                if (
+                    begin is None
+                    and span.begin is not None
+                    and (START_CUE.search(before) or _START_AFTER.match(after))
+                ):
                     begin = (span.begin, moved)
                 elif finish is None and span.finish is not None and END_CUE.search(before):
                     finish = (span.finish, moved)

@@ -54,3 +54,16 @@ def test_other_programmes_periods_are_not_the_project_period(
 def test_own_project_period_in_parentheses_is_kept(extractor: Extractor, iris: Iris) -> None:
     text = "Kotiapu\n\nKotiapu-hanke (2014–2016) tuki omaishoitajia Porissa.\n"
     assert years(extractor, iris, text) == ({"2014"}, {"2016"})
+
+
+def test_start_verb_after_the_date(extractor: Extractor, iris: Iris) -> None:
+    fi = (
+        "Kotona paremmin\n\nKotona paremmin -hanke kehittää kotihoitoa. Syksyllä 2014 "
+        "käynnistyi hankkeen ensimmäinen vaihe Oulussa."
+    )
+    assert years(extractor, iris, fi)[0] == {"2014"}
+    en = (
+        "Youth Desk\n\nThe Youth Desk project guides young people. Early in 2016, the first "
+        "pilots of the project got under way in Lahti."
+    )
+    assert years(extractor, iris, en)[0] == {"2016"}

@@ -365,7 +365,7 @@ _CAPS_WORD = re.compile(r"[A-ZÅÄÖ]{3,}[.,:;!?]?")
 
 def in_capitals_heading(text: str, start: int, end: int) -> bool:
     """An acronym between two words in capitals is a word of a heading written in
-    capitals ("NUORTEN EHYT PALVELUPOLKU"), not an organisation."""
+    capitals ("KOHTI OMAA ARKEA"), not an organisation."""
     surface = text[start:end]
     if not surface.isupper():
         return False

@@ -230,7 +230,7 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
         while keep > 0:
             w = words[keep - 1].group()
             if w in ("ja", "sekä") and keep > 1:
-                # "Peruspalvelukuntayhtymä Kallio ja Pohjois-Savon Kylät ry": a name
+                # "Peruspalvelukuntayhtymä Koivula ja Etelä-Savon Kylät ry": a name
                 # with a head noun before "ja" is another organisation.
                 before = [x.group() for x in words[max(0, keep - 3) : keep - 1]]
                 if any(head_of(b, morph) for b in before):
@@ -273,7 +273,7 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
             start += len(name) - len(stripped)
             name = stripped
         if len(name.split()) < 2 or any(w.isupper() and len(w) > 6 for w in name.split()):
-            # A heading in capitals ("KAARINA Oy VASSO Ab") is not a name.
+            # A heading in capitals ("KOIVULA Oy SOVA Ab") is not a name.
             continue
         acronym = None
         after = start + len(name)

@@ -57,7 +57,7 @@ _FUNDED_COMPOUND = re.compile(
     r"(hanke|hankkee\w*|hankke\w*|projekti\w*|rahoittei\w*|rahoitus\w*|avustu\w*|avuste\w*)"
     r"(?![\w-])"
 )
-#: An acronym with a legal form: "VASSO Ab", "SOSTE ry".
+#: An acronym with a legal form: "SOVA Ab", "SOSTE ry".
 _SHORT_NAME = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9-]{1,9}\s+(?:Oy|Oyj|Ab|Abp|ry|rf|r\.y\.|sr)")
 #: Reference organisation types that fund projects.
 _FUNDER_TYPES = frozenset({"funder"})
@@ -124,7 +124,7 @@ class ParticipantSteps(OrganisationSteps):
                 orgs.remove(o)
             out.append(mention)
         # A short name seen after an organisation's full name stands for it
-        # everywhere in the document ("KAARINA Oy VASSO Ab" in a heading).
+        # everywhere in the document ("KOIVULA Oy SOVA Ab" in a heading).
         twins = {m.acronym: m for m in out if m.acronym and _SHORT_NAME.fullmatch(m.surface)}
         for i, m in enumerate(out):
             first = m.surface.split()[0] if m.surface.split() else ""
@@ -146,7 +146,7 @@ class ParticipantSteps(OrganisationSteps):
         return out
 
     def _short_name_of(self, run: Run, name: OrgName, known: list[OrgMention]) -> OrgMention | None:
-        """ "Osaamiskeskus Oy VASSO Ab": an acronym with a legal form written right
+        """ "Osaamiskeskus Oy SOVA Ab": an acronym with a legal form written right
         after an organisation's name with its legal form is that organisation's
         short (often Swedish) name, not another organisation."""
         if not _SHORT_NAME.fullmatch(name.surface):

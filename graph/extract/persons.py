@@ -30,7 +30,7 @@ _EN_TITLES = frozenset(
 )
 
 
-#: The next name of a list after a person: ", Mika Ala-Kauhaluoma", " & Sirpa Martti".
+#: The next name of a list after a person: ", Pekka Koskinen", " & Aino Laine".
 _LIST_NEXT = re.compile(
     r"\s*(?:,|&|;|\bja\b|\band\b)\s*(?P<given>[A-ZÅÄÖ][a-zåäöéüš]+(?:-[A-ZÅÄÖ][a-zåäöéüš]+)?)"
     r"\s+(?P<surname>[A-ZÅÄÖ][a-zåäöéüš]+(?:-[A-ZÅÄÖ][a-zåäöéüš]+)?)(?![\w-])"
@@ -72,7 +72,7 @@ class PersonSteps(Steps):
             for line_start, line in lines(f.value):
                 if not line.strip():
                     continue
-                # "Honkanen Hilkka; Veijola Arja": one person per list item; the
+                # "Laine Aino; Koskinen Pekka": one person per list item; the
                 # first item may be any name-like words, later ones need a known
                 # first name or surname (so that "X, Pohjois-Savon Kylät" is not one).
                 for n, (item_start, item) in enumerate(_items(line)):
@@ -104,8 +104,8 @@ class PersonSteps(Steps):
     def _listed_persons(
         self, run: Run, subject: URIRef, predicate: URIRef | None, done: set[URIRef]
     ) -> None:
-        """ "Asko Suikkanen & Sirpa Martti & Ritva Linnakangas", "Matti Tuusa, Mika
-        Ala-Kauhaluoma": names listed right after a person found are persons too, when
+        """ "Aino Laine & Eero Kivi & Liisa Mäki", "Matti Virtanen, Pekka
+        Koskinen": names listed right after a person found are persons too, when
         each has a known first name (NER often cuts such lists short)."""
         found = {
             str(f.object) for f in run.facts if f.subject in done and f.predicate == SCHEMA.name
@@ -199,7 +199,7 @@ class PersonSteps(Steps):
         )
 
     def _given_first(self, name: str) -> str:
-        """ "Ruokolainen Marja-Liisa" -> "Marja-Liisa Ruokolainen": registers and
+        """ "Mäkinen Anna-Kaisa" -> "Anna-Kaisa Mäkinen": registers and
         catalogues write the surname first; one person gets one name."""
         words = name.split()
         if len(words) != 2:

@@ -14,8 +14,8 @@ from graph.finnish import morphology
 
 def test_word_order_and_case_differences_are_grouped() -> None:
     rows = [
-        ("http://x/id/organisation/a", "Kallion peruspalvelukuntayhtymä", False),
-        ("http://x/id/organisation/b", "Peruspalvelukuntayhtymä Kallio", False),
+        ("http://x/id/organisation/a", "Koivulan peruspalvelukuntayhtymä", False),
+        ("http://x/id/organisation/b", "Peruspalvelukuntayhtymä Koivula", False),
         ("http://x/id/organisation/c", "Oulun kaupunki", False),
     ]
     groups = find_duplicates(rows)
@@ -50,12 +50,12 @@ def test_cli_lists_possible_duplicates_across_documents(tmp_path: Path) -> None:
     docs.mkdir()
     (docs / "a.txt").write_text(
         "TITLE: Arki-hanke\n\nArki-hanke toteutettiin vuosina 2018–2019. Hankkeessa "
-        "työskenteli Kallion peruspalvelukuntayhtymän henkilöstöä.\n",
+        "työskenteli Koivulan peruspalvelukuntayhtymän henkilöstöä.\n",
         encoding="utf-8",
     )
     (docs / "b.txt").write_text(
         "TITLE: Polku-hanke\n\nPolku-hanke toteutettiin vuosina 2020–2021. Mukana oli "
-        "Peruspalvelukuntayhtymä Kallio ja Pohjois-Savon Kylät ry.\n",
+        "Peruspalvelukuntayhtymä Koivula ja Etelä-Savon Kylät ry.\n",
         encoding="utf-8",
     )
     env = {"HANKEKG_HOME": str(tmp_path / "home")}
@@ -64,7 +64,7 @@ def test_cli_lists_possible_duplicates_across_documents(tmp_path: Path) -> None:
     assert ingest.exit_code == 0, ingest.output
     result = runner.invoke(app, ["organisations", "--possible-duplicates"], env=env)
     assert result.exit_code == 0, result.output
-    assert "kallion-peruspalvelukuntayhtyma" in result.output
-    assert "peruspalvelukuntayhtyma-kallio" in result.output
+    assert "koivulan-peruspalvelukuntayhtyma" in result.output
+    assert "peruspalvelukuntayhtyma-koivula" in result.output
     listing = runner.invoke(app, ["organisations"], env=env)
-    assert "Pohjois-Savon Kylät ry" in listing.output
+    assert "Etelä-Savon Kylät ry" in listing.output

@@ -119,7 +119,7 @@ _EN_DIRECTION = re.compile(
 )
 
 
-#: Coordinated compounds with the shared last part left out: "Itä- ja Keski-Suomessa".
+#: Coordinated compounds with the shared last part left out: "Itä- ja Pohjois-Suomessa".
 _ELIDED = re.compile(
     r"(?<![\w-])[A-ZÅÄÖ][\wåäö]*-(?:\s*,\s*[A-ZÅÄÖ][\wåäö]*-)*\s+(?:ja|sekä|tai|and|och)\s+"
     r"(?P<last>[A-ZÅÄÖ][\wåäö]*)-(?P<tail>\w+)"
@@ -260,7 +260,7 @@ class Linker:
             for name in names:
                 self._add(name, link)
             if group.kind == "subregion":
-                # the first Finnish alt label is the plain name ("Seinäjoki")
+                # the first Finnish alt label is the plain name ("Pori")
                 for alt in group.alt_labels.get("fi", ())[:1]:
                     self._subregion_by_centre.setdefault(_fold(alt), group.key)
                     self._add(f"{alt} region", link)
@@ -416,7 +416,7 @@ class Linker:
         return self._elided_compounds(text, self._english_directions(text, out))
 
     def _elided_compounds(self, text: str, found: list[Mention]) -> list[Mention]:
-        """ "Itä- ja Keski-Suomessa", "Pohjois-, Etelä- ja Keski-Savossa": Finnish drops
+        """ "Itä- ja Pohjois-Suomessa", "Pohjois-, Etelä- ja Keski-Pohjanmaalla": Finnish drops
         the shared last part of coordinated compounds; each prefix gets it back from
         the last one ("Itä-" + "Suomessa") and links as the place it then names."""
         extra: list[Mention] = []
@@ -686,7 +686,7 @@ class Linker:
             and not self._coordinated_place(text, tokens, i)
         ):
             return True
-        # part of a person's name: "Kaarina Virtanen", "Matti Kokkola", "Sini
+        # part of a person's name: "Kaarina Virtanen", "Matti Kokkola", "Aino
         # Kankaanpää" (a place name in the nominative after a first name that is
         # not itself a place is a surname, whether or not Voikko lists it as one)
         classes = self._classes(tok.text)
@@ -723,7 +723,7 @@ class Linker:
         )
 
     def _coordinated_place(self, text: str, tokens: list[_Token], i: int) -> bool:
-        """ "Turussa ja Kaarinassa", "Salo, Lieto": a sentence-initial name that is also
+        """ "Salossa ja Porissa", "Salo, Lieto": a sentence-initial name that is also
         a common word reads as a place when a place in the same case follows it in a
         list ("ja", "sekä", "and", "och" or a comma)."""
         if i + 1 >= len(tokens):

@@ -343,7 +343,7 @@ def _load_groups(directory: Path, municipalities: dict[str, Municipality]) -> di
             # a sub-region with a name of its own ("Järviseutu") is linkable by that name
             aliases.add(plain_fi)
         else:
-            # a sub-region named after its centre is written "Seinäjoen seutu(kunta)"
+            # a sub-region named after its centre is written "Porin seutu(kunta)"
             genitive = finnish_genitive(plain_fi)
             alt_fi += [f"{genitive} seutukunta", f"{genitive} seutu"]
             aliases.update(alt_fi[1:])

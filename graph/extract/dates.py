@@ -26,20 +26,20 @@ from graph.vocab import HK, SCHEMA, XSD
 
 logger = logging.getLogger(__name__)
 
-#: A named project or programme right before a period: "Opastava-hanke (2012-2016)",
-#: "Ovet-valmennushankkeessa (2010–2012)", "the PAAVO programmes (2008-2015)".
+#: A named project or programme right before a period: "Kotiapu-hanke (2014-2016)",
+#: "Ovi-valmennushankkeessa (2010–2012)", "the KOTI programmes (2005-2010)".
 _NAMED_BEFORE = re.compile(
     r"(?:(?P<name>[A-ZÅÄÖ0-9][\w+&.-]*?)-?(?:hank\w*|projekt\w*|ohjelm\w*)"
     r"|(?P<long>[A-ZÅÄÖ0-9][\w+&.-]*(?:[ ][\w+&.-]+){0,2}?)[ ]-(?:hank\w*|projekt\w*|ohjelm\w*)"
     r"|(?P<en>[A-Z][\w+&.-]*)[ ](?:programmes?|programs?|projects?))\s*[(:,–-]?\s*$"
 )
-#: A period of several projects: "Kehittämishankkeet 1992–2021", "projects 2000-2010".
+#: A period of several projects: "Liiton projektit 1995–2020", "projects 2000-2010".
 _SERIES_BEFORE = re.compile(
     r"\w*(hankkeet|projektit|ohjelmat|hankkeita|projekteja|projects|programmes)\s*[(:,–-]?\s*$",
     re.I,
 )
 #: A start verb after the date in the same clause: "Syksyllä 2014 käynnistyi hanke",
-#: "Early in 2015, several projects ... got under way".
+#: "Early in 2016, the first pilots of the project got under way".
 _START_AFTER = re.compile(
     r"^[^.;]{0,80}?\b(alkoi|alkoivat|käynnistyi\w*|käynnistettiin|aloitti\w*|aloitettiin|"
     r"started|began|got under\s?way|(?:was|were) launched)\b",
@@ -47,7 +47,7 @@ _START_AFTER = re.compile(
 )
 #: Words before "project" that name no project: "The project (2016-2018)".
 _NOT_NAMES = frozenset("the this our its a an their new pilot tämä tämän meidän uusi".split())
-#: A period heading a named project: "2012-2016 Opastava-hanke".
+#: A period heading a named project: "2014-2016 Kotiapu-hanke".
 _NAMED_AFTER = re.compile(
     r"^\s*[):,–-]?\s*(?P<name>[A-ZÅÄÖ0-9][\w+&.-]*?(?:\s[\w+&.-]+){0,3}?)(?:-|\s-|\s)?"
     r"(?:hanke|projekti|ohjelma)\b"
@@ -216,10 +216,10 @@ class DateSteps(Steps):
 def _other_projects_period(text: str, span: DateSpan, own: set[str]) -> bool:
     """Whether ``span`` is the period of another named project or programme.
 
-    A page that lists projects ("2012-2016 Opastava-hanke", "the PAAVO
-    programmes (2008-2015)") gives each its own period; none of them is the
+    A page that lists projects ("2014-2016 Kotiapu-hanke", "the KOTI
+    programmes (2005-2010)") gives each its own period; none of them is the
     period of the page's project unless the name is the project's own. Nor is
-    the period of a series ("Kehittämishankkeet 1992–2021")."""
+    the period of a series ("Liiton projektit 1995–2020")."""
     if _SERIES_BEFORE.search(text[max(0, span.start - 40) : span.start]):
         return True
     before = _NAMED_BEFORE.search(text[max(0, span.start - 60) : span.start])

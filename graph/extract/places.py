@@ -23,7 +23,7 @@ from graph.vocab import SCHEMA
 
 logger = logging.getLogger(__name__)
 
-#: "(Turkua lukuun ottamatta)", "paitsi Turussa", "except Helsinki": a place the
+#: "(Tamperetta lukuun ottamatta)", "paitsi Nokialla", "except Helsinki": a place the
 #: text explicitly leaves out of the project.
 _EXCLUDED_AFTER = re.compile(r"^\s*(lukuun\s+ottamatta|pois\s+lukien|poislukien)\b", re.I)
 _EXCLUDED_BEFORE = re.compile(
@@ -45,7 +45,7 @@ _FINNISH_STATE = re.compile(
     r"\bFinnish\s+(national|nationwide|government|state|counties|county|municipalities|cities)\b",
     re.I,
 )
-#: "JAMK University of Applied Sciences, Finland": the country in an address.
+#: "Example University of Applied Sciences, Finland": the country in an address.
 _ADDRESS_AFTER = re.compile(r"^[ \t]*(\n|$|\(|\d)")
 
 
@@ -61,6 +61,17 @@ def _country_counts(run: Run, start: int, end: int) -> bool:
     return not (before.endswith(",") or before.endswith(", ")) or not _ADDRESS_AFTER.match(
         run.text[end : end + 5]
     )
+
+
+#: A genitive and "ja" before a name: "Porin ja [Ulvilan Vanhemmat ja Lapset ry]".
+_COORDINATED_GENITIVE = re.compile(r"(?<![\w-])[A-ZÅÄÖ][\w-]*n\s+(ja|sekä)\s+$")
+
+
+def _coordinated_start(text: str, start: int) -> int:
+    """Where an organisation's name begins when a coordinated genitive precedes it:
+    in "Helsingin ja Uudenmaan sairaanhoitopiiri" both places modify the head."""
+    m = _COORDINATED_GENITIVE.search(text[max(0, start - 40) : start])
+    return start - (min(start, 40) - m.start()) if m else start
 
 
 def _excluded(text: str, start: int, end: int) -> bool:
@@ -125,7 +136,7 @@ class PlaceSteps(OrganisationSteps):
         # A place inside an organisation's name ("Keski-Suomen ELY-keskus",
         # "Oulun Diakonissalaitoksen Säätiö") is not where the project works.
         named = [
-            (o.start, o.end)
+            (_coordinated_start(text, o.start), o.end)
             for o in orgs
             if not (o.link is not None and getattr(o.link, "is_place", False))
         ]
@@ -152,7 +163,7 @@ class PlaceSteps(OrganisationSteps):
                 and m.surface.casefold() == link.label.casefold()
                 and IMPRINT.match(after)
             ):
-                continue  # "Helsinki 2004", "LAhti 2013": a publisher's imprint
+                continue  # "Helsinki 2004", "LAhti 2017": a publisher's imprint
             if link.is_place and _excluded(text, m.start, m.end):
                 continue
             if link.kind == "country" and not _country_counts(run, m.start, m.end):

@@ -191,7 +191,7 @@ class NameBook:
         for key, group in reference.groups.items():
             names = {*group.names.values(), *group.aliases}
             if group.kind == "subregion":
-                # A sub-region is called after its centre: "Seinäjoen seutu(kunta)".
+                # A sub-region is called after its centre: "Porin seutu(kunta)".
                 for name in list(names):
                     if genitive.get(name):
                         names |= {f"{genitive[name]} seutu", f"{genitive[name]} seutukunta"}

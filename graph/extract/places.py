@@ -39,7 +39,7 @@ _CONTACT_LINE = re.compile(
     r"\b(postal|street|visiting|mailing|e-?mail|web)\s+address\b",
     re.I,
 )
-#: "Finnish national programme", "the Finnish government": an English page's
+#: "Finnish nationwide programme", "the Finnish government": an English page's
 #: country-wide scope, said with the adjective.
 _FINNISH_STATE = re.compile(
     r"\bFinnish\s+(national|nationwide|government|state|counties|county|municipalities|cities)\b",

@@ -107,7 +107,7 @@ def test_finland_is_an_area_of_an_english_page(extractor: Extractor, iris: Iris)
 
 def test_finnish_national_programme_makes_finland_an_area(extractor: Extractor, iris: Iris) -> None:
     text = (
-        "Homes for All\n\nThe Finnish national programme Homes for All (2016–2019) reduces "
+        "Homes for All\n\nThe Finnish nationwide programme Homes for All (2016–2019) reduces "
         "homelessness by building supported housing."
     )
     assert iris.place("finland") in areas(extractor, iris, text)
@@ -125,9 +125,9 @@ def test_finland_on_a_finnish_page_is_not_an_area(extractor: Extractor, iris: Ir
 
 def test_finland_in_an_address_line_is_not_an_area(extractor: Extractor, iris: Iris) -> None:
     text = (
-        "Family Station\n\nAuthors: Aino Laine 1, Eero Kivi 1\n\n"
+        "Family Harbour\n\nAuthors: Aino Laine 1, Eero Kivi 1\n\n"
         "1 Example University of Applied Sciences, Finland\n\n"
-        "The Family Station project (2018–2020) develops a family centre in Lahti."
+        "The Family Harbour project (2018–2020) develops a family centre in Lahti."
     )
     found = areas(extractor, iris, text)
     assert iris.place("398") in found

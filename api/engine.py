@@ -28,7 +28,8 @@ from rdflib import Graph, Literal
 from graph.config import Settings
 from graph.errors import NotFound
 from graph.iris import Iris
-from graph.reference import GRAPH_REVISION, Reference, reference_graph
+from graph.reference import Reference
+from graph.reference_graph import GRAPH_REVISION, reference_graph
 from graph.store import get_store
 from graph.vocab import HK
 from ingest import (

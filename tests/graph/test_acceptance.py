@@ -14,7 +14,8 @@ from graph.build import document_graph
 from graph.extract import Extractor
 from graph.iris import Iris
 from graph.loader import load_document
-from graph.reference import Reference, reference_graph
+from graph.reference import Reference
+from graph.reference_graph import reference_graph
 from graph.validate import validate
 from tests.graph.conftest import DOCUMENTS_DIR
 

@@ -10,7 +10,8 @@ from graph.iris import Iris
 from graph.linker import Linker
 from graph.loader import load_bytes
 from graph.model import Extraction
-from graph.reference import Reference, reference_graph
+from graph.reference import Reference
+from graph.reference_graph import reference_graph
 from graph.vocab import HK, RDF, SCHEMA
 
 

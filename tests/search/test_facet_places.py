@@ -7,7 +7,8 @@ from pathlib import Path
 from rdflib import Graph
 
 from graph.iris import Iris
-from graph.reference import load_reference, reference_graph
+from graph.reference import load_reference
+from graph.reference_graph import reference_graph
 from graph.store.oxigraph import OxigraphStore
 from graph.vocab import HK, RDF, SCHEMA
 from search.filters import facet_table

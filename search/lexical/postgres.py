@@ -103,20 +103,17 @@ class PgLexical:
         n, avgdl = stats if stats is not None else self.stats()
         if not n:
             return []
-        # The allowed set filters the scored postings of the query terms. MATERIALIZED keeps
-        # it out of the postings index condition, where the planner searched the key once
-        # per allowed chunk; outside it, the constant array is probed through a hash.
-        where = "WHERE chunk = ANY(%(allowed)s)" if allowed is not None else ""
+        where = "AND p.chunk = ANY(%(allowed)s)" if allowed is not None else ""
         rows = self.conn.execute(
             f"""WITH q AS (
                     SELECT term, ln(1 + (%(n)s::float8 - df + 0.5) / (df + 0.5)) AS idf
-                    FROM hk_terms WHERE term = ANY(%(terms)s)),
-                p AS MATERIALIZED (
-                    SELECT p.chunk, q.idf * p.tf
-                        / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.len / %(avgdl)s)) AS part
-                    FROM q JOIN hk_postings p ON p.term = q.term)
-                SELECT chunk, sum(part) AS score FROM p {where}
-                GROUP BY chunk ORDER BY score DESC, chunk LIMIT %(k)s""",  # noqa: S608 - fixed text
+                    FROM hk_terms WHERE term = ANY(%(terms)s))
+                SELECT p.chunk,
+                    sum(q.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.len / %(avgdl)s)))
+                    AS score
+                FROM q JOIN hk_postings p ON p.term = q.term
+                WHERE true {where}
+                GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s""",  # noqa: S608 - fixed text
             {
                 "n": n,
                 "avgdl": float(avgdl or 1.0),

@@ -360,12 +360,12 @@ def finland_map(
             if m.region == region
         ]
         level, biggest = "municipality", 9.0
-        shown = dict(counts)
+        shown, only = dict(counts), group_only or {}
         for g in geo.groups.values():
             iri = place_iri(g.key)
-            if g.region == region and (group_only or {}).get(iri):
+            if g.region == region and only.get(iri):
                 places.append((iri, g.names, g.lat, g.lon))
-                shown[iri] = (group_only or {})[iri]
+                shown[iri] = only[iri]
         counts = shown
     else:
         region = None

@@ -251,11 +251,6 @@ RECEIVED = re.compile(
 )
 
 
-EMAIL_OR_PHONE = re.compile(
-    r"@|\+?\d[\d ]{6,}|\b\d{5}\b|\bpuh\.?\b|\bPL\s*\d|\bosoite\b|\baddress\b", re.I
-)
-
-
 #: A line of a citation or an imprint: its places are where a publisher sits.
 CITATION_LINE = re.compile(
     r"\bISBN\b|\bISSN\b|\b\d+\s*(s\.|sivua)(?!\w)|(?<!\w)s\.\s*\d|postitoimipaikka|postinumero|"

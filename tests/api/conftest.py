@@ -17,6 +17,15 @@ from api.engine import Engine
 from tests.conftest import LiveServer, make_settings
 
 TOKEN = "test-token-0123456789"
+#: The header that writes need, and a small Finnish project page to upload.
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TEXT = """Hankkeen nimi
+
+Päihdekuntoutujien vertaistuki Jyväskylässä
+
+Hanke kehitti päihdekuntoutujien vertaistukea Jyväskylän seudulla vuosina 2015-2017.
+Hankkeen rahoitti Raha-automaattiyhdistys ja sitä hallinnoi Jyväskylän kaupunki.
+"""
 BASE = "http://localhost:8000/"
 FIXTURE_GRAPH = URIRef(f"{BASE}graph/fixture")
 PROJECT = f"{BASE}id/project/demo-hanke"

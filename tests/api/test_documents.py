@@ -8,19 +8,10 @@ import httpx
 import pytest
 
 from api.engine import Engine
-from tests.api.conftest import TOKEN
+from tests.api.conftest import AUTH, TEXT, TOKEN
 from tests.conftest import SEEDS, LiveServer, make_settings
 
 pytestmark = pytest.mark.slow
-
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-TEXT = """Hankkeen nimi
-
-Päihdekuntoutujien vertaistuki Jyväskylässä
-
-Hanke kehitti päihdekuntoutujien vertaistukea Jyväskylän seudulla vuosina 2015-2017.
-Hankkeen rahoitti Raha-automaattiyhdistys ja sitä hallinnoi Jyväskylän kaupunki.
-"""
 
 
 @pytest.fixture(scope="module")

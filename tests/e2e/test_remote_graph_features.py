@@ -20,20 +20,11 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.engine import Engine
 from graph.vocab import HK, VOID
-from tests.api.conftest import TOKEN
+from tests.api.conftest import AUTH, TEXT, TOKEN
 from tests.conftest import ROVANIEMI, SEEDS, LiveServer, make_settings
 from tests.graph_servers import SparqlServer, oxigraph_server
 
 pytestmark = pytest.mark.slow
-
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-TEXT = """Hankkeen nimi
-
-Päihdekuntoutujien vertaistuki Jyväskylässä
-
-Hanke kehitti päihdekuntoutujien vertaistukea Jyväskylän seudulla vuosina 2015-2017.
-Hankkeen rahoitti Raha-automaattiyhdistys ja sitä hallinnoi Jyväskylän kaupunki.
-"""
 
 
 class Remote:

@@ -140,15 +140,18 @@ class FaissVectors:
         store = cls(dim, faiss.read_index(str(directory / "vectors.faiss")))
         if store._index.d != dim:
             raise ValueError(f"vectors.faiss has dimension {store._index.d}, expected {dim}")
+        # Each ``data[name]`` reads the whole array from the archive again, so every
+        # array is read once; rows are copied out so that no contribution keeps the
+        # whole ``sums`` matrix alive (that made loading quadratic in memory).
         with np.load(directory / "centroids.npz", allow_pickle=False) as data:
-            offsets = data["offsets"]
-            ids = data["ids"]
-            for i, (doc, key) in enumerate(zip(data["documents"], data["keys"], strict=True)):
-                total = np.asarray(data["sums"][i], dtype=np.float64)
-                n = int(data["counts"][i])
-                chunk_ids = [int(x) for x in ids[offsets[i] : offsets[i + 1]]]
-                store._documents[str(doc)] = _Contribution(str(key), chunk_ids, total, n)
-                if n:
-                    old, m = store._sums.get(str(key), (np.zeros(dim, dtype=np.float64), 0))
-                    store._sums[str(key)] = (old + total, m + n)
+            arrays = {name: data[name] for name in data.files}
+        offsets, ids, sums, counts = (arrays[k] for k in ("offsets", "ids", "sums", "counts"))
+        for i, (doc, key) in enumerate(zip(arrays["documents"], arrays["keys"], strict=True)):
+            total = np.array(sums[i], dtype=np.float64)
+            n = int(counts[i])
+            chunk_ids = [int(x) for x in ids[offsets[i] : offsets[i + 1]]]
+            store._documents[str(doc)] = _Contribution(str(key), chunk_ids, total, n)
+            if n:
+                old, m = store._sums.get(str(key), (np.zeros(dim, dtype=np.float64), 0))
+                store._sums[str(key)] = (old + total, m + n)
         return store

@@ -131,6 +131,16 @@ def from_json_term(term: dict[str, Any]) -> Node:
     return Literal(json.dumps(value))
 
 
+def _rows(response: httpx.Response) -> list[Row]:
+    """The rows of a SPARQL JSON SELECT answer, as rdflib terms (``None`` when unbound)."""
+    body = orjson.loads(response.content)
+    variables = body.get("head", {}).get("vars", [])
+    return [
+        {v: from_json_term(b[v]) if v in b else None for v in variables}
+        for b in body.get("results", {}).get("bindings", [])
+    ]
+
+
 def ask_value(body: dict[str, Any]) -> bool:
     """The answer of an ASK in SPARQL JSON results (Virtuoso 7 sends a one-row
     table with ``__ASK_RETVAL`` instead of ``boolean``)."""
@@ -186,7 +196,7 @@ class SparqlStore:
             body = self._post_query(f"ASK {{ <{probe}> <{probe}> ?o }}", RESULTS_ACCEPT, raw=True)
             view = ask_value(orjson.loads(body.content))
         finally:
-            self._post_update(f"DROP SILENT GRAPH <{probe}>")
+            self._post_update(f"CLEAR SILENT GRAPH <{probe}> ; DROP SILENT GRAPH <{probe}>")
         if view:
             logger.info(
                 "the graph server's default graph shows every graph: union kept in %s", UNION
@@ -293,12 +303,16 @@ class SparqlStore:
         response = self._post_query(
             sparql, RESULTS_ACCEPT, default_graphs or (), named_graphs or ()
         )
-        body = orjson.loads(response.content)
-        variables = body.get("head", {}).get("vars", [])
-        return [
-            {v: from_json_term(b[v]) if v in b else None for v in variables}
-            for b in body.get("results", {}).get("bindings", [])
-        ]
+        return _rows(response)
+
+    def _select_named(self, sparql: str) -> list[Row]:
+        """A SELECT that reads named graphs only (``GRAPH``), sent without a dataset.
+
+        With ``default-graph-uri`` given, Virtuoso 7 lets ``GRAPH <g>`` match graphs
+        never written and ``GRAPH ?g`` range over its system graphs; without it, both
+        range over the stored graphs, as on every other server.
+        """
+        return _rows(self._post_query(sparql, RESULTS_ACCEPT, raw=True))
 
     def ask(self, sparql: str) -> bool:
         """Run an ASK query on the server, as a one-row SELECT: Virtuoso 7 answers
@@ -327,7 +341,11 @@ class SparqlStore:
 
     def has_graph(self, name: URIRef) -> bool:
         """Whether the named graph holds any triple."""
-        return self.ask(f"ASK {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+        return bool(
+            self._select_named(
+                f"SELECT (1 AS ?x) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }} LIMIT 1"
+            )
+        )
 
     def graph(self, name: URIRef) -> Graph:
         """A copy of one named graph (through the Graph Store protocol when configured)."""
@@ -345,7 +363,7 @@ class SparqlStore:
         out = Graph()
         for prefix, namespace in PREFIXES.items():
             out.bind(prefix, namespace)
-        for row in self.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"):
+        for row in self._select_named(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"):
             out.add((row["s"], row["p"], row["o"]))  # type: ignore[arg-type]
         return out
 
@@ -359,7 +377,7 @@ class SparqlStore:
 
     def documents(self) -> dict[str, str]:
         """Ingested documents: document IRI -> sha256."""
-        rows = self.select(
+        rows = self._select_named(
             f"SELECT ?d ?sha WHERE {{ GRAPH ?d {{ ?d a <{PROV.Entity}> ; <{HK.sha256}> ?sha }} }}"
         )
         return {str(row["d"]): str(row["sha"]) for row in rows}
@@ -372,7 +390,7 @@ class SparqlStore:
 
     def named_graphs(self) -> Iterator[URIRef]:
         """hankekg's named graphs on the server (the union graph left out)."""
-        rows = self.select(
+        rows = self._select_named(
             f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._scope_filter('?g')} }}"
         )
         return (URIRef(str(r["g"])) for r in rows if isinstance(r["g"], URIRef))
@@ -380,7 +398,7 @@ class SparqlStore:
     def __len__(self) -> int:
         """Quads in hankekg's graphs, the union included."""
         scoped = f'STRSTARTS(STR(?g), "{self.scope}")' if self.scope else "true"
-        rows = self.select(
+        rows = self._select_named(
             f"""SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
                 FILTER(?g = <{UNION}> || {scoped}) }}"""
         )

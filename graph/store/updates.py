@@ -26,11 +26,12 @@ outbound requests) and ``SERVICE``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Variable
 
 from graph.errors import QueryError
@@ -74,7 +75,11 @@ def replace_graphs(
             FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({listed}))
             {_other_graph(union, scope=scope)} }} }}"""
         )
-        parts += [f"DROP SILENT GRAPH <{g}>" for g in gone]
+        # CLEAR as well as DROP: Virtuoso keeps a graph's triples on DROP SILENT of a
+        # graph it did not CREATE, and Oxigraph keeps an empty graph's name on CLEAR.
+        parts += [
+            op for g in gone for op in (f"CLEAR SILENT GRAPH <{g}>", f"DROP SILENT GRAPH <{g}>")
+        ]
     for name, graph in add.items():
         if len(graph):
             body = graph.serialize(format="nt")
@@ -176,6 +181,43 @@ def _check(operation: object) -> tuple[bool, set[str] | None]:
     raise QueryError(f"unsupported update operation {name}")
 
 
+def _dropped(operations: Sequence[CompValue]) -> list[str]:
+    """The graph IRIs that ``DROP GRAPH`` operations name."""
+    return [
+        str(op.get("graphiri"))
+        for op in operations
+        if op.name == "Drop" and op.get("graphiri") not in ("ALL", "NAMED", "DEFAULT", None)
+    ]
+
+
+def _whole_store(operations: Sequence[CompValue], union: str, scope: str | None) -> str | None:
+    """On a server whose union lives in a graph of its own: ``CLEAR``/``DROP`` ``ALL``
+    or ``NAMED`` as a delete of hankekg's graphs, the union included, and nothing
+    else on the server (``None`` when the update has no such operation).
+
+    Virtuoso's ``CLEAR ALL`` skips graphs not made with ``CREATE GRAPH`` (all of
+    hankekg's) and would otherwise reach its system graphs.
+
+    Raises:
+        QueryError: the operation is not alone in its request, or the store has no
+            scope to keep other data on the server out of it.
+    """
+    whole = [
+        op
+        for op in operations
+        if op.name in ("Clear", "Drop") and op.get("graphiri") in ("ALL", "NAMED")
+    ]
+    if not whole:
+        return None
+    if len(operations) > 1 or scope is None:
+        raise QueryError(
+            "on this graph server CLEAR/DROP ALL or NAMED must be the only operation of its "
+            "request, on a store with a scope (HANKEKG_BASE_IRI); name the graphs instead"
+        )
+    return f"""DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+        FILTER(?g = <{union}> || STRSTARTS(STR(?g), "{scope}")) }}"""
+
+
 def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
     """``sparql`` followed by the operations that restore the union after it.
 
@@ -188,10 +230,15 @@ def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
         parsed = translateUpdate(parseUpdate(_prologue() + sparql))
     except Exception as exc:  # noqa: BLE001 - the parser raises several types
         raise QueryError(f"malformed SPARQL update: {exc}") from exc
+    operations = list(parsed.algebra)
+    if union is not None:
+        whole = _whole_store(operations, union, scope)
+        if whole is not None:
+            return whole
     deletes = False
     written: set[str] | None = set()
     touched: set[str] | None = set()
-    for operation in parsed.algebra:
+    for operation in operations:
         op_deletes, op_written = _check(operation)
         deletes = deletes or op_deletes
         if op_written is None or written is None:
@@ -202,6 +249,10 @@ def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
         touched = None if op_touched is None or touched is None else touched | op_touched
     # A newline first: the user's text may end in a comment.
     parts = [sparql.rstrip().rstrip(";")]
+    if union is not None:
+        # Virtuoso refuses DROP GRAPH for a graph not made with CREATE GRAPH, and
+        # hankekg writes its graphs without it; CREATE SILENT is a no-op elsewhere.
+        parts[:0] = [f"CREATE SILENT GRAPH <{g}>" for g in _dropped(operations)]
     if deletes and touched is not None:
         # Only a triple of a graph the update deletes from can leave the union: copy
         # those graphs aside first (a request-private graph), then check just those

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from graph.errors import QueryError
 from graph.store.updates import STAGING, plan
 
 G = "http://localhost:8000/id/document/g1"
@@ -31,3 +34,23 @@ def test_an_insert_stages_nothing() -> None:
 def test_each_request_stages_into_its_own_graph() -> None:
     update = f"DROP GRAPH <{G}>"
     assert plan(update, union=None) != plan(update, union=None)
+
+
+def test_on_a_union_server_a_drop_graph_creates_the_graph_first() -> None:
+    """Virtuoso refuses DROP GRAPH for a graph never made with CREATE GRAPH."""
+    steps = plan(f"DROP GRAPH <{G}>", union=UNION).split("\n;\n")
+    assert steps.index(f"CREATE SILENT GRAPH <{G}>") + 1 == steps.index(f"DROP GRAPH <{G}>")
+    assert "CREATE SILENT" not in plan(f"DROP GRAPH <{G}>", union=None)
+
+
+def test_on_a_union_server_clear_all_deletes_only_hankekgs_graphs() -> None:
+    text = plan("CLEAR ALL", union=UNION, scope="http://localhost:8000/")
+    assert "CLEAR ALL" not in text
+    assert f'?g = <{UNION}> || STRSTARTS(STR(?g), "http://localhost:8000/")' in text
+
+
+def test_on_a_union_server_clear_all_with_other_operations_is_refused() -> None:
+    with pytest.raises(QueryError, match="only operation"):
+        plan(f"CLEAR ALL ; DROP GRAPH <{G}>", union=UNION, scope="http://localhost:8000/")
+    with pytest.raises(QueryError, match="scope"):
+        plan("DROP NAMED", union=UNION, scope=None)

@@ -33,7 +33,7 @@ own threads. Every :class:`~graph.store.base.QueryRunner` must apply it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from graph.store import tokens
@@ -146,6 +146,35 @@ def token_reason(text: str) -> str | None:
             f"{unknown[0]} is not a SPARQL 1.1 keyword",
             unparsed=True,
         )
+    return None
+
+
+#: IRI schemes some servers read as calls into their own engine (Virtuoso's built-in
+#: functions and SQL procedures), never as data.
+ENGINE_SCHEMES = ("bif:", "sql:")
+
+
+def extension_reason(text: str, known_prefixes: Iterable[str] = ()) -> str | None:
+    """Why ``text`` (already checked by :func:`check`) must not go to a SPARQL server,
+    or ``None``: a prefixed name whose prefix neither the text nor ``known_prefixes``
+    declares (SPARQL 1.1 needs a declaration; a server's built-in prefixes, such as
+    Virtuoso's ``bif:`` and ``sql:``, call into the engine), or an IRI in such a scheme.
+    """
+    declared = set(known_prefixes)
+    previous = ""
+    for kind, value in tokens.terms(text):
+        if kind == "pname":
+            prefix = value.split(":", 1)[0]
+            if previous.upper() == "PREFIX":
+                declared.add(prefix)
+            elif prefix not in declared:
+                return (
+                    f"the prefix {prefix}: is not declared: add PREFIX {prefix}: <...> "
+                    "(server built-in prefixes are not passed on)"
+                )
+        elif kind == "iri" and value[1:].lower().startswith(ENGINE_SCHEMES):
+            return f"{value} calls into the graph server's engine and is not passed on"
+        previous = value
     return None
 
 

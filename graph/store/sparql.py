@@ -660,9 +660,13 @@ class RemoteQueryRunner:
             QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
         """
         try:
-            return guard.check(text, update=update)
+            checked = guard.check(text, update=update)
         except guard.Refused as exc:
             raise QueryRefused(str(exc)) from exc
+        reason = guard.extension_reason(checked, self.store._prefixes)
+        if reason is not None:
+            raise QueryRefused(reason)
+        return checked
 
     def invalidate(self) -> None:
         """Nothing cached, nothing to drop."""

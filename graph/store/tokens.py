@@ -84,6 +84,15 @@ def words(text: str) -> Iterator[str]:
     Raises:
         Untokenisable: at the first character no terminal accepts.
     """
+    return (value.upper() for kind, value in terms(text) if kind == "word")
+
+
+def terms(text: str) -> Iterator[tuple[str, str]]:
+    """Every token of ``text`` but white space and comments, as (kind, text) pairs.
+
+    Raises:
+        Untokenisable: at the first character no terminal accepts.
+    """
     position, end = 0, len(text)
     while position < end:
         match = _SCANNER.match(text, position)
@@ -91,6 +100,7 @@ def words(text: str) -> Iterator[str]:
             line = text.count("\n", 0, position) + 1
             column = position - (text.rfind("\n", 0, position) + 1) + 1
             raise Untokenisable(f"unexpected {text[position]!r} at line {line}, column {column}")
-        if _KINDS[match.lastgroup or ""] == "word":
-            yield match.group().upper()
+        kind = _KINDS[match.lastgroup or ""]
+        if kind not in ("ws", "comment"):
+            yield kind, match.group()
         position = match.end()

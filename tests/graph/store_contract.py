@@ -18,7 +18,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from graph.errors import NotFound, QueryError
-from graph.store.base import GraphStore, Job, QueryKilled, QueryRefused
+from graph.store.base import GraphStore, Job, QueryKilled, QueryRefused, QuerySyntaxError
 from graph.vocab import HK, PROV, SCHEMA
 
 BASE = "http://localhost:8000/"
@@ -291,6 +291,25 @@ class GraphStoreContract:
                 runner.check("LOAD <http://127.0.0.1:1/data>", 30.0)
             update = f'INSERT DATA {{ GRAPH <{G1}> {{ <{P}> <{SCHEMA.name}> "x" }} }}'
             assert runner.check(update, 30.0) == update
+        finally:
+            runner.close()
+
+    def test_untrusted_calls_into_a_servers_engine_are_refused(
+        self, store: GraphStore, tmp_path: Path
+    ) -> None:
+        """Server built-in prefixes (Virtuoso's ``bif:``, ``sql:``) are undeclared in
+        SPARQL 1.1: refused before a server sees them, a syntax error embedded."""
+        store.replace_graphs([], {G1: graph("A")})
+        runner = store.query_runner(tmp_path / "runner", 1)
+        try:
+            job = Job(
+                query="SELECT * WHERE { ?s ?p ?o FILTER(bif:contains(?o, 'A')) }",
+                select_media="application/sparql-results+json",
+                graph_media=None,
+                max_rows=5,
+            )
+            with pytest.raises((QueryRefused, QuerySyntaxError)):
+                runner.run(job, "t1", 30.0)
         finally:
             runner.close()
 

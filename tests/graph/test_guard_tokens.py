@@ -108,3 +108,39 @@ def test_a_service_after_any_text_is_refused(text: str) -> None:
 def test_keywords_are_upper_case_words() -> None:
     assert {"SERVICE", "LOAD", "GROUP_CONCAT", "A"} <= tokens.KEYWORDS
     assert list(tokens.words("select ?x where { ?x a ex:y }")) == ["SELECT", "WHERE", "A"]
+
+
+KNOWN = ("schema", "hk", "rdf", "xsd")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { ?s ?p ?o FILTER(bif:contains(?o, 'x')) }",  # Virtuoso built-in
+        "SELECT (sql:now() AS ?t) WHERE {}",
+        "SELECT * WHERE { ?s ?p ?o FILTER(<bif:contains>(?o, 'x')) }",
+        "PREFIX b: <bif:> SELECT * WHERE { ?s ?p ?o FILTER(b:contains(?o, 'x')) }",
+        "PREFIX s: <SQL:> SELECT (s:x() AS ?t) WHERE {}",
+        "SELECT * WHERE { ?s :p ?o }",  # the empty prefix, undeclared
+    ],
+)
+def test_server_extensions_and_undeclared_prefixes_are_not_passed_on(text: str) -> None:
+    assert guard.extension_reason(check(text), KNOWN) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?n WHERE { ?p schema:name ?n }",
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:p ?o }",
+        "PREFIX : <http://example.org/> SELECT * WHERE { ?s :p 'bif:contains' }",
+        "SELECT * WHERE { ?s ?p <http://example.org/bif:x> }",
+    ],
+)
+def test_declared_prefixes_and_plain_iris_pass(text: str) -> None:
+    assert guard.extension_reason(check(text), KNOWN) is None
+
+
+def test_benchmark_queries_use_declared_prefixes_only() -> None:
+    for _kind, query in QUERIES.values():
+        assert guard.extension_reason(check(HEADER + query)) is None

@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from functools import cached_property
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 from rdflib import Graph, Literal
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "hankekg.ttl"
 
 
@@ -70,6 +74,19 @@ def reference_version(directory: Path, *extra: Path) -> str:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def one_index_version(
+    fn: Callable[Concatenate[Engine, P], R],
+) -> Callable[Concatenate[Engine, P], R]:
+    """Run ``fn(engine, ...)`` inside :meth:`Engine.pinned` (one version read per call)."""
+
+    @wraps(fn)
+    def pinned(engine: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with engine.pinned():
+            return fn(engine, *args, **kwargs)
+
+    return pinned
 
 
 class Engine:
@@ -91,6 +108,8 @@ class Engine:
         self._facet_table: tuple[object, FacetTable] | None = None
         # Guards derived data built on first use, so concurrent requests build it once.
         self._derived_lock = threading.Lock()
+        # The index view a request runs over, per thread (see pinned()).
+        self._pinned = threading.local()
         self.ensure_reference()
         self.recover()
 
@@ -114,11 +133,32 @@ class Engine:
     @property
     def snapshot(self) -> IndexView | None:
         """The committed index state searches run over (``None`` when empty)."""
-        return self.index.view()
+        pinned = getattr(self._pinned, "state", None)
+        return pinned[0] if pinned is not None else self.index.view()
 
     def index_version(self) -> str | None:
         """The committed index version: caches of derived data are keyed by it."""
-        return self.index.version()
+        pinned = getattr(self._pinned, "state", None)
+        return pinned[1] if pinned is not None else self.index.version()
+
+    @contextmanager
+    def pinned(self) -> Iterator[IndexView | None]:
+        """Read the index version once for everything this thread does inside.
+
+        A search asks for the view, the translation's vocabulary, the filter
+        cache and the facet table; on a server index each would read the shared
+        version (a round trip). Pinned, they share one read, and the next
+        request reads it again, so writes by other replicas are still seen.
+        """
+        if getattr(self._pinned, "state", None) is not None:  # nested: keep the outer pin
+            yield self._pinned.state[0]
+            return
+        view = self.index.view()
+        self._pinned.state = (view, view.version if view is not None else self.index.version())
+        try:
+            yield view
+        finally:
+            self._pinned.state = None
 
     @property
     def linker(self) -> Linker:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api.engine import Engine
+from api.engine import Engine, one_index_version
 from api.schemas import (
     EvidenceModel,
     FacetValueModel,
@@ -96,6 +96,7 @@ def search(
     ).response
 
 
+@one_index_version
 def run_search(
     engine: Engine,
     query: str,

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup, escape
 
 from api import charts, results_export, services
-from api.engine import Engine
+from api.engine import Engine, one_index_version
 from api.i18n import LANGS
 from api.schemas import FacetValueModel, SearchHit
 from graph.entity_views import PLACE_KINDS, place_kinds, summaries, theme_parents
@@ -157,6 +157,7 @@ class SearchState:
 
 
 #: The UI takes no more than the API: filter values, query length, pages.
+@one_index_version
 def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, Any]:
     """Run the search of ``state`` and shape the results page."""
     context: dict[str, Any] = {"state": state, "response": None, "empty_index": False}

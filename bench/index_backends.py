@@ -201,32 +201,25 @@ def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, A
     return out
 
 
-def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> dict[str, Any]:
-    """The engines alone at N documents, without a graph: the generated documents'
-    real chunks (``ingest.prepare.chunk_pieces``) with surrogate vectors, one fresh
-    commit into each engine, then the searcher core (dense + BM25 + fusion + chunk
-    fetch + snippets) with the e5 query vector given, unfiltered and with two
-    ground-truth filters as allowed sets. ``lock``: a file to hold exclusively while
-    timing (not while building)."""
-    import fcntl
+def engine_corpus(n: int, seed: int) -> tuple[list[Any], dict[str, set[int]], float]:
+    """The generated documents' real chunks (``ingest.prepare.chunk_pieces``) with
+    surrogate vectors, ready for ``writer.add_document``, and two ground-truth filters
+    as allowed chunk sets (the largest funder; it and its most common municipality);
+    returns them with the seconds it took."""
     import types
     from collections import Counter
 
     from bench.corpus import corpus
-    from bench.search import QUERIES, surrogate_vectors, vector_pool
+    from bench.search import surrogate_vectors, vector_pool
     from graph.loader import load_bytes
     from ingest.prepare import chunk_pieces
     from search.encoders import get_encoder
-    from search.encoders.base import fingerprint
-    from search.hybrid import HybridSearcher
-    from search.index import Chunk, DocumentEntry, EncoderIdentity, LocalIndex
-    from search.index.postgres import PostgresIndex
+    from search.index import Chunk, DocumentEntry
 
     encoder = get_encoder("e5-small-q4")
-    identity = EncoderIdentity(encoder.name, encoder.dim, fingerprint(encoder))
     pool = vector_pool(types.SimpleNamespace(encoder=encoder), seed)  # type: ignore[arg-type]
     start = time.perf_counter()
-    docs: list[tuple[str, DocumentEntry, list[Chunk], np.ndarray]] = []
+    docs: list[Any] = []
     funders: dict[str, list[int]] = {}
     places: dict[str, list[int]] = {}
     next_id = 1
@@ -253,10 +246,32 @@ def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> 
         f"funder {funder}": set(funders[funder]),
         f"funder {funder} and place {place}": set(funders[funder]) & set(places[place]),
     }
+    return docs, filters, time.perf_counter() - start
+
+
+def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> dict[str, Any]:
+    """The engines alone at N documents, without a graph: :func:`engine_corpus` in one
+    fresh commit into each engine, then the searcher core (dense + BM25 + fusion + chunk
+    fetch + snippets) with the e5 query vector given, unfiltered and with two
+    ground-truth filters as allowed sets (hybrid, and dense and lexical apart). Also
+    checks that BM25 on postgres returns the local engine's top 200 (ids and scores).
+    ``lock``: a file to hold exclusively while timing (not while building)."""
+    import fcntl
+
+    from bench.search import QUERIES
+    from search.encoders import get_encoder
+    from search.encoders.base import fingerprint
+    from search.hybrid import CANDIDATES, HybridSearcher, query_terms
+    from search.index import EncoderIdentity, LocalIndex
+    from search.index.postgres import PostgresIndex
+
+    encoder = get_encoder("e5-small-q4")
+    identity = EncoderIdentity(encoder.name, encoder.dim, fingerprint(encoder))
+    docs, filters, prepare_s = engine_corpus(n, seed)
     out: dict[str, Any] = {
         "documents": n,
-        "chunks": next_id - 1,
-        "prepare_s": round(time.perf_counter() - start, 1),
+        "chunks": sum(len(d[2]) for d in docs),
+        "prepare_s": round(prepare_s, 1),
         "allowed_chunks": {name: len(a) for name, a in filters.items()},
         "repeats": repeats,
     }
@@ -271,15 +286,19 @@ def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> 
             writer.commit()
             writer.close()
             out[f"{name}_build_s"] = round(time.perf_counter() - start, 1)
+        del docs
         with psycopg_connect(server.url) as conn:
             conn.execute("VACUUM ANALYZE")  # what autovacuum does soon after a bulk write
+        views = {name: index.view() for name, index in engines.items()}
+        out["lexical_agreement"] = lexical_agreement(
+            views, [query_terms(q) for q in QUERIES], CANDIDATES, [None, *filters.values()]
+        )
         holder = open(lock, "a") if lock else None  # noqa: SIM115 - held while timing
         if holder is not None:
             fcntl.flock(holder, fcntl.LOCK_EX)
         try:
             out["load_average_start"] = load_average()
-            for name, index in engines.items():
-                view = index.view()
+            for name, view in views.items():
                 assert view is not None
                 searcher = HybridSearcher(view, encoder)
                 runs = {
@@ -291,6 +310,12 @@ def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> 
                     runs[f"hybrid, {label}"] = lambda q, s=searcher, a=allowed: s.search(
                         q, query_vector=v[q], allowed_chunks=a
                     )
+                    runs[f"dense, {label}"] = lambda q, s=searcher, a=allowed: s.search(
+                        q, mode="dense", query_vector=v[q], allowed_chunks=a
+                    )
+                    runs[f"lexical, {label}"] = lambda q, s=searcher, a=allowed: s.search(
+                        q, mode="lexical", allowed_chunks=a
+                    )
                 for fn in runs.values():  # warm the per-version caches
                     fn(QUERIES[0])
                 out[name] = {label: measure(fn, QUERIES, repeats) for label, fn in runs.items()}
@@ -301,6 +326,33 @@ def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> 
             for index in engines.values():
                 index.close()
     return out
+
+
+def lexical_agreement(
+    views: dict[str, Any], queries: list[list[str]], k: int, filters: list[set[int] | None]
+) -> dict[str, Any]:
+    """How far postgres BM25 is from the local engine's (bm25s) on the same chunks: the
+    share of queries whose top 10 and top ``k`` ids are the same, in the same order, and
+    the largest score difference, over every query and filter."""
+    same10 = same_k = total = 0
+    worst = 0.0
+    for allowed in filters:
+        for terms in queries:
+            local = views["local"].lexical_search(terms, k, allowed)
+            other = views["postgres"].lexical_search(terms, k, allowed)
+            total += 1
+            same10 += [i for i, _ in local[:10]] == [i for i, _ in other[:10]]
+            same_k += [i for i, _ in local] == [i for i, _ in other]
+            scores = dict(local)
+            worst = max(
+                [worst, *(abs(s - scores[i]) for i, s in other if i in scores)],
+            )
+    return {
+        "searches": total,
+        "top10_same": round(same10 / total, 4),
+        f"top{k}_same": round(same_k / total, 4),
+        "max_score_difference": worst,
+    }
 
 
 def psycopg_connect(url: str) -> Any:

@@ -12,7 +12,7 @@ and versioned in ``hk_schema``):
 - ``hk_vectors``, ``hk_vector_documents``, ``hk_centroids``: see
   :mod:`search.vectors.pgvector` (HNSW, iterative scans, stored centroids);
 - ``hk_postings``, ``hk_lexical_chunks``, ``hk_terms``: see
-  :mod:`search.lexical.postgres` (Voikko terms, BM25 in SQL);
+  :mod:`search.lexical.postgres` (Voikko terms; BM25 from postings cached per term);
 - ``hk_meta``: the encoder identity and the version.
 
 A writer buffers its batch and applies it in one transaction, under an
@@ -38,7 +38,7 @@ import psycopg
 from graph.errors import CorruptIndex
 from search.analysis import default_analyzer
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
-from search.lexical.postgres import PgLexical
+from search.lexical.postgres import PgLexical, PostingCache
 from search.vectors.pgvector import PgVectors, session_settings
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE hk_postings ALTER COLUMN len SET NOT NULL;
     ALTER TABLE hk_postings DROP CONSTRAINT hk_postings_pkey,
         ADD CONSTRAINT hk_postings_pkey PRIMARY KEY (term, chunk) INCLUDE (tf, len);
+    """,
+    # 3: each term records the transaction that last changed its postings, so every
+    # process can keep postings cached and read again only the terms a write touched.
+    """
+    ALTER TABLE hk_terms ADD COLUMN IF NOT EXISTS stamp bigint NOT NULL DEFAULT 0;
     """,
 ]
 
@@ -193,6 +198,8 @@ class PostgresIndex:
             migrate(conn)
         self._view: PostgresView | None = None
         self._lock = threading.Lock()
+        # Outlives views: each term's postings are checked against its stamp per search.
+        self.postings = PostingCache()
 
     def version(self) -> str | None:
         """``hk_meta.version``: bumped by every commit, from any process."""
@@ -522,10 +529,10 @@ class PostgresView:
     def lexical_search(
         self, terms: list[str], k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """Top ``k`` chunks by BM25 over ``terms`` (scored in SQL)."""
+        """Top ``k`` chunks by BM25 over ``terms`` (postings cached per term stamp)."""
         stats = self._cached("stats", lambda conn: PgLexical(conn).stats())
         with self._index.pool.connection() as conn:
-            return PgLexical(conn).search_terms(terms, k, allowed, stats)
+            return PgLexical(conn).search_terms(terms, k, allowed, stats, self._index.postings)
 
     def has_term(self, term: str) -> bool:
         """Whether an analysed term occurs in some chunk (vocabulary cached per version)."""

@@ -70,6 +70,81 @@ def remove(index: Index, iri: str) -> None:
         writer.close()
 
 
+#: Words with very different frequencies: the first ones fall in most chunks.
+ZIPF = [
+    "hanke",
+    "kuntoutus",
+    "palvelu",
+    "nuori",
+    "omaishoitaja",
+    "vertaistuki",
+    "päihdetyö",
+    "asunnottomuus",
+    "muistisairaus",
+    "etäkuntoutus",
+    "kokemusasiantuntija",
+    "maahanmuuttaja",
+]
+
+
+def add_texts(index: Index, texts: dict[str, list[str]]) -> list[Chunk]:
+    """Commit one document per name with these chunk texts; returns every chunk."""
+    writer = index.writer(ENCODER)
+    out: list[Chunk] = []
+    try:
+        for seed, (name, bodies) in enumerate(texts.items()):
+            iri = f"http://example.org/id/document/{name}"
+            ids = writer.allocate_ids(len(bodies))
+            chunks = [
+                Chunk(cid, iri, None, 0, len(text), "fi", "body", text)
+                for cid, text in zip(ids, bodies, strict=True)
+            ]
+            entry = DocumentEntry(sha256=f"sha-{name}", path=f"{name}.txt", chunk_ids=[])
+            writer.add_document(iri, entry, chunks, unit_vectors(seed, len(bodies)))
+            out.extend(chunks)
+        writer.commit()
+    finally:
+        writer.close()
+    return out
+
+
+def zipf_texts(seed: int, documents: int, chunks: int) -> dict[str, list[str]]:
+    """Chunks of 2 to 40 words drawn with Zipf frequencies from :data:`ZIPF`: a few
+    terms occur in most chunks, often several times, the rest are rare."""
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, len(ZIPF) + 1) ** 1.2
+    weights /= weights.sum()
+    return {
+        f"z{d}": [
+            " ".join(rng.choice(ZIPF, size=int(rng.integers(2, 41)), p=weights))
+            for _ in range(chunks)
+        ]
+        for d in range(documents)
+    }
+
+
+def reference_bm25(chunks: list[Chunk], query: list[str]) -> dict[int, float]:
+    """bm25s itself over the chunks' analysed terms: what both engines must score."""
+    import bm25s
+
+    analyzer = default_analyzer()
+    retriever = bm25s.BM25()
+    retriever.index([analyzer.analyze(c.text, c.lang) for c in chunks], show_progress=False)
+    known = [t for t in dict.fromkeys(query) if t in retriever.vocab_dict]
+    scores = retriever.get_scores(known)
+    return {c.id: float(s) for c, s in zip(chunks, scores, strict=True) if s > 0}
+
+
+def assert_bm25(got: list[tuple[int, float]], scores: dict[int, float], k: int) -> None:
+    """``got`` is the top ``k`` of the reference ``scores``, best first: the same
+    scores at every rank, each for a chunk that has it (chunks whose scores differ
+    only in the last float32 digits may come in either order)."""
+    want = sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:k]
+    assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-5)
+    assert [scores.get(cid, 0.0) for cid, _ in got] == pytest.approx([s for _, s in got], rel=1e-5)
+    assert len({cid for cid, _ in got}) == len(got)
+
+
 def terms(word: str) -> list[str]:
     """The analysed query terms of ``word``."""
     return default_analyzer().analyze(word, "fi")
@@ -149,6 +224,30 @@ class IndexContract:
         # 2 of 4 chunks hold the term once: Lucene idf ln(1 + 2.5/2.5), tf part 1/(1+1.5*len/avg)
         assert len(hits) == 2
         assert all(0 < score < np.log(2) for _, score in hits)
+
+    def test_bm25_equals_bm25s_with_frequent_terms(self, index: Index) -> None:
+        chunks = add_texts(index, zipf_texts(3, documents=8, chunks=30))
+        view = index.view()
+        assert view is not None
+        for words in (["hanke"], ["hanke", "kuntoutus", "palvelu"], ["hanke", "etäkuntoutus"]):
+            query = [t for w in words for t in terms(w)]
+            scores = reference_bm25(chunks, query)
+            assert len(scores) > len(chunks) // 2  # "hanke" is in most chunks
+            assert_bm25(view.lexical_search(query, len(chunks)), scores, len(chunks))
+            assert_bm25(view.lexical_search(query, 10), scores, 10)
+
+    def test_lexical_search_with_a_large_allowed_set(self, index: Index) -> None:
+        chunks = add_texts(index, zipf_texts(4, documents=8, chunks=30))
+        view = index.view()
+        assert view is not None
+        rng = np.random.default_rng(5)
+        allowed = {c.id for c in chunks if rng.random() < 0.7}
+        query = [t for w in ("hanke", "nuori", "vertaistuki") for t in terms(w)]
+        scores = reference_bm25(chunks, query)
+        # filtered before the top 10 is cut, each with its whole-index BM25 score
+        mine = {cid: s for cid, s in scores.items() if cid in allowed}
+        assert_bm25(view.lexical_search(query, 10, allowed), mine, 10)
+        assert_bm25(view.lexical_search(query, len(chunks), allowed), mine, len(chunks))
 
     def test_centroids_follow_adds_and_removes(self, index: Index) -> None:
         a, _, va = add(index, "a", 1, project=PROJECT)

@@ -11,7 +11,16 @@ import pytest
 from search.index import Index, LocalIndex
 from search.index.postgres import MIGRATIONS, PostgresIndex
 from search.vectors import pgvector
-from tests.search.index_contract import IndexContract, add, terms
+from tests.search.index_contract import (
+    IndexContract,
+    add,
+    add_texts,
+    assert_bm25,
+    reference_bm25,
+    remove,
+    terms,
+    zipf_texts,
+)
 
 
 class TestLocalIndex(IndexContract):
@@ -98,5 +107,43 @@ def test_postgres_search_connections_are_set_up_once(pg_url: str) -> None:
             "hnsw.ef_search": str(pgvector.EF_SEARCH),
             "plan_cache_mode": "force_custom_plan",
         }
+    finally:
+        index.close()
+
+
+def test_postgres_cached_postings_follow_writes_from_another_replica(pg_url: str) -> None:
+    # Each process keeps postings cached per term; a write through another process must
+    # still show in the next search (terms carry the stamp of the write that changed them).
+    reader, other = PostgresIndex(pg_url), PostgresIndex(pg_url)
+    try:
+        first = add_texts(other, zipf_texts(6, documents=3, chunks=20))
+        query = [t for w in ("hanke", "vertaistuki") for t in terms(w)]
+        view = reader.view()
+        assert view is not None
+        assert_bm25(view.lexical_search(query, 500), reference_bm25(first, query), 500)
+        second = add_texts(other, {"late": ["hanke vertaistuki", "hanke hanke"]})
+        view = reader.view()
+        assert view is not None
+        assert_bm25(view.lexical_search(query, 500), reference_bm25(first + second, query), 500)
+        remove(other, "http://example.org/id/document/late")
+        view = reader.view()
+        assert view is not None
+        assert_bm25(view.lexical_search(query, 500), reference_bm25(first, query), 500)
+    finally:
+        reader.close()
+        other.close()
+
+
+def test_postgres_postings_written_before_stamps_are_read(pg_url: str) -> None:
+    # Terms migrated from schema 2 carry stamp 0: a reader must fetch their postings.
+    index = PostgresIndex(pg_url)
+    try:
+        chunks = add_texts(index, zipf_texts(8, documents=2, chunks=10))
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("UPDATE hk_terms SET stamp = 0")
+        view = index.view()
+        assert view is not None
+        query = terms("hanke")
+        assert_bm25(view.lexical_search(query, 100), reference_bm25(chunks, query), 100)
     finally:
         index.close()

@@ -15,6 +15,7 @@ from rdflib import Literal, URIRef
 from api import services
 from api.engine import Engine
 from graph.config import Settings
+from search.filters import Filters
 from search.similarity import from_snapshot
 from tests.conftest import SEEDS, make_settings
 
@@ -59,3 +60,22 @@ def test_ingest_search_delete_and_reopen(settings: Settings) -> None:
         assert services.search(reopened, "kuntoutus").results
     finally:
         reopened.close()
+
+
+def test_a_search_reads_the_index_version_once(
+    seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The search, the translation's vocabulary, the filter cache and the facet table each
+    # asked the index for its version: four round trips per search on a server index.
+    index = seeded_engine.index
+    reads: list[str] = []
+    for name in ("view", "version"):
+        method = getattr(index, name)
+        monkeypatch.setattr(
+            index, name, lambda method=method, name=name: reads.append(name) or method()
+        )
+    response = services.search(seeded_engine, "kuntoutus", filters=Filters(languages=("fi",)))
+    assert response.results and response.facets
+    assert reads == ["view"]
+    services.search(seeded_engine, "kuntoutus")
+    assert reads == ["view", "view"]  # the next search reads it again (other writers)

@@ -52,7 +52,9 @@ from typing import Any
 from bench.corpus import write_corpus
 from ingest import Preparer, Source, Workers
 
-MODES = ("inline", "processes", "dask")
+MODES = ("inline", "processes", "dask", "dask-cli")
+#: Modes that run on Dask (``client.run`` reaches their workers).
+DASK_MODES = ("dask", "dask-cli")
 
 
 def _rss_mb() -> float:
@@ -82,32 +84,90 @@ def _echo(payload: bytes, size: int) -> bytes:
     return payload[:1] * size
 
 
-def _open(mode: str, workers: int) -> tuple[Workers, Any]:
-    """The executor for ``mode`` and the cluster it started (``None`` if none)."""
+def _open(mode: str, workers: int, folder: Path) -> tuple[Workers, Any]:
+    """The executor for ``mode`` and what it started, to stop afterwards (``None``: nothing).
+
+    ``dask`` is a ``LocalCluster``, whose scheduler and nannies live in this process;
+    ``dask-cli`` starts ``dask scheduler`` and ``dask worker --nworkers N --nthreads 1`` as
+    their own processes, as ``docs/DEPLOY.md`` runs them, on loopback. Both run with the
+    Dask settings hankekg gives its ingest workers (``WORKER_CONFIG``); ``DaskWorkers``
+    applies the same to the workers of any cluster it connects to.
+    """
+    import dask
+
     from ingest.executors import open_workers
+    from ingest.executors.dask import WORKER_CONFIG
 
     if mode == "inline":
         return open_workers(), None
     if mode == "processes":
         return open_workers(workers=workers), None
+    if mode == "dask-cli":
+        cli = _DaskProcesses(workers, folder)
+        pool = open_workers(scheduler=cli.address)
+        pool.client.wait_for_workers(workers, timeout=120)  # type: ignore[attr-defined]
+        return pool, cli
     from distributed import LocalCluster
 
-    # The scheduler runs in this process, as LocalCluster always puts it; the workers'
-    # profiler is turned off by DaskWorkers itself, as for any cluster it connects to.
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    )
+    with dask.config.set(WORKER_CONFIG):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
     return open_workers(scheduler=cluster.scheduler_address), cluster
+
+
+class _DaskProcesses:
+    """``dask scheduler`` and ``dask worker`` started as a deployment starts them."""
+
+    def __init__(self, workers: int, folder: Path) -> None:
+        import subprocess
+
+        from ingest.executors.dask import config_env
+
+        dask = str(Path(sys.executable).with_name("dask"))
+        file = folder / "scheduler.json"
+        env = {**os.environ, **config_env()}
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+        self.processes = [
+            subprocess.Popen(  # noqa: S603 - our own venv's dask command
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", "0"]
+                + ["--no-dashboard", "--scheduler-file", str(file)],
+                **quiet,  # type: ignore[call-overload]
+            )
+        ]
+        deadline = time.monotonic() + 60
+        while not file.exists() or not file.read_text().strip():
+            if time.monotonic() > deadline or self.processes[0].poll() is not None:
+                self.close()
+                raise RuntimeError("dask scheduler did not start")
+            time.sleep(0.1)
+        self.address = str(json.loads(file.read_text())["address"])
+        self.processes.append(
+            subprocess.Popen(  # noqa: S603 - our own venv's dask command
+                [dask, "worker", self.address, "--nworkers", str(workers), "--nthreads", "1"]
+                + ["--no-dashboard", "--host", "127.0.0.1"],
+                **quiet,  # type: ignore[call-overload]
+            )
+        )
+
+    def close(self) -> None:
+        """Stop the workers, then the scheduler."""
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except Exception:  # noqa: BLE001 - a worker that will not stop is killed
+                process.kill()
 
 
 def _worker_memory(pool: Workers, mode: str) -> list[float]:
     import psutil
 
-    if mode == "dask":
+    if mode in DASK_MODES:
         client = pool.client  # type: ignore[attr-defined]
         return [round(v, 1) for v in client.run(_worker_rss_mb).values()]
     if mode == "processes":
@@ -150,7 +210,7 @@ def _worker_pids(pool: Workers, mode: str) -> set[int]:
 
     import psutil
 
-    if mode == "dask":
+    if mode in DASK_MODES:
         client = pool.client  # type: ignore[attr-defined]
         return set(client.run(os.getpid).values())
     if mode == "processes":
@@ -185,6 +245,7 @@ def ingest_once(
     """Ingest the first ``n`` generated documents into an empty ``home``; return figures."""
     from bench.search import open_engine
 
+    loadavg_start = os.getloadavg()
     folder = write_corpus(n, seed, out=home.parent / f"corpus-{n}")
     start = time.perf_counter()
     engine = open_engine(home, encoder)
@@ -193,7 +254,7 @@ def ingest_once(
     rss_models = _rss_mb()
     models_s = time.perf_counter() - start
     start = time.perf_counter()
-    pool, cluster = _open(mode, workers)
+    pool, cluster = _open(mode, workers, home.parent)
     try:
         if pool.name != "inline":
             pids = {
@@ -233,6 +294,7 @@ def ingest_once(
         "chunks": chunks,
         "model_load_s": round(models_s, 2),
         "cluster_start_s": round(cluster_s, 2) if pool.name != "inline" else 0.0,
+        "loadavg_start": [round(x, 2) for x in loadavg_start],
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "total_s": round(total, 3),
         "docs_per_s": round(n / total, 3),
@@ -272,12 +334,21 @@ def run_subprocess(
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def compare(ns: list[int], repeats: int, seed: int, encoder: str | None, workers: int) -> dict:
-    """Every mode at every N, ``repeats`` fresh runs each: medians and the cluster's share."""
-    runs: dict[str, dict[int, list[dict[str, Any]]]] = {m: {n: [] for n in ns} for m in MODES}
+def compare(
+    ns: list[int],
+    repeats: int,
+    seed: int,
+    encoder: str | None,
+    workers: int,
+    modes: tuple[str, ...] = MODES,
+) -> dict[str, Any]:
+    """Every mode at every N, ``repeats`` fresh runs each (the modes interleaved, so a
+    change in the machine's load lands on all of them): medians, and each Dask mode's
+    share of the best single-machine mode (inline or the process pool)."""
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {m: {n: [] for n in ns} for m in modes}
     for _ in range(repeats):
         for n in ns:
-            for mode in MODES:
+            for mode in modes:
                 run = run_subprocess(n, seed, encoder, mode, workers)
                 if "error" in run:
                     raise RuntimeError(f"{mode} N={n}: {run['error']}")
@@ -302,7 +373,8 @@ def compare(ns: list[int], repeats: int, seed: int, encoder: str | None, workers
                 "model_load_s": statistics.median(r["model_load_s"] for r in rs),
                 "cluster_start_s": statistics.median(r["cluster_start_s"] for r in rs),
                 "worker_rss_mb": rs[0]["worker_rss_mb"],
-                "loadavg": [r["loadavg"][0] for r in rs],
+                "loadavg_start": [r["loadavg_start"][0] for r in rs],
+                "loadavg_end": [r["loadavg"][0] for r in rs],
             }
         if len(ns) >= 2:
             small, large = sorted(ns)[-2:]
@@ -313,15 +385,17 @@ def compare(ns: list[int], repeats: int, seed: int, encoder: str | None, workers
                 "fixed_s": round(rows[small]["total_s"] - small * slope, 2),
             }
         out["modes"][mode] = rows
-    for n in ns:
-        best = max(out["modes"][m][n]["docs_per_s"] for m in ("inline", "processes"))
-        out.setdefault("cluster_share_of_best", {})[n] = round(
-            out["modes"]["dask"][n]["docs_per_s"] / best, 3
-        )
-    if len(ns) >= 2:
-        rates = {m: out["modes"][m]["per_document"]["docs_per_s"] or 0 for m in MODES}
-        best = max(rates["inline"], rates["processes"])
-        out["cluster_share_of_best"]["per_document"] = round(rates["dask"] / best, 3)
+    single = [m for m in ("inline", "processes") if m in modes]
+    shares: dict[str, dict[Any, float]] = {}
+    for mode in (m for m in DASK_MODES if m in modes and single):
+        for n in ns:
+            best = max(out["modes"][m][n]["docs_per_s"] for m in single)
+            shares.setdefault(mode, {})[n] = round(out["modes"][mode][n]["docs_per_s"] / best, 3)
+        if len(ns) >= 2:
+            rates = {m: out["modes"][m]["per_document"]["docs_per_s"] or 0 for m in modes}
+            best = max(rates[m] for m in single)
+            shares[mode]["per_document"] = round(rates[mode] / best, 3)
+    out["cluster_share_of_best"] = shares
     return out
 
 
@@ -386,6 +460,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--mode", choices=MODES, default="inline")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     import logging
@@ -393,7 +468,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if args.compare:
-        print(json.dumps(compare(args.n, args.repeats, args.seed, args.encoder, args.workers)))
+        result = compare(
+            args.n, args.repeats, args.seed, args.encoder, args.workers, tuple(args.modes)
+        )
+        print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="hankekg-bench-ingest-") as tmp:
         result = ingest_once(

@@ -150,8 +150,11 @@ def ingest(
     pool = workers or InlineWorkers()
     window: deque[_InFlight] = deque()
     pending: list[Prepared] = []
-    # Enough in flight to keep every worker busy while the writer commits.
-    depth = max(2 * batch, 4 * pool.size) if pool.size > 1 else 1
+    # Enough in flight to keep every worker busy while the writer commits. Decided by
+    # where prepare runs, not by how many workers there are now: a cluster whose
+    # workers are still joining reports one thread, and a window of one would
+    # serialise the whole run on it.
+    depth = 1 if isinstance(pool, InlineWorkers) else max(2 * batch, 4 * pool.size)
     tick = progress or (lambda _stage, _n: None)
 
     def flush() -> None:

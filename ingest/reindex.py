@@ -99,7 +99,8 @@ def rebuild_index(
     pool = workers or InlineWorkers()
     tick = progress or (lambda _stage, _n: None)
     window: deque[tuple[StoredDocument, Future[Prepared]]] = deque()
-    depth = 4 * pool.size if pool.size > 1 else 1
+    # As in ingest: a window by where prepare runs (a cluster may still be growing).
+    depth = 1 if isinstance(pool, InlineWorkers) else max(8, 4 * pool.size)
     ready: list[tuple[StoredDocument, Prepared]] = []
 
     def settle() -> None:

@@ -17,8 +17,11 @@ class Workers(Protocol):
 
     name: str
     """``inline``, ``processes`` or ``dask``: for progress lines and benchmarks."""
-    size: int
-    """How many tasks run at once (the pipeline keeps a few times this in flight)."""
+
+    @property
+    def size(self) -> int:
+        """How many tasks run at once now (the pipeline keeps a few times this in flight)."""
+        ...
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
         """Schedule ``fn(*args)``; its result or exception arrives in the future."""

@@ -32,15 +32,22 @@ INGEST_TIME = f"<{PROV.generatedAtTime}>"
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """A real Dask cluster: a scheduler and two worker processes on loopback."""
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
+    from ingest.executors.dask import WORKER_CONFIG
+
+    # Started as bench/ingest.py starts it: with the Dask settings hankekg gives its workers.
+    with (
+        dask.config.set(WORKER_CONFIG),
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+    ):
         yield str(cluster.scheduler_address)
 
 
@@ -147,7 +154,11 @@ def test_a_worker_that_dies_costs_only_its_own_document(tmp_path: Path) -> None:
     for path in corpus.iterdir():
         if path not in keep:
             path.unlink()
-    (corpus / "poison.txt").write_text(keep[0].read_text("utf-8") + "\nmyrkkyä\n", "utf-8")
+    # Named to sort (and so be submitted) first: it kills its worker before any model
+    # loads, and the two documents queued behind it on the broken pool are the ones
+    # retried alone; models load once, on the pool that prepares them.
+    poison_path = corpus / "000-poison.txt"
+    poison_path.write_text(keep[0].read_text("utf-8") + "\nmyrkkyä\n", "utf-8")
     engine = _engine(tmp_path / "home")
     engine.preparer = DyingPreparer(engine.settings, reference=engine.reference)
     workers = ProcessWorkers(2)
@@ -157,25 +168,52 @@ def test_a_worker_that_dies_costs_only_its_own_document(tmp_path: Path) -> None:
         workers.close()
         engine.close()
     # Documents are named relative to the folder given (no server path in the graph).
-    poison = public_name(corpus / "poison.txt", [corpus])
+    poison = public_name(poison_path, [corpus])
     assert list(report.failed) == [poison]
     assert "worker process preparing it died" in report.failed[poison]
     assert sorted(report.added) == sorted(public_name(p, [corpus]) for p in keep)
 
 
-def test_dask_workers_run_without_the_statistical_profiler(scheduler: str) -> None:
+def test_dask_workers_run_without_the_profiler_and_with_slow_housekeeping(
+    scheduler: str,
+) -> None:
     # Dask samples every running task's stack every 10 ms on the worker's event loop,
-    # holding the GIL: connecting for ingest turns that off on every worker.
-    from ingest.executors.dask import PROFILER_CALLBACKS, DaskWorkers
+    # holding the GIL, and wakes that loop every 20-500 ms for housekeeping: connecting
+    # for ingest stops the profiler and slows the rest on every worker.
+    from ingest.executors.dask import PROFILER_CALLBACKS, QUIET_PERIODS_MS, DaskWorkers
 
     workers = DaskWorkers(scheduler)
     try:
+        assert workers.size == 2
         left = workers.client.run(
-            lambda dask_worker: sorted(
-                set(PROFILER_CALLBACKS) & set(dask_worker.periodic_callbacks)
+            lambda dask_worker: (
+                sorted(set(PROFILER_CALLBACKS) & set(dask_worker.periodic_callbacks)),
+                {k: dask_worker.periodic_callbacks[k].callback_time for k in QUIET_PERIODS_MS},
             )
         )
         assert len(left) == 2
-        assert all(keys == [] for keys in left.values()), left
+        for profiler, periods in left.values():
+            assert profiler == []
+            assert all(periods[k] >= QUIET_PERIODS_MS[k] for k in QUIET_PERIODS_MS), periods
     finally:
         workers.close()
+
+
+def test_quiet_worker_slows_a_worker_started_without_hankekg_settings() -> None:
+    # A deployed `dask worker` started without the DASK_* settings still gets them.
+    from distributed import LocalCluster
+
+    from ingest.executors.dask import QUIET_PERIODS_MS, DaskWorkers
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        (worker,) = cluster.workers.values()
+        assert worker.periodic_callbacks["tick"].callback_time < QUIET_PERIODS_MS["tick"]
+        workers = DaskWorkers(cluster.scheduler_address)
+        try:
+            assert "profile" not in worker.periodic_callbacks
+            for key, period in QUIET_PERIODS_MS.items():
+                assert worker.periodic_callbacks[key].callback_time == period, key
+        finally:
+            workers.close()

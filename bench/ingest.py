@@ -256,12 +256,12 @@ def ingest_once(
     start = time.perf_counter()
     pool, cluster = _open(mode, workers, home.parent)
     try:
+        size = pool.size  # read while connected (a Dask cluster's size is live)
         if pool.name != "inline":
             pids = {
-                f.result()
-                for f in [pool.submit(_warm, engine.preparer, 2.0) for _ in range(pool.size)]
+                f.result() for f in [pool.submit(_warm, engine.preparer, 2.0) for _ in range(size)]
             }
-            assert len(pids) == pool.size, f"models loaded on {len(pids)} of {pool.size} workers"
+            assert len(pids) == size, f"models loaded on {len(pids)} of {size} workers"
         # Includes the workers' model loads and the 2 s hold in _warm.
         cluster_s = time.perf_counter() - start
         pids = _worker_pids(pool, mode)
@@ -285,7 +285,7 @@ def ingest_once(
     prepare_s = sum(v for k, v in stages.items() if k not in ("commit", "wait"))
     return {
         "mode": mode,
-        "workers": pool.size,
+        "workers": size,
         "documents": n,
         "encoder": engine.settings.encoder,
         "added": len(report.added),

@@ -37,17 +37,17 @@ def scheduler() -> Iterator[str]:
 
     from ingest.executors.dask import WORKER_CONFIG
 
-    # Started as bench/ingest.py starts it: with the Dask settings hankekg gives its workers.
-    with (
-        dask.config.set(WORKER_CONFIG),
-        LocalCluster(
+    # Started as bench/ingest.py starts it: with the Dask settings hankekg gives its workers
+    # (read when the scheduler and the workers start).
+    with dask.config.set(WORKER_CONFIG):
+        cluster = LocalCluster(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
-        ) as cluster,
-    ):
+        )
+    with cluster:
         yield str(cluster.scheduler_address)
 
 
@@ -201,13 +201,22 @@ def test_dask_workers_run_without_the_profiler_and_with_slow_housekeeping(
 
 def test_quiet_worker_slows_a_worker_started_without_hankekg_settings() -> None:
     # A deployed `dask worker` started without the DASK_* settings still gets them.
+    import dask
     from distributed import LocalCluster
 
     from ingest.executors.dask import QUIET_PERIODS_MS, DaskWorkers
 
-    with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
+    dask_defaults = {
+        "distributed.admin.tick.interval": "20ms",
+        "distributed.admin.system-monitor.interval": "500ms",
+        "distributed.worker.memory.monitor-interval": "100ms",
+        "distributed.worker.profile.enabled": True,
+    }
+    with dask.config.set(dask_defaults):
+        cluster = LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        )
+    with cluster:
         (worker,) = cluster.workers.values()
         assert worker.periodic_callbacks["tick"].callback_time < QUIET_PERIODS_MS["tick"]
         workers = DaskWorkers(cluster.scheduler_address)

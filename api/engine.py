@@ -104,7 +104,7 @@ class Engine:
         # Bumped by every SPARQL update, so tables derived from the graph are rebuilt.
         self._graph_version = 0
         self._neighbourhood: tuple[object, Neighbourhood] | None = None
-        self._filter_cache: tuple[object, dict[str, set[str]]] = (None, {})
+        self._filter_cache: tuple[object, dict[str, set[Any]]] = (None, {})
         self._facet_table: tuple[object, FacetTable] | None = None
         # Guards derived data built on first use, so concurrent requests build it once.
         self._derived_lock = threading.Lock()
@@ -209,8 +209,9 @@ class Engine:
                 self._facet_table = cached
         return cached[1]
 
-    def filter_cache(self) -> dict[str, set[str]]:
-        """Projects matching each filter pattern, valid for the current data version."""
+    def filter_cache(self) -> dict[str, set[Any]]:
+        """Projects matching each filter pattern, and the chunks each filter allows,
+        valid for the current data version."""
         version = self.data_version()
         with self._derived_lock:
             if self._filter_cache[0] != version:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from api.engine import Engine, one_index_version
 from api.schemas import (
@@ -27,6 +28,7 @@ from graph.views import (
     document_sources,
     pick_name,
     project_view,
+    remembered,
 )
 from graph.vocab import HK, PROV
 from search.filters import Filters, allowed_chunks, facet_counts
@@ -148,9 +150,14 @@ def run_search(
         boosts=boost,
     )
     page = result.hits[offset:]
-    names = display_names(engine.store, [h.key for h in page])
+    # Names and sources are remembered per data version (in the facet table), so a
+    # repeated result costs no round trip to a graph server.
+    table = engine.facet_table()
+    names = remembered(table.names, [h.key for h in page], partial(display_names, engine.store), {})
     snapshot = current.snapshot
-    sources = document_sources(engine.store, [h.document for h in page])
+    sources = remembered(
+        table.sources, [h.document for h in page], partial(document_sources, engine.store), ""
+    )
     hits = []
     for rank, hit in enumerate(page, start=offset + 1):
         entry = snapshot.document(hit.document)
@@ -187,9 +194,7 @@ def run_search(
         results=hits,
     )
     if facets:
-        counted = facet_counts(
-            engine.store, snapshot, engine.facet_table(), result.candidate_keys, ui_lang
-        )
+        counted = facet_counts(engine.store, snapshot, table, result.candidate_keys, ui_lang)
         response.facets = {
             name: [FacetValueModel(**vars(v)) for v in values]
             for name, values in counted.values.items()

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.errors import NotFound
 from graph.store.base import GraphStore
 from graph.vocab import HK, PROV, RDF, RDFS, SCHEMA, SKOS
+
+V = TypeVar("V")
 
 #: Project link predicates shown as organisation roles, in display order.
 ROLE_PREDICATES = {
@@ -109,6 +111,21 @@ def display_names(store: GraphStore, iris: list[str]) -> dict[str, dict[str, str
     for row in rows:
         out[_value(row["s"])].setdefault(_lang(row["n"]), _value(row["n"]))
     return dict(out)
+
+
+def remembered(
+    cache: dict[str, V], keys: Iterable[str], fetch: Callable[[list[str]], dict[str, V]], absent: V
+) -> dict[str, V]:
+    """``fetch(keys)`` through ``cache`` (one per data version): only the keys not
+    seen yet are fetched, and a key ``fetch`` did not answer is remembered as
+    ``absent`` and left out of the result."""
+    wanted = list(dict.fromkeys(keys))
+    missing = [k for k in wanted if k not in cache]
+    if missing:
+        found = fetch(missing)
+        for key in missing:
+            cache[key] = found.get(key, absent)
+    return {k: cache[k] for k in wanted if cache[k] != absent}
 
 
 def pick_name(names: dict[str, str], lang: str = "fi", fallback: str = "") -> str:

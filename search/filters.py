@@ -13,9 +13,10 @@ its narrower concepts in our theme hierarchy.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from itertools import chain, repeat
+from typing import TYPE_CHECKING, Any
 
 from graph.store.base import GraphStore
 from graph.views import display_names, pick_name, values_clause
@@ -185,11 +186,32 @@ def allowed_chunks(
     snapshot: Snapshot,
     filters: Filters,
     linker: Linker | None,
-    cache: dict[str, set[str]] | None = None,
+    cache: dict[str, set[Any]] | None = None,
 ) -> set[int] | None:
-    """Chunk ids that pass ``filters`` (``None`` when nothing is filtered)."""
+    """Chunk ids that pass ``filters`` (``None`` when nothing is filtered).
+
+    With a ``cache`` (one per data version), the same filters give back the same
+    set object, which callers must not change: the index engines keep what they
+    derive from it (a score mask, an id selector) by its identity.
+    """
     if filters.is_empty():
         return None
+    key = f"chunks {filters!r}"
+    if cache is not None and key in cache:
+        return cache[key]
+    allowed = _allowed_chunks(store, snapshot, filters, linker, cache)
+    if cache is not None:
+        cache[key] = allowed
+    return allowed
+
+
+def _allowed_chunks(
+    store: GraphStore,
+    snapshot: Snapshot,
+    filters: Filters,
+    linker: Linker | None,
+    cache: dict[str, set[Any]] | None,
+) -> set[int]:
     by_key = snapshot.chunks_by_key()
     if filters.graph_filters():
         keys: set[str] = allowed_projects(store, filters, linker, cache)
@@ -231,7 +253,9 @@ class FacetTable:
     years: dict[str, tuple[int, int]]
     """project -> (first year, last year)."""
     names: dict[str, dict[str, str]] = field(default_factory=dict)
-    """value IRI -> {language: name}, filled as values are shown."""
+    """IRI -> {language: name}, filled as facet values and results are shown."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """document IRI -> its URL or file name, filled as results are shown."""
 
 
 def facet_table(store: GraphStore) -> FacetTable:
@@ -288,11 +312,14 @@ def facet_counts(
     themes (with their groups), status, years and document languages over the
     projects (or documents) ``keys``; only the shown values are named."""
     facets = Facets()
-    members: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    members: dict[str, dict[str, int]] = defaultdict(dict)
+    # Counted in C (Counter over one chained iterable): thousands of (facet, value)
+    # pairs per search, which a Python loop spent ~20 ms on at N = 10,000.
+    pairs = Counter(chain.from_iterable(map(table.values.get, keys, repeat((), len(keys)))))
+    for (facet, value), n in pairs.items():
+        members[facet][value] = n
     per_year: dict[int, int] = defaultdict(int)
     for key in keys:
-        for facet, value in table.values.get(key, ()):
-            members[facet][value] += 1
         if key in table.years:
             low, high = table.years[key]
             for year in range(low, min(high, low + MAX_YEAR_SPAN) + 1):

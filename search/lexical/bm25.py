@@ -32,6 +32,7 @@ import numpy as np
 
 from graph.errors import HankeKGError
 from search.analysis import Analyzer, default_analyzer
+from search.memo import IdentityMemo
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class LexicalIndex:
         self.analyzer = analyzer or default_analyzer()
         vocab = retriever.vocab_dict if retriever is not None else {}
         self._vocab: dict[str, int] = dict(vocab)
+        self._masks: IdentityMemo[np.ndarray] = IdentityMemo()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -173,10 +175,15 @@ class LexicalIndex:
     def _mask(self, allowed: set[int] | None) -> np.ndarray | None:
         if allowed is None:
             return None
-        mask = np.zeros(self._ids.size, dtype=bool)
-        positions = [self._position[i] for i in allowed if i in self._position]
-        mask[positions] = True
-        return mask
+
+        def build() -> np.ndarray:
+            mask = np.zeros(self._ids.size, dtype=bool)
+            positions = [self._position[i] for i in allowed if i in self._position]
+            mask[positions] = True
+            return mask
+
+        # The same filter's set comes back for every query of one data version.
+        return self._masks.get(allowed, build)
 
     # -- persistence ------------------------------------------------------------------------
 

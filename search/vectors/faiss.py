@@ -19,6 +19,7 @@ import faiss
 import numpy as np
 
 from search.index.base import unit
+from search.memo import IdentityMemo
 
 #: Past this many vectors a configured HNSW index pays off (see bench/).
 HNSW_THRESHOLD = 200_000
@@ -32,6 +33,14 @@ class _Contribution:
     n: int
 
 
+def _selector(allowed: set[int]) -> tuple[faiss.IDSelector, faiss.SearchParameters]:
+    """Search parameters that keep to the ids in ``allowed`` (FAISS copies them), with
+    the selector they point to: the parameters do not keep it alive."""
+    selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+    # faiss' type stubs miss the keyword the SWIG constructor takes.
+    return selector, faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+
+
 class FaissVectors:
     """An ID-mapped FAISS index of L2-normalised vectors (cosine = inner product)."""
 
@@ -41,6 +50,9 @@ class FaissVectors:
         self._documents: dict[str, _Contribution] = {}
         self._sums: dict[str, tuple[np.ndarray, int]] = {}
         self._centroids: dict[str, np.ndarray] | None = None
+        self._selectors: IdentityMemo[tuple[faiss.IDSelector, faiss.SearchParameters]] = (
+            IdentityMemo()
+        )
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -100,11 +112,8 @@ class FaissVectors:
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         params = None
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(
-                np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-            )
-            # faiss' type stubs miss the keyword the SWIG constructor takes.
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+            # The same filter's set comes back for every query of one data version.
+            params = self._selectors.get(allowed, lambda: _selector(allowed))[1]
         k = min(k, len(self))
         scores, ids = self._index.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

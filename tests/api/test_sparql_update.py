@@ -85,6 +85,28 @@ def test_delete_where_in_a_document_graph_leaves_the_filter(engine: Engine) -> N
     assert project not in _hits(engine, Filters(funders=(FUNDER,)))
 
 
+def test_a_renamed_project_shows_its_new_name_in_search(engine: Engine) -> None:
+    """Search remembers result names per data version: an update must still show."""
+    project, document = _rovaniemi(engine)
+
+    def shown() -> str:
+        response = services.search(engine, ROVANIEMI, k=20)
+        return next(hit.name for hit in response.results if hit.iri == project)
+
+    assert shown() == ROVANIEMI  # remembered from here on
+    engine.apply_update(
+        f"""DELETE DATA {{ GRAPH <{document}> {{ <{project}> <{SCHEMA.name}> "{ROVANIEMI}"@fi }} }} ;
+        INSERT DATA {{ GRAPH <{document}> {{ <{project}> <{SCHEMA.name}> "Uusi nimi"@fi }} }}"""
+    )
+    try:
+        assert shown() == "Uusi nimi"
+    finally:
+        engine.apply_update(
+            f"""DELETE DATA {{ GRAPH <{document}> {{ <{project}> <{SCHEMA.name}> "Uusi nimi"@fi }} }} ;
+            INSERT DATA {{ GRAPH <{document}> {{ <{project}> <{SCHEMA.name}> "{ROVANIEMI}"@fi }} }}"""
+        )
+
+
 def test_an_update_that_fails_halfway_changes_nothing(engine: Engine) -> None:
     project, document = _rovaniemi(engine)
     before = _triples(engine)

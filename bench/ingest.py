@@ -23,7 +23,12 @@ there), the worker processes, the other processes this one started (Dask nannies
 the whole machine (what else ran). Fixed costs (``cluster_start_s``, ``model_load_s``)
 are reported apart and are outside the timed window in every mode.
 
-``python -m bench.ingest --compare --n 16 64 --repeats 3`` runs every mode at every N,
+``--mode dask-cli`` starts ``dask scheduler`` and ``dask worker --nworkers 2 --nthreads 1`` as
+their own processes, with the ``DASK_*`` settings of ``docs/DEPLOY.md``, as a deployment runs
+them. ``--idle-cpu 10`` measures what an idle LocalCluster spends on its own housekeeping,
+Dask's defaults (profiler off) against hankekg's settings, twice each.
+
+``python -m bench.ingest --compare --n 48 192 --repeats 2`` runs every mode at every N,
 ``repeats`` times each in a fresh process, and prints the medians, the cluster's share
 of the best single-machine run at each N, and, from the two largest N, each mode's
 per-document cost (the slope) apart from its fixed cost per run (the intercept: the
@@ -48,6 +53,8 @@ import tracemalloc
 from collections import deque
 from pathlib import Path
 from typing import Any
+
+from distributed import WorkerPlugin
 
 from bench.corpus import write_corpus
 from ingest import Preparer, Source, Workers
@@ -399,6 +406,68 @@ def compare(
     return out
 
 
+class _ProfilerOff(WorkerPlugin):
+    """The worker plugin as it was before the housekeeping was slowed (profiler off only)."""
+
+    name = "hankekg-quiet-worker"
+    idempotent = True
+
+    def setup(self, worker: Any) -> None:
+        """Stop the profiler's callbacks, nothing else."""
+        from ingest.executors.dask import PROFILER_CALLBACKS
+
+        for key in PROFILER_CALLBACKS:
+            callback = worker.periodic_callbacks.pop(key, None)
+            if callback is not None:
+                callback.stop()
+
+
+def idle_cpu(seconds: float, workers: int, quiet: bool = True) -> dict[str, Any]:
+    """CPU an idle ``workers``-worker LocalCluster spends on itself over ``seconds``, in % of
+    one core per process: with hankekg's settings (``WORKER_CONFIG`` and ``QuietWorker``), or
+    with Dask's defaults and only the profiler off (``quiet=False``, as before)."""
+    import dask
+    import psutil
+    from distributed import Client, LocalCluster
+
+    from ingest.executors.dask import WORKER_CONFIG, QuietWorker
+
+    config = WORKER_CONFIG if quiet else {"distributed.worker.profile.enabled": False}
+    with dask.config.set(config):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    client = Client(cluster.scheduler_address, set_as_default=False)
+    try:
+        client.register_plugin(QuietWorker() if quiet else _ProfilerOff())
+        pids = sorted(client.run(os.getpid).values())
+        time.sleep(2)
+        processes = {"writer": psutil.Process()} | {
+            f"worker {i}": psutil.Process(pid) for i, pid in enumerate(pids)
+        }
+
+        def cpu() -> dict[str, float]:
+            return {k: sum(p.cpu_times()[:2]) for k, p in processes.items()}
+
+        before, start = cpu(), time.perf_counter()
+        time.sleep(seconds)
+        after, wall = cpu(), time.perf_counter() - start
+    finally:
+        client.close()
+        cluster.close()
+    share = {k: round((after[k] - before[k]) / wall * 100, 2) for k in after}
+    return {
+        "settings": "hankekg" if quiet else "dask defaults, profiler off",
+        "seconds": round(wall, 1),
+        "percent_of_a_core": share | {"all": round(sum(share.values()), 2)},
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def preload_memory(folder: Path) -> dict[str, Any]:
     """Memory held by reading one pipeline window of documents (the pipeline streams:
     it holds at most ``2 × batch`` documents' bytes in flight, never the whole run)."""
@@ -454,19 +523,29 @@ def main() -> None:
     """``python -m bench.ingest --n N [--mode M --workers W]``: one ingest, JSON last line;
     ``--compare --n N1 N2 --repeats R``: every mode, medians."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, nargs="+", required=True)
+    parser.add_argument("--n", type=int, nargs="+", default=[16])
     parser.add_argument("--compare", action="store_true", help="every mode, medians")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--mode", choices=MODES, default="inline")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument(
+        "--idle-cpu",
+        type=float,
+        metavar="SECONDS",
+        help="an idle LocalCluster's own CPU, Dask's defaults against hankekg's settings",
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("distributed").setLevel(logging.ERROR)
+    if args.idle_cpu:
+        rows = [idle_cpu(args.idle_cpu, args.workers, quiet) for quiet in (False, True) * 2]
+        print(json.dumps(rows))
+        return
     if args.compare:
         result = compare(
             args.n, args.repeats, args.seed, args.encoder, args.workers, tuple(args.modes)

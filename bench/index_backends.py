@@ -286,6 +286,7 @@ def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> 
             writer.commit()
             writer.close()
             out[f"{name}_build_s"] = round(time.perf_counter() - start, 1)
+        spare = docs[-1]  # copied in by after_writes
         del docs
         with psycopg_connect(server.url) as conn:
             conn.execute("VACUUM ANALYZE")  # what autovacuum does soon after a bulk write
@@ -319,6 +320,9 @@ def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> 
                 for fn in runs.values():  # warm the per-version caches
                     fn(QUERIES[0])
                 out[name] = {label: measure(fn, QUERIES, repeats) for label, fn in runs.items()}
+            out["postgres"]["lexical, first search after a write"] = after_writes(
+                engines["postgres"], identity, spare, [query_terms(q) for q in QUERIES]
+            )
             out["load_average_end"] = load_average()
         finally:
             if holder is not None:
@@ -326,6 +330,38 @@ def index_latency(n: int, repeats: int, seed: int, lock: Path | None = None) -> 
             for index in engines.values():
                 index.close()
     return out
+
+
+def after_writes(index: Any, identity: Any, spare: Any, queries: list[list[str]]) -> Any:
+    """BM25 in the first search after each of ``len(queries)`` one-document commits (the
+    commit untimed): a write changes the stamps of every term it touched, so the
+    postings of those the query shares with it are read again. ``spare`` is a
+    ``(iri, entry, chunks, vectors)`` whose copies are written under fresh ids."""
+    from dataclasses import replace
+
+    from bench import summary
+    from search.hybrid import CANDIDATES
+
+    iri, entry, chunks, vectors = spare
+    with index.pool.connection() as conn:
+        first = 1 + int(conn.execute("SELECT max(id) FROM hk_chunks").fetchone()[0])
+    samples = []
+    for i, terms in enumerate(queries):
+        copy = f"{iri}/copy-{i}"
+        ids = range(first + i * len(chunks), first + (i + 1) * len(chunks))
+        writer = index.writer(identity)
+        writer.add_document(
+            copy,
+            replace(entry, chunk_ids=[]),
+            [replace(c, id=cid, document=copy) for c, cid in zip(chunks, ids, strict=True)],
+            vectors,
+        )
+        writer.commit()
+        writer.close()
+        start = time.perf_counter()
+        index.view().lexical_search(terms, CANDIDATES)  # a new view: its BM25 statistics too
+        samples.append(time.perf_counter() - start)
+    return summary(samples)
 
 
 def lexical_agreement(

@@ -55,9 +55,9 @@ class Postings:
     chunks: np.ndarray
     """Chunk ids (``int64``)."""
     tf: np.ndarray
-    """Term frequency in each chunk (``float64``)."""
+    """Term frequency in each chunk (``int32``; scored in ``float64``)."""
     length: np.ndarray
-    """Each chunk's length in terms (``float64``)."""
+    """Each chunk's length in terms (``int32``)."""
 
     @classmethod
     def from_bytes(cls, stamp: int, chunks: bytes, tf: bytes, length: bytes) -> Postings:
@@ -65,8 +65,8 @@ class Postings:
         return cls(
             stamp,
             np.frombuffer(chunks, dtype=">i8").astype(np.int64),
-            np.frombuffer(tf, dtype=">i4").astype(np.float64),
-            np.frombuffer(length, dtype=">i4").astype(np.float64),
+            np.frombuffer(tf, dtype=">i4").astype(np.int32),
+            np.frombuffer(length, dtype=">i4").astype(np.int32),
         )
 
 

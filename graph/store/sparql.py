@@ -29,20 +29,17 @@ on this backend a query that uses it is refused with a 400 that says so.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import json
 import logging
 import re
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import httpx
 import orjson
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Dataset, Graph, URIRef
 
 from graph.errors import NotFound, QueryError, QueryTimeout, StoreUnavailable
 from graph.store import guard, updates
@@ -59,6 +56,7 @@ from graph.store.base import (
     SparqlFunction,
     check_export_format,
 )
+from graph.store.sparql_http import BasicOrDigest, ask_value, is_ask_answer, select_rows
 from graph.vocab import HK, HKF, PREFIXES, PROV, RDF
 
 logger = logging.getLogger(__name__)
@@ -76,85 +74,6 @@ GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.5"
 _ASK = re.compile(r"(?i)\bASK\b(\s+WHERE\b)?")
 _FROM = re.compile(r"(?i)\bFROM\s+(NAMED\s+)?[<\w]")
 _SIMILARITY = re.compile(rf"(?i)(hkf:similarity|<{re.escape(str(HKF.similarity))}>)")
-
-
-class _BasicOrDigest(httpx.Auth):
-    """Credentials sent the way the server asks: Basic or Digest.
-
-    The first request goes without them; the challenge of the 401 picks the
-    scheme, and later requests use it straight away.
-    """
-
-    requires_request_body = True
-
-    def __init__(self, user: str, password: str) -> None:
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        self._basic = f"Basic {token}"
-        self._digest = httpx.DigestAuth(user, password)
-        self._scheme: str | None = None
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._scheme == "digest":
-            yield from self._digest.auth_flow(request)
-            return
-        if self._scheme == "basic":
-            request.headers["Authorization"] = self._basic
-            yield request
-            return
-        response = yield request
-        if response.status_code != 401:
-            return
-        challenge = response.headers.get("www-authenticate", "").lower()
-        if challenge.startswith("digest"):
-            self._scheme = "digest"
-            yield from self._digest.auth_flow(request)
-        else:
-            self._scheme = "basic"
-            request.headers["Authorization"] = self._basic
-            yield request
-
-
-def from_json_term(term: dict[str, Any]) -> Node:
-    """An rdflib term from the SPARQL JSON results form."""
-    kind, value = term["type"], term["value"]
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value)
-    if kind in ("literal", "typed-literal"):
-        if term.get("xml:lang"):
-            return Literal(value, lang=term["xml:lang"])
-        datatype = term.get("datatype")
-        if datatype and datatype != sr.XSD_STRING:
-            return Literal(value, datatype=URIRef(datatype))
-        return Literal(value)
-    return Literal(json.dumps(value))
-
-
-def _rows(response: httpx.Response) -> list[Row]:
-    """The rows of a SPARQL JSON SELECT answer, as rdflib terms (``None`` when unbound)."""
-    body = orjson.loads(response.content)
-    variables = body.get("head", {}).get("vars", [])
-    return [
-        {v: from_json_term(b[v]) if v in b else None for v in variables}
-        for b in body.get("results", {}).get("bindings", [])
-    ]
-
-
-def ask_value(body: dict[str, Any]) -> bool:
-    """The answer of an ASK in SPARQL JSON results (Virtuoso 7 sends a one-row
-    table with ``__ASK_RETVAL`` instead of ``boolean``)."""
-    if "boolean" in body:
-        return bool(body["boolean"])
-    bindings = body.get("results", {}).get("bindings", [])
-    if bindings and "__ASK_RETVAL" in bindings[0]:
-        return bindings[0]["__ASK_RETVAL"].get("value") in ("1", "true")
-    return False
-
-
-def is_ask_answer(body: dict[str, Any]) -> bool:
-    """Whether a SPARQL JSON results body answers an ASK."""
-    return "boolean" in body or body.get("head", {}).get("vars") == ["__ASK_RETVAL"]
 
 
 def _prologue(prefixes: dict[str, str]) -> str:
@@ -182,7 +101,7 @@ class SparqlStore:
         self.graph_store_url = graph_store_url
         self.scope = scope
         self.timeout_s = timeout_s
-        auth = _BasicOrDigest(user, password or "") if user else None
+        auth = BasicOrDigest(user, password or "") if user else None
         self._client = httpx.Client(auth=auth, timeout=httpx.Timeout(timeout_s, connect=10.0))
         self._prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
         self.union: str | None = self._find_union()
@@ -303,7 +222,7 @@ class SparqlStore:
         response = self._post_query(
             sparql, RESULTS_ACCEPT, default_graphs or (), named_graphs or ()
         )
-        return _rows(response)
+        return select_rows(response)
 
     def _select_named(self, sparql: str) -> list[Row]:
         """A SELECT that reads named graphs only (``GRAPH``), sent without a dataset.
@@ -312,7 +231,7 @@ class SparqlStore:
         never written and ``GRAPH ?g`` range over its system graphs; without it, both
         range over the stored graphs, as on every other server.
         """
-        return _rows(self._post_query(sparql, RESULTS_ACCEPT, raw=True))
+        return select_rows(self._post_query(sparql, RESULTS_ACCEPT, raw=True))
 
     def ask(self, sparql: str) -> bool:
         """Run an ASK query on the server, as a one-row SELECT: Virtuoso 7 answers
@@ -678,4 +597,4 @@ class RemoteQueryRunner:
         """Nothing to release (the store owns the connections)."""
 
 
-__all__ = ["UNION", "RemoteQueryRunner", "SparqlStore", "from_json_term"]
+__all__ = ["UNION", "RemoteQueryRunner", "SparqlStore"]

@@ -100,7 +100,6 @@ def _open(mode: str, workers: int, folder: Path) -> tuple[Workers, Any]:
     Dask settings hankekg gives its ingest workers (``WORKER_CONFIG``); ``DaskWorkers``
     applies the same to the workers of any cluster it connects to.
     """
-    import dask
 
     from ingest.executors import open_workers
     from ingest.executors.dask import WORKER_CONFIG
@@ -114,17 +113,24 @@ def _open(mode: str, workers: int, folder: Path) -> tuple[Workers, Any]:
         pool = open_workers(scheduler=cli.address)
         pool.client.wait_for_workers(workers, timeout=120)  # type: ignore[attr-defined]
         return pool, cli
+    cluster = _local_cluster(workers, WORKER_CONFIG)
+    return open_workers(scheduler=cluster.scheduler_address), cluster
+
+
+def _local_cluster(workers: int, config: dict[str, Any]) -> Any:
+    """A loopback ``LocalCluster`` of ``workers`` one-thread worker processes, started under
+    the Dask ``config`` given (worker settings are read only while they start)."""
+    import dask
     from distributed import LocalCluster
 
-    with dask.config.set(WORKER_CONFIG):
-        cluster = LocalCluster(
+    with dask.config.set(config):
+        return LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
         )
-    return open_workers(scheduler=cluster.scheduler_address), cluster
 
 
 class _DaskProcesses:
@@ -426,21 +432,13 @@ def idle_cpu(seconds: float, workers: int, quiet: bool = True) -> dict[str, Any]
     """CPU an idle ``workers``-worker LocalCluster spends on itself over ``seconds``, in % of
     one core per process: with hankekg's settings (``WORKER_CONFIG`` and ``QuietWorker``), or
     with Dask's defaults and only the profiler off (``quiet=False``, as before)."""
-    import dask
     import psutil
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from ingest.executors.dask import WORKER_CONFIG, QuietWorker
 
     config = WORKER_CONFIG if quiet else {"distributed.worker.profile.enabled": False}
-    with dask.config.set(config):
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+    cluster = _local_cluster(workers, config)
     client = Client(cluster.scheduler_address, set_as_default=False)
     try:
         client.register_plugin(QuietWorker() if quiet else _ProfilerOff())

@@ -199,19 +199,6 @@ def allowed_chunks(
     key = f"chunks {filters!r}"
     if cache is not None and key in cache:
         return cache[key]
-    allowed = _allowed_chunks(store, snapshot, filters, linker, cache)
-    if cache is not None:
-        cache[key] = allowed
-    return allowed
-
-
-def _allowed_chunks(
-    store: GraphStore,
-    snapshot: Snapshot,
-    filters: Filters,
-    linker: Linker | None,
-    cache: dict[str, set[Any]] | None,
-) -> set[int]:
     by_key = snapshot.chunks_by_key()
     if filters.graph_filters():
         keys: set[str] = allowed_projects(store, filters, linker, cache)
@@ -220,7 +207,10 @@ def _allowed_chunks(
     if filters.languages:
         languages = snapshot.key_languages()
         keys = {k for k in keys if languages.get(k, set()) & set(filters.languages)}
-    return {cid for key in keys for cid in by_key.get(key, ())}
+    allowed = {cid for k in keys for cid in by_key.get(k, ())}
+    if cache is not None:
+        cache[key] = allowed
+    return allowed
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 Loads the curated CSV files in ``data/reference/`` (see ``SOURCES.md`` there)
 into frozen dataclasses (``graph/reference_graph.py`` turns them into RDF for the
-named graph ``graph/reference``). The linker (``graph/linker.py``) builds its gazetteer from
-the same :class:`Reference`, so extraction, search and the graph agree on one
+named graph ``graph/reference``). The linker's gazetteer (``graph/gazetteer.py``) is built
+from the same :class:`Reference`, so extraction, search and the graph agree on one
 IRI per municipality, group and organisation.
 """
 

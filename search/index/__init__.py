@@ -20,7 +20,8 @@ from search.index.base import (
     IndexView,
     IndexWriter,
 )
-from search.index.local import IndexState, LocalIndex, Manifest, Snapshot
+from search.index.local import IndexState, LocalIndex
+from search.index.snapshot import Manifest, Snapshot
 
 if TYPE_CHECKING:
     from graph.config import Settings

@@ -10,7 +10,8 @@ import pytest
 
 from graph.errors import CorruptIndex
 from search.index import LocalIndex
-from search.index.local import CHECKSUMS, IndexState
+from search.index.integrity import CHECKSUMS
+from search.index.local import IndexState
 from tests.search.index_contract import ENCODER, add, remove
 
 
@@ -99,7 +100,7 @@ def test_failed_snapshot_write_leaves_nothing_behind(
     def disk_full(directory: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("search.index.local.write_checksums", disk_full)
+    monkeypatch.setattr("search.index.snapshot.write_checksums", disk_full)
     with pytest.raises(OSError):
         add(index, "c", 3)
     assert sorted(os.listdir(index.state.snapshots)) == before

@@ -39,7 +39,8 @@ from graph.errors import CorruptIndex
 from search.analysis import default_analyzer
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.lexical.postgres import PgLexical, PostingCache
-from search.vectors.pgvector import PgVectors, session_settings
+from search.memo import IdentityMemo
+from search.vectors.pgvector import AllowedSql, PgVectors, session_settings
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +201,9 @@ class PostgresIndex:
         self._lock = threading.Lock()
         # Outlives views: each term's postings are checked against its stamp per search.
         self.postings = PostingCache()
+        # A filter's allowed set is one object per filter and version: its SQL forms are
+        # built once for it.
+        self.allowed_forms: IdentityMemo[AllowedSql] = IdentityMemo()
 
     def version(self) -> str | None:
         """``hk_meta.version``: bumped by every commit, from any process."""
@@ -522,9 +526,10 @@ class PostgresView:
     def dense_search(
         self, query: np.ndarray, k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """Top ``k`` chunks by inner product (HNSW; iterative scan when filtered)."""
+        """Top ``k`` chunks by inner product (HNSW, or exact over a small allowed set)."""
+        total = self.vector_count() if allowed is not None else None
         with self._index.pool.connection() as conn:
-            return PgVectors(conn).search(query, k, allowed)
+            return PgVectors(conn, self._index.allowed_forms, total).search(query, k, allowed)
 
     def lexical_search(
         self, terms: list[str], k: int, allowed: set[int] | None = None

@@ -76,9 +76,10 @@ def test_postgres_recover_drops_what_the_graph_lacks_and_names_what_it_misses(pg
 def test_postgres_large_allowed_sets_walk_hnsw_with_iterative_scans(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Allowed sets past EXACT_MAX go through the HNSW graph; the iterative scan must still
-    # find allowed rows far from the query (without it, a selective filter returns none).
-    monkeypatch.setattr(pgvector, "EXACT_MAX", 0)
+    # Allowed sets too large to rank exactly go through the HNSW graph; the iterative scan
+    # must still find allowed rows far from the query (without it, a selective filter
+    # returns none).
+    monkeypatch.setattr(pgvector, "EXACT_FACTOR", 0)
     index = PostgresIndex(pg_url)
     try:
         docs = [add(index, f"d{i}", 10 + i, n=40) for i in range(10)]
@@ -90,6 +91,41 @@ def test_postgres_large_allowed_sets_walk_hnsw_with_iterative_scans(
         assert {cid for cid, _ in view.lexical_search(terms("kuntoutus"), 10, allowed)} == allowed
     finally:
         index.close()
+
+
+def test_postgres_exact_and_hnsw_plans_agree_on_filtered_search(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The two filtered plans take the allowed set in different forms (an array literal,
+    # a bitmap tested with get_bit); on a corpus this small HNSW is exact, so they must
+    # agree, including on the first and the largest chunk ids (the bitmap's edges; with
+    # only the first id allowed, every later row lies past the bitmap's end).
+    index = PostgresIndex(pg_url)
+    try:
+        docs = [add(index, f"d{i}", 30 + i, n=12) for i in range(6)]
+        view = index.view()
+        assert view is not None
+        ids = sorted(c.id for _, chunks, _ in docs for c in chunks)
+        query = docs[2][2][3]
+        for allowed in ({ids[0]}, {ids[0], ids[-1]}, set(ids[::3]), set(ids[5:40]), {ids[-1]}):
+            monkeypatch.setattr(pgvector, "EXACT_FACTOR", 10**9)
+            exact = view.dense_search(query, 10, allowed)
+            monkeypatch.setattr(pgvector, "EXACT_FACTOR", 0)
+            walked = view.dense_search(query, 10, allowed)
+            assert {cid for cid, _ in exact} <= allowed
+            assert len(exact) == min(10, len(allowed))
+            assert [cid for cid, _ in walked] == [cid for cid, _ in exact]
+            assert [s for _, s in walked] == pytest.approx([s for _, s in exact], abs=1e-5)
+    finally:
+        index.close()
+
+
+def test_exact_is_cheaper_for_small_or_selective_sets() -> None:
+    assert pgvector.exact_is_cheaper(2_000, 200, 50_000)
+    assert pgvector.exact_is_cheaper(13_000, 200, 52_727)
+    assert not pgvector.exact_is_cheaper(26_000, 200, 52_727)
+    # the larger the corpus, the larger the set still ranked exactly
+    assert pgvector.exact_is_cheaper(26_000, 200, 500_000)
 
 
 def test_postgres_search_connections_are_set_up_once(pg_url: str) -> None:

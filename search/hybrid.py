@@ -12,7 +12,9 @@ set (README, "Search quality").
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +37,20 @@ CANDIDATES = 200
 SNIPPET_CHARS = 320
 #: Weight of a group's second and third best chunks relative to its best.
 SECOND_CHUNKS = 0.3
+#: Threads that run the dense side of hybrid searches next to the lexical side.
+DENSE_THREADS = 16
+
+_dense_pool: ThreadPoolExecutor | None = None
+_dense_pool_lock = threading.Lock()
+
+
+def _dense_executor() -> ThreadPoolExecutor:
+    """The process's pool for dense searches (created on first use)."""
+    global _dense_pool
+    with _dense_pool_lock:
+        if _dense_pool is None:
+            _dense_pool = ThreadPoolExecutor(DENSE_THREADS, thread_name_prefix="dense-search")
+        return _dense_pool
 
 
 @dataclass(frozen=True)
@@ -109,17 +125,19 @@ class HybridSearcher:
         weights = weights or FusionWeights()
         dense_hits: list[tuple[int, float]] = []
         lexical_hits: list[tuple[int, float]] = []
-        if mode in ("dense", "hybrid"):
-            vector = (
-                query_vector
-                if query_vector is not None
-                else self.encoder.encode_queries([dense_query])[0]
-            )
-            dense_hits = self.snapshot.dense_search(vector, CANDIDATES, allowed_chunks)
+        dense: Future[list[tuple[int, float]]] | None = None
+        if mode == "hybrid":
+            # The dense side (query encoding, FAISS or a round trip to PostgreSQL) mostly
+            # runs outside the GIL, so it overlaps the lexical side.
+            dense = _dense_executor().submit(self._dense, dense_query, query_vector, allowed_chunks)
+        elif mode == "dense":
+            dense_hits = self._dense(dense_query, query_vector, allowed_chunks)
         if mode in ("lexical", "hybrid"):
             lexical_hits = self.snapshot.lexical_search(
                 query_terms(query, expansion or ""), CANDIDATES, allowed_chunks
             )
+        if dense is not None:
+            dense_hits = dense.result()
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
         ranked = self._rank_groups(fused, group_by, boosts or {})
         hits = [
@@ -134,6 +152,14 @@ class HybridSearcher:
             total_candidates=len(ranked),
             candidate_keys=[key for _, key, _ in ranked],
         )
+
+    def _dense(
+        self, query: str, vector: np.ndarray | None, allowed: set[int] | None
+    ) -> list[tuple[int, float]]:
+        """The dense candidates, encoding ``query`` unless its vector is given."""
+        if vector is None:
+            vector = self.encoder.encode_queries([query])[0]
+        return self.snapshot.dense_search(vector, CANDIDATES, allowed)
 
     def _rank_groups(
         self, fused: dict[int, float], group_by: str, boosts: dict[str, float]

@@ -136,9 +136,9 @@ class _Pool:
         conn = psycopg.connect(self.url, autocommit=True)
         settings = {
             **session_settings(),
-            # Plan every statement with its parameters' values: a filter's chunk-id array
-            # is then a constant, which PostgreSQL probes through a hash table instead
-            # of comparing each row with every element (a generic plan's linear scan).
+            # Plan every statement with its parameters' values, so that the planner sees
+            # the real size of the document and chunk-id arrays (a generic plan of a
+            # prepared statement guesses, and may scan where an index lookup is right).
             "plan_cache_mode": "force_custom_plan",
         }
         conn.execute(

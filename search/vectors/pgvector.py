@@ -37,8 +37,10 @@ EF_SEARCH = 200
 #: Rows an iterative scan may visit before giving up (pgvector's default is 20,000).
 MAX_SCAN_TUPLES = 50_000
 #: Exact ranking wins while ``allowed² <= EXACT_FACTOR * k * total`` (see :func:`exact_is_cheaper`).
-#: Measured at 52,727 vectors, k = 200: exact 31 ms and HNSW 45 ms for 13,096 allowed ids,
-#: 63 ms and 26 ms for 26,363; they cross near 17,500, so 17,500² / (200 * 52,727) ≈ 29.
+#: Measured at 52,727 vectors, k = 200, p50: a real 13,096-id filter (whole documents, so
+#: neighbouring rows) exact 23 ms, HNSW 43 ms; random ids exact / HNSW 36 / 46 ms at 10,545,
+#: 48 / 38 at 15,818, 59 / 22 at 26,363. Real filters cross later than random ids (about
+#: 13,000, factor 16); 30 puts the line near 17,800 here.
 EXACT_FACTOR = 30
 
 

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, http
 from api.engine import Engine
+from api.refresh import Refresher
 from api.routes import documents, export, health, linked_data, projects, search, sparql, ui
 from api.schemas_ld import DocumentText, Problem
 from api.security import SecurityHeaders, install_docs
@@ -173,9 +174,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             settings.home / "sparql-snapshots", settings.workers
         )
         app.state.sparql.prestart()
+        refresher = (
+            Refresher(app.state.engine, settings.refresh_interval_s).start()
+            if settings.refresh_interval_s > 0
+            else None
+        )
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.close()
             app.state.sparql.close()
             app.state.pool.shutdown(wait=False, cancel_futures=True)
             if own:

@@ -48,7 +48,7 @@ from ingest import ingest as run_ingest
 from ingest.commit import Change, Committed
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint
-from search.filters import FacetTable, facet_table
+from search.filters import FacetTable, facet_table, rewarm
 from search.index import DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
 from search.related import Neighbourhood, neighbourhood
 from search.similarity import FUNCTION, Similarity, write_centroids
@@ -106,8 +106,12 @@ class Engine:
         self._neighbourhood: tuple[object, Neighbourhood] | None = None
         self._filter_cache: tuple[object, dict[str, set[Any]]] = (None, {})
         self._facet_table: tuple[object, FacetTable] | None = None
-        # Guards derived data built on first use, so concurrent requests build it once.
+        # Guard derived data built on first use, so concurrent requests build it once;
+        # one lock per table, so a search never waits for the neighbour table (seconds at
+        # N = 10,000) that only related-project requests need.
         self._derived_lock = threading.Lock()
+        self._neighbourhood_lock = threading.Lock()
+        self._facet_lock = threading.Lock()
         # The index view a request runs over, per thread (see pinned()).
         self._pinned = threading.local()
         self.ensure_reference()
@@ -192,7 +196,7 @@ class Engine:
     def neighbourhood(self) -> Neighbourhood:
         """Every project's graph neighbours, read once per data version."""
         version = self.data_version()
-        with self._derived_lock:
+        with self._neighbourhood_lock:
             cached = self._neighbourhood
             if cached is None or cached[0] != version:
                 cached = (version, neighbourhood(self.store, self.linker))
@@ -202,7 +206,7 @@ class Engine:
     def facet_table(self) -> FacetTable:
         """Every project's facet values, read once per data version."""
         version = self.data_version()
-        with self._derived_lock:
+        with self._facet_lock:
             cached = self._facet_table
             if cached is None or cached[0] != version:
                 cached = (version, facet_table(self.store))
@@ -253,11 +257,27 @@ class Engine:
         view = self.snapshot
         if view is not None:
             view.encoder.check(self.encoder.name, self.encoder_fingerprint)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Build the current data version's derived tables now: the index's
+        vocabulary, centroids and chunk groups, the graph neighbourhood, the facet
+        table, and the graph filters the previous version had cached. Otherwise the
+        first search after a write builds them while its user waits (seconds at
+        N = 10,000)."""
+        with self._derived_lock:
+            patterns = list(self._filter_cache[1])
+        with self.pinned() as view:
+            if view is None:
+                return
+            # what every search needs first, the neighbour table (related projects) last
             view.has_term("")
-            view.centroid_matrix()
             view.chunks_by_key()
-            self.neighbourhood()
+            view.key_languages()
             self.facet_table()
+            rewarm(self.store, self.filter_cache(), patterns)
+            view.centroid_matrix()
+            self.neighbourhood()
 
     # -- reference data and recovery ------------------------------------------------
 

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="postgresql://... for HANKEKG_INDEX_BACKEND=postgres."
     )
+    refresh_interval_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often a server looks for new writes (its own or other replicas') "
+        "and rebuilds the derived tables (facets, filters, names) before a search needs "
+        "them; 0 leaves that to the first search.",
+    )
     reference_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "data" / "reference",
         description="Reference data (municipalities, organisations, YSO).",

@@ -14,6 +14,7 @@ its narrower concepts in our theme hierarchy.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
@@ -95,7 +96,8 @@ def _family(iris: tuple[str, ...], linker: Linker | None) -> set[str]:
 
 
 def _subjects(store: GraphStore, pattern: str) -> set[str]:
-    return {str(row["p"]) for row in store.select(f"SELECT DISTINCT ?p WHERE {{ {pattern} }}")}
+    rows = store.select_text(f"SELECT DISTINCT ?p WHERE {{ {pattern} }}")
+    return {p for (p,) in rows if p is not None}
 
 
 def _criteria(filters: Filters, linker: Linker | None) -> list[str]:
@@ -170,15 +172,32 @@ def allowed_projects(
     return result & described
 
 
+#: The filter cache's key for the described projects (every graph filter needs them).
+DESCRIBED = "hk:Project"
+
+
+def rewarm(store: GraphStore, cache: dict[str, set[Any]], patterns: Iterable[str]) -> None:
+    """Fill a new data version's filter ``cache`` with the graph filter patterns an
+    older version's cache held (its keys), so the filters in use stay fast after a write."""
+    _described_projects(store, cache)
+    for pattern in patterns:
+        if pattern != DESCRIBED and not pattern.startswith(_CHUNKS) and pattern not in cache:
+            cache[pattern] = _subjects(store, pattern)
+
+
 def _described_projects(store: GraphStore, cache: dict[str, set[str]] | None) -> set[str]:
     """Projects some document describes (``hk:Project``), not only mentions."""
-    key = "hk:Project"
+    key = DESCRIBED
     found = cache.get(key) if cache is not None else None
     if found is None:
         found = _subjects(store, f"?p a <{HK.Project}>")
         if cache is not None:
             cache[key] = found
     return found
+
+
+#: Prefix of the filter cache's keys for allowed chunk sets (the other keys are patterns).
+_CHUNKS = "chunks "
 
 
 def allowed_chunks(
@@ -196,7 +215,7 @@ def allowed_chunks(
     """
     if filters.is_empty():
         return None
-    key = f"chunks {filters!r}"
+    key = f"{_CHUNKS}{filters!r}"
     if cache is not None and key in cache:
         return cache[key]
     by_key = snapshot.chunks_by_key()
@@ -258,10 +277,11 @@ def facet_table(store: GraphStore) -> FacetTable:
     funder = str(SCHEMA.funder)
     values: dict[str, set[tuple[str, str]]] = defaultdict(set)
     found_years: dict[str, list[int]] = defaultdict(list)
-    for row in store.select(
+    for project, predicate, value in store.select_text(
         f"SELECT ?p ?r ?o WHERE {{ ?p a <{HK.Project}> . ?p ?r ?o FILTER(?r IN ({predicates})) }}"
     ):
-        project, predicate, value = str(row["p"]), str(row["r"]), str(row["o"])
+        if project is None or predicate is None or value is None:
+            continue
         if predicate in dates:
             if value[:4].isdigit():
                 found_years[project].append(int(value[:4]))
@@ -286,8 +306,9 @@ def facet_table(store: GraphStore) -> FacetTable:
 def _pairs(store: GraphStore, pattern: str) -> dict[str, list[str]]:
     """``?x`` -> every ``?y`` of ``pattern``."""
     out: dict[str, list[str]] = defaultdict(list)
-    for row in store.select(f"SELECT ?x ?y WHERE {{ {pattern} }}"):
-        out[str(row["x"])].append(str(row["y"]))
+    for x, y in store.select_text(f"SELECT ?x ?y WHERE {{ {pattern} }}"):
+        if x is not None and y is not None:
+            out[x].append(y)
     return out
 
 

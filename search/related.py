@@ -80,7 +80,7 @@ class Neighbourhood:
 def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
     """Read every project's neighbours in one query."""
     roles = " ".join(f"<{r}>" for r in ROLES)
-    rows = store.select(
+    rows = store.select_text(
         f"""SELECT DISTINCT ?p ?kind ?n WHERE {{
           ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?doc .
           {{ ?p <{SCHEMA.about}> ?n BIND("theme" AS ?kind) }}
@@ -93,8 +93,9 @@ def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
         }}"""
     )
     neighbours: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
-    for row in rows:
-        project, kind, iri = str(row["p"]), str(row["kind"]), str(row["n"])
+    for project, kind, iri in rows:
+        if project is None or kind is None or iri is None:
+            continue
         key = iri
         if kind == "funder" and linker is not None:
             # RAY and its successor STEA are one funder for relatedness.

@@ -173,6 +173,19 @@ class GraphStore(Protocol):
         """
         ...
 
+    def select_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """Run a SELECT over the union default graph; each row's values in the order of
+        the query's variables, as text: an IRI, a literal's lexical form, a blank node's
+        label, ``None`` when unbound.
+
+        For bulk reads of derived tables (facets, filters): no rdflib terms are built,
+        which cost more than the query for 100,000 rows (literals parse their values).
+
+        Raises:
+            graph.errors.QueryError: the query does not parse or the backend refused it.
+        """
+        ...
+
     def ask(self, sparql: str) -> bool:
         """Run an ASK query over the union default graph."""
         ...

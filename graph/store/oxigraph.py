@@ -150,6 +150,14 @@ class OxigraphStore:
         variables = [v.value for v in result.variables]
         return [{v: to_rdflib(s[v]) for v in variables} for s in result]
 
+    def select_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """Run a SELECT query; rows of plain values in variable order (``None`` when unbound)."""
+        result = self._query(sparql, None, None, None)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("select_text() needs a SELECT query")
+        # read by position: by name costs more than the value itself
+        return [tuple(None if t is None else t.value for t in s) for s in result]
+
     def ask(self, sparql: str) -> bool:
         """Run an ASK query."""
         result = self._query(sparql)

@@ -56,7 +56,13 @@ from graph.store.base import (
     SparqlFunction,
     check_export_format,
 )
-from graph.store.sparql_http import BasicOrDigest, ask_value, is_ask_answer, select_rows
+from graph.store.sparql_http import (
+    BasicOrDigest,
+    ask_value,
+    is_ask_answer,
+    select_rows,
+    select_values,
+)
 from graph.vocab import HK, HKF, PREFIXES, PROV, RDF
 
 logger = logging.getLogger(__name__)
@@ -223,6 +229,10 @@ class SparqlStore:
             sparql, RESULTS_ACCEPT, default_graphs or (), named_graphs or ()
         )
         return select_rows(response)
+
+    def select_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """Run a SELECT query on the server; rows of plain values in variable order."""
+        return select_values(self._post_query(sparql, RESULTS_ACCEPT))
 
     def _select_named(self, sparql: str) -> list[Row]:
         """A SELECT that reads named graphs only (``GRAPH``), sent without a dataset.

@@ -81,6 +81,17 @@ def select_rows(response: httpx.Response) -> list[Row]:
     ]
 
 
+def select_values(response: httpx.Response) -> list[tuple[str | None, ...]]:
+    """The rows of a SPARQL JSON SELECT answer as plain values in variable order
+    (``None`` when unbound): no rdflib terms."""
+    body = orjson.loads(response.content)
+    variables = body.get("head", {}).get("vars", [])
+    return [
+        tuple(b[v]["value"] if v in b else None for v in variables)
+        for b in body.get("results", {}).get("bindings", [])
+    ]
+
+
 def ask_value(body: dict[str, Any]) -> bool:
     """The answer of an ASK in SPARQL JSON results (Virtuoso 7 sends a one-row
     table with ``__ASK_RETVAL`` instead of ``boolean``)."""

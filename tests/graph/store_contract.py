@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from graph.errors import NotFound, QueryError
@@ -117,6 +117,23 @@ class GraphStoreContract:
         )
         assert rows == [{"s": P, "n": Literal("A", lang="fi"), "missing": None}]
         assert type(rows[0]["s"]) is URIRef
+
+    def test_select_text_gives_plain_values_in_variable_order(self, store: GraphStore) -> None:
+        g = graph("A")
+        g.add((P, SCHEMA.startDate, Literal("2024-01-01", datatype=XSD.date)))
+        g.add((P, SCHEMA.event, BNode()))
+        store.replace_graphs([], {G1: g})
+        rows = store.select_text(
+            f"""SELECT ?n ?s ?d ?missing ?e WHERE {{ ?s <{SCHEMA.name}> ?n ;
+                <{SCHEMA.startDate}> ?d ; <{SCHEMA.event}> ?e
+                OPTIONAL {{ ?s <urn:x> ?missing }} }}"""
+        )
+        assert len(rows) == 1
+        assert rows[0][:4] == ("A", str(P), "2024-01-01", None)
+        assert isinstance(rows[0][4], str) and rows[0][4]
+        # the same values select() gives as terms
+        terms = store.select(f"SELECT ?n ?s WHERE {{ ?s <{SCHEMA.name}> ?n }}")
+        assert [(str(r["n"]), str(r["s"])) for r in terms] == [row[:2] for row in rows]
 
     def test_numbers_come_back_as_typed_literals(self, store: GraphStore) -> None:
         store.replace_graphs([], {G1: graph("A", "B")})

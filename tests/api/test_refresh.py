@@ -1,0 +1,94 @@
+"""The background refresher: after a write, the derived tables are rebuilt before
+the next search needs them, and the graph filters in use stay cached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import api.engine
+import search.filters
+from api import services
+from api.engine import Engine
+from api.refresh import Refresher
+from search.filters import Filters
+from tests.conftest import make_settings
+
+DOC = """Hankkeen nimi
+
+Kotona asumisen tukihanke {n}
+
+Alkamisvuosi
+
+2024
+
+Päättymisvuosi
+
+2026
+
+Rahoittaja
+
+Sosiaali- ja terveysjärjestöjen avustuskeskus STEA
+
+Hankkeen sisältö
+
+Hanke toteutetaan Jyväskylässä. Hankkeessa kehitetään ikäihmisten kuntoutusta ja kotihoitoa.
+"""
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = Engine(make_settings(tmp_path / "home"))
+    engine.ingest_bytes(DOC.format(n=1).encode(), name="first.txt")
+    engine.warm_up()
+    yield engine
+    engine.close()
+
+
+def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """Count the calls of ``module.name`` (still called through)."""
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    def wrapper(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def test_a_write_is_refreshed_before_the_next_search(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    place = services.search(engine, "kotihoito").facets["place"][0].value
+    filters = Filters(places=(place,))
+    assert services.search(engine, "kotihoito", filters=filters).total >= 1
+    tables = counted(monkeypatch, api.engine, "facet_table")
+    queries = counted(monkeypatch, search.filters, "_subjects")
+    with Refresher(engine, interval_s=0.05) as refresher:
+        engine.ingest_bytes(DOC.format(n=2).encode(), name="second.txt")
+        assert refresher.refreshed.wait(60), "no background refresh after the write"
+        built, asked = len(tables), len(queries)
+        assert built == 1
+        assert asked >= 2  # the described projects and the place filter, for the new version
+        result = services.search(engine, "kotihoito", filters=filters)
+    assert result.total >= 2  # the new document is found, through the place filter
+    assert (len(tables), len(queries)) == (built, asked)  # nothing rebuilt by the search
+
+
+def test_a_refresh_waits_for_writes_to_settle(engine: Engine) -> None:
+    # Driven by hand (no thread): a burst of commits costs one rebuild, once the
+    # version has held still from one look to the next.
+    refresher = Refresher(engine, interval_s=3600)
+    refresher._built = refresher._seen = engine.data_version()
+    assert not refresher.poll()  # nothing written
+    engine.ingest_bytes(DOC.format(n=2).encode(), name="doc-2.txt")
+    assert not refresher.poll()  # changed since the last look: wait
+    engine.ingest_bytes(DOC.format(n=3).encode(), name="doc-3.txt")
+    assert not refresher.poll()
+    assert refresher.poll()  # held still: rebuild
+    assert not refresher.poll()  # built
+    assert refresher.refreshes == 1

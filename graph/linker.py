@@ -56,6 +56,8 @@ from graph.reference import Reference
 from graph.vocab import HK, RDF, RDFS, SCHEMA
 
 _PAREN_INNER = re.compile(r"\(([^)]*)\)")
+#: "Full name ACRONYM" without parentheses ("… avustuskeskus STEA", "… Risti SPR:n").
+_TRAILING_ACRONYM = re.compile(r"^(?P<name>.*\S)\s+(?P<acronym>[A-ZÅÄÖ][A-ZÅÄÖ0-9]{1,9}(?::\w+)?)$")
 #: Compass prefixes of a part of a place: "Itä-Helsinki" is in Helsinki.
 _DIRECTIONS = (
     "itä",
@@ -305,13 +307,17 @@ class Linker:
     # ------------------------------------------------------------------ matching
 
     def _variants(self, mention: str) -> list[str]:
-        """The mention, the part outside parentheses, and the part inside ("Nimi (RAY)")."""
+        """The mention, the part outside parentheses, and the part inside ("Nimi (RAY)");
+        for "Nimi RAY", the name and then the trailing acronym."""
         mention = " ".join(mention.split()).strip(" .,;:")
         out = [mention]
         inner = _PAREN_INNER.findall(mention)
         if inner:
             out.append(_PAREN_INNER.sub(" ", mention).strip())
             out.extend(i.strip() for i in inner)
+        trailing = _TRAILING_ACRONYM.match(out[1] if inner else mention)
+        if trailing and not trailing["name"].isupper():
+            out.extend((trailing["name"], trailing["acronym"]))
         return [v for v in dict.fromkeys(out) if v]
 
     def _whole(self, text: str) -> list[_Candidate]:

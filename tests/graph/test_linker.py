@@ -108,6 +108,9 @@ def test_place_links_carry_member_codes(linker: Linker) -> None:
         ("Kuntoutussäätiössä", "kuntoutussaatio"),
         ("Lapin AMK:n", "lapin_amk"),
         ("Sosiaali- ja terveysministeriö", "stm"),
+        # the full name followed by the acronym, without parentheses
+        ("Sosiaali- ja terveysjärjestöjen avustuskeskus STEA", "stea"),
+        ("Raha-automaattiyhdistys RAY:n", "ray"),
     ],
 )
 def test_link_organisation(linker: Linker, mention: str, key: str) -> None:

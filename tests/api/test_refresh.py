@@ -4,7 +4,6 @@ the next search needs them, and the graph filters in use stay cached."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -38,9 +37,10 @@ Hanke toteutetaan Jyväskylässä. Hankkeessa kehitetään ikäihmisten kuntoutu
 """
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine(make_settings(tmp_path / "home"))
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One engine for the module (its tests only add documents)."""
+    engine = Engine(make_settings(tmp_path_factory.mktemp("refresh") / "home"))
     engine.ingest_bytes(DOC.format(n=1).encode(), name="first.txt")
     engine.warm_up()
     yield engine
@@ -85,9 +85,9 @@ def test_a_refresh_waits_for_writes_to_settle(engine: Engine) -> None:
     refresher = Refresher(engine, interval_s=3600)
     refresher._built = refresher._seen = engine.data_version()
     assert not refresher.poll()  # nothing written
-    engine.ingest_bytes(DOC.format(n=2).encode(), name="doc-2.txt")
+    engine.ingest_bytes(DOC.format(n=3).encode(), name="third.txt")
     assert not refresher.poll()  # changed since the last look: wait
-    engine.ingest_bytes(DOC.format(n=3).encode(), name="doc-3.txt")
+    engine.ingest_bytes(DOC.format(n=4).encode(), name="fourth.txt")
     assert not refresher.poll()
     assert refresher.poll()  # held still: rebuild
     assert not refresher.poll()  # built

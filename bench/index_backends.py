@@ -21,6 +21,11 @@
     ``hnsw.ef_search`` values, unfiltered and filtered to random 10 % and 1 %
     subsets with iterative scans; exact = FAISS flat inner product.
 
+``python -m bench.index_backends after-write --n 10000 --writes 3``
+    The first search and first filtered search after one-document uploads, on both
+    engines over the same state, without and with the background refresher
+    (``bench/index_after_write.py``).
+
 ``python -m bench.index_backends index-latency --n 10000 --lock /work/bench.lock``
     The engines alone, without a graph (minutes to build, not hours): the generated
     documents' real chunks with surrogate vectors, one fresh commit into each engine,
@@ -54,6 +59,7 @@ import logging
 from pathlib import Path
 
 from bench import RESULTS, load_average
+from bench.index_after_write import after_write
 from bench.index_engines import index_latency
 from bench.index_recall import passage_vectors, recall
 from bench.index_service import latency, replica_load
@@ -65,12 +71,14 @@ def main() -> None:
     ``recall``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "what", choices=["state", "latency", "index-latency", "load", "recall", "passages"]
+        "what",
+        choices=["state", "latency", "index-latency", "load", "after-write", "recall", "passages"],
     )
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1000, help="requests to send (load)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (load)")
+    parser.add_argument("--writes", type=int, default=3, help="uploads per mode (after-write)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--home", type=Path, help="an ingested local home (recall)")
     parser.add_argument("--database-url", help="or a postgres index holding real vectors (recall)")
@@ -102,6 +110,9 @@ def main() -> None:
     elif args.what == "load":
         result = replica_load(args.n, args.requests, args.clients, args.seed, args.cache)
         name = f"index-backends-load-n{args.n}.json"
+    elif args.what == "after-write":
+        result = after_write(args.n, args.writes, args.seed, args.cache)
+        name = f"index-backends-after-write-n{args.n}.json"
     else:
         if args.home is None and args.database_url is None and args.passages is None:
             parser.error("recall needs --home, --database-url or --passages")

@@ -15,18 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from bench import load_average, measure
-from bench.index_state import CACHE, cached_state, copy_to_postgres
+from bench.index_state import CACHE, cached_state, copy_to_postgres, open_copy
 from search.index.pgserver import PostgresServer
 
 
 def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, Any]:
     """Time the service searches on the same N-document state on both engines."""
-    import shutil
 
     from api import services
-    from api.engine import Engine
     from bench.search import QUERIES, _filters
-    from graph.config import Settings
     from search.filters import allowed_chunks
     from search.hybrid import HybridSearcher
 
@@ -40,16 +37,9 @@ def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, A
     }
     with PostgresServer() as server, tempfile.TemporaryDirectory() as tmp:
         for backend in ("local", "postgres"):
-            # each engine on its own copy of the home (the graph store is opened for writing)
-            work = Path(tmp) / backend
-            shutil.copytree(home, work)
-            settings = Settings(home=work)
-            if backend == "postgres":
-                out["postgres_copy"] = copy_to_postgres(work, server.url)
-                shutil.rmtree(work / "index")
-                settings = Settings(home=work, index_backend="postgres", database_url=server.url)
-            engine = Engine(settings)
-            engine.warm_up()
+            engine, copied = open_copy(home, backend, Path(tmp) / backend, server.url)
+            if copied:
+                out["postgres_copy"] = copied
             filters = _filters(engine)
             for q in QUERIES:  # warm what a running server has warm
                 services.search(engine, q, mode="hybrid", filters=filters)

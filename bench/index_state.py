@@ -79,3 +79,25 @@ def copy_to_postgres(home: Path, url: str) -> dict[str, Any]:
         sizes["database"] = total.fetchone()[0]
     index.close()
     return {"copy_s": round(time.perf_counter() - start, 1), "sizes": sizes}
+
+
+def open_copy(home: Path, backend: str, work: Path, url: str) -> tuple[Any, dict[str, Any]]:
+    """An engine over a copy of ``home`` at ``work``: the embedded index (``local``), or
+    the home's index copied into the PostgreSQL at ``url`` (``postgres``). Returns the
+    engine (warmed up) and the copy's figures (``{}`` for local)."""
+    import shutil
+
+    from api.engine import Engine
+    from graph.config import Settings
+
+    # each engine on its own copy of the home (the graph store is opened for writing)
+    shutil.copytree(home, work)
+    settings = Settings(home=work)
+    copied: dict[str, Any] = {}
+    if backend == "postgres":
+        copied = copy_to_postgres(work, url)
+        shutil.rmtree(work / "index")
+        settings = Settings(home=work, index_backend="postgres", database_url=url)
+    engine = Engine(settings)
+    engine.warm_up()
+    return engine, copied

@@ -30,9 +30,10 @@ TOKEN = "replica-test-token"  # noqa: S105 - a test token
 WAIT_S = 10.0
 
 
-@contextlib.contextmanager
-def serve(home: Path, graph: SparqlServer, database_url: str) -> Iterator[str]:
-    """One ``hankekg serve`` process; yields its base URL."""
+def _start(
+    home: Path, graph: SparqlServer, database_url: str
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start one ``hankekg serve`` process; returns it, its base URL and its log."""
     port = free_port()
     env = {
         **os.environ,
@@ -55,26 +56,39 @@ def serve(home: Path, graph: SparqlServer, database_url: str) -> Iterator[str]:
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parents[2],
         )
-    base = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}", log
+
+
+def _wait_ready(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text(errors="replace")[-3000:])
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"{base} did not start: {log.read_text(errors='replace')[-3000:]}")
+
+
+@contextlib.contextmanager
+def replicas(homes: list[Path], graph: SparqlServer, database_url: str) -> Iterator[list[str]]:
+    """``hankekg serve`` processes started together (as a deployment would: they migrate
+    the shared database under an advisory lock); yields their base URLs once all answer."""
+    started = [_start(home, graph, database_url) for home in homes]
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(log.read_text(errors="replace")[-3000:])
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            time.sleep(0.5)
-        else:
-            raise RuntimeError(f"{base} did not start: {log.read_text(errors='replace')[-3000:]}")
-        yield base
+        for process, base, log in started:
+            _wait_ready(process, base, log)
+        yield [base for _, base, _ in started]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        for process, _, _ in started:
+            process.terminate()
+        for process, _, _ in started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def eventually(check: Callable[[], bool], seconds: float = WAIT_S) -> float:
@@ -99,8 +113,7 @@ def test_two_replicas_share_graph_and_index(tmp_path: Path, pg_url: str) -> None
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with (
         oxigraph_server(tmp_path / "oxigraph") as graph,
-        serve(tmp_path / "home-a", graph, pg_url) as a,
-        serve(tmp_path / "home-b", graph, pg_url) as b,
+        replicas([tmp_path / "home-a", tmp_path / "home-b"], graph, pg_url) as (a, b),
     ):
         assert _search(b, "kuntoutus") == []
         with open(seed, "rb") as handle:

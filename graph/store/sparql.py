@@ -29,7 +29,6 @@ on this backend a query that uses it is refused with a 400 that says so.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
@@ -42,8 +41,8 @@ import orjson
 from rdflib import Dataset, Graph, URIRef
 
 from graph.errors import NotFound, QueryError, QueryTimeout, StoreUnavailable
-from graph.store import guard, updates
 from graph.store import results as sr
+from graph.store import updates
 from graph.store.base import (
     DEFAULT_GRAPH,
     Job,
@@ -63,6 +62,7 @@ from graph.store.sparql_http import (
     select_rows,
     select_values,
 )
+from graph.store.sparql_runner import RemoteQueryRunner
 from graph.vocab import HK, HKF, PREFIXES, PROV, RDF
 
 logger = logging.getLogger(__name__)
@@ -560,51 +560,4 @@ class SparqlStore:
         self._client.close()
 
 
-class RemoteQueryRunner:
-    """Untrusted queries on a server: one HTTP request each, with a deadline.
-
-    The server computes; hankekg only waits, so there is nothing to kill here
-    beyond the connection (a server's own query timeout is configured on it).
-    """
-
-    def __init__(self, store: SparqlStore) -> None:
-        self.store = store
-
-    def run(self, job: Job, token: object, timeout_s: float) -> Outcome:
-        """Guard ``job``, then run it within ``timeout_s`` (``token``: nothing is cached).
-
-        The server would follow a SERVICE clause itself, so the guard decides
-        here, before the request (in this thread: there is no worker process).
-
-        Raises:
-            QueryRefused: SERVICE, or a text the guard cannot parse.
-        """
-        text = self.check(job.query, timeout_s, update=False)
-        return self.store._run(dataclasses.replace(job, query=text), timeout_s)
-
-    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
-        """The guarded, normalised text (``timeout_s`` unused: the guard runs here).
-
-        Raises:
-            QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
-        """
-        try:
-            checked = guard.check(text, update=update)
-        except guard.Refused as exc:
-            raise QueryRefused(str(exc)) from exc
-        reason = guard.extension_reason(checked, self.store._prefixes)
-        if reason is not None:
-            raise QueryRefused(reason)
-        return checked
-
-    def invalidate(self) -> None:
-        """Nothing cached, nothing to drop."""
-
-    def prestart(self) -> None:
-        """Nothing to start."""
-
-    def close(self) -> None:
-        """Nothing to release (the store owns the connections)."""
-
-
-__all__ = ["UNION", "RemoteQueryRunner", "SparqlStore"]
+__all__ = ["UNION", "SparqlStore"]

@@ -92,3 +92,28 @@ def test_a_refresh_waits_for_writes_to_settle(engine: Engine) -> None:
     assert refresher.poll()  # held still: rebuild
     assert not refresher.poll()  # built
     assert refresher.refreshes == 1
+
+
+def test_a_failed_refresh_is_logged_and_tried_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A store that fails while the tables are rebuilt (or while the version is read) must
+    # not stop the refresher: the failure is logged and the next look tries again.
+    refresher = Refresher(engine, interval_s=3600)
+    refresher._built = refresher._seen = engine.data_version()
+    engine.ingest_bytes(DOC.format(n=5).encode(), name="fifth.txt")
+    assert not refresher.poll()
+
+    def failing() -> None:
+        raise OSError("store down")
+
+    monkeypatch.setattr(engine, "refresh", failing)
+    assert not refresher.poll()
+    assert "background refresh of the derived tables failed" in caplog.text
+    monkeypatch.setattr(engine, "data_version", failing)
+    assert not refresher.poll()  # the version cannot be read: nothing to do
+    assert "could not read the data version" in caplog.text
+    monkeypatch.undo()  # the store is back
+    assert not refresher.poll()  # seen again after the gap
+    assert refresher.poll()  # held still: rebuilt now
+    assert refresher.refreshes == 1

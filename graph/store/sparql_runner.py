@@ -1,0 +1,64 @@
+"""The runner for untrusted SPARQL queries on a graph server (``/sparql``).
+
+The embedded store runs untrusted queries in sandboxed worker processes
+(:mod:`graph.store.sandbox`); on a server the server computes, so this runner
+only guards the text and sends one request per query with a deadline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from graph.store import guard
+from graph.store.base import Job, Outcome, QueryRefused
+
+if TYPE_CHECKING:
+    from graph.store.sparql import SparqlStore
+
+
+class RemoteQueryRunner:
+    """Untrusted queries on a server: one HTTP request each, with a deadline.
+
+    The server computes; hankekg only waits, so there is nothing to kill here
+    beyond the connection (a server's own query timeout is configured on it).
+    """
+
+    def __init__(self, store: SparqlStore) -> None:
+        self.store = store
+
+    def run(self, job: Job, token: object, timeout_s: float) -> Outcome:
+        """Guard ``job``, then run it within ``timeout_s`` (``token``: nothing is cached).
+
+        The server would follow a SERVICE clause itself, so the guard decides
+        here, before the request (in this thread: there is no worker process).
+
+        Raises:
+            QueryRefused: SERVICE, or a text the guard cannot parse.
+        """
+        text = self.check(job.query, timeout_s, update=False)
+        return self.store._run(dataclasses.replace(job, query=text), timeout_s)
+
+    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
+        """The guarded, normalised text (``timeout_s`` unused: the guard runs here).
+
+        Raises:
+            QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
+        """
+        try:
+            checked = guard.check(text, update=update)
+        except guard.Refused as exc:
+            raise QueryRefused(str(exc)) from exc
+        reason = guard.extension_reason(checked, self.store._prefixes)
+        if reason is not None:
+            raise QueryRefused(reason)
+        return checked
+
+    def invalidate(self) -> None:
+        """Nothing cached, nothing to drop."""
+
+    def prestart(self) -> None:
+        """Nothing to start."""
+
+    def close(self) -> None:
+        """Nothing to release (the store owns the connections)."""

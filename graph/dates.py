@@ -182,6 +182,10 @@ _FROM_AFTER = re.compile(r"^\s+(?:alkaen|lähtien|lukien|onwards)\b", re.I)
 _FROM_BEFORE = re.compile(r"\b(?:from|since|alkaen|lähtien|starting)\s+$", re.I)
 _UNTIL_AFTER = re.compile(r"^\s+(?:saakka|asti|mennessä)\b", re.I)
 _UNTIL_BEFORE = re.compile(r"\b(?:until|till|by|asti|saakka)\s+$", re.I)
+#: "between 2018 and 2020", "vuosien 2018 ja 2020 välillä": a range said with "and".
+_AND_GAP = re.compile(r"^\s+(?:and|ja|och)\s+$", re.I)
+_BETWEEN_BEFORE = re.compile(r"\b(?:between|mellan)\s+(?:the\s+years\s+)?$", re.I)
+_BETWEEN_AFTER = re.compile(r"^\s+(?:välillä|välisenä|välisellä|väliseksi)\b", re.I)
 _ISSUE_AFTER = re.compile(r"^\s*-?\s*(?:lehte|lehde|lehdessä|numero|julkaisu)", re.I)
 
 
@@ -310,7 +314,11 @@ def _find_dates(text: str) -> list[DateSpan]:
             tail = _RANGE_TAIL.match(text[b.end : b.end + 20])
             dash = _RANGE_DASH.match(gap)
             words = _RANGE_WORDS.match(gap)
-            if dash or words:
+            between = _AND_GAP.match(gap) and (
+                _BETWEEN_BEFORE.search(text[max(0, a.start - 30) : a.start])
+                or _BETWEEN_AFTER.match(text[b.end : b.end + 20])
+            )
+            if dash or words or between:
                 begin = a.begin if a.kind != "daymonth" else None
                 if a.kind == "daymonth" and a.daymonth is not None:
                     begin = _year_of_daymonth(a.daymonth, b.finish)

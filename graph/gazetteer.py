@@ -47,6 +47,8 @@ class Link:
     member_codes: tuple[str, ...] = ()
     """Municipality codes the place covers (a municipality: its own code)."""
     label_en: str | None = None
+    label_sv: str | None = None
+    """Swedish name, where it differs ("Vasa stad" for Vaasan kaupunki)."""
     location: URIRef | None = None
     """For a municipal organisation ("Rovaniemen kaupunki"): its municipality."""
     generated: bool = False
@@ -87,6 +89,10 @@ class Entry:
     """Whether each name token starts with a capital."""
     acronym: bool
     link: Link
+    separators: tuple[str, ...] = ()
+    """What stands between each pair of neighbouring tokens besides spaces: "," in
+    "Elinkeino-, liikenne- ja ympäristökeskus", "-" in "Keski-Uudenmaan sote
+    -kuntayhtymä"; empty when only spaces separate all of them."""
 
 
 def fold(text: str) -> str:
@@ -109,14 +115,22 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(text)]
 
 
-def joined(text: str, tokens: list[Token], i: int, n: int) -> bool:
-    """Whether tokens i..i+n-1 exist and are separated by plain spaces only."""
+def joined(
+    text: str, tokens: list[Token], i: int, n: int, separators: tuple[str, ...] = ()
+) -> bool:
+    """Whether tokens i..i+n-1 exist and are separated by spaces, plus the marks
+    ``separators`` (a name's :attr:`Entry.separators`) puts between them."""
     if i + n > len(tokens):
         return False
-    return all(
-        _SPACE.fullmatch(text[tokens[j].end : tokens[j + 1].start]) is not None
-        for j in range(i, i + n - 1)
-    )
+    for j in range(i, i + n - 1):
+        gap = text[tokens[j].end : tokens[j + 1].start]
+        mark = separators[j - i] if separators else ""
+        if not mark:
+            if _SPACE.fullmatch(gap) is None:
+                return False
+        elif _SPACE.sub("", gap) != mark or "\n" in gap:
+            return False
+    return True
 
 
 class Gazetteer:
@@ -201,23 +215,31 @@ class Gazetteer:
                 org_names.append(stripped)
                 if stripped.lower().startswith("the "):
                     org_names.append(stripped[4:])
+            # Finnish writes the ministries in lower case in running text
+            # ("sosiaali- ja terveysministeriön rahoittama").
+            caseless = org.type == "ministry"
             for name in dict.fromkeys(org_names):
-                self._add(name, link)
+                self._add(name, link, caseless=caseless)
         for links in (self.place_links, self.org_links):
             for link in links.values():
                 self.links_by_iri[link.iri] = link
 
-    def _add(self, name: str, link: Link) -> None:
+    def _add(self, name: str, link: Link, caseless: bool = False) -> None:
+        """Index one name of ``link``; a ``caseless`` name matches in lower case too."""
         name = name.strip()
-        tokens = tuple(t.group(0) for t in TOKEN.finditer(name))
+        found = list(TOKEN.finditer(name))
+        tokens = tuple(t.group(0) for t in found)
         if not tokens:
             return
+        gaps = (name[a.end() : b.start()] for a, b in zip(found, found[1:], strict=False))
+        separators = tuple(_SPACE.sub("", gap) for gap in gaps)
         folded = tuple(fold(POSSESSIVE.sub("", t)).rstrip("-") or t for t in tokens)
         entry = Entry(
             tokens=folded,
-            caps=tuple(t[:1].isupper() for t in tokens),
+            caps=tuple(t[:1].isupper() and not caseless for t in tokens),
             acronym=len(tokens) == 1 and _is_acronym(tokens[0]),
             link=link,
+            separators=separators if any(separators) else (),
         )
         bucket = self.by_first.setdefault(folded[0], [])
         for other in bucket:

@@ -421,6 +421,8 @@ def _is_locative_qualifier(line: str) -> bool:
     )
 
 
+#: A list item's mark: "• X", "- X", "* X", "1. X".
+_BULLET = re.compile(r"^(?:[•·▪◦‣∙*–-]\s|\d{1,2}[.)]\s)")
 _INLINE = re.compile(r"^(?P<label>[^:\n]{2,60}?)\s*:\s+(?P<value>\S.*)$")
 
 
@@ -468,9 +470,16 @@ def parse_fields(text: str) -> list[Field]:
         if j >= n or _label_at(lines, j) is not None:
             i = j
             continue
-        # The value: this paragraph (consecutive non-blank lines).
+        # The value: this paragraph (consecutive non-blank lines); a value that
+        # starts as a bulleted list ends with the list.
+        bulleted = _BULLET.match(lines[j].text.strip()) is not None
         k = j
-        while k < n and lines[k].text.strip() and _label_at(lines, k) is None:
+        while (
+            k < n
+            and lines[k].text.strip()
+            and _label_at(lines, k) is None
+            and (not bulleted or _BULLET.match(lines[k].text.strip()))
+        ):
             k += 1
         value_start = lines[j].start + (len(lines[j].text) - len(lines[j].text.lstrip()))
         value_end = lines[k - 1].end

@@ -152,6 +152,11 @@ class Linker:
         else:
             label = f"{m.genitive_fi} {kind}"
         english = "City" if kind == "kaupunki" else "Municipality"
+        swedish = None
+        if m.name_sv and m.name_sv != m.name_fi:
+            # "Vasa stad", "Korsholms kommun": Swedish adds the genitive -s to a kommun.
+            genitive = m.name_sv if m.name_sv.endswith(("s", "x", "z")) else f"{m.name_sv}s"
+            swedish = f"{m.name_sv} stad" if kind == "kaupunki" else f"{genitive} kommun"
         link = Link(
             iri=self.iris.organisation(slugify(label)),
             kind="organisation",
@@ -159,6 +164,7 @@ class Linker:
             label=label,
             member_codes=(code,),
             label_en=f"{english} of {m.name_en}",
+            label_sv=swedish,
             location=self.iris.place(code),
             generated=True,
         )
@@ -178,6 +184,8 @@ class Linker:
         ]
         if link.label_en:
             triples.append((link.iri, SCHEMA.name, Literal(link.label_en, lang="en")))
+        if link.label_sv:
+            triples.append((link.iri, SCHEMA.name, Literal(link.label_sv, lang="sv")))
         if link.location is not None:
             triples.append((link.iri, SCHEMA.location, link.location))
         return triples
@@ -362,7 +370,7 @@ class Linker:
         self, text: str, tokens: list[Token], i: int, entry: Entry, strict: bool
     ) -> int:
         n = len(entry.tokens)
-        if not joined(text, tokens, i, n):
+        if not joined(text, tokens, i, n, entry.separators):
             return 0
         for j in range(n):
             surface = tokens[i + j].text
@@ -381,6 +389,16 @@ class Linker:
             elif want not in self._gazetteer.bases(surface):
                 return 0
             if strict and entry.caps[j] and not surface[:1].isupper():
+                return 0
+            if (
+                strict
+                and j > 0
+                and entry.link.is_place
+                and not entry.caps[j]
+                and surface[:1].isupper()
+            ):
+                # "Kuopion Seudun Mielenterveysseura": capitalised, the place word is
+                # part of a longer name, not the area ("Kuopion seudulla").
                 return 0
             if n == 1 and len(surface) <= 3 and surface.isupper():
                 return 0  # "II" is a roman numeral, not Ii; real acronyms are acronym entries
@@ -401,8 +419,9 @@ class Linker:
                 for head, kind in _MUNICIPAL_HEADS.items():
                     if head in nxt_bases:
                         yield _Candidate(2, self.municipal_organisation(m.code, kind))
-                # "Oulun seudulla" -> the Oulu sub-region (else the municipality)
-                if nxt_bases & _SUBREGION_HEADS:
+                # "Oulun seudulla" -> the Oulu sub-region (else the municipality);
+                # "Kuopion Seudun Mielenterveysseura" is a name, not the area.
+                if nxt_bases & _SUBREGION_HEADS and not (strict and nxt[:1].isupper()):
                     key = self._gazetteer.subregion_by_centre.get(fold(m.name_fi))
                     link = (
                         self._gazetteer.place_links[key]
@@ -410,8 +429,10 @@ class Linker:
                         else self._gazetteer.place_links[m.code]
                     )
                     yield _Candidate(2, link)
-            # Swedish "Helsingfors stad", "Pargas stad"
+            # Swedish "Helsingfors stad", "Pargas stad", "Korsholms kommun"
             sv = self._gazetteer.municipality_names.get(fold(tok.text))
+            if sv is None and tok.text.endswith("s"):
+                sv = self._gazetteer.municipality_names.get(fold(tok.text[:-1]))
             if sv is not None and fold(nxt) in _SV_MUNICIPAL:
                 yield _Candidate(2, self.municipal_organisation(sv.code, _SV_MUNICIPAL[fold(nxt)]))
         # English "City of Rovaniemi", "Municipality of Sipoo"

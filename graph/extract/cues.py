@@ -18,9 +18,10 @@ PROJECT_WORDS = re.compile(
 
 #: A page that describes organised work though it never says "hanke": a
 #: programme or project compound ("kotouttamisohjelma"), funding of the work
-#: ("rahoittamana", "funding is provided by") or a report of it ("selvitys").
+#: ("rahoittamana", "kokeilun rahoitti", "funding is provided by") or a report of it
+#: ("selvitys").
 DESCRIBES_WORK = re.compile(
-    r"\w+(ohjelm|hankk?e|projekt)\w*|\b(rahoittam\w*|rahoitettu\w*|funded by|financed by|"
+    r"\w+(ohjelm|hankk?e|projekt)\w*|\b(rahoitt\w*|rahoitettu\w*|funded by|financed by|"
     r"funding is provided|selvity\w*|evaluation report)\b",
     re.I,
 )
@@ -78,7 +79,7 @@ ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"^\s*(rahoit\w*|tuella\b|tukema\w*|tuki\b|tuen\b|avustuksella|avustus\w*|"
             r"varoin\b|varoilla\b|"
-            r"rahoituksella|myöntämällä|funds\b|funded\b|financed\b)",
+            r"rahoituksella|myöntämä\w*|funds\b|funded\b|financed\b|finansier\w*)",
             re.I,
         ),
     ),
@@ -93,7 +94,7 @@ ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "implementer",
         re.compile(
-            r"^\s*(toteut(?:ta|ti)\w*|implements\b|implemented\b|"
+            r"^\s*(toteut(?:ta|ti)\w*|genomför\w*|implements\b|implemented\b|"
             r"carries out\b|carried out\b|runs\b)",
             re.I,
         ),
@@ -108,9 +109,9 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "funder",
         re.compile(
-            r"(rahoit\w*|"
+            r"(rahoit\w*|(?:valtion)?avustu\w*\s+(?:on\s+)?myön\w*|myöntäjä\w*|"
             r"funded by|financed by|funding from|funder\w*|supported by|provided by|"
-            r"grant from)",
+            r"grant(?:ed)? (?:from|by)|awarded by|finansier\w*)",
             re.I,
         ),
     ),
@@ -126,7 +127,7 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "implementer",
         re.compile(
-            r"(toteut(?:ta|ti|ja)\w*|implemented by|carried out by|"
+            r"(toteut(?:ta|ti|ja)\w*|genomförs av|implemented by|carried out by|"
             r"run by|implementers?)",
             re.I,
         ),
@@ -134,7 +135,7 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "partner",
         re.compile(
-            r"(yhteistyö\w*|kumppan\w*|partners?|in (co-?operation|collaboration|"
+            r"(yhteistyö\w*|kumppan\w*|samarbet\w*|partners?|in (co-?operation|collaboration|"
             r"partnership) with|together with|mukana\w*)",
             re.I,
         ),
@@ -151,6 +152,11 @@ PROJECT_MENTION = re.compile(
     r"(?P<name>[A-ZÅÄÖ0-9][\wÅÄÖåäö+&.]*?)(?P<sep>-|\s-)(?P<kind>hank(?:e|kee|ke|ket|keid)\w*|"
     r"projekt\w*|ohjelm\w*)\b"
 )
+
+
+#: Right after a name, a suffix that makes it the name of a work, not of an
+#: organisation: "Tulevaisuuden sosiaali- ja terveyskeskus -ohjelma".
+WORK_SUFFIX = re.compile(r"\s?-\s?(?:hank|projekt|ohjelm)", re.I)
 
 
 PROJECT_MENTION_EN = re.compile(
@@ -297,18 +303,22 @@ PASSING_BEFORE = re.compile(
     r"\s+(?:the\s+)?)$",
     re.I,
 )
-#: Text right after it: an address or imprint ("PL 30", "ISBN", "Helsinki 2008"),
+#: Text right after it: an address or imprint ("PL 30", "ISBN", "Helsinki 2008",
+#: "X Oy, Hämeenlinna. 31 s."),
 #: a publication series ("X:n raportteja 3/2014"), a citation year ("(STM 2014)",
-#: "THL (2019)"), or a cue that the organisation is a source of a definition, a
-#: recommendation or statistics ("STM määrittelee", "X:n määritelmässä", "X defines"),
-#: or the owner of a policy programme ("Finnish Government programmes", "STM:n ohjelma").
+#: "THL (2019)", "… laitoksen (THL 2017)"), or a cue that the organisation is a source
+#: of a definition, a recommendation or statistics ("STM määrittelee", "X:n
+#: määritelmässä", "X defines"), or the owner of a policy programme ("Finnish
+#: Government programmes", "STM:n ohjelma").
 PASSING_AFTER = re.compile(
     r"^(?::\w+|n)?\s*(?:"
     r",?\s*(?:PL|PB|P\.O\.)\s*\d|,?\s*(?:ISBN|ISSN|puh\b|puhelin|tilaukset)"
     r"|,?\s*[A-ZÅÄÖ][a-zåäö]+,?\s+(?:19|20)\d\d\b(?!\s*[–-]\s*\d)"
+    r"|,\s*[A-ZÅÄÖ][a-zåäö]+[.,]?\s+\d+\s*(?:s\.|sivua|pp?\.)"
     r"|(?:raportteja|selvityksiä|julkaisuja|julkaisusarja|työpapereita|tutkimuksia|"
     r"katsauksia|muistioita|reports|publications|working papers)\b"
     r"|,?\s*\(?(?:19|20)\d\d[a-z]?\s*[),;:]"
+    r"|\s*\([A-ZÅÄÖ][\wÅÄÖåäö-]*,?\s+(?:19|20)\d\d[a-z]?\s*[),;:]"
     r"|(?:\w+\s+)?(?:määritelm\w*|määrittel\w*|tilasto\w*|suositu\w*|suosittel\w*|"
     r"defines|definition|statistics|figures)\b"
     r"|(?:ohjelm\w*|programmes?|programs?|policy|policies)\b"

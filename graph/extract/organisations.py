@@ -21,6 +21,7 @@ from graph.extract.cues import (
     ROLE_BEFORE,
     TRAILING_GENERIC,
     TRAILING_VALUE,
+    WORK_SUFFIX,
 )
 from graph.extract.orgnames import LEGAL_FORMS, organisation_key
 from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
@@ -186,6 +187,8 @@ class OrganisationSteps(Steps):
                 continue
             if any(a <= s < b for a, b in field_ranges) or PROJECT_MENTION.search(surface):
                 continue
+            if WORK_SUFFIX.match(run.text, e):
+                continue
             if in_capitals_heading(run.text, s, e):
                 continue
             org = self._resolve_org(run, s, e, X_NER)
@@ -339,7 +342,7 @@ def org_name_like(name: str) -> bool:
     words = name.split()
     if not 1 <= len(words) <= 10 or len(name) < 2:
         return False
-    if not name[:1].isupper():
+    if not name[:1].isupper() or "@" in name:  # an e-mail address: a person's line
         return False
     if re.fullmatch(r"[\d\s.,/–-]+", name) or re.search(r"\d{2}|%|€|\btunnus\b", name, re.I):
         return False

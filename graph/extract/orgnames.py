@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from graph.extract.cues import WORK_SUFFIX
 from graph.finnish import Morphology
 from graph.layout import match_label
 
@@ -184,12 +185,15 @@ def base_form(surface: str, morph: Morphology) -> str:
 def find_org_names(text: str, morph: Morphology) -> list[OrgName]:
     """Organisation names in ``text`` by Finnish head nouns and legal forms, and by
     English name patterns; a name inside a longer one is left out."""
-    found = sorted(_candidates(text, morph), key=lambda o: (o.start, -o.end))
+    by_span: dict[tuple[int, int], OrgName] = {}
+    for org in _candidates(text, morph):
+        # A name found by its head noun and again by its legal form counts once.
+        by_span.setdefault((org.start, org.end), org)
+    found = sorted(by_span.values(), key=lambda o: (o.start, -o.end))
     out: list[OrgName] = []
     for org in found:
         if any(o.start <= org.start and org.end <= o.end for o in found if o is not org):
-            if not any(o.start == org.start and o.end == org.end for o in out):
-                continue
+            continue
         if any(o.start < org.end and org.start < o.end for o in out):
             continue
         out.append(org)
@@ -217,6 +221,9 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
         end = start + len(surface)
         if not _acceptable(surface, head, first == i, morph, lower=lower):
             continue
+        if WORK_SUFFIX.match(text, end):
+            # "Tulevaisuuden sosiaali- ja terveyskeskus -ohjelma" names a programme.
+            continue
         acronym = None
         paren = re.match(r"\s*\(([A-ZÅÄÖ][A-ZÅÄÖ0-9-]{1,9})\)", text[end : end + 16])
         if paren and _abbreviates(paren.group(1), surface):
@@ -238,6 +245,18 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
                 keep -= 1
                 continue
             if w[:1].isupper() or w.endswith("-"):
+                keep -= 1
+                continue
+            if (
+                keep == len(words) - 1
+                and keep > 1
+                and w.isalpha()
+                and len(w) >= 4
+                and words[keep - 2].group()[:1].isupper()
+                and head_of(w, morph) is None  # "… työpajayhdistys ry": the head's own name
+            ):
+                # One lower-case noun before the legal form after a capitalised word:
+                # "Eläkeliiton Etelä-Pohjanmaan piiri ry", "Folkhälsans förbund rf".
                 keep -= 1
                 continue
             break

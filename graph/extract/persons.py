@@ -23,6 +23,8 @@ from graph.vocab import HK, RDF, SCHEMA
 logger = logging.getLogger(__name__)
 
 
+#: Lower-case words that belong to a surname ("Carl af Forselles", "Ute von Weber").
+_NAME_PARTICLES = frozenset("af von van de der di la".split())
 #: English titles before a name.
 _EN_TITLES = frozenset(
     "minister professor prof dr mr mrs ms director coordinator manager chair chairman "
@@ -142,6 +144,9 @@ class PersonSteps(Steps):
         done: set[URIRef],
     ) -> None:
         end = start + len(surface)
+        if any(w[:1].islower() and w not in _NAME_PARTICLES for w in surface.split()):
+            # "Vasa, Korsholm och Närpes": a lower-case word joins names, it is not one.
+            return
         name = self._person_base(surface)
         if not self._valid_person(name, strict=True):
             return

@@ -66,6 +66,8 @@ WEAK_HEADS = (
     "sote",
     # A municipal cooperation area that runs services ("Porin yhteistoiminta-alue").
     "yhteistoiminta-alue",
+    # A national association's district ("Mannerheimin Lastensuojeluliiton Etelä-Savon piiri").
+    "piiri",
 )
 _HEADS = tuple(sorted((*STRONG_HEADS, *WEAK_HEADS), key=len, reverse=True))
 #: Words that end like a head but name a place or a kind ("maakunta", "seutukunta").
@@ -93,14 +95,18 @@ _NOT_MODIFIERS = frozenset(
 _TOKEN = re.compile(r"[0-9A-Za-zÅÄÖåäöÉéÜüŠšŽž][\wÅÄÖåäöÉéÜüŠšŽž&.'’:-]*")
 #: English organisation names.
 _EN_NAME = re.compile(
-    r"(?:(?:the\s+)?(?P<a>(?:Ministry|University|Department|Institute|Association|Federation|"
-    r"Foundation|Centre|Center|City|Municipality|Agency|Office)\s+(?:of|for)\s+"
+    r"(?:(?:the\s+)?(?P<a>(?:[A-Z][\w-]+\s+){0,2}(?:Ministry|University|Department|Institute|"
+    r"Association|Federation|Foundation|Centre|Center|City|Municipality|Agency|Office|"
+    r"Authority|Council|Board)\s+(?:of|for)\s+"
     r"(?:the\s+)?[A-Z][\w-]+(?:(?:\s+(?:and|of|for|the|&))*\s+[A-Z][\w-]+){0,5}))"
-    r"|(?P<b>(?:[A-Z][\w-]+\s+){1,4}(?:University of Applied Sciences|University|Foundation|"
+    r"|(?P<b>(?:[A-Z][\w-]+\s+(?:and\s+)?){1,4}(?:University of Applied Sciences|University|"
+    r"Foundation|"
     r"Association|Federation|Institute|Hospital District|Hospital|Centre|Agency|Fund|Ltd|Oy|"
-    r"Services|Church|Parish))\b"
+    r"Services|Church|Parish|Network|Council|Society|Board|Authority|Alliance))\b"
     r"|(?P<c>\b[A-Z][\w]*-(?:Foundation|Association|Institute))\b"
 )
+#: An English adjective at the end of a name part ("Social", "Economic", "Regional").
+_ADJECTIVE_END = re.compile(r"[a-z](?:al|ic|ive)$")
 #: A name with a legal form: "Pohjois-Savon Kylät ry", "Veikkaus Oy".
 _LEGAL_NAME = re.compile(
     r"((?:[A-ZÅÄÖ][\wåäöÅÄÖ&-]*\s+)(?:(?:[\wåäöÅÄÖ&-]+|ja)\s+){0,4}(?:ry|r\.y\.|rf|Oy|Oyj|Ab|sr))"
@@ -133,7 +139,7 @@ _HEAD_STEMS = re.compile(
     r"(säätiö|liito|liitto|yhdisty|setlementi|osuuskun|yhtym|sairaanhoitopiir|hyvinvointialue|"
     r"korkeakoulu|yliopisto|seurakun|ministeriö|virasto|laito|laitok|keskus|keskuk|toimisto|"
     r"yhtiö|instituut|klubitalo|opisto|kaupun|kunta|kunna|kunn|rahasto|järjestö|seura|"
-    r"sairaala|sote|yhteistoiminta-alu)",
+    r"sairaala|sote|yhteistoiminta-alu|piiri|piire)",
     re.I,
 )
 
@@ -151,6 +157,9 @@ def head_of(word: str, morph: Morphology) -> str | None:
             return None
         for head in _HEADS:
             if form.endswith(head):
+                if head == "piiri" and form != head:
+                    # "lukupiiri", "vertaispiiri", "vaalipiiri": a circle, not a body.
+                    continue
                 return head
     return None
 
@@ -277,14 +286,20 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
         suffix = re.match(r":\w+", text[m.end(1) :])
         end = m.end(1) + (suffix.end() if suffix else 0)
         yield OrgName(start, end, text[start:end], base_form(text[start:end], morph))
-    for m in _EN_NAME.finditer(text):
+    pos = 0
+    while (m := _EN_NAME.search(text, pos)) is not None:
         name = m.group("a") or m.group("b") or m.group("c")
         start = m.start("a") if m.group("a") else m.start("b") if m.group("b") else m.start("c")
-        # "Ministry of X and Health and JAMK University": cut where another name begins.
-        for cut in re.finditer(r"\s+and\s+", name):
-            rest = name[cut.end() :]
-            if _EN_NAME.match(rest) or rest.startswith("the "):
-                name = name[: cut.start()]
+        pos = m.end()
+        # "Ministry of X and Health and JAMK University": cut where another name
+        # begins, and look for that name from there.
+        for cut in re.finditer(r"\s+and\s+", name if m.group("a") else ""):
+            rest, kept = name[cut.end() :], name[: cut.start()]
+            if _ADJECTIVE_END.search(kept):
+                continue  # "Social and Health Services": the "and" joins two modifiers
+            if _starts_en_name(rest):
+                name = kept
+                pos = start + cut.end()
                 break
         lead = name.split()[0]
         if lead in _EN_GENERIC_FIRST:
@@ -300,6 +315,15 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
         if paren and _abbreviates(paren.group(1), name):
             acronym = paren.group(1)
         yield OrgName(start, start + len(name), name, name, acronym)
+
+
+def _starts_en_name(text: str) -> bool:
+    """Whether another English name begins ``text`` ("JAMK University of …", "the …"),
+    not a coordinated part of the same one ("Health and X University")."""
+    if text.startswith("the "):
+        return True
+    m = _EN_NAME.match(text)
+    return m is not None and not (m.group("b") and " and " in m.group("b"))
 
 
 def _abbreviates(acronym: str, name: str) -> bool:

@@ -80,7 +80,8 @@ class ParticipantSteps(OrganisationSteps):
                 continue
             inside = [o for o in orgs if name.start <= o.start and o.end <= name.end]
             covering = [o for o in orgs if o.start <= name.start and name.end <= o.end]
-            if covering or any(o.start == name.start for o in inside):
+            opening = [o for o in inside if o.start == name.start]
+            if covering or (opening and not self._unit_of(run, opening[0], name)):
                 # The known name opens the span: the words after it are not part
                 # of it ("University of Jyväskylä Partners").
                 continue
@@ -144,6 +145,16 @@ class ParticipantSteps(OrganisationSteps):
         out.extend(self._acronym_uses(run, [*orgs, *out]))
         out.extend(self._inflected_acronyms(run, [*orgs, *out]))
         return out
+
+    def _unit_of(self, run: Run, known: OrgMention, name: OrgName) -> bool:
+        """Whether ``name`` is a unit of the known organisation that opens it: the known
+        name in the genitive, then a name of its own ("Mannerheimin Lastensuojeluliiton
+        Etelä-Savon piiri", "Suomen Punaisen Ristin Hämeen piiri")."""
+        words = run.text[known.start : known.end].split()
+        rest = run.text[known.end : name.end].split()
+        if not words or not rest or not rest[0][:1].isupper():
+            return False
+        return any(a.get("SIJAMUOTO") == "omanto" for a in self.morph.analyses(words[-1]))
 
     def _short_name_of(self, run: Run, name: OrgName, known: list[OrgMention]) -> OrgMention | None:
         """ "Osaamiskeskus Oy SOVA Ab": an acronym with a legal form written right

@@ -192,3 +192,44 @@ def test_a_printer_in_an_imprint_without_a_year_is_named_in_passing(
     )
     participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
     assert participants == {"lahden-kaupunki"}
+
+
+def test_a_district_of_a_known_association_is_its_own_organisation(
+    extractor: Extractor, iris: Iris
+) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Hanke toteutettiin vuosina 2017–2018. Kehittäjät:\n"
+        "• Mikkelin kaupunki\n• Mannerheimin Lastensuojeluliiton Etelä-Savon piiri\n",
+    )
+    names = {
+        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
+    }
+    assert "Mannerheimin Lastensuojeluliiton Etelä-Savon piiri" in names
+    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    assert "mll" not in participants
+    # A circle is not a body: "Oulun lukupiiri" names no organisation.
+    assert not find_org_names("Oulun lukupiiri kokoontuu.", morphology())
+
+
+def test_english_names_with_and_inside_and_between_them() -> None:
+    morph = morphology()
+    cases = {
+        "with the Joint Municipal Authority for North Karelia Social and Health Services": [
+            "Joint Municipal Authority for North Karelia Social and Health Services"
+        ],
+        "by Central Ostrobothnia Social and Health Services and JAMK University of Applied "
+        "Sciences": [
+            "Central Ostrobothnia Social and Health Services",
+            "JAMK University of Applied Sciences",
+        ],
+        "The City of Oulu and the University of Oulu": ["City of Oulu", "University of Oulu"],
+        "evaluated by the Finnish Youth Research Network": ["Finnish Youth Research Network"],
+        "In Finland the Finnish Institute for Health and Welfare said": [
+            "Finnish Institute for Health and Welfare"
+        ],
+        "Finland stood alone in the European Union": [],
+    }
+    for text, names in cases.items():
+        assert [o.base for o in find_org_names(text, morph)] == names, text

@@ -222,7 +222,8 @@ PILOT = re.compile(r"\bpilot\w*", re.I)
 
 
 START_CUE = re.compile(
-    r"\b(alko\w*|alkaa|alkavat|käynnistyi\w*|käynnistettiin|käynnistyy|aloitti\w*|aloitettiin|"
+    r"\b(alko\w*|alkaa|alkavat|käynnistyi\w*|käynnistettiin|käynnistyy|käynnistää|käynnisti|"
+    r"aloitti\w*|aloitettiin|"
     r"started|starts|began|begins|launched)\b(?!.*\b(päätty\w*|ended|ends)\b)[^.]*$",
     re.I,
 )
@@ -235,6 +236,15 @@ START_AND_END = re.compile(
     r"[^\n]{0,40}?\d{4}",
     re.I,
 )
+#: A stated length in years: "kolmivuotinen hanke", "3-vuotinen", "a three-year project".
+DURATION_YEARS = re.compile(
+    r"\b(?P<n>kaksi|kolmi|neli|viisi|[2-5])\s?-?vuoti(?:nen|sen|sta|sena|seksi|set|siin)\b"
+    r"|\b(?P<en>two|three|four|five|[2-5])-year\b",
+    re.I,
+)
+#: Words for the numbers :data:`DURATION_YEARS` reads.
+DURATION_NUMBERS = {"kaksi": 2, "kolmi": 3, "neli": 4, "viisi": 5, "two": 2, "three": 3}
+DURATION_NUMBERS |= {"four": 4, "five": 5}
 END_CUE = re.compile(
     r"\b(päättyi|päättyy|päättyvät|loppui|loppuu|päätettiin|ended|ends|will end|finished|"
     r"closed)\b[^.]*$",

@@ -10,6 +10,8 @@ from rdflib import Literal, URIRef
 
 from graph.dates import DateSpan, PartialDate, find_dates, with_offset
 from graph.extract.cues import (
+    DURATION_NUMBERS,
+    DURATION_YEARS,
     END_CUE,
     NOT_PROJECT_NAMES,
     PILOT,
@@ -97,6 +99,8 @@ class DateSteps(Steps):
             found = self._start_and_end(run) or self._dates_from_text(run, sentences, names)
             if found is not None:
                 begin, finish = found
+            if begin is not None and finish is None:
+                finish = _finish_from_length(run.text, begin)
         if begin is not None:
             run.add(
                 project,
@@ -211,6 +215,25 @@ class DateSteps(Steps):
         if begin and finish and begin[0].first_day() > finish[0].last_day():
             return None
         return begin, finish
+
+
+def _finish_from_length(
+    text: str, begin: tuple[PartialDate, DateSpan]
+) -> tuple[PartialDate, DateSpan] | None:
+    """ "käynnistää tammikuussa 2021 kolmivuotisen hankkeen": the end year from a
+    stated length next to the start (a start in January or of unknown month ends
+    the year before the anniversary; a later one, in the anniversary year)."""
+    start, span = begin
+    offset = max(0, span.start - 80)
+    m = DURATION_YEARS.search(text[offset : span.end + 80])
+    if m is None:
+        return None
+    word = (m.group("n") or m.group("en")).lower()
+    years = int(word) if word.isdigit() else DURATION_NUMBERS[word]
+    finish = PartialDate(start.year + years - (1 if start.month in (None, 1) else 0))
+    # The evidence quotes the start and the length together.
+    first, last = min(span.start, offset + m.start()), max(span.end, offset + m.end())
+    return finish, DateSpan(first, last, text[first:last], "range", start, finish)
 
 
 def _other_projects_period(text: str, span: DateSpan, own: set[str]) -> bool:

@@ -23,7 +23,7 @@ from graph.extract.cues import (
     TRAILING_VALUE,
     WORK_SUFFIX,
 )
-from graph.extract.orgnames import LEGAL_FORMS, organisation_key
+from graph.extract.orgnames import LEGAL_FORMS, head_of, organisation_key
 from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
 from graph.extract.text import is_chrome_text, name_language, protect_separators
 from graph.layout import Field
@@ -78,6 +78,9 @@ class OrganisationSteps(Steps):
         name = self.normalise_org_name(surface)
         if not name or not org_name_like(name) or is_chrome_text(name):
             return None
+        if self._person_name(name):
+            # "Project coordinator: Oskari Lehto": the role label also names people.
+            return None
         return OrgMention(
             start,
             end,
@@ -87,6 +90,16 @@ class OrganisationSteps(Steps):
             minted=True,
             extractor=X_NER if extractor != X_FIELD else X_FIELD,
         )
+
+    def _person_name(self, name: str) -> bool:
+        """Whether ``name`` is a person's: two or three capitalised words, a known
+        first name first and no organisation head or legal form among them."""
+        words = name.split()
+        if not 2 <= len(words) <= 3 or not all(w[:1].isupper() and w.isalpha() for w in words):
+            return False
+        if words[-1].lower() in LEGAL_FORMS or head_of(words[-1], self.morph) is not None:
+            return False
+        return any(a.get("CLASS") == "etunimi" for a in self.morph.analyses(words[0]))
 
     def link_org(self, surface: str) -> Any:
         """The reference organisation ``surface`` names, with or without a legal form:

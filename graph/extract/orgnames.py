@@ -223,7 +223,9 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
             continue
         # Ministries are written in lower case: "sosiaali- ja terveysministeriön".
         lower = head == "ministeriö"
-        first = _extend_left(text, tokens, i, morph, lower=lower)
+        first = _spaced_hyphen_name(text, tokens, i, morph)
+        if first is None:
+            first = _extend_left(text, tokens, i, morph, lower=lower)
         last = _extend_right(text, tokens, i, morph)
         start, end = tokens[first].start(), tokens[last].end()
         surface = text[start:end].rstrip(".,:;")
@@ -382,6 +384,41 @@ def _extend_left(
     while j < i and not lower and not tokens[j].group()[:1].isupper():
         j += 1
     return j
+
+
+def _spaced_hyphen_name(
+    text: str, tokens: list[re.Match[str]], i: int, morph: Morphology
+) -> int | None:
+    """First token of a name joined to its head by a spaced hyphen: "Koulutuskeskus
+    Salpaus -kuntayhtymä", "Keski-Uudenmaan sote -kuntayhtymä"; ``None`` for other
+    shapes. A word in a local case ends the walk ("Yhteistyössä X -yhdistys")."""
+    if i == 0 or text[tokens[i - 1].end() : tokens[i].start()] not in (" -", "\u00a0-"):
+        return None
+    first: int | None = None
+    for j in range(i - 1, max(-1, i - 4), -1):
+        word = tokens[j].group()
+        if (
+            word.endswith((".", ",", ":", ";"))
+            or _role_word(word, morph)
+            or _local_case(word, morph)
+        ):
+            break
+        if word[:1].isupper():
+            first = j  # the earliest capitalised word
+        if j == 0 or text[tokens[j - 1].end() : tokens[j].start()] != " ":
+            break
+    return first
+
+
+def _local_case(word: str, morph: Morphology) -> bool:
+    """A common noun in a local case ("Yhteistyössä", "Kunnissa"): not a name's word."""
+    analyses = list(morph.analyses(word))
+    if not analyses or any(
+        a.get("CLASS") in ("nimi", "sukunimi", "etunimi", "paikannimi") for a in analyses
+    ):
+        return False
+    local = ("sisaolento", "sisaeronto", "sisatulento", "ulkoolento", "ulkoeronto", "ulkotulento")
+    return all(a.get("SIJAMUOTO") in local for a in analyses)
 
 
 def _role_word(word: str, morph: Morphology) -> bool:

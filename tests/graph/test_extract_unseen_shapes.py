@@ -233,3 +233,46 @@ def test_english_names_with_and_inside_and_between_them() -> None:
     }
     for text, names in cases.items():
         assert [o.base for o in find_org_names(text, morph)] == names, text
+
+
+def test_a_stated_length_gives_the_end_year(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Omaishoitajat ry käynnistää tammikuussa 2021 kolmivuotisen Voimaa arkeen -hankkeen.",
+    )
+    years = {str(o) for p in (SCHEMA.startDate, SCHEMA.endDate) for o in objects(x, p)}
+    assert years == {"2021", "2023"}
+    # The end's evidence quotes the start and the length.
+    (end,) = [f for f in x.facts if f.predicate == SCHEMA.endDate]
+    assert end.evidence is not None and "kolmivuotisen" in end.evidence.quote
+
+
+def test_a_person_under_a_role_label_is_no_organisation(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "The project (2018–2021) was funded by STEA.\nProject coordinator: Oskari Lehto\n",
+    )
+    orgs = {
+        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
+    }
+    assert "Oskari Lehto" not in orgs
+
+
+def test_a_name_joined_to_its_head_by_a_spaced_hyphen() -> None:
+    morph = morphology()
+    cases = {
+        "Tuensaaja: Koulutuskeskus Salpaus -kuntayhtymä": ["Koulutuskeskus Salpaus -kuntayhtymä"],
+        "Yhteistyössä Keski-Uudenmaan sote -kuntayhtymän kanssa": [
+            "Keski-Uudenmaan sote -kuntayhtymä"
+        ],
+        "Tulevaisuuden sosiaali- ja terveyskeskus -ohjelma": [],
+    }
+    for text, names in cases.items():
+        assert [o.base for o in find_org_names(text, morph)] == names, text
+
+
+def test_a_former_english_name_links_to_the_organisation(linker: Linker) -> None:
+    text = "a project of the Finnish Association for Mental Health (MIELI Mental Health Finland)"
+    assert keys(linker, text) == ["mieli", "mieli"]

@@ -134,6 +134,8 @@ class DateSteps(Steps):
                     moved = with_offset(s, ev.start)
                     return (s.begin, moved), (s.finish, moved)
         own = {w.casefold() for name, _, _ in names for w in re.findall(r"[\w+&.]+", name)}
+        # A pilot's period is another work's, unless the project is the pilot(s).
+        piloting = any(PILOT.search(name) for name, _, _ in names)
         ranges: list[DateSpan] = []
         project_ranges: list[DateSpan] = []
         for start, end in sentences:
@@ -152,7 +154,7 @@ class DateSteps(Steps):
             ]
             if (
                 not spans
-                or PILOT.search(sentence)
+                or (PILOT.search(sentence) and not piloting)
                 or TRAINING.search(sentence)
                 and not PROJECT_SENTENCE.search(sentence)
             ):
@@ -199,7 +201,7 @@ class DateSteps(Steps):
             if run.in_chrome(start, end) or not PROJECT_WORDS.search(sentence):
                 continue
             for span in find_dates(sentence):
-                before = sentence[max(0, span.start - 45) : span.start]
+                before = sentence[max(0, span.start - 60) : span.start]
                 moved = with_offset(span, start)
                 after = sentence[span.end : span.end + 90]
                 if (

@@ -341,10 +341,12 @@ _AGENT_PARTICIPLE = re.compile(r"(tta|ttä|oi|öi)m[aä]\w*$", re.I)
 
 
 def is_aside(text: str, prev: OrgMention, org: OrgMention) -> bool:
-    """Whether ``org`` stands alone in parentheses right after ``prev``."""
+    """Whether ``org`` is inside parentheses that open right after ``prev``: "(TPY)",
+    "Kela (the Social Insurance Institution of Finland)"."""
     before = text[prev.end : org.start]
-    after = text[org.end : org.end + 3]
-    return bool(re.fullmatch(r"(:\w+)?\s*\(\s*", before)) and after.lstrip().startswith(")")
+    return bool(re.fullmatch(r"(:\w+)?\s*\([^()]{0,60}", before)) and bool(
+        re.match(r"[^()]{0,60}\)", text[org.end : org.end + 62])
+    )
 
 
 def is_bare_name(surface: str) -> bool:

@@ -276,3 +276,39 @@ def test_a_name_joined_to_its_head_by_a_spaced_hyphen() -> None:
 def test_a_former_english_name_links_to_the_organisation(linker: Linker) -> None:
     text = "a project of the Finnish Association for Mental Health (MIELI Mental Health Finland)"
     assert keys(linker, text) == ["mieli", "mieli"]
+
+
+def test_a_list_goes_on_past_an_aside_in_parentheses(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "The project (2016–2018) was funded by Kela (the Social Insurance Institution of "
+        "Finland) and the Asylum, Migration and Integration Fund (AMIF).",
+    )
+    assert {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])} == {
+        "kela",
+        "amif",
+    }
+
+
+def test_the_periods_of_a_project_that_is_a_pilot(extractor: Extractor, iris: Iris) -> None:
+    # A pilot's period is usually another work's; not when the page's project is the pilots.
+    page = (
+        "URL: https://example.org/report\nTITLE: Evaluation of the Personal Budgeting Pilots\n\n"
+        "Personal budgeting was piloted in 2018–2019 in five regions.\n"
+    )
+    doc = load_bytes(page.encode(), name="t.txt", max_bytes=1_000_000)
+    x = extractor.extract(doc, iris.document(doc.sha256))
+    years = {str(o) for p in (SCHEMA.startDate, SCHEMA.endDate) for o in objects(x, p)}
+    assert years == {"2018", "2019"}
+
+
+def test_a_start_verb_a_few_words_before_the_date(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Ohjaamo aloitti toimintansa ESR-rahoitteisena hankkeena syyskuussa 2015. "
+        "Hanke päättyi vuoden 2018 lopussa.",
+    )
+    years = {str(o)[:4] for p in (SCHEMA.startDate, SCHEMA.endDate) for o in objects(x, p)}
+    assert years == {"2015", "2018"}

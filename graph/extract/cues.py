@@ -313,7 +313,7 @@ PASSING_BEFORE = re.compile(
     r"\s+(?:the\s+)?)$",
     re.I,
 )
-#: Text right after it: an address or imprint ("PL 30", "ISBN", "Helsinki 2008",
+#: Text right after it: an address or imprint ("PL 30", ", Kumpulantie 1", "ISBN", "Helsinki 2008",
 #: "X Oy, Hämeenlinna. 31 s."),
 #: a publication series ("X:n raportteja 3/2014"), a citation year ("(STM 2014)",
 #: "THL (2019)", "… laitoksen (THL 2017)"), or a cue that the organisation is a source
@@ -323,6 +323,7 @@ PASSING_BEFORE = re.compile(
 PASSING_AFTER = re.compile(
     r"^(?::\w+|n)?\s*(?:"
     r",?\s*(?:PL|PB|P\.O\.)\s*\d|,?\s*(?:ISBN|ISSN|puh\b|puhelin|tilaukset)"
+    r"|,\s*[A-ZÅÄÖ][\wåäö-]*(?:tie|katu|kuja|polku|väylä|tori|gatan|vägen)\s+\d"
     r"|,?\s*[A-ZÅÄÖ][a-zåäö]+,?\s+(?:19|20)\d\d\b(?!\s*[–-]\s*\d)"
     r"|,\s*[A-ZÅÄÖ][a-zåäö]+[.,]?\s+\d+\s*(?:s\.|sivua|pp?\.)"
     r"|(?:raportteja|selvityksiä|julkaisuja|julkaisusarja|työpapereita|tutkimuksia|"

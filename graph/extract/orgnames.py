@@ -107,9 +107,10 @@ _EN_NAME = re.compile(
 )
 #: An English adjective at the end of a name part ("Social", "Economic", "Regional").
 _ADJECTIVE_END = re.compile(r"[a-z](?:al|ic|ive)$")
-#: A name with a legal form: "Pohjois-Savon Kylät ry", "Veikkaus Oy".
+#: A name with a legal form: "Pohjois-Savon Kylät ry", "Veikkaus Oy"; on one line.
 _LEGAL_NAME = re.compile(
-    r"((?:[A-ZÅÄÖ][\wåäöÅÄÖ&-]*\s+)(?:(?:[\wåäöÅÄÖ&-]+|ja)\s+){0,4}(?:ry|r\.y\.|rf|Oy|Oyj|Ab|sr))"
+    r"((?:[A-ZÅÄÖ][\wåäöÅÄÖ&-]*[ \t\u00a0]+)(?:(?:[\wåäöÅÄÖ&-]+|ja)[ \t\u00a0]+){0,4}"
+    r"(?:ry|r\.y\.|rf|Oy|Oyj|Ab|sr))"
     r"(?![\wåäö])"
 )
 _EN_GENERIC_FIRST = frozenset("The This That These Our Their A An In For And Of With".split())

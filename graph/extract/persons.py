@@ -25,6 +25,12 @@ logger = logging.getLogger(__name__)
 
 #: Lower-case words that belong to a surname ("Carl af Forselles", "Ute von Weber").
 _NAME_PARTICLES = frozenset("af von van de der di la".split())
+#: Holders of public office named before a name ("ministeri", "kansanedustaja").
+_OFFICE_HOLDER = re.compile(
+    r"(\w*ministeri|kansanedustaja|europarlamentaarikko|minister|member of parliament|"
+    r"\bMP|presidentti|president)\s*$",
+    re.I,
+)
 #: English titles before a name.
 _EN_TITLES = frozenset(
     "minister professor prof dr mr mrs ms director coordinator manager chair chairman "
@@ -152,6 +158,10 @@ class PersonSteps(Steps):
             return
         before = run.text[max(0, start - 40) : start]
         if CREDITS.search(before):
+            return
+        if _OFFICE_HOLDER.search(before):
+            # "sanoo perhe- ja peruspalveluministeri X": quoted, not the project's staff.
+            self._add_person(run, run.doc_iri, SCHEMA.mentions, name, start, end, X_NER, done)
             return
         pred = predicate or (
             HK.responsiblePerson

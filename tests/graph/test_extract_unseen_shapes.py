@@ -15,7 +15,7 @@ from graph.iris import Iris
 from graph.linker import Linker
 from graph.loader import load_bytes
 from graph.model import Extraction
-from graph.vocab import ORG_ROLES, SCHEMA
+from graph.vocab import HK, ORG_ROLES, SCHEMA
 
 
 def run(extractor: Extractor, iris: Iris, text: str) -> Extraction:
@@ -312,3 +312,38 @@ def test_a_start_verb_a_few_words_before_the_date(extractor: Extractor, iris: Ir
     )
     years = {str(o)[:4] for p in (SCHEMA.startDate, SCHEMA.endDate) for o in objects(x, p)}
     assert years == {"2015", "2018"}
+
+
+def test_a_report_footer_names_its_author_and_not_a_partner(
+    extractor: Extractor, iris: Iris
+) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Yhdessä kotona -hanke (2016–2018) toteutettiin Porvoossa.\n"
+        "Raportin kirjoittaja: Leena Sundström\n"
+        "Muistiliitto ry, Kumpulantie 1 A, 00520 Helsinki\n",
+    )
+    people = {str(o).rsplit("/", 1)[-1] for o in objects(x, SCHEMA.author) | objects(x, HK.person)}
+    assert "leena-sundstrom" in people
+    orgs = {
+        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
+    }
+    assert not any("Sundström" in o for o in orgs)  # the legal-form name stays on its line
+    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    assert not any("muistiliitto" in p for p in participants)  # an address, not a role
+
+
+def test_a_quoted_minister_is_mentioned_not_staff(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Kaksivuotinen Mieli hyvä -hanke alkaa huhtikuussa 2020.\n"
+        "– Nuorten pitää saada apua nopeammin, sanoo perhe- ja peruspalveluministeri Krista "
+        "Kiuru.\nHankkeen projektipäällikkönä aloittaa psykologi Johanna Björk.\n",
+    )
+    staff = {str(o).rsplit("/", 1)[-1] for o in objects(x, HK.person)}
+    staff |= {str(o).rsplit("/", 1)[-1] for o in objects(x, HK.responsiblePerson)}
+    assert "krista-kiuru" not in staff
+    mentioned = {str(f.object) for f in x.facts if f.predicate == SCHEMA.mentions}
+    assert any(m.endswith("/krista-kiuru") for m in mentioned)

@@ -289,6 +289,11 @@ def _candidates(text: str, morph: Morphology) -> Iterator[OrgName]:
         suffix = re.match(r":\w+", text[m.end(1) :])
         end = m.end(1) + (suffix.end() if suffix else 0)
         yield OrgName(start, end, text[start:end], base_form(text[start:end], morph))
+    yield from _english_names(text)
+
+
+def _english_names(text: str) -> Iterator[OrgName]:
+    """English names by pattern ("University of X", "X Foundation"), left to right."""
     pos = 0
     while (m := _EN_NAME.search(text, pos)) is not None:
         name = m.group("a") or m.group("b") or m.group("c")

@@ -186,6 +186,8 @@ _UNTIL_BEFORE = re.compile(r"\b(?:until|till|by|asti|saakka)\s+$", re.I)
 _AND_GAP = re.compile(r"^\s+(?:and|ja|och)\s+$", re.I)
 _BETWEEN_BEFORE = re.compile(r"\b(?:between|mellan)\s+(?:the\s+years\s+)?$", re.I)
 _BETWEEN_AFTER = re.compile(r"^\s+(?:välillä|välisenä|välisellä|väliseksi)\b", re.I)
+_ELATIVE = re.compile(r"(?:sta|stä)$", re.I)
+_ILLATIVE = re.compile(r"(?:seen|aan|ään|iin|een|uun|yyn|oon|öön|hin|hun|hyn)$", re.I)
 _ISSUE_AFTER = re.compile(r"^\s*-?\s*(?:lehte|lehde|lehdessä|numero|julkaisu)", re.I)
 
 
@@ -314,11 +316,12 @@ def _find_dates(text: str) -> list[DateSpan]:
             tail = _RANGE_TAIL.match(text[b.end : b.end + 20])
             dash = _RANGE_DASH.match(gap)
             words = _RANGE_WORDS.match(gap)
+            cases = _elative_to_illative(text, a, b, gap)
             between = _AND_GAP.match(gap) and (
                 _BETWEEN_BEFORE.search(text[max(0, a.start - 30) : a.start])
                 or _BETWEEN_AFTER.match(text[b.end : b.end + 20])
             )
-            if dash or words or between:
+            if dash or words or between or cases:
                 begin = a.begin if a.kind != "daymonth" else None
                 if a.kind == "daymonth" and a.daymonth is not None:
                     begin = _year_of_daymonth(a.daymonth, b.finish)
@@ -344,6 +347,31 @@ def _find_dates(text: str) -> list[DateSpan]:
         spans.append(_single(text, a))
         i += 1
     return spans
+
+
+def _elative_to_illative(text: str, a: _Atom, b: _Atom, gap: str) -> bool:
+    """ "vuodesta 2017 vuoteen 2020", "syksystä 2017 kevääseen 2020": from one date
+    (elative) to the next (illative), the case words inside the dates or around them."""
+    first = re.match(r"[^\W\d]+", text[a.start : a.end])
+    word_a = first.group() if first else _word_before(text, a.start)
+    second = re.match(r"[^\W\d]+", text[b.start : b.end])
+    if second:
+        word_b, rest = second.group(), gap
+    else:
+        m = re.fullmatch(r"\s+([^\W\d]+)\s+", gap)
+        if m is None:
+            return False
+        word_b, rest = m.group(1), ""
+    return (
+        not rest.strip()
+        and _ELATIVE.search(word_a or "") is not None
+        and _ILLATIVE.search(word_b) is not None
+    )
+
+
+def _word_before(text: str, start: int) -> str | None:
+    m = re.search(r"([^\W\d]+)\s+$", text[max(0, start - 30) : start])
+    return m.group(1) if m else None
 
 
 def _single(text: str, a: _Atom) -> DateSpan:

@@ -104,6 +104,13 @@ _ELIDED = re.compile(
     r"(?P<last>[A-ZÅÄÖ][\wåäö]*)-(?P<tail>\w+)"
 )
 _ELIDED_PREFIX = re.compile(r"[A-ZÅÄÖ][\wåäö]*-")
+#: Genitives coordinated before a plural municipal head: "Espoon, Vantaan ja Kauniaisten
+#: kaupungit" (the last genitive and the head are matched as usual).
+_COORDINATED_MUNICIPAL = re.compile(
+    r"(?P<list>(?:[A-ZÅÄÖ][\wåäö-]+n,\s+)*[A-ZÅÄÖ][\wåäö-]+n)\s+(?:ja|sekä)\s+"
+    r"[A-ZÅÄÖ][\wåäö-]+n\s+(?P<head>kaupungit|kaupunkien|kaupungeissa|kaupungeille|kunnat|"
+    r"kuntien|kunnissa|kunnille)\b"
+)
 
 
 @dataclass
@@ -235,7 +242,28 @@ class Linker:
             start, end = tokens[i].start, tokens[i + best.length - 1].end
             out.append(Mention(start, end, text[start:end], best.link))
             i += best.length
-        return self._elided_compounds(text, self._english_directions(text, out))
+        found = self._elided_compounds(text, self._english_directions(text, out))
+        return self._coordinated_municipalities(text, found)
+
+    def _coordinated_municipalities(self, text: str, found: list[Mention]) -> list[Mention]:
+        """ "Espoon, Vantaan ja Kauniaisten kaupungit": the plural head belongs to every
+        genitive before it, so each names a city (as "Kauniaisten kaupungit" does)."""
+        extra: list[Mention] = []
+        for m in _COORDINATED_MUNICIPAL.finditer(text):
+            kind = "kaupunki" if m.group("head").lower().startswith("kaupung") else "kunta"
+            for word in re.finditer(r"[A-ZÅÄÖ][\wåäö-]+", m.group("list")):
+                if word.group() in ("ja", "sekä"):
+                    continue
+                municipality = self._gazetteer.genitive_municipality(word.group())
+                if municipality is None:
+                    continue
+                start, end = m.start("list") + word.start(), m.start("list") + word.end()
+                org = self.municipal_organisation(municipality.code, kind)
+                extra.append(Mention(start, end, word.group(), org))
+        if not extra:
+            return found
+        kept = [f for f in found if not any(e.start < f.end and f.start < e.end for e in extra)]
+        return sorted([*kept, *extra], key=lambda x: x.start)
 
     def _elided_compounds(self, text: str, found: list[Mention]) -> list[Mention]:
         """ "Itä- ja Pohjois-Suomessa", "Pohjois-, Etelä- ja Keski-Pohjanmaalla": Finnish drops
@@ -435,6 +463,12 @@ class Linker:
                 sv = self._gazetteer.municipality_names.get(fold(tok.text[:-1]))
             if sv is not None and fold(nxt) in _SV_MUNICIPAL:
                 yield _Candidate(2, self.municipal_organisation(sv.code, _SV_MUNICIPAL[fold(nxt)]))
+        # English "Porvoo City", "Sipoo Municipality"
+        if joined(text, tokens, i, 2) and fold(tokens[i + 1].text) in _EN_MUNICIPAL:
+            named = self._gazetteer.municipality_names.get(fold(tok.text))
+            if named is not None:
+                kind = _EN_MUNICIPAL[fold(tokens[i + 1].text)]
+                yield _Candidate(2, self.municipal_organisation(named.code, kind))
         # English "City of Rovaniemi", "Municipality of Sipoo"
         en_kind = _EN_MUNICIPAL.get(fold(tok.text))
         if en_kind and joined(text, tokens, i, 3) and fold(tokens[i + 1].text) == "of":

@@ -109,6 +109,10 @@ class OrganisationSteps(Steps):
             bare = strip_legal_form(surface)
             if bare != surface.strip():
                 link = self.linker.link_organisation(bare)
+        swapped = _EN_OF.fullmatch(" ".join(surface.split()))
+        if link is None and swapped:
+            # "Hospital District of South Ostrobothnia" is "South Ostrobothnia Hospital District".
+            link = self.linker.link_organisation(f"{swapped['place']} {swapped['kind']}")
         return link
 
     def normalise_org_name(self, surface: str) -> str:
@@ -312,6 +316,12 @@ class OrganisationSteps(Steps):
                     and isinstance(o, URIRef | Literal)
                 ):
                     run.add(s, p, o)
+
+
+#: An English name written "KIND of PLACE", which the reference may write "PLACE KIND".
+_EN_OF = re.compile(
+    r"(?:the\s+)?(?P<kind>(?:[A-Z]\w+\s+){0,2}[A-Z]\w+)\s+of\s+(?P<place>[A-Z][\w\s-]+)"
+)
 
 
 def org_lists(text: str, orgs: list[OrgMention]) -> list[list[OrgMention]]:

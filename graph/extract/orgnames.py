@@ -97,7 +97,7 @@ _TOKEN = re.compile(r"[0-9A-Za-zÅÄÖåäöÉéÜüŠšŽž][\wÅÄÖåäöÉé
 _EN_NAME = re.compile(
     r"(?:(?:the\s+)?(?P<a>(?:[A-Z][\w-]+\s+){0,2}(?:Ministry|University|Department|Institute|"
     r"Association|Federation|Foundation|Centre|Center|City|Municipality|Agency|Office|"
-    r"Authority|Council|Board)\s+(?:of|for)\s+"
+    r"Authority|Council|Board|Hospital District|District)\s+(?:of|for)\s+"
     r"(?:the\s+)?[A-Z][\w-]+(?:(?:\s+(?:and|of|for|the|&))*\s+[A-Z][\w-]+){0,5}))"
     r"|(?P<b>(?:[A-Z][\w-]+\s+(?:and\s+)?){1,4}(?:University of Applied Sciences|University|"
     r"Foundation|"

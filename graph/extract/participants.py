@@ -58,6 +58,8 @@ _FUNDED_COMPOUND = re.compile(
     r"(?![\w-])"
 )
 #: An acronym with a legal form: "SOVA Ab", "SOSTE ry".
+#: Parentheses right after a name.
+_PAREN_AFTER = re.compile(r"\s*\(([^()]{2,80})\)")
 _SHORT_NAME = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9-]{1,9}\s+(?:Oy|Oyj|Ab|Abp|ry|rf|r\.y\.|sr)")
 #: Reference organisation types that fund projects.
 _FUNDER_TYPES = frozenset({"funder"})
@@ -97,6 +99,11 @@ class ParticipantSteps(OrganisationSteps):
             link = self.link_org(flat)
             if link is None and name.base != flat:
                 link = self.link_org(" ".join(name.base.split()))
+            if link is None:
+                # "Finnish Association for the Welfare of Older People (Vanhustyön
+                # keskusliitto)": a known name in parentheses says which one it is.
+                paren = _PAREN_AFTER.match(run.text, name.end)
+                link = self.link_org(paren.group(1)) if paren else None
             if link is not None:
                 mention = OrgMention(
                     name.start,

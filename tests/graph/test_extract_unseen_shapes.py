@@ -347,3 +347,37 @@ def test_a_quoted_minister_is_mentioned_not_staff(extractor: Extractor, iris: Ir
     assert "krista-kiuru" not in staff
     mentioned = {str(f.object) for f in x.facts if f.predicate == SCHEMA.mentions}
     assert any(m.endswith("/krista-kiuru") for m in mentioned)
+
+
+def test_coordinated_genitives_before_a_plural_municipal_head(linker: Linker) -> None:
+    text = "Mukana ovat Espoon, Vantaan ja Kauniaisten kaupungit sekä Porvoo City."
+    assert keys(linker, text) == [
+        "espoon-kaupunki",
+        "vantaan-kaupunki",
+        "kauniaisten-kaupunki",
+        "porvoon-kaupunki",
+    ]
+
+
+def test_an_english_name_with_its_known_finnish_name_in_parentheses(
+    extractor: Extractor, iris: Iris
+) -> None:
+    x = run(
+        extractor,
+        iris,
+        "The Elder Digital project (2019–2021) was run by the Finnish Association for the Welfare of Older "
+        "People (Vanhustyön keskusliitto) and the Hospital District of South Ostrobothnia.",
+    )
+    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    assert "vtkl" in participants and "etela-pohjanmaan-shp" in participants
+    assert not any("welfare-of-older-people" in p for p in participants)
+
+
+def test_from_one_date_to_the_next_by_case_endings() -> None:
+    for text, begin, finish in (
+        ("toimi vuodesta 2017 vuoteen 2020 Joensuussa", 2017, 2020),
+        ("tammikuusta 2016 joulukuuhun 2018", 2016, 2018),
+    ):
+        (span,) = find_dates(text)
+        assert (span.kind, span.begin.year, span.finish.year) == ("range", begin, finish), text
+    assert [s.kind for s in find_dates("vuonna 2017 Joensuussa 2020")] == ["point", "point"]

@@ -79,7 +79,8 @@ ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"^\s*(rahoit\w*|tuella\b|tukema\w*|tuki\b|tuen\b|avustuksella|avustus\w*|"
             r"varoin\b|varoilla\b|"
-            r"rahoituksella|myöntämä\w*|funds\b|funded\b|financed\b|finansier\w*)",
+            r"rahoituksella|myöntämä\w*|funds\b|funded\b|financed\b|finansier\w*|"
+            r"(?:has\s+)?(?:granted|awarded)\b)",
             re.I,
         ),
     ),

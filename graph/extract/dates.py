@@ -138,20 +138,20 @@ class DateSteps(Steps):
         piloting = any(PILOT.search(name) for name, _, _ in names)
         ranges: list[DateSpan] = []
         project_ranges: list[DateSpan] = []
+        named: dict[str, list[DateSpan]] = {}
         for start, end in sentences:
             if run.in_chrome(start, end):
                 continue
             sentence = text[start:end]
-            spans = [with_offset(s, start) for s in find_dates(sentence)]
-            spans = [
-                s
-                for s in spans
-                if s.kind == "range"
-                and s.begin
-                and s.finish
-                and not s.approximate
-                and not _other_projects_period(text, s, own)
-            ]
+            spans = []
+            for s in (with_offset(s, start) for s in find_dates(sentence)):
+                if s.kind != "range" or not s.begin or not s.finish or s.approximate:
+                    continue
+                other = _other_projects_name(text, s, own)
+                if other is None:
+                    spans.append(s)
+                elif other != _SERIES:
+                    named.setdefault(other.casefold(), []).append(s)
             if (
                 not spans
                 or (PILOT.search(sentence) and not piloting)
@@ -164,7 +164,22 @@ class DateSteps(Steps):
                 project_ranges.extend(spans)
         chosen = project_ranges or (ranges if len(ranges) <= 5 else [])
         if not chosen:
-            return self._dates_from_cues(run, sentences)
+            found = self._dates_from_cues(run, sentences)
+            if (
+                found is not None
+                or len(named) != 1
+                or any(_WORK_NAME.search(n) for n, _, _ in names)
+            ):
+                return found
+            # A page titled as a story, not a project, that opens with one named
+            # project: "Kokemus käyttöön -hanke (2018–2020) kouluttaa …" is its project.
+            chosen = next(iter(named.values()))
+            opening = next((a for a, b in sentences if not run.in_chrome(a, b)), 0)
+            sentence = max((a for a, _ in sentences if a <= chosen[0].start), default=0)
+            if chosen[0].start - opening > _OPENING_CHARS or not _OPENS_WITH_NAME.fullmatch(
+                text[sentence : chosen[0].start]
+            ):
+                return None
         first = min(chosen, key=lambda s: s.begin.first_day())  # type: ignore[union-attr]
         last = max(chosen, key=lambda s: s.finish.last_day())  # type: ignore[union-attr]
         assert first.begin is not None and last.finish is not None
@@ -238,15 +253,28 @@ def _finish_from_length(
     return finish, DateSpan(first, last, text[first:last], "range", start, finish)
 
 
-def _other_projects_period(text: str, span: DateSpan, own: set[str]) -> bool:
-    """Whether ``span`` is the period of another named project or programme.
+#: How far into the text a page's one named project may first get its period.
+_OPENING_CHARS = 300
+#: A sentence that opens with a named project and its period: "Kokemus käyttöön -hanke (".
+_OPENS_WITH_NAME = re.compile(
+    r"\s*[A-ZÅÄÖ][\w\s&+-]{0,60}?(?:\s?-\s?(?:hanke|projekti|ohjelma)|\s(?:project|programme))"
+    r"\s*\(\s*"
+)
+#: A project's own name says what it is ("… -hanke", "… programme").
+_WORK_NAME = re.compile(r"hank|projekt|ohjelm|project|programme", re.I)
+#: What :func:`_other_projects_name` returns for the period of a series.
+_SERIES = "<series>"
+
+
+def _other_projects_name(text: str, span: DateSpan, own: set[str]) -> str | None:
+    """The name of another project or programme whose period ``span`` is, else ``None``.
 
     A page that lists projects ("2014-2016 Kotiapu-hanke", "the KOTI
     programmes (2005-2010)") gives each its own period; none of them is the
     period of the page's project unless the name is the project's own. Nor is
-    the period of a series ("Liiton projektit 1995–2020")."""
+    the period of a series ("Liiton projektit 1995–2020"): :data:`_SERIES`."""
     if _SERIES_BEFORE.search(text[max(0, span.start - 40) : span.start]):
-        return True
+        return _SERIES
     before = _NAMED_BEFORE.search(text[max(0, span.start - 60) : span.start])
     after = _NAMED_AFTER.match(text[span.end : span.end + 60])
     for found in (before, after):
@@ -259,8 +287,8 @@ def _other_projects_period(text: str, span: DateSpan, own: set[str]) -> bool:
             if w.casefold() not in NOT_PROJECT_NAMES and w.casefold() not in _NOT_NAMES
         ]
         if words and not any(w.casefold() in own for w in words):
-            return True
-    return False
+            return name
+    return None
 
 
 def date_literal(value: PartialDate) -> Literal:

@@ -196,6 +196,13 @@ class OrganisationSteps(Steps):
                 if org is None:
                     continue
                 self._assign(run, project, role, org, assigned)
+                aside = PAREN.search(run.text, s, e)
+                if aside and role == "funder":
+                    # "Rahoittaja: Etelä-Savon ELY-keskus (ESR)": the fund in parentheses
+                    # funds the project too.
+                    fund = self._resolve_org(run, aside.start(1), aside.end(1), X_FIELD)
+                    if fund is not None and fund.link is not None and fund.iri != org.iri:
+                        self._assign(run, project, role, fund, assigned)
         # NER proposes organisations the gazetteer does not know; they count
         # only where a role cue names them.
         proposed: list[OrgMention] = []

@@ -299,6 +299,8 @@ def _english_names(text: str) -> Iterator[OrgName]:
         name = m.group("a") or m.group("b") or m.group("c")
         start = m.start("a") if m.group("a") else m.start("b") if m.group("b") else m.start("c")
         pos = m.end()
+        if m.group("b") and re.search(r"\b(?:of|for)\s+$", text[max(0, start - 5) : start]):
+            continue  # "Minister of Family Affairs and Social Services": the tail of a title
         # "Ministry of X and Health and JAMK University": cut where another name
         # begins, and look for that name from there.
         for cut in re.finditer(r"\s+and\s+", name if m.group("a") else ""):

@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 _NAME_PARTICLES = frozenset("af von van de der di la".split())
 #: Holders of public office named before a name ("ministeri", "kansanedustaja").
 _OFFICE_HOLDER = re.compile(
-    r"(\w*ministeri|kansanedustaja|europarlamentaarikko|minister|member of parliament|"
-    r"\bMP|presidentti|president)\s*$",
+    r"(\w*ministeri|kansanedustaja|europarlamentaarikko|member of parliament|\bMP|"
+    r"presidentti|president|minister(?:\s+(?:of|for)(?:\s+(?:[A-Z]\w+|and|the))+)?)\s*$",
     re.I,
 )
 #: English titles before a name.
@@ -159,7 +159,7 @@ class PersonSteps(Steps):
         before = run.text[max(0, start - 40) : start]
         if CREDITS.search(before):
             return
-        if _OFFICE_HOLDER.search(before):
+        if _OFFICE_HOLDER.search(run.text[max(0, start - 90) : start]):
             # "sanoo perhe- ja peruspalveluministeri X": quoted, not the project's staff.
             self._add_person(run, run.doc_iri, SCHEMA.mentions, name, start, end, X_NER, done)
             return

@@ -381,3 +381,44 @@ def test_from_one_date_to_the_next_by_case_endings() -> None:
         (span,) = find_dates(text)
         assert (span.kind, span.begin.year, span.finish.year) == ("range", begin, finish), text
     assert [s.kind for s in find_dates("vuonna 2017 Joensuussa 2020")] == ["point", "point"]
+
+
+def test_a_fund_in_parentheses_in_a_funder_field(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Hankkeen nimi: Kotoutujan polku\nRahoittaja: Etelä-Savon ELY-keskus (ESR)\n"
+        "Toteutusaika: 1.3.2019 – 28.2.2022\n",
+    )
+    funders = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])}
+    assert funders == {"ely-etela-savo", "esr"}
+
+
+def test_a_ministry_that_has_granted_funds_and_a_ministers_title(
+    extractor: Extractor, iris: Iris
+) -> None:
+    x = run(
+        extractor,
+        iris,
+        "The Ministry of Social Affairs and Health has granted EUR 2 million to the City of "
+        'Helsinki for a joint project in 2021–2022.\n"Young people must get help quickly," '
+        "says Minister of Family Affairs and Social Services Krista Kiuru.\n",
+    )
+    assert {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])} == {"stm"}
+    orgs = {
+        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
+    }
+    assert "Family Affairs and Social Services" not in orgs
+    assert "krista-kiuru" not in {str(o).rsplit("/", 1)[-1] for o in objects(x, HK.person)}
+
+
+def test_a_story_page_that_opens_with_its_named_project(extractor: Extractor, iris: Iris) -> None:
+    page = (
+        "URL: https://example.org/uutinen\nTITLE: Kokemusasiantuntijat mukaan kehittämiseen\n\n"
+        "Kokemus käyttöön -hanke (2018–2020) kouluttaa kokemusasiantuntijoita Pirkanmaalla. "
+        "Hanketta hallinnoi Tampereen A-kilta ry.\n"
+    )
+    doc = load_bytes(page.encode(), name="t.txt", max_bytes=1_000_000)
+    x = extractor.extract(doc, iris.document(doc.sha256))
+    years = {str(o) for p in (SCHEMA.startDate, SCHEMA.endDate) for o in objects(x, p)}
+    assert years == {"2018", "2020"}

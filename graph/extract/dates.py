@@ -175,9 +175,9 @@ class DateSteps(Steps):
             # project: "Kokemus käyttöön -hanke (2018–2020) kouluttaa …" is its project.
             chosen = next(iter(named.values()))
             opening = next((a for a, b in sentences if not run.in_chrome(a, b)), 0)
-            sentence = max((a for a, _ in sentences if a <= chosen[0].start), default=0)
+            its_start = max((a for a, _ in sentences if a <= chosen[0].start), default=0)
             if chosen[0].start - opening > _OPENING_CHARS or not _OPENS_WITH_NAME.fullmatch(
-                text[sentence : chosen[0].start]
+                text[its_start : chosen[0].start]
             ):
                 return None
         first = min(chosen, key=lambda s: s.begin.first_day())  # type: ignore[union-attr]

@@ -252,8 +252,6 @@ class Linker:
         for m in _COORDINATED_MUNICIPAL.finditer(text):
             kind = "kaupunki" if m.group("head").lower().startswith("kaupung") else "kunta"
             for word in re.finditer(r"[A-ZÅÄÖ][\wåäö-]+", m.group("list")):
-                if word.group() in ("ja", "sekä"):
-                    continue
                 municipality = self._gazetteer.genitive_municipality(word.group())
                 if municipality is None:
                     continue

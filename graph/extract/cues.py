@@ -244,8 +244,7 @@ DURATION_YEARS = re.compile(
     re.I,
 )
 #: Words for the numbers :data:`DURATION_YEARS` reads.
-DURATION_NUMBERS = {"kaksi": 2, "kolmi": 3, "neli": 4, "viisi": 5, "two": 2, "three": 3}
-DURATION_NUMBERS |= {"four": 4, "five": 5}
+DURATION_NUMBERS = dict(kaksi=2, kolmi=3, neli=4, viisi=5, two=2, three=3, four=4, five=5)
 END_CUE = re.compile(
     r"\b(päättyi|päättyy|päättyvät|loppui|loppuu|päätettiin|ended|ends|will end|finished|"
     r"closed)\b[^.]*$",

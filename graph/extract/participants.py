@@ -16,7 +16,7 @@ import re
 
 from rdflib import URIRef
 
-from graph.extract.cues import PASSING_AFTER, PASSING_BEFORE, SOURCE_AFTER_GENITIVE
+from graph.extract.cues import PAREN, PASSING_AFTER, PASSING_BEFORE, SOURCE_AFTER_GENITIVE
 from graph.extract.organisations import OrganisationSteps
 from graph.extract.orgnames import (
     LEGAL_FORMS,
@@ -58,8 +58,6 @@ _FUNDED_COMPOUND = re.compile(
     r"(?![\w-])"
 )
 #: An acronym with a legal form: "SOVA Ab", "SOSTE ry".
-#: Parentheses right after a name.
-_PAREN_AFTER = re.compile(r"\s*\(([^()]{2,80})\)")
 _SHORT_NAME = re.compile(r"[A-ZÅÄÖ][A-ZÅÄÖ0-9-]{1,9}\s+(?:Oy|Oyj|Ab|Abp|ry|rf|r\.y\.|sr)")
 #: Reference organisation types that fund projects.
 _FUNDER_TYPES = frozenset({"funder"})
@@ -102,7 +100,7 @@ class ParticipantSteps(OrganisationSteps):
             if link is None:
                 # "Finnish Association for the Welfare of Older People (Vanhustyön
                 # keskusliitto)": a known name in parentheses says which one it is.
-                paren = _PAREN_AFTER.match(run.text, name.end)
+                paren = PAREN.match(run.text, name.end)
                 link = self.link_org(paren.group(1)) if paren else None
             if link is not None:
                 mention = OrgMention(

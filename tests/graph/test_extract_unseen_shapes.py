@@ -29,6 +29,18 @@ def objects(x: Extraction, predicate: URIRef) -> set[object]:
     return {f.object for f in x.facts if f.subject == p and f.predicate == predicate}
 
 
+def ends(x: Extraction, predicate: URIRef) -> set[str]:
+    """The last IRI segments of the project's ``predicate`` objects ("stm", "wellbeing-8")."""
+    return {str(o).rsplit("/", 1)[-1] for o in objects(x, predicate)}
+
+
+def org_names(x: Extraction) -> set[str]:
+    """Every organisation name the extraction states."""
+    return {
+        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
+    }
+
+
 def keys(linker: Linker, text: str) -> list[str]:
     return [m.link.key for m in linker.find_all(text)]
 
@@ -107,9 +119,9 @@ def test_a_programme_named_after_an_institution_is_not_one(
         "Pirkanmaan hyvinvointialue toteuttaa Tulevaisuuden sosiaali- ja terveyskeskus "
         "-ohjelmaa vuosina 2023–2025. Valtionavustuksen myönsi sosiaali- ja terveysministeriö.",
     )
-    implementers = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["implementer"])}
+    implementers = ends(x, ORG_ROLES["implementer"])
     assert implementers == {"wellbeing-8"}
-    assert {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])} == {"stm"}
+    assert ends(x, ORG_ROLES["funder"]) == {"stm"}
 
 
 def test_a_citation_in_parentheses_is_named_in_passing(extractor: Extractor, iris: Iris) -> None:
@@ -119,7 +131,7 @@ def test_a_citation_in_parentheses_is_named_in_passing(extractor: Extractor, iri
         "Hanke toteutettiin vuosina 2019–2021 Seinäjoen kaupungin toimesta. Malli perustuu "
         "Terveyden ja hyvinvoinnin laitoksen (THL 2017) suosituksiin.",
     )
-    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    participants = ends(x, ORG_ROLES["participant"])
     assert "thl" not in participants
 
 
@@ -133,12 +145,12 @@ def test_swedish_page_roles_and_no_person_from_a_list_of_places(
         "Korsholm och Närpes. Projektet finansieras av Social- och hälsoorganisationernas "
         "understödscentral STEA. Projektet samarbetar med Vasa stad.",
     )
-    assert {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])} == {"stea"}
+    assert ends(x, ORG_ROLES["funder"]) == {"stea"}
     people = {
         str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "person" in f.subject
     }
     assert not people
-    partners = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["partner"])}
+    partners = ends(x, ORG_ROLES["partner"])
     assert "vaasan-kaupunki" in partners
 
 
@@ -157,9 +169,9 @@ def test_a_bulleted_field_ends_with_its_list(extractor: Extractor, iris: Iris) -
         "Hankkeen ohjausryhmään kuuluivat Hattulan kunnan edustajat.\n"
         "Projektikoordinaattori Riikka Salonen (riikka.salonen@example.org)\n",
     )
-    partners = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["partner"])}
+    partners = ends(x, ORG_ROLES["partner"])
     assert partners == {"hamk", "omaishoitajaliitto"}
-    steering = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["steeringGroupMember"])}
+    steering = ends(x, ORG_ROLES["steeringGroupMember"])
     assert steering == {"hattulan-kunta"}
 
 
@@ -173,7 +185,7 @@ def test_funded_work_is_a_project(extractor: Extractor, iris: Iris) -> None:
     )
     x = extractor.extract(doc, iris.document(doc.sha256))
     assert x.project_iris
-    assert {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])} == {"tem"}
+    assert ends(x, ORG_ROLES["funder"]) == {"tem"}
 
 
 def test_the_research_council_is_a_known_funder(linker: Linker) -> None:
@@ -190,7 +202,7 @@ def test_a_printer_in_an_imprint_without_a_year_is_named_in_passing(
         "Hanke toteutettiin vuosina 2004–2006 Lahden kaupungin toimesta. Loppuraportti. "
         "Lahden seudun ympäristöpalvelujen julkaisuja 7. Painotalo Esimerkki Oy, Lahti. 48 s.",
     )
-    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    participants = ends(x, ORG_ROLES["participant"])
     assert participants == {"lahden-kaupunki"}
 
 
@@ -203,11 +215,9 @@ def test_a_district_of_a_known_association_is_its_own_organisation(
         "Hanke toteutettiin vuosina 2017–2018. Kehittäjät:\n"
         "• Mikkelin kaupunki\n• Mannerheimin Lastensuojeluliiton Etelä-Savon piiri\n",
     )
-    names = {
-        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
-    }
+    names = org_names(x)
     assert "Mannerheimin Lastensuojeluliiton Etelä-Savon piiri" in names
-    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    participants = ends(x, ORG_ROLES["participant"])
     assert "mll" not in participants
     # A circle is not a body: "Oulun lukupiiri" names no organisation.
     assert not find_org_names("Oulun lukupiiri kokoontuu.", morphology())
@@ -254,9 +264,7 @@ def test_a_person_under_a_role_label_is_no_organisation(extractor: Extractor, ir
         iris,
         "The project (2018–2021) was funded by STEA.\nProject coordinator: Oskari Lehto\n",
     )
-    orgs = {
-        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
-    }
+    orgs = org_names(x)
     assert "Oskari Lehto" not in orgs
 
 
@@ -285,7 +293,7 @@ def test_a_list_goes_on_past_an_aside_in_parentheses(extractor: Extractor, iris:
         "The project (2016–2018) was funded by Kela (the Social Insurance Institution of "
         "Finland) and the Asylum, Migration and Integration Fund (AMIF).",
     )
-    assert {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])} == {
+    assert ends(x, ORG_ROLES["funder"]) == {
         "kela",
         "amif",
     }
@@ -324,13 +332,11 @@ def test_a_report_footer_names_its_author_and_not_a_partner(
         "Raportin kirjoittaja: Leena Sundström\n"
         "Muistiliitto ry, Kumpulantie 1 A, 00520 Helsinki\n",
     )
-    people = {str(o).rsplit("/", 1)[-1] for o in objects(x, SCHEMA.author) | objects(x, HK.person)}
+    people = ends(x, SCHEMA.author) | ends(x, HK.person)
     assert "leena-sundstrom" in people
-    orgs = {
-        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
-    }
+    orgs = org_names(x)
     assert not any("Sundström" in o for o in orgs)  # the legal-form name stays on its line
-    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    participants = ends(x, ORG_ROLES["participant"])
     assert not any("muistiliitto" in p for p in participants)  # an address, not a role
 
 
@@ -342,8 +348,8 @@ def test_a_quoted_minister_is_mentioned_not_staff(extractor: Extractor, iris: Ir
         "– Nuorten pitää saada apua nopeammin, sanoo perhe- ja peruspalveluministeri Krista "
         "Kiuru.\nHankkeen projektipäällikkönä aloittaa psykologi Johanna Björk.\n",
     )
-    staff = {str(o).rsplit("/", 1)[-1] for o in objects(x, HK.person)}
-    staff |= {str(o).rsplit("/", 1)[-1] for o in objects(x, HK.responsiblePerson)}
+    staff = ends(x, HK.person)
+    staff |= ends(x, HK.responsiblePerson)
     assert "krista-kiuru" not in staff
     mentioned = {str(f.object) for f in x.facts if f.predicate == SCHEMA.mentions}
     assert any(m.endswith("/krista-kiuru") for m in mentioned)
@@ -368,7 +374,7 @@ def test_an_english_name_with_its_known_finnish_name_in_parentheses(
         "The Elder Digital project (2019–2021) was run by the Finnish Association for the Welfare of Older "
         "People (Vanhustyön keskusliitto) and the Hospital District of South Ostrobothnia.",
     )
-    participants = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["participant"])}
+    participants = ends(x, ORG_ROLES["participant"])
     assert "vtkl" in participants and "etela-pohjanmaan-shp" in participants
     assert not any("welfare-of-older-people" in p for p in participants)
 
@@ -390,7 +396,7 @@ def test_a_fund_in_parentheses_in_a_funder_field(extractor: Extractor, iris: Iri
         "Hankkeen nimi: Kotoutujan polku\nRahoittaja: Etelä-Savon ELY-keskus (ESR)\n"
         "Toteutusaika: 1.3.2019 – 28.2.2022\n",
     )
-    funders = {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])}
+    funders = ends(x, ORG_ROLES["funder"])
     assert funders == {"ely-etela-savo", "esr"}
 
 
@@ -404,12 +410,10 @@ def test_a_ministry_that_has_granted_funds_and_a_ministers_title(
         'Helsinki for a joint project in 2021–2022.\n"Young people must get help quickly," '
         "says Minister of Family Affairs and Social Services Krista Kiuru.\n",
     )
-    assert {str(o).rsplit("/", 1)[-1] for o in objects(x, ORG_ROLES["funder"])} == {"stm"}
-    orgs = {
-        str(f.object) for f in x.facts if f.predicate == SCHEMA.name and "organisation" in f.subject
-    }
+    assert ends(x, ORG_ROLES["funder"]) == {"stm"}
+    orgs = org_names(x)
     assert "Family Affairs and Social Services" not in orgs
-    assert "krista-kiuru" not in {str(o).rsplit("/", 1)[-1] for o in objects(x, HK.person)}
+    assert "krista-kiuru" not in ends(x, HK.person)
 
 
 def test_a_story_page_that_opens_with_its_named_project(extractor: Extractor, iris: Iris) -> None:

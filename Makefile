@@ -4,11 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HANKEKG_HOME ?= var
-DOCS ?= data/seeds
+# The two seed pages plus the demo corpus (data/demo/README.md says where it comes from).
+DOCS ?= data/seeds data/demo/corpus
 HOST ?= 127.0.0.1
 PORT ?= 8000
 N ?= 1000 10000
-DEV_EVAL ?= ../shared/dev-eval
+# The evaluation set: corpus/, queries.jsonl and facts.jsonl (the demo corpus ships with its
+# judgements, so `make eval` runs from the repo alone).
+DEV_EVAL ?= data/demo
 export HANKEKG_HOME
 # Nothing at run time needs the network: models ship inside packages.
 export HF_HUB_OFFLINE := 1
@@ -17,18 +20,26 @@ export TRANSFORMERS_OFFLINE := 1
 APT_PACKAGES := libvoikko1 voikko-fi
 NODE_PACKAGES := nodejs npm
 BROWSER_PACKAGES := chromium
+# Wait (up to 10 minutes) for another apt/dpkg run to finish instead of failing at once.
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 # A real SPARQL server for the graph store contract suite (oxigraph serve comes from PyPI).
 GRAPH_SERVER_PACKAGES := virtuoso-opensource-7-bin
 
-.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval eval-postgres clean
+.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval eval-postgres cluster clean
 
 help: ## List the entry points
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+		-v docs="$(DOCS)" -v home="$(HANKEKG_HOME)" -v eval="$(DEV_EVAL)" -v hp="$(HOST):$(PORT)" \
+		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > w) w = length($$1) } \
+		END { for (i = 1; i <= NR; i++) { t = text[i]; gsub(/\$$\(DOCS\)/, docs, t); \
+			gsub(/\$$\(HANKEKG_HOME\)/, home, t); gsub(/\$$\(DEV_EVAL\)/, eval, t); \
+			gsub(/\$$\(HOST\):\$$\(PORT\)/, hp, t); \
+			printf "  make %-*s  %s\n", w, name[i], t } }'
 
 .stamp-apt:
 	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
 		echo "installing Debian packages: $(APT_PACKAGES)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(APT_PACKAGES); \
 	fi
 	@touch $@
 
@@ -45,7 +56,7 @@ VENDOR := api/static/vendor
 .stamp-npm: package.json package-lock.json
 	@if ! command -v npm >/dev/null 2>&1; then \
 		echo "installing Debian packages: $(NODE_PACKAGES)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_PACKAGES); \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(NODE_PACKAGES); \
 	fi
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)
@@ -58,7 +69,7 @@ setup: .stamp-venv .stamp-npm ## Install Debian packages, the .venv and node too
 .stamp-browser: .stamp-apt
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "installing Debian chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(BROWSER_PACKAGES); \
 	fi
 	@touch $@
 
@@ -67,7 +78,7 @@ setup-browser: .stamp-browser ## Install Debian's chromium for the UI tests
 .stamp-graph-servers: .stamp-apt
 	@if ! command -v virtuoso-t >/dev/null 2>&1; then \
 		echo "installing Debian's Virtuoso 7 for the graph store contract suite"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GRAPH_SERVER_PACKAGES); \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(GRAPH_SERVER_PACKAGES); \
 	fi
 	@touch $@
 
@@ -75,8 +86,15 @@ setup-graph-servers: .stamp-graph-servers ## Install Virtuoso 7 for the graph st
 
 ingest: setup ## Ingest $(DOCS) into $(HANKEKG_HOME)
 	$(BIN)/hankekg ingest $(DOCS)
+	@touch $(INGESTED)
 
-run: ingest ## Set up, ingest data/, serve API + UI on http://127.0.0.1:8000
+# `make run` ingests only when a file under $(DOCS) is newer than the last ingest into
+# this home, so later runs start the server at once.
+INGESTED := $(HANKEKG_HOME)/.ingested-by-make
+$(INGESTED): $(shell find $(DOCS) -type f 2>/dev/null)
+	@$(MAKE) --no-print-directory ingest
+
+run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://$(HOST):$(PORT)
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
 test: setup setup-browser setup-graph-servers ## Set up and run the whole test suite (slow suites included)

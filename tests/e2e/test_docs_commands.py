@@ -161,7 +161,7 @@ def test_a_shell_block_names_what_exists(block: Block) -> None:
 
 def test_single_quoted_variables_are_found() -> None:
     bad = "curl -H 'Authorization: Bearer $HANKEKG_API_TOKEN' http://x"
-    good = 'curl -H "Authorization: Bearer $HANKEKG_API_TOKEN" http://x  # not \'$X\''
+    good = "curl -H \"Authorization: Bearer $HANKEKG_API_TOKEN\" http://x  # not '$X'"
     assert single_quoted_variables(bad) == [bad]
     assert single_quoted_variables(good) == []
     assert single_quoted_variables("""echo "it's $HOME" 'fine'""") == []

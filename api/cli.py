@@ -7,7 +7,9 @@ with 2, anything unexpected with 1.
 
 Read commands need an existing ``HANKEKG_HOME``. While ``hankekg serve`` holds
 the store (RocksDB allows one writer, and pyoxigraph's read-only open of a store
-another process writes is undefined behaviour), they answer with one line that
+another process writes is undefined behaviour), ``search``, ``sparql``,
+``related``, ``stats``, ``export`` and ``validate`` go through its HTTP API
+(``api/cli_remote.py``); the other store commands answer with one line that
 names the running server and the HTTP route that does the same thing.
 """
 
@@ -19,7 +21,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -35,9 +37,10 @@ try:  # typer vendors click (typer._click) in recent versions; older ones use cl
 except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
-from api import cli_eval, services
+from api import cli_eval, cli_remote, services
 from api.cli_output import console, error, out
 from api.engine import Engine
+from api.schemas import RelatedResponse, SearchResponse
 from graph.config import Settings
 from graph.errors import HankeKGError
 from ingest import Workers, discover, open_workers
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
     from ingest.home import WriteHome
 
 #: Written by ``hankekg serve`` into the home it serves, removed when it stops.
-SERVER_FILE = "server.json"
+SERVER_FILE = cli_remote.SERVER_FILE
 #: The HTTP route that does what each read command does, for the "store in use" error.
 HTTP_ROUTES = {
     "stats": "GET {url}/healthz",
@@ -166,12 +169,12 @@ def main(
 
 def _running_server(home: Path) -> tuple[str, int] | None:
     """(URL, pid) of the server recorded in ``home``, if that process is alive."""
-    with suppress(OSError, ValueError, KeyError, TypeError):
-        record = json.loads((home / SERVER_FILE).read_text("utf-8"))
-        pid = int(record["pid"])
-        os.kill(pid, 0)
-        return str(record["url"]), pid
-    return None
+    return cli_remote.recorded_server(home)
+
+
+def _remote(command: str) -> cli_remote.Remote | None:
+    """The live server of ``HANKEKG_HOME`` that a read command should ask, if any."""
+    return cli_remote.find(Settings().home, command)
 
 
 def _in_use(home: Path, command: str) -> StoreInUse:
@@ -347,6 +350,14 @@ def search(
     if fmt not in ("table", "json", "csv", "records"):
         raise typer.BadParameter("must be table, json, csv or records", param_hint="--format")
     export = fmt in ("csv", "records")
+    remote = _remote("search")
+    if remote is not None:
+        answer = remote.search(query, k=k, mode=mode, fmt=fmt if export else "json")
+        if export:
+            sys.stdout.write(answer.text if answer.text.endswith("\n") else answer.text + "\n")
+            return
+        _print_search(SearchResponse.model_validate(answer.json()), fmt)
+        return
     with _engine("search") as engine:
         response = services.run_search(
             engine,
@@ -363,6 +374,11 @@ def search(
             text = results_export.to_csv(rows) if fmt == "csv" else results_export.to_json(rows)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             return
+    _print_search(response, fmt)
+
+
+def _print_search(response: SearchResponse, fmt: str) -> None:
+    """A search response as JSON or as a table."""
     if fmt == "json":
         out.print_json(response.model_dump_json())
         return
@@ -377,22 +393,38 @@ def search(
 @app.command()
 def sparql(
     query: Annotated[str, typer.Argument(help="SPARQL 1.1 query ('-' reads stdin).")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="json, csv, tsv or table (CONSTRUCT/DESCRIBE: Turtle)."),
+    ] = "json",
 ) -> None:
-    """Run a SPARQL query as the endpoint does (same guard and limits); prints JSON or Turtle.
+    """Run a SPARQL query as the endpoint does (same guard and limits); prints the results.
 
     SERVICE is refused, the query runs in a network-less worker under
     ``HANKEKG_SPARQL_TIMEOUT_S`` and at most ``HANKEKG_SPARQL_MAX_ROWS`` rows are
     printed (a cut result says so on stderr).
     """
-    from api.routes.sparql import run_query
-
+    if fmt not in cli_remote.SPARQL_ACCEPT:
+        raise typer.BadParameter("must be json, csv, tsv or table", param_hint="--format")
     text = sys.stdin.read() if query == "-" else query
-    with _engine("sparql") as engine:
-        response = run_query(engine, text, "application/sparql-results+json, text/turtle;q=0.9")
-        limit = engine.settings.sparql_max_rows
-    if response.headers.get("x-result-truncated") == "true":
-        console.print(f"warning: the result was cut to the first {limit} rows", soft_wrap=True)
-    sys.stdout.write(bytes(response.body).decode("utf-8") + "\n")
+    accept = cli_remote.SPARQL_ACCEPT[fmt]
+    remote = _remote("sparql")
+    if remote is not None:
+        answer = remote.sparql(text, fmt)
+        body, media = answer.text, answer.headers.get("content-type", "")
+        cut = answer.headers.get("x-result-truncated") == "true"
+        limit = "the server's row limit"
+    else:
+        from api.routes.sparql import run_query
+
+        with _engine("sparql") as engine:
+            response = run_query(engine, text, accept)
+            limit = f"the first {engine.settings.sparql_max_rows} rows"
+        body, media = bytes(response.body).decode("utf-8"), response.media_type or ""
+        cut = response.headers.get("x-result-truncated") == "true"
+    if cut:
+        console.print(f"warning: the result was cut to {limit}", soft_wrap=True)
+    cli_remote.write_sparql(body, media, fmt, out, sys.stdout)
 
 
 @app.command()
@@ -444,8 +476,12 @@ def validate() -> None:
     """Validate the store against the SHACL shapes; exit 1 on violations."""
     from graph.validate import validate as run_validation
 
-    with _engine("validate") as engine:
-        report = run_validation(engine.store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))
+    remote = _remote("validate")
+    if remote is not None:
+        report = run_validation(remote.union_graph())
+    else:
+        with _engine("validate") as engine:
+            report = run_validation(engine.store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))
     for violation in report.violations:
         out.print(violation)
     out.print(f"conforms: {report.conforms} ({len(report.violations)} violations)")
@@ -460,8 +496,12 @@ def related(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Projects related to a project, with the reasons."""
-    with _engine("related") as engine:
-        response = services.related(engine, project, k=k)
+    remote = _remote("related")
+    if remote is not None:
+        response = RelatedResponse.model_validate(remote.related(project, k=k))
+    else:
+        with _engine("related") as engine:
+            response = services.related(engine, project, k=k)
     if as_json:
         out.print_json(response.model_dump_json())
         return
@@ -485,6 +525,16 @@ def export(
     """Stream the dataset (all graphs, or the chosen ones) as RDF."""
     from api.export import export as run_export
 
+    remote = _remote("export")
+    if remote is not None:
+        if output is None:
+            size = remote.export(fmt, graph, sys.stdout.buffer)
+            sys.stdout.flush()
+        else:
+            with open(output, "wb") as handle:
+                size = remote.export(fmt, graph, handle)
+        console.print(f"exported {size} bytes from the server at {remote.url}")
+        return
     with _engine("export") as engine:
         if output is None:
             n = run_export(engine.store, fmt, graph, sys.stdout.buffer)
@@ -527,6 +577,10 @@ def verify() -> None:
 @app.command()
 def stats() -> None:
     """Print document, project, triple and vector counts."""
+    remote = _remote("stats")
+    if remote is not None:
+        out.print_json(remote.health())
+        return
     with _engine("stats") as engine:
         out.print_json(services.health(engine).model_dump_json())
 

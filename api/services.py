@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any, cast
 
 from api.engine import Engine, one_index_version
 from api.schemas import (
@@ -31,8 +32,10 @@ from graph.views import (
     remembered,
 )
 from graph.vocab import HK, PROV
+from search.encoders import Encoder
 from search.filters import Filters, allowed_chunks, facet_counts
 from search.hybrid import HybridSearcher, Mode
+from search.index.base import IndexView
 from search.related import related_projects
 from search.understanding import boosts, interpret
 
@@ -56,15 +59,35 @@ class SearchRun:
     """Project (or document) IRIs of every ranked result, not only this page."""
 
 
-def searcher(engine: Engine) -> HybridSearcher | None:
+class _EncoderOnUse:
+    """The engine's encoder, loaded and checked against the index on first use.
+
+    A lexical search never encodes, so the CLI's ``search --mode lexical`` does
+    not pay seconds of model loading for a check it does not need.
+    """
+
+    def __init__(self, engine: Engine, view: IndexView) -> None:
+        self._engine = engine
+        self._view = view
+
+    def __getattr__(self, name: str) -> Any:
+        encoder = self._engine.encoder
+        self._view.encoder.check(encoder.name, self._engine.encoder_fingerprint)
+        return getattr(encoder, name)
+
+
+def searcher(engine: Engine, mode: Mode = "hybrid") -> HybridSearcher | None:
     """A searcher over the engine's current snapshot (``None`` when empty).
 
     Raises:
-        EncoderMismatch: the index was built with another encoder.
+        EncoderMismatch: the index was built with another encoder (checked at once,
+            or on first use for a lexical search).
     """
     view = engine.snapshot
     if view is None or not view.vector_count():
         return None
+    if mode == "lexical":
+        return HybridSearcher(view, cast(Encoder, _EncoderOnUse(engine, view)))
     view.encoder.check(engine.encoder.name, engine.encoder_fingerprint)
     return HybridSearcher(view, engine.encoder)
 
@@ -131,7 +154,7 @@ def run_search(
         status=list(filters.statuses),
         language=list(filters.languages),
     )
-    current = searcher(engine)
+    current = searcher(engine, mode)
     if current is None or not query.strip():
         return SearchRun(
             SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -206,17 +207,70 @@ def running_server(home: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_read_commands_died_with_a_lock_traceback_while_a_server_ran(
-    home: Path, running_server: str
+def test_read_commands_exited_9_instead_of_asking_the_running_server(
+    home: Path, running_server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # One server for every command: starting one loads the models (tens of seconds).
+    caplog.set_level(logging.INFO, logger="api.cli_remote")
     for command in READ_COMMANDS:
-        result = invoke(home, *command)
-        assert result.exit_code == 9, command
-        line = one_error_line(result)
-        assert f"the server at {running_server}" in line, command
+        caplog.clear()
+        result = invoke(home, "--verbose", *command)
+        assert result.exit_code == 0, (command, result.output)
+        assert f"{command[0]}: using the running server at {running_server}" in caplog.text
         if command[0] == "stats":
-            assert f"GET {running_server}/healthz" in line
-            assert httpx.get(f"{running_server}/healthz").json()["documents"] == 2
+            assert json.loads(result.stdout)["documents"] == 2
+        elif command[0] == "search":
+            assert "Kolmannen" in result.stdout
         elif command[0] == "sparql":
-            assert f"{running_server}/sparql" in line
+            assert json.loads(result.stdout)["boolean"] is True
+        elif command[0] == "export":
+            assert result.stdout.count("\n") > 1000
+        elif command[0] == "validate":
+            assert "conforms: True" in result.stdout
+        elif command[0] == "related":
+            assert "Kolmannen" in result.stdout
+    code, out = run(home, "sparql", "--format", "csv", "SELECT ?n WHERE { BIND(2 AS ?n) }")
+    assert (code, out.split()) == (0, ["n", "2"])
+    dump = tmp_path / "dump.nq"
+    assert run(home, "export", "--format", "nquads", "-o", str(dump))[0] == 0
+    assert dump.stat().st_size > 10_000
+    code, out = run(home, "related", "no-such-project")
+    assert code == 6 and "no project" in out
+    code, out = run(home, "sparql", "SELECT WHERE {")
+    assert code == 4 and "malformed" in out
+    # Commands that write still refuse, naming the server and the route to use.
+    result = invoke(home, "ingest", str(SEEDS))
+    assert result.exit_code == 9
+    line = one_error_line(result)
+    assert f"the server at {running_server}" in line
+    assert f"POST {running_server}/api/documents" in line
+
+
+def test_sparql_formats_without_a_server(home: Path) -> None:
+    query = "SELECT ?n ?s WHERE { VALUES (?n ?s) { (1 'a b') (2 'c') } } ORDER BY ?n"
+    code, out = run(home, "sparql", "--format", "csv", query)
+    assert (code, out.splitlines()) == (0, ["n,s", "1,a b", "2,c"])
+    code, out = run(home, "sparql", "--format", "tsv", query)
+    assert code == 0 and out.splitlines()[0] == "?n\t?s"
+    code, out = run(home, "sparql", "--format", "table", query)
+    assert code == 0 and "a b" in out and "┃ n" in out
+    code, out = run(home, "sparql", query)
+    assert json.loads(out)["head"]["vars"] == ["n", "s"]
+    code, out = run(home, "sparql", "--format", "xml", query)
+    assert code == 2
+
+
+def test_sparql_and_lexical_search_loaded_the_encoder(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search.encoders
+
+    def no_encoder(*_: object, **__: object) -> None:
+        raise AssertionError("the encoder was loaded")
+
+    monkeypatch.setattr(search.encoders, "get_encoder", no_encoder)
+    code, out = run(home, "sparql", "ASK { ?s ?p ?o }")
+    assert code == 0, out
+    code, out = run(home, "search", "kuntoutus", "--mode", "lexical", "--json")
+    assert code == 0, out
+    assert json.loads(out)["results"]

@@ -320,7 +320,8 @@ def ingest(
             console.print(f"[red]skipped[/red] {line}")
         for path, warnings in report.warnings.items():
             for warning in warnings:
-                console.print(f"[yellow]warning[/yellow] {path}: {warning}")
+                line = warning if warning.startswith(path) else f"{path}: {warning}"
+                console.print(f"[yellow]warning[/yellow] {line}", soft_wrap=True)
         console.print(
             f"added {len(report.added)}, replaced {len(report.replaced)}, "
             f"unchanged {len(report.unchanged)}, failed {len(report.failed)}"

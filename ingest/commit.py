@@ -165,8 +165,18 @@ class Writer:
         the index engine keeps what matches the graph, and what it lacks is
         re-indexed from the graph."""
         with self.lock:
-            missing = self.index.recover(self.store.documents())
-            if missing is None:
+            in_graph = self.store.documents()
+            # An index that never committed is new (a replica joining a shared graph,
+            # a new home, a deleted index): building it is the expected path.
+            fresh = self.index.version() is None
+            missing = self.index.recover(in_graph)
+            if missing is None and fresh:
+                logger.info(
+                    "the index is empty and the graph holds %d documents (a new replica or a "
+                    "new index): building the index from the graph",
+                    len(in_graph),
+                )
+            elif missing is None:
                 logger.error("graph and index disagree; rebuilding the index from the graph")
             elif missing:
                 logger.warning("recovering: indexing %d documents from the graph", len(missing))

@@ -440,12 +440,13 @@ class SparqlStore:
         except httpx.TimeoutException as exc:
             raise QueryKilled(f"the query ran past the {timeout_s:g} s limit") from exc
         except httpx.HTTPError as exc:
-            raise QueryKilled(f"the graph server failed: {exc}") from exc
+            # A refused or dropped connection is an outage (503), not a slow query (504).
+            raise StoreUnavailable(f"graph server {self.query_url}: {exc}") from exc
         if status == 400:
             message = bytes(buffer).decode("utf-8", "replace").strip().splitlines()
             raise QuerySyntaxError(message[0][:500] if message else "refused by the graph server")
         if status >= 400:
-            raise QueryKilled(f"the graph server answered {status}")
+            raise StoreUnavailable(f"graph server answered {status} to a query")
         return self._outcome(job, media, bytes(buffer))
 
     @staticmethod

@@ -12,6 +12,8 @@ N ?= 1000 10000
 # The evaluation set: corpus/, queries.jsonl and facts.jsonl (the demo corpus ships with its
 # judgements, so `make eval` runs from the repo alone).
 DEV_EVAL ?= data/demo
+# What `make cluster` ingests through its Dask worker.
+DOCS_CLUSTER ?= data/seeds
 export HANKEKG_HOME
 # Nothing at run time needs the network: models ship inside packages.
 export HF_HUB_OFFLINE := 1
@@ -129,3 +131,6 @@ eval-postgres: setup ## `make eval` with the index on a throwaway PostgreSQL + p
 
 clean: ## Remove the venv, the state and caches
 	rm -rf $(VENV) node_modules $(HANKEKG_HOME) .stamp-* .pytest_cache .mypy_cache .ruff_cache
+
+cluster: setup ## DEPLOY.md's topology on loopback (graph server, PostgreSQL, Dask over TLS, 2 replicas)
+	$(BIN)/python -m api.cluster --dir $(HANKEKG_HOME)/cluster $(DOCS_CLUSTER)

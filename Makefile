@@ -27,7 +27,7 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 # A real SPARQL server for the graph store contract suite (oxigraph serve comes from PyPI).
 GRAPH_SERVER_PACKAGES := virtuoso-opensource-7-bin
 
-.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval eval-postgres cluster clean
+.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval eval-extract eval-postgres cluster clean
 
 help: ## List the entry points
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -117,9 +117,13 @@ format: setup ## Apply ruff fixes and formatting
 bench: setup ## Benchmarks (N="1000 10000" by default; make bench N=100000)
 	$(BIN)/python -m bench.run --sizes $(N)
 
-eval: setup ## Search quality on the development set ($(DEV_EVAL))
+eval: setup ## Search and extraction quality on the development set ($(DEV_EVAL))
 	$(BIN)/hankekg eval --corpus $(DEV_EVAL)/corpus --queries $(DEV_EVAL)/queries.jsonl \
 		--distractors d049,d050,d051,d052,d053,d054,d055,d056,d057,d058 --json bench/results/eval-dev.json
+	$(BIN)/hankekg eval-extract --corpus $(DEV_EVAL)/corpus --facts $(DEV_EVAL)/facts.jsonl \
+		--json bench/results/eval-extract-dev.json
+
+eval-extract: setup ## Extraction quality alone on the development set ($(DEV_EVAL))
 	$(BIN)/hankekg eval-extract --corpus $(DEV_EVAL)/corpus --facts $(DEV_EVAL)/facts.jsonl \
 		--json bench/results/eval-extract-dev.json
 

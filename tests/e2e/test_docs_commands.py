@@ -226,3 +226,26 @@ def test_a_runnable_block_runs(block: Block, docs_server: tuple[str, Path], tmp_
         check=False,
     )
     assert done.returncode == 0, f"{block} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+
+
+def test_make_help_columns_line_up() -> None:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "help"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert len(lines) >= 10
+    starts = {len(re.match(r"  make \S+ +", line).group(0)) for line in lines}  # type: ignore[union-attr]
+    assert len(starts) == 1, done.stdout
+    assert "$(" not in done.stdout, "a variable was printed unexpanded"
+
+
+def test_apt_get_waits_for_the_dpkg_lock() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    calls = re.findall(r"^.*apt-get.*$", makefile, flags=re.MULTILINE)
+    assert calls
+    for call in calls:
+        assert "$(APT_GET)" in call or "DPkg::Lock::Timeout=" in call, call

@@ -249,3 +249,15 @@ def test_apt_get_waits_for_the_dpkg_lock() -> None:
     assert calls
     for call in calls:
         assert "$(APT_GET)" in call or "DPkg::Lock::Timeout=" in call, call
+
+
+def test_deploy_lists_every_setting() -> None:
+    """DEPLOY.md's variable table names every ``HANKEKG_*`` setting there is."""
+    from graph.config import Settings
+
+    text = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    table = text[text.index("### Every variable, per process") :]
+    named = set(re.findall(r"`(HANKEKG_[A-Z0-9_]+)`", table))
+    settings = {f"HANKEKG_{name.upper()}" for name in Settings.model_fields}
+    assert settings - named == set(), "add these to DEPLOY.md's table of variables"
+    assert named - settings == set(), "DEPLOY.md names variables that do not exist"

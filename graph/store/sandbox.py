@@ -38,6 +38,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import re
 import shutil
 import sys
 import tempfile
@@ -149,27 +150,43 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
 
         similarity = wrap_function(from_snapshot(*job.similarity))
         kwargs["custom_functions"] = {ox.NamedNode(FUNCTION): similarity}
-    try:
-        return _answer(job, store.query(text, **kwargs))
-    except SyntaxError as exc:
-        raise QuerySyntaxError(str(exc)) from exc
-    except RuntimeError as exc:
-        reason = unknown_function(exc)
-        if reason is None:
-            raise
-        raise QueryRefused(reason) from None
+    functions: dict[Any, Any] = kwargs.setdefault("custom_functions", {})
+    while True:
+        try:
+            return _answer(job, store.query(text, **kwargs))
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:
+            # SPARQL 1.1 §17.6: a call of an extension function the engine does not
+            # implement is an error of that expression (so, e.g., its BIND leaves the
+            # variable unbound), not of the query; Oxigraph fails the whole query, so
+            # the function is declared as one that always errs, and the query rerun.
+            iri = _unknown_function_iri(exc)
+            if iri is None or ox.NamedNode(iri) in functions:
+                raise
+            functions[ox.NamedNode(iri)] = _always_errs
+
+
+def _always_errs(*_: Any) -> None:
+    """An extension function this endpoint does not have: an expression error (unbound)."""
+    return None
+
+
+_UNKNOWN_FUNCTION = re.compile(r"custom function <([^>]*)> is not supported")
+
+
+def _unknown_function_iri(exc: Exception) -> str | None:
+    match = _UNKNOWN_FUNCTION.search(str(exc))
+    return match.group(1) if match else None
 
 
 def unknown_function(exc: Exception) -> str | None:
-    """The client's error when ``exc`` is Oxigraph meeting a function it does not know.
-
-    SPARQL 1.1 §17.6: an extension function the engine does not implement is an
-    error; Oxigraph raises it for the whole query, so it is the client's 400.
-    """
-    message = str(exc)
-    if "custom function" not in message or "not supported" not in message:
+    """The client's error when ``exc`` is Oxigraph meeting, in an update, a function it
+    does not know: an update is all or nothing, so it is the client's 400."""
+    iri = _unknown_function_iri(exc)
+    if iri is None:
         return None
-    return f"{message}: this endpoint implements no such extension function (SPARQL 1.1 §17.6)"
+    return f"<{iri}> is no function of this endpoint (SPARQL 1.1 §17.6): the update was not applied"
 
 
 def _answer(job: Job, result: Any) -> Outcome:

@@ -193,6 +193,12 @@ def _check(operation: object) -> tuple[bool, set[str] | None]:
         target = get("graphiri")
         if target == "DEFAULT":
             raise QueryError(DEFAULT_REFUSED.format(what=f"{name.upper()} DEFAULT"))
+        if target == "NAMED":
+            # SPARQL keeps the default graph on CLEAR/DROP NAMED; a derived one cannot be kept.
+            raise QueryError(
+                f"{name.upper()} NAMED would empty the default graph, which is the union of the "
+                "named graphs: use DROP ALL, or name the graphs"
+            )
         return name != "Create", set()
     if name in ("Add", "Move", "Copy"):
         source, target = get("graph")
@@ -213,7 +219,7 @@ def _dropped(operations: Sequence[CompValue]) -> list[str]:
 
 def _whole_store(operations: Sequence[CompValue], union: str, scope: str | None) -> str | None:
     """On a server whose union lives in a graph of its own: ``CLEAR``/``DROP`` ``ALL``
-    or ``NAMED`` as a delete of hankekg's graphs, the union included, and nothing
+    as a delete of hankekg's graphs, the union included, and nothing
     else on the server (``None`` when the update has no such operation).
 
     Virtuoso's ``CLEAR ALL`` skips graphs not made with ``CREATE GRAPH`` (all of
@@ -224,15 +230,13 @@ def _whole_store(operations: Sequence[CompValue], union: str, scope: str | None)
             scope to keep other data on the server out of it.
     """
     whole = [
-        op
-        for op in operations
-        if op.name in ("Clear", "Drop") and _field(op, "graphiri") in ("ALL", "NAMED")
+        op for op in operations if op.name in ("Clear", "Drop") and _field(op, "graphiri") == "ALL"
     ]
     if not whole:
         return None
     if len(operations) > 1 or scope is None:
         raise QueryError(
-            "on this graph server CLEAR/DROP ALL or NAMED must be the only operation of its "
+            "on this graph server CLEAR/DROP ALL must be the only operation of its "
             "request, on a store with a scope (HANKEKG_BASE_IRI); name the graphs instead"
         )
     return f"""DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }}

@@ -59,7 +59,7 @@ def test_on_a_union_server_clear_all_with_other_operations_is_refused() -> None:
     with pytest.raises(QueryError, match="only operation"):
         plan(f"CLEAR ALL ; DROP GRAPH <{G}>", union=UNION, scope="http://localhost:8000/")
     with pytest.raises(QueryError, match="scope"):
-        plan("DROP NAMED", union=UNION, scope=None)
+        plan("DROP ALL", union=UNION, scope=None)
 
 
 # -- issue 24: every update form ------------------------------------------------------
@@ -83,6 +83,8 @@ DEFAULT_WRITES = {
     "COPY TO DEFAULT": "COPY <urn:g> TO DEFAULT",
     "MOVE TO DEFAULT": "MOVE <urn:g> TO DEFAULT",
     "MOVE DEFAULT": "MOVE DEFAULT TO <urn:g>",
+    "CLEAR NAMED": "CLEAR NAMED",
+    "DROP NAMED": "DROP NAMED",
     "second operation": "INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> 1 } } ; CLEAR DEFAULT",
 }
 

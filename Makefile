@@ -7,9 +7,13 @@ HANKEKG_HOME ?= var
 DOCS ?= data/seeds
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# IRIs are minted under this base and must dereference where `make run` serves them
+# (a public deployment sets its own, once: see docs/DEPLOY.md).
+HANKEKG_BASE_IRI ?= http://localhost:$(PORT)/
 N ?= 1000 10000
 DEV_EVAL ?= ../shared/dev-eval
 export HANKEKG_HOME
+export HANKEKG_BASE_IRI
 # Nothing at run time needs the network: models ship inside packages.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -76,7 +80,7 @@ setup-graph-servers: .stamp-graph-servers ## Install Virtuoso 7 for the graph st
 ingest: setup ## Ingest $(DOCS) into $(HANKEKG_HOME)
 	$(BIN)/hankekg ingest $(DOCS)
 
-run: ingest ## Set up, ingest data/, serve API + UI on http://127.0.0.1:8000
+run: ingest ## Set up, ingest data/, serve API + UI on http://127.0.0.1:$(PORT) (IRIs under localhost:$(PORT))
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
 test: setup setup-browser setup-graph-servers ## Set up and run the whole test suite (slow suites included)

@@ -113,9 +113,10 @@ def _fresh(headers: Headers, etag: str, modified: float) -> bool:
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
         tags = [t.strip() for t in if_none_match.split(",")]
-        # Weak comparison: W/"x" and "x" match.
+        # Weak comparison: W/"x" and "x" match. "*" is left to the route: whether a
+        # representation exists at all is only known by running it.
         bare = etag.removeprefix("W/")
-        return "*" in tags or any(t.removeprefix("W/") == bare for t in tags)
+        return any(t.removeprefix("W/") == bare for t in tags)
     since = headers.get("if-modified-since")
     if since is None:
         return False

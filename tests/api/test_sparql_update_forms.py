@@ -198,3 +198,18 @@ def test_rdflib_sparql_update_store_adds_removes_and_updates(ld_server: LiveServ
     graph.remove((subject, predicate, None))
     assert not ask(ld_server, f"ASK {{ <{subject}> ?p ?o }}")
     store.close()
+
+
+def test_unparseable_text_ran_in_the_engine_for_an_error_message(ld_server: LiveServer) -> None:
+    """(From issue 23.) The guard's parser answers, with its line and column; Oxigraph,
+    which would read a text nobody checked for SERVICE, is never asked ("error at")."""
+    text = f"INSERT DATA {{ GRAPH <{GRAPHS}u> {{ <{EX}s> <{EX}p> 'service' "
+    response = update(ld_server, text)
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "line 1, column" in detail and "error at" not in detail
+    query = "SELECT * WHERE { ?s ?p 'service' . FILTER( }"
+    response = httpx.get(f"{ld_server.url}/sparql", params={"query": query})
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "line 1, column" in detail and "error at" not in detail

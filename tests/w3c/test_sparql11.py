@@ -54,7 +54,8 @@ ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 #: What a 400 says when it refuses by rule rather than for a fault.
 RULES = ("union of the named graphs", "LOAD is not allowed", "SERVICE is not allowed")
 
-QUERIES = suite("manifest-sparql11-query.ttl")
+#: The federation manifest's tests are queries too: every one is refused (SERVICE).
+QUERIES = suite("manifest-sparql11-query.ttl") + suite("manifest-sparql11-fed.ttl")
 UPDATES = suite("manifest-sparql11-update.ttl")
 
 #: Tests Oxigraph itself answers wrongly: test -> the reproduction's key in

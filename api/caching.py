@@ -15,6 +15,8 @@ version (:meth:`api.engine.Engine.data_version`), not from the body:
   revalidation costs no query.
 * ``Cache-Control: public, max-age=60``: a cache may reuse an answer for a
   minute, then must revalidate (a write shows within that minute).
+* A SPARQL query calling ``NOW()``, ``RAND()``, ``UUID()``, ``STRUUID()`` or
+  ``BNODE()`` gets none of this: its answer changes without the data changing.
 
 A data version is local to one process: replicas over a shared index see each
 other's commits (the index version), not each other's SPARQL updates.
@@ -23,9 +25,11 @@ other's commits (the index version), not each other's SPARQL updates.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import unquote_plus
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,8 +40,19 @@ CACHED = ("/id/", "/.well-known/void", "/ontology", "/api/export", "/api/search"
 CACHE_CONTROL = "public, max-age=60"
 
 
-def _cached(path: str) -> bool:
-    return any(path == p or path.startswith(p) for p in CACHED) and path != "/sparql/update"
+#: SPARQL functions whose value is not a function of the data: an answer using one is
+#: not "the same" for the same data version, so it gets no validators.
+_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def _cached(scope: Scope) -> bool:
+    path: str = scope["path"]
+    if path == "/sparql/update" or not any(path == p or path.startswith(p) for p in CACHED):
+        return False
+    if path == "/sparql":
+        query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
+        return not _VOLATILE.search(query)
+    return True
 
 
 class Validators:
@@ -72,11 +87,7 @@ class Validators:
         return 'W/"' + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32] + '"'
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or not _cached(scope["path"])
-        ):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not _cached(scope):
             await self.app(scope, receive, send)
             return
         found = self._version(scope)

@@ -127,6 +127,14 @@ def test_no_validators_so_never_a_304(ld_server: LiveServer, path: str) -> None:
     assert other.status_code in (200, 406)  # another representation, another tag
 
 
+def test_a_query_calling_now_got_a_304_for_an_old_time(ld_server: LiveServer) -> None:
+    """An answer that changes without the data (NOW(), RAND(), ...) carries no validators."""
+    query = "SELECT (now() AS ?t) WHERE {}"
+    response = httpx.get(f"{ld_server.url}/sparql", params={"query": query})
+    assert response.status_code == 200
+    assert "etag" not in response.headers and "last-modified" not in response.headers
+
+
 def test_a_write_changes_the_etag(ld_server: LiveServer) -> None:
     url = f"{ld_server.url}/.well-known/void"
     etag = httpx.get(url).headers["etag"]

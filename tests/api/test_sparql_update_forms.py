@@ -123,13 +123,16 @@ def test_unknown_extension_function_answered_500(ld_server: LiveServer) -> None:
 def test_update_with_a_hundred_triple_patterns_hit_the_recursion_limit(
     ld_server: LiveServer,
 ) -> None:
-    """Regression (G): the planner parsed in a server thread at the default recursion limit."""
-    triples = " ".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(150))
+    """Regression (G): the planner parsed in a server thread at the default recursion
+    limit, where a WHERE of 100 triple patterns is "too deeply nested"."""
+    triples = " ".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(100))
     response = update(ld_server, f"INSERT DATA {{ GRAPH <{GRAPHS}g> {{ {triples} }} }}")
     assert response.status_code == 204, response.text
-    patterns = " ".join(f"<{EX}s{i}> <{EX}p> ?o{i} ." for i in range(150))
+    patterns = " ".join(f"<{EX}s{i}> <{EX}p> ?o{i} ." for i in range(100))
     response = update(
-        ld_server, f"DELETE {{ GRAPH <{GRAPHS}g> {{ ?s ?p ?o }} }} WHERE {{ {patterns} ?s ?p ?o }}"
+        ld_server,
+        f"DELETE {{ GRAPH <{GRAPHS}g> {{ ?s ?p ?o }} }} "
+        f"WHERE {{ {patterns} GRAPH <{GRAPHS}g> {{ ?s ?p ?o }} }}",
     )
     assert response.status_code == 204, response.text
     assert not ask(ld_server, f"ASK {{ GRAPH <{GRAPHS}g> {{ ?s ?p ?o }} }}")
@@ -160,7 +163,7 @@ def test_update_had_no_time_limit_and_held_the_write_lock(ld_server: LiveServer)
     time.sleep(0.5)
     started = time.monotonic()
     small = update(ld_server, f"INSERT DATA {{ GRAPH <{GRAPHS}h2> {{ <{EX}s> <{EX}p> 2 }} }}")
-    assert small.status_code == 204 and time.monotonic() - started < 5
+    assert small.status_code == 204 and time.monotonic() - started < 8
     thread.join(timeout=60)
     response = outcome["response"]
     assert isinstance(response, httpx.Response) and response.status_code == 503

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
-from tests.api.conftest import AUTH, BASE, TOKEN
+from tests.api.conftest import AUTH, BASE, FIXTURE_GRAPH, PROJECT, TOKEN, fixture_graph
 from tests.conftest import LiveServer
 
 GRAPHS = f"{BASE}graph/update-forms/"
@@ -182,9 +182,10 @@ def test_rdflib_sparql_update_store_adds_removes_and_updates(ld_server: LiveServ
         auth=None,
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
-    name = URIRef(f"{GRAPHS}rdflib")
+    # The fixture's graph stands for a document graph: a project's facts.
+    name, subject = FIXTURE_GRAPH, URIRef(PROJECT)
+    predicate = URIRef("https://schema.org/alternateName")
     graph = Graph(store, identifier=name)
-    subject, predicate = URIRef(f"{EX}doc"), URIRef(f"{EX}title")
     graph.add((subject, predicate, Literal("Ensimmäinen", lang="fi")))
     assert ask(
         ld_server, f'ASK {{ GRAPH <{name}> {{ <{subject}> <{predicate}> "Ensimmäinen"@fi }} }}'
@@ -199,7 +200,8 @@ def test_rdflib_sparql_update_store_adds_removes_and_updates(ld_server: LiveServ
     )
     assert ask(ld_server, f'ASK {{ <{subject}> <{predicate}> "Kolmas"@fi }}')
     graph.remove((subject, predicate, None))
-    assert not ask(ld_server, f"ASK {{ <{subject}> ?p ?o }}")
+    assert not ask(ld_server, f"ASK {{ <{subject}> <{predicate}> ?o }}")
+    assert len(graph) == len(fixture_graph())  # the rest of the graph untouched
     store.close()
 
 

@@ -8,6 +8,9 @@ HANKEKG_HOME ?= var
 DOCS ?= data/seeds data/demo/corpus
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# IRIs are minted under this base and must dereference where `make run` serves them
+# (a public deployment sets its own, once: see docs/DEPLOY.md).
+HANKEKG_BASE_IRI ?= http://localhost:$(PORT)/
 N ?= 1000 10000
 # The evaluation set: corpus/, queries.jsonl and facts.jsonl (the demo corpus ships with its
 # judgements, so `make eval` runs from the repo alone).
@@ -15,6 +18,7 @@ DEV_EVAL ?= data/demo
 # What `make cluster` ingests through its Dask worker.
 DOCS_CLUSTER ?= data/seeds
 export HANKEKG_HOME
+export HANKEKG_BASE_IRI
 # Nothing at run time needs the network: models ship inside packages.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -96,7 +100,7 @@ INGESTED := $(HANKEKG_HOME)/.ingested-by-make
 $(INGESTED): $(shell find $(DOCS) -type f 2>/dev/null)
 	@$(MAKE) --no-print-directory ingest
 
-run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://$(HOST):$(PORT)
+run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://$(HOST):$(PORT) (IRIs under localhost:$(PORT))
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
 test: setup setup-browser setup-graph-servers ## Set up and run the whole test suite (slow suites included)

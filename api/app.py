@@ -21,9 +21,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, http
+from api.caching import Validators
 from api.engine import Engine
 from api.refresh import Refresher
 from api.routes import documents, export, health, linked_data, projects, search, sparql, ui
@@ -35,6 +37,8 @@ from graph.errors import HankeKGError
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
+#: Bodies smaller than this go uncompressed (gzip's own overhead would not pay).
+GZIP_MIN_BYTES = 1024
 
 
 class BodyLimit:
@@ -224,6 +228,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Added first, so it sits inside CORS and its 413 answers still carry CORS headers.
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    # ETag / Last-Modified / 304 from the data version, then gzip for large bodies
+    # (the export stays streamed: GZipMiddleware compresses chunk by chunk).
+    app.add_middleware(Validators)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     http.install(app, settings)  # HEAD, OPTIONS, Allow, Vary, CORS
     # Outermost, so every answer (413s and CORS preflights included) carries the headers.
     app.add_middleware(SecurityHeaders)

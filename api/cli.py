@@ -26,6 +26,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -439,6 +440,9 @@ def serve(
     from api.app import create_app
 
     settings = Settings()
+    warning = base_mismatch(settings.base, port)
+    if warning:
+        sys.stderr.write(f"warning: {warning}\n")
     settings.home.mkdir(parents=True, exist_ok=True)
     # Read commands name this server when they find the store locked. A server
     # killed by a signal leaves the file behind; readers check that its pid lives.
@@ -448,6 +452,28 @@ def serve(
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     finally:
         record.unlink(missing_ok=True)
+
+
+#: Hosts that name this machine: a base IRI on one of them is a development base.
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}  # noqa: S104 - names, not binds
+
+
+def base_mismatch(base: str, port: int) -> str | None:
+    """One line saying why IRIs minted under ``base`` will not dereference on a server
+    at ``port`` of this machine, or ``None`` when they will (or ``base`` is public:
+    a proxy in front decides where it serves)."""
+    parsed = urlsplit(base)
+    if (parsed.hostname or "") not in LOOPBACK:
+        return None
+    minted = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if minted == port:
+        return None
+    suggested = f"{parsed.scheme}://{parsed.hostname}:{port}/"
+    return (
+        f"IRIs are minted under {base} but this server listens on port {port}, so they "
+        f"will not dereference here: serve on port {minted}, or set "
+        f"HANKEKG_BASE_IRI={suggested} and ingest again (make run PORT={port} does both)"
+    )
 
 
 @app.command()

@@ -375,8 +375,9 @@ class Engine:
 
     # -- SPARQL Update ---------------------------------------------------------------
 
-    def apply_update(self, sparql: str) -> None:
-        """Apply a SPARQL 1.1 Update through the single writer.
+    def apply_update(self, sparql: str, planned: bool = False) -> None:
+        """Apply a SPARQL 1.1 Update through the single writer (``planned``: a text
+        :meth:`QueryRunner.prepare_update` already planned and timed).
 
         The store applies it to the named graphs and restores the union default
         graph in the same write (all or nothing). Then the tables derived from
@@ -391,7 +392,10 @@ class Engine:
         with self.writer.lock:
             self.writer.ensure_writable()
             try:
-                self.store.update(sparql)
+                if planned:
+                    self.store.apply_plan(sparql)
+                else:
+                    self.store.update(sparql)
             finally:
                 # Even a failed update on a server without transactions may have
                 # written something: derived tables are rebuilt on next use.

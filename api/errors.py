@@ -15,6 +15,8 @@ from graph.errors import HankeKGError
 logger = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+#: RFC 9110 §15.5.2: every 401 names its scheme; RFC 6750 §3 gives Bearer's form.
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hankekg"'}
 
 
 def problem(
@@ -34,7 +36,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HankeKGError)
     async def domain_error(_: Request, exc: HankeKGError) -> JSONResponse:
-        return problem(exc.status, exc.title, str(exc))
+        return problem(exc.status, exc.title, str(exc), CHALLENGE if exc.status == 401 else None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -46,7 +48,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Keep the exception's headers (``Allow`` on a 405, ``WWW-Authenticate``).
-        return problem(exc.status_code, "HTTP error", str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 401:
+            headers = {**CHALLENGE, **headers}
+        return problem(exc.status_code, "HTTP error", str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -28,8 +28,10 @@ from graph.views import (
     document_label,
     document_sources,
     pick_name,
+    project_mentioned,
     project_view,
     remembered,
+    safe_iri,
 )
 from graph.vocab import HK, PROV
 from search.encoders import Encoder
@@ -265,11 +267,18 @@ def related(engine: Engine, project_id: str, k: int = 10, lang: str = "fi") -> R
     """
     iri = project_iri(engine, project_id)
     snapshot = engine.snapshot
-    if snapshot is None:
-        raise NotFound(f"no project {project_id}")
-    results = related_projects(
-        engine.store, snapshot, iri, engine.neighbourhood(), k=max(1, min(k, MAX_K)), lang=lang
-    )
+    try:
+        if snapshot is None:
+            raise NotFound(f"no project {project_id}")
+        results = related_projects(
+            engine.store, snapshot, iri, engine.neighbourhood(), k=max(1, min(k, MAX_K)), lang=lang
+        )
+    except NotFound:
+        # A project the graph only mentions (no text, no links yet) is still a project
+        # (GET /api/projects/{id} answers for it): it has no related projects.
+        if not (safe_iri(iri) and project_mentioned(engine.store, iri)):
+            raise
+        results = []
     names = display_names(engine.store, [r.iri for r in results])
     return RelatedResponse(
         project=iri,

@@ -7,10 +7,11 @@ Nothing here touches the store; the store's query runner runs the queries.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from graph.store import results as sr
 from graph.vocab import SD, VOID
@@ -71,71 +72,36 @@ FORMAT_IRIS = {
 }
 
 
-@dataclass(frozen=True)
-class MediaRange:
-    """One entry of an ``Accept`` header."""
-
-    type: str
-    subtype: str
-    q: float
-    order: int
-
-    @property
-    def specificity(self) -> int:
-        """2 for ``a/b``, 1 for ``a/*``, 0 for ``*/*``."""
-        return (self.type != "*") + (self.subtype != "*")
-
-    def matches(self, media: str) -> bool:
-        """Whether ``media`` (``type/subtype``) falls in this range."""
-        kind, _, sub = media.partition("/")
-        return self.type in ("*", kind) and self.subtype in ("*", sub)
-
-
-def parse_accept(header: str) -> list[MediaRange]:
-    """Parse an ``Accept`` header; malformed entries are skipped, a bad q counts as 0."""
-    ranges = []
-    for order, part in enumerate(header.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if "/" not in media:
-            continue
-        kind, _, sub = media.partition("/")
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append(MediaRange(kind, sub, q, order))
-    return ranges
-
-
 def negotiate(accept: str | None, offers: dict[str, tuple[str, ...]]) -> str | None:
     """The offered canonical media type the client prefers, or ``None`` if none is acceptable.
 
     ``offers`` maps canonical types to aliases, in the server's order of
-    preference. Each alias gets the q of the most specific range that matches it
-    (RFC 9110 12.5.1); ties go to the client's earlier range, then to our order.
-    An empty or missing header accepts the first offer.
+    preference. The header is read by werkzeug's ``MIMEAccept`` (RFC 9110
+    §12.5.1: a type gets the q of the most specific range that matches it, and
+    q=0 excludes it). A canonical type is judged by its own q: an alias counts
+    only where the client names it exactly, so ``text/turtle;q=0, */*`` never
+    gets Turtle under an alias. Ties go to the client's exactly named type, then
+    to our order. An empty or missing header accepts the first offer.
     """
     if not accept or not accept.strip():
         return next(iter(offers))
-    ranges = parse_accept(accept)
-    best: tuple[float, int, int, int] | None = None
+    accepted = parse_accept_header(accept, MIMEAccept)
+    named = {value.split(";")[0].strip().lower(): q for value, q in accepted}
+    best: tuple[float, bool, int] | None = None
     choice = None
     for rank, (canonical, aliases) in enumerate(offers.items()):
+        q = accepted.quality(canonical)
+        if named.get(canonical) == 0:
+            continue  # refused by name
+        exact = canonical in named
         for alias in aliases:
-            matching = [r for r in ranges if r.matches(alias)]
-            if not matching:
-                continue
-            top = max(matching, key=lambda r: (r.specificity, -r.order))
-            if top.q <= 0:
-                continue
-            key = (top.q, top.specificity, -top.order, -rank)
-            if best is None or key > best:
-                best, choice = key, canonical
+            if alias != canonical and named.get(alias, 0) > q:
+                q, exact = named[alias], True
+        if q <= 0:
+            continue
+        key = (q, exact, -rank)
+        if best is None or key > best:
+            best, choice = key, canonical
     return choice
 
 

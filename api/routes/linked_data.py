@@ -79,9 +79,16 @@ SHORT_FORMATS = {
 #: Pages of the web UI that show a kind of entity more richly.
 UI_PAGES = {"project", "organisation", "place", "theme"}
 
-Kind = Literal["project", "organisation", "place", "person", "document", "theme", "event", "work"]
+#: The kinds of minted IRIs (``/id/{kind}/{id}``); another kind is a 404, as any unknown IRI.
+KINDS = ("project", "organisation", "place", "person", "document", "theme", "event", "work")
 FormatParam = Annotated[
     Literal["html", "turtle", "ttl", "jsonld", "json-ld", "nt", "ntriples", "rdfxml", "xml"] | None,
+    Query(description="Representation, overriding Accept."),
+]
+
+#: VoID has no HTML form: its ``format`` values leave ``html`` out (another value is a 422).
+VoidFormatParam = Annotated[
+    Literal["turtle", "ttl", "jsonld", "json-ld", "nt", "ntriples", "rdfxml", "xml"] | None,
     Query(description="Representation, overriding Accept."),
 ]
 
@@ -128,14 +135,18 @@ def rdf_response(graph: Graph, media: str, headers: dict[str, str] | None = None
     return Response(data, media_type=media, headers={"Vary": "Accept", **(headers or {})})
 
 
-def link_header(path: str, html: str | None = None, describedby: str | None = None) -> str:
+def link_header(
+    path: str, html: str | None = None, describedby: str | None = None, human: bool = True
+) -> str:
     """An RFC 8288 ``Link`` value: each representation of ``path`` as ``rel="alternate"``
-    (``html`` is the human page when there is one), and the describing document."""
+    (``html`` is the human page when there is one; ``human=False``: ``path`` has no
+    HTML form, so none is advertised), and the describing document."""
     links = [
         f'<{path}?format={name}>; rel="alternate"; type="{media}"'
         for name, media in LINK_FORMATS.items()
     ]
-    links.append(f'<{html or path + "?format=html"}>; rel="alternate"; type="{HTML}"')
+    if human:
+        links.append(f'<{html or path + "?format=html"}>; rel="alternate"; type="{HTML}"')
     if describedby:
         links.append(f'<{describedby}>; rel="describedby"; type="text/turtle"')
     return ", ".join(links)
@@ -178,13 +189,15 @@ def html_rows(engine: Engine, graph: Graph, subject: URIRef) -> list[dict[str, A
 def resource(
     request: Request,
     engine: EngineDep,
-    kind: Kind,
+    kind: Annotated[str, PathParam(max_length=40, description="One of: " + ", ".join(KINDS))],
     entity_id: Annotated[
         str, PathParam(pattern=r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$", description="Local id.")
     ],
     format: FormatParam = None,  # noqa: A002 - URL name
 ) -> Response:
     """Dereference a minted IRI: what the graph says about it, by content negotiation."""
+    if kind not in KINDS:
+        raise NotFound(f"no IRIs of kind {kind!r} are minted here: kinds are {', '.join(KINDS)}")
     iri = URIRef(f"{engine.iris.base}id/{kind}/{entity_id}")
     media = choose(request, format)
     graph = engine.store.describe(iri)
@@ -362,10 +375,10 @@ VOID_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/.well-known/void", response_class=Response, responses=VOID_RESPONSES)
-def void(request: Request, engine: EngineDep, format: FormatParam = None) -> Response:  # noqa: A002
+def void(request: Request, engine: EngineDep, format: VoidFormatParam = None) -> Response:  # noqa: A002
     """VoID and DCAT description: triple counts, vocabularies, SPARQL endpoint, dumps."""
     offers = {m: a for m, a in RDF_OFFERS.items() if m != HTML}
-    media = choose(request, None if format == "html" else format, offers)
-    links = {"Link": link_header("/.well-known/void")}
+    media = choose(request, format, offers)
+    links = {"Link": link_header("/.well-known/void", human=False)}
     # From HANKEKG_BASE_IRI, never from the request's Host (which a client chooses).
     return rdf_response(void_graph(engine, engine.settings.base), media, links)

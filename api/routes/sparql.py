@@ -169,6 +169,8 @@ def execute(
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),
         similarity=engine.similarity_source(),
+        # Relative IRIs resolve against the dataset's base (SPARQL 1.1 §4.1.1.1).
+        base=settings.base,
     )
     try:
         outcome = sandbox.run(job, _token(engine), settings.sparql_timeout_s)
@@ -334,30 +336,37 @@ UPDATE_BODY = {
 
 
 def run_update(engine: Engine, sandbox: QueryRunner, update: str) -> None:
-    """Guard an update through the runner, then apply the checked text in one transaction.
+    """Guard, plan and time an update through the runner, then apply the plan in one write.
+
+    The runner parses (deep stack, time limit) and, on the embedded store, tries
+    the plan on a copy of the data first, so the writer's lock is taken only for
+    an update that finished within ``HANKEKG_SPARQL_TIMEOUT_S``. An update with
+    no operation (a comment, a lone ``PREFIX``) changes nothing and is answered 204.
 
     Raises:
-        QueryError: empty, malformed, or using SERVICE or LOAD.
-        QueryTimeout: the guard ran past the time limit.
+        QueryError: malformed, refused (SERVICE, LOAD, the derived default graph).
+        QueryTimeout: past the time or memory limit, or no worker free.
     """
-    if not update.strip():
-        raise QueryError("no update given")
     if len(update) > MAX_QUERY_CHARS:
         raise QueryError(f"the update is longer than {MAX_QUERY_CHARS} characters")
     reason = too_deep(update)
     if reason:
         raise QueryError(reason)
     try:
-        checked = sandbox.check(update, engine.settings.sparql_timeout_s, update=True)
+        plan = sandbox.prepare_update(
+            update, engine.settings.sparql_timeout_s, base=engine.settings.base
+        )
     except QueryRefused as exc:
         raise QueryError(str(exc)) from exc
     except QuerySyntaxError as exc:
         raise QueryError(f"malformed SPARQL update: {exc}") from exc
     except (QueryKilled, QueryBusy) as exc:
-        raise QueryTimeout(str(exc)) from exc
+        logger.warning("SPARQL update stopped: %s", exc)
+        raise QueryTimeout(f"the update was not applied: {exc}") from exc
+    if not plan:
+        return
     try:
-        # The writer applies exactly the text the guard parsed.
-        engine.apply_update(checked)
+        engine.apply_update(plan, planned=True)
     finally:
         sandbox.invalidate()
 

@@ -96,6 +96,8 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     similarity: tuple[str, str] | None = None
     """(committed index snapshot directory, encoder name) for ``hkf:similarity``."""
+    base: str | None = None
+    """The IRI the query's relative IRIs resolve against (``None``: none)."""
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,19 @@ class QueryRunner(Protocol):
         """
         ...
 
-    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
-        """Guard an untrusted update (or query) without running it; return the text to apply.
+    def prepare_update(self, text: str, timeout_s: float, base: str | None = None) -> str:
+        """Guard and plan an untrusted update (:func:`graph.store.updates.plan`) within
+        ``timeout_s``; return the planned text for :meth:`GraphStore.apply_plan`
+        (``""``: the update has no operation).
+
+        The guard's parser and the planner recurse per triple pattern, so a runner
+        does this where the stack is deep (the embedded store's workers). A runner
+        that can, also tries the plan on a copy of the data under the same limit,
+        so an update that would run past it never reaches the store's writer.
 
         Raises:
-            QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
-            QuerySyntaxError: not SPARQL.
+            QueryRefused: SERVICE, LOAD, a write to the derived default graph, or
+                a text the guard cannot parse (the message says why).
             QueryKilled, QueryBusy: as for :meth:`run`.
         """
         ...
@@ -206,6 +215,14 @@ class GraphStore(Protocol):
 
         Raises:
             graph.errors.QueryError: malformed, or refused (the message says why).
+        """
+        ...
+
+    def apply_plan(self, plan: str) -> None:
+        """Apply a text :func:`graph.store.updates.plan` made for this store, as one write.
+
+        Raises:
+            graph.errors.QueryError: the store refused it; nothing changed.
         """
         ...
 

@@ -273,7 +273,12 @@ class OxigraphStore:
 
     def update(self, sparql: str) -> None:
         """Apply a SPARQL Update and restore the union, in one transaction."""
-        plan = updates.plan(sparql, union=None)
+        self.apply_plan(updates.plan(sparql, union=None))
+
+    def apply_plan(self, plan: str) -> None:
+        """Apply a planned update (:func:`graph.store.updates.plan`) in one transaction."""
+        if not plan:
+            return
         try:
             self._store.update(plan, prefixes=self._prefixes)
         except SyntaxError as exc:

@@ -38,6 +38,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import re
 import shutil
 import sys
 import tempfile
@@ -87,11 +88,13 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 
 
 @dataclass(frozen=True)
-class Check:
-    """Only guard a text (an update, run afterwards by the writer): no store needed."""
+class Prepare:
+    """Guard and plan an update; with ``trial``, also apply the plan to that copy of
+    the store (a checkpoint of its own, deleted afterwards) under the time limit."""
 
     text: str
-    update: bool = True
+    base: str | None = None
+    trial: str | None = None
 
 
 def json_term(term: Any) -> sr.Term:
@@ -128,13 +131,12 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
         QueryNotAcceptable: the client accepts no format for this query form.
     """
     try:
-        # The engine evaluates exactly the text the guard parsed.
+        # The engine evaluates exactly the text the guard checked; a text the
+        # guard cannot parse never reaches the engine.
         text = guard.check(job.query)
     except guard.Refused as exc:
-        if exc.unparsed:
-            _oxigraph_syntax(lambda: store.query(job.query, prefixes=job.prefixes))
         raise QueryRefused(str(exc)) from exc
-    kwargs: dict[str, Any] = {"prefixes": job.prefixes}
+    kwargs: dict[str, Any] = {"prefixes": job.prefixes, "base_iri": job.base}
     if job.default_graphs or job.named_graphs:
         # SPARQL 1.1 Protocol 2.1.4: a dataset given in the request is exactly that
         # dataset, so only named-graph-uri means an empty default graph (as FROM
@@ -148,10 +150,47 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
 
         similarity = wrap_function(from_snapshot(*job.similarity))
         kwargs["custom_functions"] = {ox.NamedNode(FUNCTION): similarity}
-    try:
-        result = store.query(text, **kwargs)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(str(exc)) from exc
+    functions: dict[Any, Any] = kwargs.setdefault("custom_functions", {})
+    while True:
+        try:
+            return _answer(job, store.query(text, **kwargs))
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:
+            # SPARQL 1.1 §17.6: a call of an extension function the engine does not
+            # implement is an error of that expression (so, e.g., its BIND leaves the
+            # variable unbound), not of the query; Oxigraph fails the whole query, so
+            # the function is declared as one that always errs, and the query rerun.
+            iri = _unknown_function_iri(exc)
+            if iri is None or ox.NamedNode(iri) in functions:
+                raise
+            functions[ox.NamedNode(iri)] = _always_errs
+
+
+def _always_errs(*_: Any) -> None:
+    """An extension function this endpoint does not have: an expression error (unbound)."""
+    return None
+
+
+_UNKNOWN_FUNCTION = re.compile(r"custom function <([^>]*)> is not supported")
+
+
+def _unknown_function_iri(exc: Exception) -> str | None:
+    match = _UNKNOWN_FUNCTION.search(str(exc))
+    return match.group(1) if match else None
+
+
+def unknown_function(exc: Exception) -> str | None:
+    """The client's error when ``exc`` is Oxigraph meeting, in an update, a function it
+    does not know: an update is all or nothing, so it is the client's 400."""
+    iri = _unknown_function_iri(exc)
+    if iri is None:
+        return None
+    return f"<{iri}> is no function of this endpoint (SPARQL 1.1 §17.6): the update was not applied"
+
+
+def _answer(job: Job, result: Any) -> Outcome:
+    """Serialise at most ``job.max_rows`` rows of ``result`` (solutions are lazy)."""
     if isinstance(result, ox.QueryBoolean):
         if job.select_media is None:
             raise QueryNotAcceptable("ASK results")
@@ -189,51 +228,40 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     return Outcome(body, job.graph_media, "graph", len(triples), truncated)
 
 
-#: Set in a worker once :func:`deny_network` holds; only then may Oxigraph read a
-#: text the guard could not (to give the client Oxigraph's own syntax error).
-_NETWORKLESS = False
-
-
-def _oxigraph_syntax(parse: Any) -> None:
-    """Raise Oxigraph's syntax error for a text the guard could not parse, if it has one.
-
-    Runs only in a network-less worker: Oxigraph parses by evaluating (lazily for
-    SELECT), and this text has not been checked for SERVICE.
+def _prepare(job: Prepare) -> str:
+    """Guard and plan an update, and try the plan on the trial copy (see :class:`Prepare`).
 
     Raises:
-        QuerySyntaxError: Oxigraph does not accept the text either.
+        guard.Refused: SERVICE, LOAD, or a text the guard cannot parse.
+        QueryRefused: the planner refused it, or the engine failed on the trial.
+        QuerySyntaxError: the engine did not accept the plan.
     """
-    if not _NETWORKLESS:
-        return
+    from graph.errors import QueryError
+    from graph.store import updates
+
+    text = guard.check(job.text, update=True)
     try:
-        parse()
+        plan = updates.plan(text, union=None, base=job.base)
+    except QueryError as exc:
+        raise QueryRefused(str(exc)) from None
+    if not plan or job.trial is None:
+        return plan
+    trial = ox.Store(job.trial)
+    try:
+        trial.update(plan)
     except SyntaxError as exc:
-        raise QuerySyntaxError(str(exc)) from exc
-    except Exception:  # noqa: BLE001, S110 - any other failure: the guard's refusal stands
-        pass
-
-
-def _check_update(job: Check) -> str:
-    """Guard an update; where the guard cannot parse it, report Oxigraph's syntax error.
-
-    Raises:
-        guard.Refused: SERVICE, LOAD, or a text the guard cannot check.
-        QuerySyntaxError: the text is not SPARQL for Oxigraph either.
-    """
-    try:
-        return guard.check(job.text, update=job.update)
-    except guard.Refused as exc:
-        if exc.unparsed:
-            # An empty in-memory store: the update changes nothing anyone reads.
-            _oxigraph_syntax(lambda: ox.Store().update(job.text))
-        raise
+        raise QuerySyntaxError(str(exc)) from None
+    except (OSError, RuntimeError) as exc:
+        reason = unknown_function(exc) or f"SPARQL update failed, nothing changed: {exc}"
+        raise QueryRefused(reason) from None
+    finally:
+        del trial
+    return plan
 
 
 def worker_main(conn: Connection) -> None:
     """Take the network away, then serve jobs from ``conn`` on a deep-stack thread."""
-    global _NETWORKLESS
-    _NETWORKLESS = deny_network()
-    if not _NETWORKLESS:
+    if not deny_network():
         logger.warning("SPARQL worker runs with network access: only the guard stops SERVICE")
     sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
     threading.stack_size(WORKER_STACK_BYTES)
@@ -243,7 +271,7 @@ def worker_main(conn: Connection) -> None:
 
 
 def _serve(conn: Connection) -> None:
-    """Serve jobs until ``conn`` closes: ``(checkpoint path, Job | Check)`` in, a result out."""
+    """Serve jobs until ``conn`` closes: ``(checkpoint path, Job | Prepare)`` in, a result out."""
     opened: tuple[str, ox.Store] | None = None
     # Build the guard's grammar before saying ready: the first query's clock starts after.
     guard.warm()
@@ -257,8 +285,8 @@ def _serve(conn: Connection) -> None:
             return
         path, job = message
         try:
-            if isinstance(job, Check):
-                conn.send(("ok", _check_update(job)))
+            if isinstance(job, Prepare):
+                conn.send(("ok", _prepare(job)))
                 continue
             if opened is None or opened[0] != path:
                 opened = None  # release the old checkpoint before opening the next
@@ -432,21 +460,35 @@ class QuerySandbox:
         outcome: Outcome = self._call(job, token, timeout_s)
         return outcome
 
-    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
-        """Guard ``text`` in a worker; return the normalised text to evaluate.
+    def prepare_update(self, text: str, timeout_s: float, base: str | None = None) -> str:
+        """Guard and plan ``text`` in a worker and try the plan there on a fresh copy
+        of the store, all within ``timeout_s``; return the plan for the writer.
+
+        The copy is a checkpoint of its own (hard links: cheap), opened writable
+        by the worker and deleted afterwards. An update past the limit is killed
+        there, so it never reaches the live store or holds the writer's lock;
+        one within it runs on the live store about as long as it did here.
 
         Raises:
-            QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.
-            QuerySyntaxError: the guard and Oxigraph both reject the text.
+            QueryRefused: SERVICE, LOAD, a refused or failing update, or a text
+                the guard cannot parse (the message says why).
+            QuerySyntaxError: the engine did not accept the plan.
             QueryKilled, QueryBusy: as for :meth:`run`.
         """
-        checked: str = self._call(Check(text, update), None, timeout_s)
-        return checked
+        with self._lock:
+            trial = self.directory / f"trial-{next(self._serial)}"
+            self.store.flush()
+            self.store.backup(str(trial))
+        try:
+            plan: str = self._call(Prepare(text, base, str(trial)), None, timeout_s)
+        finally:
+            shutil.rmtree(trial, ignore_errors=True)
+        return plan
 
-    def _call(self, job: Job | Check, token: object, timeout_s: float) -> Any:
+    def _call(self, job: Job | Prepare, token: object, timeout_s: float) -> Any:
         worker = self._acquire(time.monotonic() + timeout_s)
         try:
-            path = None if isinstance(job, Check) else self._current_checkpoint(token, worker)
+            path = None if isinstance(job, Prepare) else self._current_checkpoint(token, worker)
         except BaseException:
             self._idle.put(worker)
             raise

@@ -511,7 +511,12 @@ class SparqlStore:
 
     def update(self, sparql: str) -> None:
         """A user's SPARQL Update plus the union maintenance, as one request."""
-        self._post_update(updates.plan(sparql, union=self.union, scope=self.scope), user=True)
+        self.apply_plan(updates.plan(sparql, union=self.union, scope=self.scope))
+
+    def apply_plan(self, plan: str) -> None:
+        """Send a planned update (:func:`graph.store.updates.plan`) as one request."""
+        if plan:
+            self._post_update(plan, user=True)
 
     def bulk_load(self, source: BinaryIO, fmt: str = "nquads") -> int:
         """Stream quads in batches of :data:`BULK_BATCH`, one request per batch

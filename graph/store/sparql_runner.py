@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from graph.store import guard
+from graph.errors import QueryError
+from graph.store import guard, updates
 from graph.store.base import Job, Outcome, QueryRefused
 
 if TYPE_CHECKING:
@@ -36,11 +37,27 @@ class RemoteQueryRunner:
         Raises:
             QueryRefused: SERVICE, or a text the guard cannot parse.
         """
-        text = self.check(job.query, timeout_s, update=False)
+        text = self._guard(job.query, update=False)
+        if job.base:
+            # The server resolves relative IRIs against the request's own BASE.
+            text = f"BASE <{job.base}>\n{text}"
         return self.store._run(dataclasses.replace(job, query=text), timeout_s)
 
-    def check(self, text: str, timeout_s: float, update: bool = True) -> str:
-        """The guarded, normalised text (``timeout_s`` unused: the guard runs here).
+    def prepare_update(self, text: str, timeout_s: float, base: str | None = None) -> str:
+        """Guard and plan ``text`` here (``timeout_s`` unused: the server computes, and
+        its own update timeout is configured on it; there is no copy to try it on).
+
+        Raises:
+            QueryRefused: SERVICE, LOAD, a refused update, or a text the guard cannot parse.
+        """
+        checked = self._guard(text, update=True)
+        try:
+            return updates.plan(checked, union=self.store.union, scope=self.store.scope, base=base)
+        except QueryError as exc:
+            raise QueryRefused(str(exc)) from None
+
+    def _guard(self, text: str, update: bool) -> str:
+        """The guarded, normalised text.
 
         Raises:
             QueryRefused: SERVICE, LOAD, or a text the guard cannot parse.

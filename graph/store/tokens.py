@@ -104,3 +104,37 @@ def terms(text: str) -> Iterator[tuple[str, str]]:
         if kind not in ("ws", "comment"):
             yield kind, match.group()
         position = match.end()
+
+
+def prologue_end(text: str) -> int:
+    """Where the leading prologue of ``text`` ends (its ``BASE``/``PREFIX`` declarations).
+
+    The offset just after the last declaration's IRI (0 when there is none), so
+    operations a writer puts before a user's update can go after the user's own
+    declarations, where SPARQL allows them.
+
+    Raises:
+        Untokenisable: at the first character no terminal accepts.
+    """
+    position, end, last = 0, len(text), 0
+    expect: list[str] = []  # the token kinds the current declaration still needs
+    while position < end:
+        match = _SCANNER.match(text, position)
+        if match is None or match.end() == position:
+            raise Untokenisable(f"unexpected {text[position]!r} at offset {position}")
+        kind, value = _KINDS[match.lastgroup or ""], match.group()
+        position = match.end()
+        if kind in ("ws", "comment"):
+            continue
+        if expect:
+            if kind != expect.pop(0):
+                return last
+            if not expect:
+                last = position
+        elif kind == "word" and value.upper() == "BASE":
+            expect = ["iri"]
+        elif kind == "word" and value.upper() == "PREFIX":
+            expect = ["pname", "iri"]
+        else:
+            return last
+    return last

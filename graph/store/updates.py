@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.plugins.sparql.algebra import translateUpdate
@@ -35,6 +36,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Variable
 
 from graph.errors import QueryError
+from graph.store import tokens
 from graph.vocab import PREFIXES
 
 #: Prefix of the request-private graph that holds, during one update, the triples
@@ -107,19 +109,35 @@ def _graph_names(quads: object) -> set[str] | None:
     return {str(g) for g in names}
 
 
+def _field(operation: object, key: str) -> object:
+    """``operation``'s ``key``, or ``None`` when it has none.
+
+    Never ``CompValue.get``: for a missing key it returns the key's *name* (so an
+    ``INSERT``-only ``Modify`` seemed to have a ``"delete"`` clause, and a missing
+    ``WITH`` became the graph ``<withClause>``).
+    """
+    return operation[key] if key in operation else None  # type: ignore[index,operator]
+
+
 def deleted_from(operation: object) -> set[str] | None:
     """The named graphs ``operation`` may take triples out of (``None``: any graph)."""
     name = getattr(operation, "name", "")
-    get = operation.get  # type: ignore[attr-defined]
+
+    def get(key: str) -> Any:
+        return _field(operation, key)
+
     if name in ("DeleteData", "DeleteWhere"):
         return _graph_names(get("quads"))
     if name == "Modify":
         clause = get("delete")
         if clause is None:
             return set()
-        graphs = _graph_names(clause.get("quads"))
-        if graphs is not None and clause.get("triples"):
-            graphs.add(str(get("withClause")))
+        graphs = _graph_names(_field(clause, "quads"))
+        if graphs is not None and _field(clause, "triples"):
+            with_clause = get("withClause")
+            if with_clause is None:
+                return None  # refused by _check; never a made-up graph name
+            graphs.add(str(with_clause))
         return graphs
     if name in ("Clear", "Drop"):
         target = get("graphiri")
@@ -138,7 +156,10 @@ def _check(operation: object) -> tuple[bool, set[str] | None]:
         QueryError: the operation writes the default graph or loads from the web.
     """
     name = getattr(operation, "name", "")
-    get = operation.get  # type: ignore[attr-defined]
+
+    def get(key: str) -> Any:
+        return _field(operation, key)
+
     if name == "Load":
         raise QueryError("LOAD is not allowed: this endpoint makes no outbound requests")
     if name in ("InsertData", "DeleteData", "DeleteWhere"):
@@ -155,12 +176,12 @@ def _check(operation: object) -> tuple[bool, set[str] | None]:
             if clause is None:
                 continue
             deletes = deletes or key == "delete"
-            if clause.get("triples"):
+            if _field(clause, "triples"):
                 if with_clause is None:
                     raise QueryError(DEFAULT_REFUSED.format(what=f"{key.upper()} without GRAPH"))
                 if key == "insert" and written is not None:
                     written.add(str(with_clause))
-            for graph in clause.get("quads") or {}:
+            for graph in _field(clause, "quads") or {}:  # type: ignore[attr-defined]
                 if key != "insert":
                     continue
                 if isinstance(graph, Variable):
@@ -172,6 +193,12 @@ def _check(operation: object) -> tuple[bool, set[str] | None]:
         target = get("graphiri")
         if target == "DEFAULT":
             raise QueryError(DEFAULT_REFUSED.format(what=f"{name.upper()} DEFAULT"))
+        if target == "NAMED":
+            # SPARQL keeps the default graph on CLEAR/DROP NAMED; a derived one cannot be kept.
+            raise QueryError(
+                f"{name.upper()} NAMED would empty the default graph, which is the union of the "
+                "named graphs: use DROP ALL, or name the graphs"
+            )
         return name != "Create", set()
     if name in ("Add", "Move", "Copy"):
         source, target = get("graph")
@@ -184,15 +211,15 @@ def _check(operation: object) -> tuple[bool, set[str] | None]:
 def _dropped(operations: Sequence[CompValue]) -> list[str]:
     """The graph IRIs that ``DROP GRAPH`` operations name."""
     return [
-        str(op.get("graphiri"))
+        str(_field(op, "graphiri"))
         for op in operations
-        if op.name == "Drop" and op.get("graphiri") not in ("ALL", "NAMED", "DEFAULT", None)
+        if op.name == "Drop" and _field(op, "graphiri") not in ("ALL", "NAMED", "DEFAULT", None)
     ]
 
 
 def _whole_store(operations: Sequence[CompValue], union: str, scope: str | None) -> str | None:
     """On a server whose union lives in a graph of its own: ``CLEAR``/``DROP`` ``ALL``
-    or ``NAMED`` as a delete of hankekg's graphs, the union included, and nothing
+    as a delete of hankekg's graphs, the union included, and nothing
     else on the server (``None`` when the update has no such operation).
 
     Virtuoso's ``CLEAR ALL`` skips graphs not made with ``CREATE GRAPH`` (all of
@@ -203,38 +230,55 @@ def _whole_store(operations: Sequence[CompValue], union: str, scope: str | None)
             scope to keep other data on the server out of it.
     """
     whole = [
-        op
-        for op in operations
-        if op.name in ("Clear", "Drop") and op.get("graphiri") in ("ALL", "NAMED")
+        op for op in operations if op.name in ("Clear", "Drop") and _field(op, "graphiri") == "ALL"
     ]
     if not whole:
         return None
     if len(operations) > 1 or scope is None:
         raise QueryError(
-            "on this graph server CLEAR/DROP ALL or NAMED must be the only operation of its "
+            "on this graph server CLEAR/DROP ALL must be the only operation of its "
             "request, on a store with a scope (HANKEKG_BASE_IRI); name the graphs instead"
         )
     return f"""DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
         FILTER(?g = <{union}> || STRSTARTS(STR(?g), "{scope}")) }}"""
 
 
-def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
+def plan(sparql: str, union: str | None, scope: str | None = None, base: str | None = None) -> str:
     """``sparql`` followed by the operations that restore the union after it.
+
+    The result stands alone: ``base`` (the IRI relative IRIs resolve against, as
+    SPARQL 1.1 Query §4.1.1.1 has it; ``None``: none) and hankekg's prefixes come
+    first, then the user's own prologue (which overrides both), then the
+    operations. An update with no operation at all (a comment, a lone
+    ``PREFIX``) plans to ``""``: there is nothing to apply.
 
     Raises:
         QueryError: malformed, or refused (the message says why).
     """
-    if not sparql.strip():
-        raise QueryError("no update given")
     try:
-        parsed = translateUpdate(parseUpdate(_prologue() + sparql))
+        tree = parseUpdate(_prologue() + sparql)
+        operations: list[CompValue] = (
+            list(translateUpdate(tree, base=base).algebra) if "request" in tree else []
+        )
+    except RecursionError:
+        raise QueryError("the update is too deeply nested to check") from None
     except Exception as exc:  # noqa: BLE001 - the parser raises several types
         raise QueryError(f"malformed SPARQL update: {exc}") from exc
-    operations = list(parsed.algebra)
+    if not operations:
+        return ""
+    head = (f"BASE <{base}>\n" if base else "") + _prologue()
+    try:
+        split = tokens.prologue_end(sparql)
+    except tokens.Untokenisable as exc:
+        raise QueryError(f"malformed SPARQL update: {exc}") from exc
+    # The user's prologue stays in front of every operation, ours included: a
+    # PREFIX after a ';' would start a second, malformed request.
+    head += sparql[:split] + "\n"
+    body = sparql[split:].rstrip().rstrip(";")
     if union is not None:
         whole = _whole_store(operations, union, scope)
         if whole is not None:
-            return whole
+            return head + whole
     deletes = False
     written: set[str] | None = set()
     touched: set[str] | None = set()
@@ -247,8 +291,8 @@ def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
             written |= op_written
         op_touched = deleted_from(operation)
         touched = None if op_touched is None or touched is None else touched | op_touched
-    # A newline first: the user's text may end in a comment.
-    parts = [sparql.rstrip().rstrip(";")]
+    # Joined with a newline first: the user's text may end in a comment.
+    parts = [body]
     if union is not None:
         # Virtuoso refuses DROP GRAPH for a graph not made with CREATE GRAPH, and
         # hankekg writes its graphs without it; CREATE SILENT is a no-op elsewhere.
@@ -282,4 +326,4 @@ def plan(sparql: str, union: str | None, scope: str | None = None) -> str:
             f"""INSERT {{ {_in_union(union, "?s ?p ?o")} }} WHERE {{ {values}
             GRAPH ?g {{ ?s ?p ?o }} {_other_graph(union, "?g", scope)} }}"""
         )
-    return "\n;\n".join(parts)
+    return head + "\n;\n".join(parts)

@@ -27,7 +27,7 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 
-from api.sparql_protocol import negotiate, parse_accept
+from api.sparql_protocol import GRAPH_MEDIA, negotiate
 from graph.store.guard import Refused, check
 from tests.api.conftest import FIXTURE_GRAPH, ORG, PROJECT, fixture_graph
 from tests.conftest import LiveServer
@@ -288,7 +288,28 @@ def test_negotiation_unit() -> None:
     assert negotiate("a/x;q=0.2, b/alias;q=0.8", offers) == "b/y"
     assert negotiate("*/*;q=0.5, a/x;q=0", offers) == "b/y"
     assert negotiate("c/z", offers) is None
-    assert parse_accept("text/html;level=1;q=0.7")[0].q == 0.7
+    assert negotiate("b/*;q=0.3, a/*;q=0.2", offers) == "b/y"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        # RFC 9110 §12.5.1: q=0 excludes a type, whatever alias a wildcard also matches.
+        ("text/turtle;q=0, */*", "application/n-triples"),
+        ("application/*", "application/n-triples"),
+        ("application/*;q=0.5, text/*", "text/turtle"),
+        ("text/turtle;q=0.1, application/ld+json;q=0.9", "application/ld+json"),
+        ("text/n3", "text/turtle"),
+        ("application/*;q=0.9, application/n-triples;q=0", "application/ld+json"),
+        ("image/png", None),
+        ("*/*;q=0", None),
+    ],
+)
+def test_content_negotiation_honoured_q_zero_and_wildcards(
+    accept: str, expected: str | None
+) -> None:
+    """Regression: ``text/turtle;q=0, */*`` got Turtle (an alias of it matched ``*/*``)."""
+    assert negotiate(accept, GRAPH_MEDIA) == expected
 
 
 @pytest.mark.parametrize(

@@ -305,9 +305,13 @@ class GraphStoreContract:
             with pytest.raises(QueryRefused):
                 runner.run(job, "t1", 30.0)
             with pytest.raises(QueryRefused):
-                runner.check("LOAD <http://127.0.0.1:1/data>", 30.0)
+                runner.prepare_update("LOAD <http://127.0.0.1:1/data>", 30.0)
             update = f'INSERT DATA {{ GRAPH <{G1}> {{ <{P}> <{SCHEMA.name}> "x" }} }}'
-            assert runner.check(update, 30.0) == update
+            plan = runner.prepare_update(update, 30.0)
+            assert update in plan and not store.ask(f"ASK {{ <{P}> <{SCHEMA.name}> 'x' }}")
+            store.apply_plan(plan)
+            assert store.ask(f"ASK {{ GRAPH <{G1}> {{ <{P}> <{SCHEMA.name}> 'x' }} }}")
+            assert store.ask(f"ASK {{ <{P}> <{SCHEMA.name}> 'x' }}")
         finally:
             runner.close()
 

@@ -100,7 +100,7 @@ INGESTED := $(HANKEKG_HOME)/.ingested-by-make
 $(INGESTED): $(shell find $(DOCS) -type f 2>/dev/null)
 	@$(MAKE) --no-print-directory ingest
 
-run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://$(HOST):$(PORT) (IRIs under localhost:$(PORT))
+run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://$(HOST):$(PORT)
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
 test: setup setup-browser setup-graph-servers ## Set up and run the whole test suite (slow suites included)

@@ -105,11 +105,16 @@ class Extractor(
         # Named organisations replace the gazetteer mentions inside them (in ``orgs``).
         named = self._named_orgs(run, orgs)
         orgs = sorted([*orgs, *named], key=lambda o: o.start)
+        predecessors = self._predecessors(run, orgs)
+        # A predecessor named beside its successor takes no part through that mention;
+        # the NER proposals must not bring it back either.
+        run.set_aside = [(o.start, o.end) for o in predecessors]
+        acting = [o for o in orgs if o not in predecessors]
         if project is not None:
             self._project_dates(run, project, fmap, sentences, names)
             self._description(run, project, fmap)
-            assigned = self._org_roles(run, project, fields, orgs, sentences, ents)
-            self._participants(run, project, orgs, assigned)
+            assigned = self._org_roles(run, project, fields, acting, sentences, ents)
+            self._participants(run, project, acting, assigned)
             self._persons(run, project, fields, ents)
             self._places(run, project, fmap, sentences, orgs, assigned=assigned)
             self._related_projects(run, project, names, sentences, ents)

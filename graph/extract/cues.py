@@ -123,7 +123,9 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "Yhdistykselle myönsi ministeriö avustuksen": the verb before its subject.
             r"\bmyön(?:si|sivät)\s+$|"
             r"funded by|financed by|funding from|funder\w*|supported by|provided by|"
-            r"grant(?:ed)? (?:from|by)|awarded by|finansier\w*)",
+            r"grant(?:ed)? (?:from|by)|awarded by|finansier\w*|"
+            # "received a grant of EUR 112,023 from the Ministry …"
+            r"(?:grant|funding)\s+of\s+[^.;\n]{1,30}?\s+from)",
             re.I,
         ),
     ),

@@ -24,6 +24,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from graph.extract.dates import DateSteps
+from graph.extract.money import MoneySteps
 from graph.extract.names import NameSteps
 from graph.extract.ner import NerStep
 from graph.extract.participants import ParticipantSteps
@@ -53,6 +54,7 @@ class Extractor(
     WorkSteps,
     TargetGroupStep,
     ThemeStep,
+    MoneySteps,
     ParticipantSteps,
 ):
     """Extracts facts about the project(s) a document describes."""
@@ -122,6 +124,15 @@ class Extractor(
             self._events(run, project, sentences)
             self._target_group(run, project, fmap)
             self._themes(run, project, names)
+            self._money(
+                run,
+                project,
+                fields,
+                sentences,
+                acting,
+                assigned.get("funder", set()),
+                [n for n, _, _ in names],
+            )
         for org in orgs:
             run.add(
                 document_iri,

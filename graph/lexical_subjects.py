@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from graph.finnish import Morphology, morphology
@@ -28,6 +29,34 @@ _STOP = frozenset(
     "hanke projekti ohjelma kehittäminen toiminta työ palvelu palvelut project programme "
     "development work service services the and of ja".split()
 )
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """A concept found in a text: its Finnish label and where its labels occur."""
+
+    iri: str
+    label: str
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def count(self) -> int:
+        """How many times a label of the concept occurs."""
+        return len(self.spans)
+
+    def without(self, others: Sequence[LexicalHit]) -> LexicalHit:
+        """This hit less the occurrences inside a longer occurrence of another concept."""
+        longer = [(s, e) for o in others if o.iri != self.iri for s, e in o.spans]
+        kept = tuple(
+            (s, e)
+            for s, e in self.spans
+            if not any(a <= s and e <= b and (b - a) > (e - s) for a, b in longer)
+        )
+        return LexicalHit(self.iri, self.label, kept)
+
+
+#: Case forms of a verbal noun ("-minen", "-misen", "-mista", ...).
+_VERBAL_NOUN = re.compile(r"mi(?:nen|s[a-zåäö]*)$")
 
 
 class LexicalIndexer:
@@ -59,7 +88,45 @@ class LexicalIndexer:
         return cls(rows, morph)
 
     def _lemma(self, word: str) -> str:
-        return self.morph.baseforms(word.lower())[0].lower()
+        """The word's base form; a verbal noun keeps its own key ("tukeminen" is not
+        every form of "tukea", "oleminen" not every "on")."""
+        lower = word.lower()
+        analyses = self.morph.analyses(lower)
+        if not analyses:
+            return lower
+        first = analyses[0]
+        base = (first.get("BASEFORM") or lower).lower()
+        if first.get("CLASS") == "teonsana":
+            if _VERBAL_NOUN.search(lower):
+                return f"{base}#minen"
+            return f"{base}#verb"
+        return base
+
+    def find(self, text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[LexicalHit]:
+        """Every concept whose label occurs in ``text`` outside the ``exclude`` spans,
+        with its occurrences, most occurrences first."""
+        tokens = [
+            (m.start(), m.end(), self._lemma(m.group()))
+            for m in _TOKEN.finditer(text)
+            if not any(s <= m.start() < e for s, e in exclude)
+        ]
+        lemmas = [t[2] for t in tokens]
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for i, lemma in enumerate(lemmas):
+            for words, iri in self._by_first.get(lemma, ()):
+                if tuple(lemmas[i : i + len(words)]) != words:
+                    continue
+                end = tokens[i + len(words) - 1][1]
+                if any(tokens[k + 1][0] - tokens[k][1] > 2 for k in range(i, i + len(words) - 1)):
+                    continue
+                found = spans.setdefault(iri, [])
+                if (tokens[i][0], end) not in found:
+                    found.append((tokens[i][0], end))
+        hits = [LexicalHit(iri, self.label_fi[iri], tuple(s)) for iri, s in spans.items()]
+        # A longer label's span covers the shorter labels inside it ("tuettu asuminen"
+        # holds "asuminen"): those occurrences belong to the longer one.
+        hits = [h.without(hits) for h in hits]
+        return sorted((h for h in hits if h.spans), key=lambda h: (-h.count, h.label))
 
     def suggest(self, text: str, limit: int = 5, min_count: int = 2) -> list[str]:
         """The ``limit`` best concepts of ``text`` as Finnish labels."""

@@ -123,7 +123,7 @@ class Extractor(
             self._publications(run, project, sentences)
             self._events(run, project, sentences)
             self._target_group(run, project, fmap)
-            self._themes(run, project, names)
+            self._themes(run, project, names, acting)
             self._money(
                 run,
                 project,
@@ -142,6 +142,8 @@ class Extractor(
             )
             self._describe_org(run, org)
         if project is None:
+            # A page with no project is still about something (schema:about on the page).
+            self._themes(run, document_iri, names, orgs)
             self._persons(run, subject, fields, ents, predicate=SCHEMA.mentions)
             self._places(run, subject, fmap, sentences, orgs, predicate=SCHEMA.mentions)
         return Extraction(

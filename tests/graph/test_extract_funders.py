@@ -166,3 +166,35 @@ def test_the_plural_group_links_only_for_regions(linker: Linker) -> None:
         HK.organisationType,
         Literal("municipalities"),
     ) in described
+
+
+def test_short_english_and_reordered_names_are_one_organisation(
+    extractor: Extractor, iris: Iris
+) -> None:
+    """ "Finnish Innovation Fund Sitra", "Sitra", "Sitra, the Finnish Innovation Fund",
+    "the Finnish Innovation Fund (Sitra)" and the Finnish name all link to one IRI."""
+    for text in (
+        "The Kasvu project is funded by the Finnish Innovation Fund Sitra. Sitra also "
+        "supports the evaluation.",
+        "The Kasvu project is funded by Sitra, the Finnish Innovation Fund.",
+        "The Kasvu project is funded by the Finnish Innovation Fund (Sitra).",
+        "Kasvu-hanketta rahoittaa Suomen itsenäisyyden juhlarahasto Sitra. Sitran tuella "
+        "hanke kehittää palveluja.",
+    ):
+        x = run(extractor, iris, text)
+        assert ends(x, SCHEMA.funder) == {"sitra"}, text
+        assert ends(x, HK.participant) == {"sitra"}, text
+
+
+def test_a_hospital_district_written_twice_is_one_organisation(
+    extractor: Extractor, iris: Iris
+) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Hanketta hallinnoi Itä-Savon sairaanhoitopiirin kuntayhtymä. Itä-Savon "
+        "sairaanhoitopiirin kuntayhtymän kanssa toimii Savonlinnan kaupunki.",
+    )
+    organisations = ends(x, HK.participant)
+    assert "ita-savon-shp" in organisations
+    assert not any("kuntayhtyma" in o for o in organisations)

@@ -19,6 +19,7 @@ evidence: each must clear its matcher's threshold, with no fixed count.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,6 +58,13 @@ _LEXICON_STOP = frozenset(
 )
 #: The shortest single-word lexicon label taken ("pitkäaikaisasunnottomuus" yes, "tiet" no).
 MIN_SINGLE_WORD = 9
+#: A funding programme's classification of a project: its priority axis and specific
+#: objective, as a field or inline, to the end of the line (at most 160 characters).
+PROGRAMME_CLASS = re.compile(
+    r"\b(?:toimintalinja|erityistavoite|investointiprioriteetti|priority axis|"
+    r"specific objective|investment priority|insatsområde|specifikt mål)\b[^\n]{0,160}",
+    re.I,
+)
 #: A lexicon concept needs this many mentions outside names (one in the title).
 LEXICON_MIN_COUNT = 2
 
@@ -90,8 +98,14 @@ class ThemeStep(Steps):
             return
         title_end = max((ev.end for _, _, ev in names if ev is not None), default=0)
         title_start = min((ev.start for _, _, ev in names if ev is not None), default=0)
-        # No theme from an organisation's name: its words are not the page's subject.
-        exclude = [*run.chrome, *((o.start, o.end) for o in orgs or ())]
+        # No theme from an organisation's name: its words are not the page's subject;
+        # nor from the funding programme's classification of the project ("Toimintalinja:
+        # Sosiaalinen osallisuus ja köyhyyden torjunta"), which names the programme's aims.
+        exclude = [
+            *run.chrome,
+            *((o.start, o.end) for o in orgs or ()),
+            *(m.span() for m in PROGRAMME_CLASS.finditer(run.text)),
+        ]
         matches = self.themes.match(
             run.text,
             exclude=exclude,

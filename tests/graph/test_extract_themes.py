@@ -102,3 +102,16 @@ def test_lexicon_labels_that_cannot_be_subjects() -> None:
     assert subject_like("pitkäaikaisasunnottomuus") and subject_like("varhainen tuki")
     assert not subject_like("Helsinki") and not subject_like("Maine (osavaltio)")
     assert not subject_like("tiet")
+
+
+def test_the_programmes_classification_is_no_theme(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Hankkeen nimi: Silta\n\nToimintalinja: 4. Köyhyyden vähentäminen ja köyhyyden "
+        "ehkäisy\n\nSilta-hanke tukee omaishoitajia Kuopiossa. Omaishoitajat saavat "
+        "vertaistukea.",
+    )
+    found = themes(x)
+    assert CARERS in found
+    assert "p3476" not in found  # köyhyys

@@ -15,6 +15,7 @@ ingest.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,20 @@ _STOP = frozenset(
 )
 
 
+#: The longest label span looked back over when deciding coverage (characters).
+_LONGEST_LABEL = 200
+
+
+def _covered(
+    every: Sequence[tuple[int, int, str]], starts: Sequence[int], s: int, e: int, iri: str
+) -> bool:
+    """Whether another concept's longer occurrence holds ``s``..``e`` (linear in the
+    occurrences starting just before it, so a long text stays linear)."""
+    lo = bisect_left(starts, s - _LONGEST_LABEL)
+    hi = bisect_right(starts, s)
+    return any(other != iri and a <= s and e <= b and b - a > e - s for a, b, other in every[lo:hi])
+
+
 @dataclass(frozen=True)
 class LexicalHit:
     """A concept found in a text: its Finnish label and where its labels occur."""
@@ -43,16 +58,6 @@ class LexicalHit:
     def count(self) -> int:
         """How many times a label of the concept occurs."""
         return len(self.spans)
-
-    def without(self, others: Sequence[LexicalHit]) -> LexicalHit:
-        """This hit less the occurrences inside a longer occurrence of another concept."""
-        longer = [(s, e) for o in others if o.iri != self.iri for s, e in o.spans]
-        kept = tuple(
-            (s, e)
-            for s, e in self.spans
-            if not any(a <= s and e <= b and (b - a) > (e - s) for a, b in longer)
-        )
-        return LexicalHit(self.iri, self.label, kept)
 
 
 #: Case forms of a verbal noun ("-minen", "-misen", "-mista", ...).
@@ -122,11 +127,16 @@ class LexicalIndexer:
                 found = spans.setdefault(iri, [])
                 if (tokens[i][0], end) not in found:
                     found.append((tokens[i][0], end))
-        hits = [LexicalHit(iri, self.label_fi[iri], tuple(s)) for iri, s in spans.items()]
         # A longer label's span covers the shorter labels inside it ("tuettu asuminen"
         # holds "asuminen"): those occurrences belong to the longer one.
-        hits = [h.without(hits) for h in hits]
-        return sorted((h for h in hits if h.spans), key=lambda h: (-h.count, h.label))
+        every = sorted((s, e, iri) for iri, found in spans.items() for s, e in found)
+        starts = [s for s, _, _ in every]
+        hits = []
+        for iri, found in spans.items():
+            kept = tuple((s, e) for s, e in found if not _covered(every, starts, s, e, iri))
+            if kept:
+                hits.append(LexicalHit(iri, self.label_fi[iri], kept))
+        return sorted(hits, key=lambda h: (-h.count, h.label))
 
     def suggest(self, text: str, limit: int = 5, min_count: int = 2) -> list[str]:
         """The ``limit`` best concepts of ``text`` as Finnish labels."""

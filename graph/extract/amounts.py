@@ -128,9 +128,38 @@ def _scale(word: str | None) -> Decimal:
     return Decimal(1)
 
 
+#: A currency mark: amounts are looked for only around one (long texts stay fast).
+_MARK = re.compile(r"€|\beur|\be\b", re.I)
+#: How far before and after a currency mark an amount may reach.
+_BEFORE_MARK, _AFTER_MARK = 120, 60
+
+
 def find_amounts(text: str, lang: str = "fi") -> list[AmountSpan]:
     """Every euro amount in ``text``, in order, without overlaps. Prices per unit
     ("25 euroa/tunti") are left out. Never raises."""
+    windows: list[list[int]] = []
+    for m in _MARK.finditer(text):
+        start, end = max(0, m.start() - _BEFORE_MARK), min(len(text), m.end() + _AFTER_MARK)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    out: list[AmountSpan] = []
+    for start, end in windows:
+        # A window starts at a word boundary so that no number is read from its middle.
+        limit = max(0, start - 40)
+        while start > limit and not text[start - 1].isspace():
+            start -= 1
+        for a in _amounts_in(text[start:end], lang):
+            shifted = AmountSpan(
+                a.start + start, a.end + start, a.value, a.low, a.high, a.approximate, a.currency
+            )
+            if not any(o.start < shifted.end and shifted.start < o.end for o in out):
+                out.append(shifted)
+    return sorted(out, key=lambda a: a.start)
+
+
+def _amounts_in(text: str, lang: str) -> list[AmountSpan]:
     english = lang == "en"
     out: list[AmountSpan] = []
     taken: list[tuple[int, int]] = []

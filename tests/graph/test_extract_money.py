@@ -205,3 +205,10 @@ def test_money_conforms_to_its_shapes(
     assert report.conforms, report.violations
     grant_types = {f.object for f in x.facts if f.predicate.endswith("type")}
     assert SCHEMA.MonetaryGrant in grant_types and SCHEMA.MonetaryAmount in grant_types
+
+
+def test_amounts_far_into_a_long_text_keep_their_offsets() -> None:
+    filler = "Hanke kehittää palveluja ja tukee perheitä. " * 5000
+    text = filler + "Kokonaisbudjetti on 3,4 miljoonaa euroa."
+    (a,) = find_amounts(text)
+    assert text[a.start : a.end] == "3,4 miljoonaa euroa" and a.value == Decimal("3400000")

@@ -509,9 +509,11 @@ def validate() -> None:
     else:
         with _engine("validate") as engine:
             report = run_validation(engine.store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))
+    # One line per violation (focus node, path, message, tab-separated), never wrapped,
+    # so that the output reads in a terminal and greps and cuts in a pipe.
     for violation in report.violations:
-        out.print(violation)
-    out.print(f"conforms: {report.conforms} ({len(report.violations)} violations)")
+        typer.echo(violation.line())
+    typer.echo(f"conforms: {report.conforms} ({len(report.violations)} violations)")
     if not report.conforms:
         raise typer.Exit(1)
 

@@ -31,6 +31,13 @@ def eval_extract(
     details: Annotated[
         bool, typer.Option(help="Put each document's missed and spurious names in the JSON.")
     ] = False,
+    amounts: Annotated[
+        Path | None,
+        typer.Option(
+            help="Gold amounts (JSON Lines: doc, amounts, programme_totals), scored as "
+            "the amounts field; tests/graph/amounts_gold.jsonl holds the dev set's."
+        ),
+    ] = None,
 ) -> None:
     """Score extraction (micro P/R/F1 per field, per entity) against gold facts,
     side by side with the spaCy-fi NER peer."""
@@ -46,6 +53,7 @@ def eval_extract(
                 peer=peer,
                 progress=lambda d: advance(d, 1),
                 details=details,
+                amounts=amounts,
             )
     except HankeKGError as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -55,6 +63,9 @@ def eval_extract(
     for row in rows[1:]:
         grid.add_row(*row)
     out.print(grid)
+    given = report["systems"][0].get("programme_totals_given", 0)
+    if amounts is not None:
+        out.print(f"programme totals given to a project: {given}")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

@@ -168,6 +168,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "pred.event": ("tapahtuma", "event"),
     "project.organisations": ("Organisaatiot", "Organisations"),
     "project.people": ("Henkilöt", "People"),
+    "project.money": ("Rahoitus", "Funding"),
+    "money.grant": ("Myönnetty avustus", "Grant"),
+    "money.budget": ("Budjetti", "Budget"),
+    "money.approximately": ("noin", "about"),
     "project.places": ("Alueet", "Places"),
     "project.themes": ("Teemat", "Themes"),
     "project.publications": ("Julkaisut", "Publications"),
@@ -245,6 +249,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "sparql.running": ("Suoritetaan…", "Running…"),
     "sparql.shortcut": ("Ctrl+Enter suorittaa kyselyn.", "Ctrl+Enter runs the query."),
     "ex.funder_year": ("Hankkeet rahoittajittain ja vuosittain", "Projects by funder per year"),
+    "ex.granted_funder_year": (
+        "Myönnetyt eurot rahoittajittain ja vuosittain",
+        "Total granted per funder and year",
+    ),
     "ex.kuuma": ("Hankkeet KUUMA-kunnissa", "Projects in KUUMA municipalities"),
     "ex.kela": (
         "Kelan kanssa samoissa hankkeissa olevat organisaatiot",

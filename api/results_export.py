@@ -15,10 +15,14 @@ from typing import Any
 
 from api.engine import Engine
 from api.schemas import SearchResponse
-from graph.views import ProjectRow, project_rows
+from graph.money_views import granted_total, money_of
+from graph.views import ProjectRow, display_names, pick_name, project_rows
 from graph.vocab import HK, HKF, PROV, SCHEMA
 from search.filters import Filters, graph_patterns
 
+#: Money columns: the sum of the project's grants, its budget (or the ends of its
+#: budget class), in euros, and the funders of its grants.
+MONEY_COLUMNS = ("granted_eur", "budget_eur", "budget_min_eur", "budget_max_eur", "grant_funders")
 #: Organisation roles in column order (``participant``: taking part with no other role).
 ROLES = ("funder", "coordinator", "implementer", "partner", "steeringGroupMember", "participant")
 COLUMNS: tuple[str, ...] = (
@@ -33,6 +37,7 @@ COLUMNS: tuple[str, ...] = (
     "places",
     "themes",
     "source_url",
+    *MONEY_COLUMNS,
 )
 #: Separator inside one cell that lists several values.
 JOINER = "; "
@@ -41,6 +46,7 @@ JOINER = "; "
 def records(engine: Engine, response: SearchResponse, lang: str = "fi") -> list[dict[str, Any]]:
     """The response's hits as export rows, in rank order (lists kept as lists)."""
     by_iri = {r.iri: r for r in project_rows(engine.store, [h.iri for h in response.results], lang)}
+    money = money_columns(engine, [h.iri for h in response.results], lang)
     out = []
     for hit in response.results:
         row = by_iri.get(hit.iri) or ProjectRow(hit.iri, dict(hit.names))
@@ -57,8 +63,31 @@ def records(engine: Engine, response: SearchResponse, lang: str = "fi") -> list[
                 "places": row.places,
                 "themes": row.themes,
                 "source_url": row.sources or ([hit.source] if hit.source else []),
+                **money.get(hit.iri, dict.fromkeys(MONEY_COLUMNS, "")),
             }
         )
+    return out
+
+
+def money_columns(engine: Engine, iris: list[str], lang: str) -> dict[str, dict[str, Any]]:
+    """The :data:`MONEY_COLUMNS` of each project (plain numbers, no formatting)."""
+    money = money_of(engine.store, iris)
+    funders = [m.funder for views in money.values() for m in views if m.funder]
+    names = display_names(engine.store, funders)
+    out: dict[str, dict[str, Any]] = {}
+    for iri, views in money.items():
+        grants = [m for m in views if m.kind == "grant"]
+        budget = next((m for m in views if m.kind == "budget" and m.value), None)
+        budget_class = next((m for m in views if m.kind == "budget" and m.max_value), None)
+        out[iri] = {
+            "granted_eur": str(granted_total(views)) if grants else "",
+            "budget_eur": budget.value if budget else "",
+            "budget_min_eur": budget_class.min_value if budget_class else "",
+            "budget_max_eur": budget_class.max_value if budget_class else "",
+            "grant_funders": sorted(
+                {pick_name(names.get(m.funder, {}), lang, m.funder) for m in grants if m.funder}
+            ),
+        }
     return out
 
 

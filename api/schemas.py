@@ -150,6 +150,21 @@ class EvidenceModel(BaseModel):
     )
 
 
+class MoneyModel(BaseModel):
+    """A grant to the project (``schema:MonetaryGrant``) or its budget (``hk:budget``)."""
+
+    kind: str = Field(description="grant or budget")
+    iri: str
+    value: str | None = Field(default=None, description="The amount (xsd:decimal).")
+    min_value: str | None = Field(default=None, description="A budget class's lower end.")
+    max_value: str | None = Field(default=None, description="A budget class's upper end.")
+    currency: str = "EUR"
+    funder: RefModel | None = None
+    valid_from: str | None = None
+    valid_through: str | None = None
+    approximate: bool = False
+
+
 class ProjectModel(BaseModel):
     """A project with its links and the evidence for them."""
 
@@ -177,6 +192,9 @@ class ProjectModel(BaseModel):
     )
     mentioned_by: list[RefModel] = Field(
         default_factory=list, description="Projects that name this one as related or parent."
+    )
+    money: list[MoneyModel] = Field(
+        default_factory=list, description="Grants to the project and its budget, grants first."
     )
 
 

@@ -12,6 +12,7 @@ from api.schemas import (
     FacetValueModel,
     Health,
     Interpreted,
+    MoneyModel,
     ProjectModel,
     ReasonModel,
     RefModel,
@@ -22,6 +23,7 @@ from api.schemas import (
     SearchResponse,
 )
 from graph.errors import NotFound
+from graph.money_views import MoneyView
 from graph.views import (
     Ref,
     display_names,
@@ -256,7 +258,28 @@ def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:
         evidence=[EvidenceModel(**vars(e)) for e in view.evidence],
         described=view.described,
         mentioned_by=refs(view.mentioned_by),
+        money=money_models(engine, view.money, view.roles.get("funder", []), lang),
     )
+
+
+def money_models(
+    engine: Engine, money: list[MoneyView], funders: list[Ref], lang: str
+) -> list[MoneyModel]:
+    """The project's sums with their funders named (a funder not among the project's
+    funders is named by its own look-up)."""
+    known = {r.iri: r for r in funders}
+    missing = [m.funder for m in money if m.funder and m.funder not in known]
+    names = display_names(engine.store, missing)
+    out: list[MoneyModel] = []
+    for m in money:
+        funder = None
+        if m.funder:
+            ref = known.get(m.funder)
+            name = ref.name if ref else pick_name(names.get(m.funder, {}), lang, m.funder)
+            funder = RefModel(iri=m.funder, name=name, names=ref.names if ref else {})
+        fields = {k: v for k, v in vars(m).items() if k != "funder"}
+        out.append(MoneyModel(**fields, funder=funder))
+    return out
 
 
 def related(engine: Engine, project_id: str, k: int = 10, lang: str = "fi") -> RelatedResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from api import charts, services
@@ -28,6 +29,7 @@ from graph.entity_views import (
     place_regions,
 )
 from graph.errors import NotFound
+from graph.money_views import format_euros
 from graph.network import network
 from graph.store.base import QueryRunner
 from graph.views import Ref, local_name, pick_name
@@ -114,6 +116,7 @@ def project_context(engine: Engine, project: ProjectModel, lang: str) -> dict[st
         "facts": facts,
         "related": related_view(engine, project.id, lang),
         "yso": str(PREFIXES["yso"]),
+        "euros": partial(format_euros, lang=lang),
     }
 
 
@@ -351,6 +354,20 @@ def sparql_examples(engine: Engine) -> list[Example]:
             '  ?f schema:name ?funder . FILTER(LANG(?funder) = "fi")\n'
             "  BIND(SUBSTR(STR(?start), 1, 4) AS ?year)\n"
             "}\nGROUP BY ?funder ?year\nORDER BY ?funder ?year",
+        ),
+        Example(
+            "granted_funder_year",
+            head + "# Euros granted per funder and year (the grant's period, else the project's)\n"
+            "SELECT ?funder ?year (SUM(?value) AS ?granted) (COUNT(DISTINCT ?grant) AS ?grants)\n"
+            "WHERE {\n"
+            "  ?project a hk:Project ; schema:funding ?grant .\n"
+            "  ?grant a schema:MonetaryGrant ; schema:funder ?f ; schema:amount ?amount .\n"
+            "  ?amount schema:value ?value .\n"
+            "  OPTIONAL { ?amount schema:validFrom ?from }\n"
+            "  OPTIONAL { ?project schema:startDate ?start }\n"
+            "  BIND(SUBSTR(STR(COALESCE(?from, ?start)), 1, 4) AS ?year)\n"
+            '  ?f schema:name ?funder . FILTER(LANG(?funder) = "fi")\n'
+            "}\nGROUP BY ?funder ?year\nORDER BY ?year DESC(?granted)",
         ),
         Example(
             "kuuma",

@@ -62,6 +62,7 @@ def find_duplicates(
     for reason, groups in (
         ("same words in base form", by_signature.values()),
         ("same acronym", by_acronym.values()),
+        ("one name is the other with a proper name added", _extended(names, morph)),
     ):
         for iris in groups:
             key = tuple(sorted(iris))
@@ -71,6 +72,33 @@ def find_duplicates(
             shown = tuple(sorted({n for i in key for n in labels[i]}))
             out.append(DuplicateGroup(reason, key, shown))
     return sorted(out, key=lambda g: g.iris)
+
+
+def _extended(names: Iterable[tuple[str, str, bool]], morph: Morphology) -> list[set[str]]:
+    """ "Finnish Innovation Fund" / "Finnish Innovation Fund Sitra", "Sitra" / "Finnish
+    Innovation Fund Sitra": one IRI's name is another's with capitalised words added
+    (a proper name or its generic description), never with common nouns ("Helsingin
+    kaupunki" / "Helsingin kaupungin sosiaalivirasto" is a unit, not a duplicate)."""
+    rows = [(iri, name, signature(name, morph)) for iri, name, alt in names if not alt]
+    by_word: dict[str, set[int]] = defaultdict(set)
+    for i, (_, _, sig) in enumerate(rows):
+        for word in sig:
+            by_word[word].add(i)
+    groups: list[set[str]] = []
+    for iri, name, sig in rows:
+        if not sig or (len(sig) == 1 and len(name) < 4):
+            continue
+        holders = set.intersection(*(by_word[w] for w in sig))
+        for j in holders:
+            other_iri, other_name, other_sig = rows[j]
+            if other_iri == iri or not sig < other_sig:
+                continue
+            extra = [
+                w for w in _WORD.findall(other_name) if morph.baseform(w).lower() in other_sig - sig
+            ]
+            if extra and all(w[:1].isupper() for w in extra):
+                groups.append({iri, other_iri})
+    return groups
 
 
 def organisation_names(store: Any) -> list[tuple[str, str, bool]]:

@@ -34,13 +34,26 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from graph.errors import DocumentError
+from graph.eval_fields import (
+    amounts_match,
+    gold_amounts,
+    load_amounts,
+    one_to_one,
+    predicted_amounts,
+    predicted_themes,
+    theme_labels,
+    themes_match,
+)
 from graph.iris import Iris
 from graph.model import Document, Extraction
 from graph.reference import Reference
 from graph.vocab import HK, ORG_ROLES, SCHEMA
 
-#: The fields scored, in report order.
-FIELDS = ("organisations", "funders", "places", "years", "people")
+#: The fields scored, in report order. ``themes`` and ``amounts`` are scored by
+#: :mod:`graph.eval_fields`, and only on documents whose gold states them.
+FIELDS = ("organisations", "funders", "places", "years", "people", "themes", "amounts")
+#: Fields whose gold may be absent (``None``): such a document is not scored on them.
+OPTIONAL_FIELDS = frozenset({"themes", "amounts"})
 #: Legal-form and similar suffix words ignored by the lenient match.
 _LEGAL_WORDS = frozenset("ry r.y. rf r.f. oy oyj ab abp sr ltd inc plc".split())
 _WORD = re.compile(r"[0-9a-zåäöéüšž]+")
@@ -141,8 +154,9 @@ def score_field(predicted: Sequence[Entity], gold: Sequence[str], result: Score)
     return spurious
 
 
-def gold_fields(record: dict[str, Any]) -> dict[str, list[str]]:
-    """The scored fields of one gold record (``null`` -> empty)."""
+def gold_fields(record: dict[str, Any]) -> dict[str, list[str] | None]:
+    """The scored fields of one gold record (``null`` -> empty; an absent ``themes``
+    or ``amounts`` key -> ``None``, not scored)."""
     years = [
         f"{key.split('_')[0]}:{record[key]}"
         for key in ("start_year", "end_year")
@@ -154,12 +168,14 @@ def gold_fields(record: dict[str, Any]) -> dict[str, list[str]]:
         "places": [*(record.get("municipalities") or []), *(record.get("regions") or [])],
         "years": years,
         "people": list(record.get("people") or []),
+        "themes": list(record.get("themes") or []) if "themes" in record else None,
+        "amounts": gold_amounts(record.get("amounts")) if "amounts" in record else None,
     }
 
 
-def load_gold(path: Path) -> dict[str, dict[str, list[str]]]:
+def load_gold(path: Path) -> dict[str, dict[str, list[str] | None]]:
     """``facts.jsonl`` by document stem."""
-    out: dict[str, dict[str, list[str]]] = {}
+    out: dict[str, dict[str, list[str] | None]] = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -210,8 +226,11 @@ class NameBook:
         return frozenset(found or {str(iri).rstrip("/").rsplit("/", 1)[-1]})
 
 
-def hankekg_predictions(extraction: Extraction, book: NameBook) -> dict[str, list[Entity]]:
-    """The scored fields as hankekg's extraction states them about its main project."""
+def hankekg_predictions(
+    extraction: Extraction, book: NameBook, themes: dict[str, str] | None = None
+) -> dict[str, list[Entity]]:
+    """The scored fields as hankekg's extraction states them about its main project;
+    ``themes`` maps concept IRIs to the Finnish labels the themes are scored by."""
     subjects = set(extraction.project_iris[:1]) or {extraction.document_iri}
     roles = {*ORG_ROLES.values(), HK.participant}
     orgs: list[URIRef] = []
@@ -245,6 +264,8 @@ def hankekg_predictions(extraction: Extraction, book: NameBook) -> dict[str, lis
         "places": [book.of(i, extraction) for i in places],
         "years": years,
         "people": [book.of(i, extraction) for i in people],
+        "themes": [frozenset({t}) for t in predicted_themes(extraction, subjects, themes or {})],
+        "amounts": [frozenset({a}) for a in predicted_amounts(extraction, subjects)],
     }
 
 
@@ -307,21 +328,56 @@ class SystemReport:
     scores: dict[str, Score] = field(default_factory=lambda: {f: Score() for f in FIELDS})
     documents: list[DocResult] = field(default_factory=list)
 
-    def add(self, doc: str, predicted: dict[str, list[Entity]], gold: dict[str, list[str]]) -> None:
+    scored: dict[str, int] = field(default_factory=dict)
+    """Documents scored per optional field (themes, amounts)."""
+    programme_totals_given: int = 0
+    """Predicted amounts that the gold names as a programme's total: must stay 0."""
+
+    def add(
+        self,
+        doc: str,
+        predicted: dict[str, list[Entity]],
+        gold: dict[str, list[str] | None],
+        programme_totals: Sequence[str] = (),
+    ) -> None:
         """Score one document's predictions into the running counts."""
         result = DocResult(doc)
+        for name in OPTIONAL_FIELDS:
+            wanted = gold.get(name)
+            if wanted is None or name not in predicted:
+                continue
+            self.scored[name] = self.scored.get(name, 0) + 1
+            match = themes_match if name == "themes" else amounts_match
+            names = [min(e) for e in predicted[name]]
+            tp, spurious_items, missed = one_to_one(names, wanted, match)
+            score = self.scores[name]
+            score.tp += tp
+            score.fp += len(spurious_items)
+            score.fn += len(missed)
+            if spurious_items:
+                result.spurious[name] = spurious_items
+            if missed:
+                result.missed[name] = missed
+        self.programme_totals_given += sum(
+            1
+            for e in predicted.get("amounts", [])
+            if any(amounts_match(min(e), t) for t in programme_totals)
+        )
         for name in FIELDS:
+            if name in OPTIONAL_FIELDS or gold.get(name) is None:
+                continue
+            gold_names = gold[name] or []
             before_fn = self.scores[name].fn
-            spurious = score_field(predicted.get(name, []), gold[name], self.scores[name])
+            spurious = score_field(predicted.get(name, []), gold_names, self.scores[name])
             if spurious:
                 result.spurious[name] = sorted(min(e) for e in spurious)
             if self.scores[name].fn > before_fn:
                 taken = [
                     g
-                    for g in gold[name]
+                    for g in gold_names
                     if any(any(names_match(n, g) for n in e) for e in predicted.get(name, []))
                 ]
-                result.missed[name] = [g for g in gold[name] if g not in taken]
+                result.missed[name] = [g for g in gold_names if g not in taken]
         self.documents.append(result)
 
     def as_dict(self, with_documents: bool = True) -> dict[str, Any]:
@@ -329,6 +385,8 @@ class SystemReport:
         out: dict[str, Any] = {
             "system": self.name,
             "fields": {k: v.as_dict() for k, v in self.scores.items()},
+            "programme_totals_given": self.programme_totals_given,
+            "scored_documents": dict(self.scored),
         }
         if with_documents:
             out["documents"] = [
@@ -350,16 +408,29 @@ def evaluate(
     reference: Reference | None = None,
     progress: Callable[[str], None] | None = None,
     details: bool = False,
+    amounts: Path | None = None,
+    themes: dict[str, str] | None = None,
+    lexical: Callable[[str], list[str]] | None = None,
 ) -> dict[str, Any]:
     """Score hankekg (and the NER peer when ``nlp`` is given) on ``facts``.
 
     ``details`` adds each document's missed and spurious names: useful locally,
     but they quote the gold, so reports committed to the repository leave them out.
+    ``amounts`` is a JSON Lines file of gold amounts (:func:`graph.eval_fields.load_amounts`);
+    its documents that ``facts`` lacks are scored on amounts alone. ``themes`` maps
+    concept IRIs to Finnish labels; ``lexical`` is the lexical subject-indexing peer
+    (text -> theme labels), scored on themes beside the NER peer.
 
     Raises:
         DocumentError: a facts line is not JSON, or a gold document is missing.
     """
     gold = load_gold(facts)
+    totals: dict[str, list[str]] = {}
+    if amounts is not None:
+        for doc, record in load_amounts(amounts).items():
+            fields = gold.setdefault(doc, dict.fromkeys(FIELDS))
+            fields["amounts"] = record["amounts"]
+            totals[doc] = record["programme_totals"]
     ours = SystemReport("hankekg")
     peer = SystemReport("spacy-fi-ner")
     for doc in sorted(gold):
@@ -367,9 +438,13 @@ def evaluate(
         if not path.is_file():
             raise DocumentError(f"gold document {doc} is not in {corpus}")
         document = load(path)
-        ours.add(doc, hankekg_predictions(extract(document), book), gold[doc])
+        predicted = hankekg_predictions(extract(document), book, themes)
+        ours.add(doc, predicted, gold[doc], totals.get(doc, ()))
         if nlp is not None and reference is not None:
-            peer.add(doc, ner_predictions(nlp, reference, document.text), gold[doc])
+            guessed = ner_predictions(nlp, reference, document.text)
+            if lexical is not None:
+                guessed["themes"] = [frozenset({t}) for t in lexical(document.text)]
+            peer.add(doc, guessed, gold[doc])
         if progress is not None:
             progress(doc)
     systems = [ours] + ([peer] if nlp is not None else [])
@@ -389,7 +464,8 @@ def table(report: dict[str, Any]) -> list[list[str]]:
         row = [name]
         for s in systems:
             sc = s["fields"][name]
-            if s["system"] != "hankekg" and name == "funders":
+            unscored = name in OPTIONAL_FIELDS and not s.get("scored_documents", {}).get(name)
+            if (s["system"] != "hankekg" and name in ("funders", "amounts")) or unscored:
                 row.append("–")
                 continue
             row.append(f"{sc['precision']:.2f} / {sc['recall']:.2f} / {sc['f1']:.2f}")
@@ -410,18 +486,22 @@ def run(
     peer: bool = True,
     progress: Callable[[str], None] | None = None,
     details: bool = False,
+    amounts: Path | None = None,
 ) -> dict[str, Any]:
-    """Build the extractor as ingest does and score it (and the NER peer) on ``facts``.
+    """Build the extractor as ingest does and score it (and the peers) on ``facts``.
 
     Args:
         settings: a :class:`graph.config.Settings`.
         corpus: folder of ``dNNN.txt`` documents.
         facts: the gold ``facts.jsonl``.
-        peer: also score spaCy-fi NER out of the box.
+        peer: also score spaCy-fi NER out of the box, and the Annif-style lexical
+            subject indexer on themes.
         progress: called with each document stem once scored.
         details: include each document's missed and spurious names.
+        amounts: gold amounts (JSON Lines), scored as the ``amounts`` field.
     """
     from graph.extract import Extractor, load_nlp
+    from graph.lexical_subjects import LexicalIndexer
     from graph.linker import Linker
     from graph.loader import load_document
 
@@ -446,4 +526,7 @@ def run(
         reference=reference,
         progress=progress,
         details=details,
+        amounts=amounts,
+        themes=theme_labels(settings.reference_dir),
+        lexical=LexicalIndexer.from_reference(settings.reference_dir).suggest if peer else None,
     )

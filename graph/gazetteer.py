@@ -53,6 +53,9 @@ class Link:
     """For a municipal organisation ("Rovaniemen kaupunki"): its municipality."""
     generated: bool = False
     """True when the entity is not in the reference graph: add ``Linker.describe(link)``."""
+    org_type: str = "municipality"
+    """``hk:organisationType`` of a generated organisation: ``municipality`` for a city or
+    municipal government, ``municipalities`` for the municipalities of an area together."""
 
     @property
     def is_place(self) -> bool:

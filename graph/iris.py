@@ -39,7 +39,18 @@ def slugify(text: str) -> str:
 class Iris:
     """Mints the product's IRIs under one base."""
 
-    KINDS = ("project", "organisation", "person", "place", "document", "theme", "event", "work")
+    KINDS = (
+        "project",
+        "organisation",
+        "person",
+        "place",
+        "document",
+        "theme",
+        "event",
+        "work",
+        "grant",
+        "amount",
+    )
 
     def __init__(self, base: str) -> None:
         self.base = base if base.endswith("/") else base + "/"
@@ -74,6 +85,14 @@ class Iris:
     def event(self, project_slug: str, key: str) -> URIRef:
         """An event of a project (a training session, a pilot)."""
         return self._mint("event", f"{project_slug}-{slugify(key)}")
+
+    def grant(self, key: str) -> URIRef:
+        """A grant to a project (``schema:MonetaryGrant``), by project slug and amount."""
+        return self._mint("grant", slugify(key))
+
+    def amount(self, key: str) -> URIRef:
+        """A sum of money (``schema:MonetaryAmount``): a grant's amount or a budget."""
+        return self._mint("amount", slugify(key))
 
     def work(self, title: str) -> URIRef:
         """A publication about a project."""

@@ -111,6 +111,13 @@ _COORDINATED_MUNICIPAL = re.compile(
     r"[A-ZÅÄÖ][\wåäö-]+n\s+(?P<head>kaupungit|kaupunkien|kaupungeissa|kaupungeille|kunnat|"
     r"kuntien|kunnissa|kunnille)\b"
 )
+#: A region's or sub-region's genitive before a plural of municipalities: "Lapin kunnat",
+#: "Kanta-Hämeen kunnilta", "Kuopion seudun kunnat". The plural names the municipalities
+#: of that area together, not one organisation ("Lapin kunta" does not exist).
+_REGIONAL_MUNICIPALITIES = re.compile(
+    r"(?<![\w-])(?P<area>[A-ZÅÄÖ][\wåäö-]+n(?:\s+seudun)?)\s+(?P<head>kunn(?:at|ilta|ilt[aä]|ille|issa|ista|iin|ien)|"
+    r"kuntien|kuntia|kuntiin)\b"
+)
 
 
 @dataclass
@@ -187,7 +194,7 @@ class Linker:
             (link.iri, RDF.type, SCHEMA.GovernmentOrganization),
             (link.iri, SCHEMA.name, Literal(link.label, lang="fi")),
             (link.iri, RDFS.label, Literal(link.label, lang="fi")),
-            (link.iri, HK.organisationType, Literal("municipality")),
+            (link.iri, HK.organisationType, Literal(link.org_type)),
         ]
         if link.label_en:
             triples.append((link.iri, SCHEMA.name, Literal(link.label_en, lang="en")))
@@ -243,7 +250,50 @@ class Linker:
             out.append(Mention(start, end, text[start:end], best.link))
             i += best.length
         found = self._elided_compounds(text, self._english_directions(text, out))
-        return self._coordinated_municipalities(text, found)
+        found = self._coordinated_municipalities(text, found)
+        return self._regional_municipalities(text, found)
+
+    def municipalities_of(self, key: str, genitive: str) -> Link | None:
+        """The municipalities of a region or sub-region as one group ("Lapin kunnat"),
+        a generated organisation that names the area's municipalities together.
+        ``genitive`` is the area's name in the genitive as written ("Lapin").
+        ``None`` when ``key`` is not a region or sub-region."""
+        area = self.place(key)
+        if area is None or area.kind not in ("region", "subregion"):
+            return None
+        label = f"{genitive} kunnat"
+        slug = f"kunnat-{slugify(area.label)}"
+        link = Link(
+            iri=self.iris.organisation(slug),
+            kind="organisation",
+            key=slug,
+            label=label,
+            member_codes=area.member_codes,
+            label_en=f"Municipalities of {area.label_en}" if area.label_en else None,
+            label_sv=f"Kommunerna i {area.label_sv}" if area.label_sv else None,
+            location=area.iri,
+            generated=True,
+            org_type="municipalities",
+        )
+        self._gazetteer.links_by_iri.setdefault(link.iri, link)
+        return link
+
+    def _regional_municipalities(self, text: str, found: list[Mention]) -> list[Mention]:
+        """ "Lapin kunnat", "Kanta-Hämeen kunnilta": a region's genitive before a plural of
+        municipalities names the region's municipalities as a group; the whole phrase
+        replaces the hit on the region (which then is no project area of its own)."""
+        extra: list[Mention] = []
+        for m in _REGIONAL_MUNICIPALITIES.finditer(text):
+            area = self.link_place(m.group("area"))
+            if area is None or area.kind not in ("region", "subregion"):
+                continue
+            link = self.municipalities_of(area.key, " ".join(m.group("area").split()))
+            if link is not None:
+                extra.append(Mention(m.start(), m.end(), m.group(), link))
+        if not extra:
+            return found
+        kept = [f for f in found if not any(e.start < f.end and f.start < e.end for e in extra)]
+        return sorted([*kept, *extra], key=lambda x: x.start)
 
     def _coordinated_municipalities(self, text: str, found: list[Mention]) -> list[Mention]:
         """ "Espoon, Vantaan ja Kauniaisten kaupungit": the plural head belongs to every

@@ -34,6 +34,11 @@ class Violation(NamedTuple):
     path: str | None
     message: str
 
+    def line(self) -> str:
+        """One readable line: the focus node, the path (``-`` for none) and the message."""
+        message = " ".join(self.message.split())
+        return f"{self.focus}\t{self.path or '-'}\t{message}"
+
 
 @dataclass
 class ValidationReport:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graph.errors import NotFound
+from graph.money_views import MoneyView, project_money
 from graph.store.base import GraphStore
 from graph.vocab import HK, PROV, RDF, RDFS, SCHEMA, SKOS
 
@@ -87,6 +88,8 @@ class ProjectView:
     """``False`` for a project the corpus only mentions (``schema:Project``, not ``hk:Project``)."""
     mentioned_by: list[Ref] = field(default_factory=list)
     """Projects that name this one as related or as their parent."""
+    money: list[MoneyView] = field(default_factory=list)
+    """Grants to the project and its budget (:mod:`graph.money_views`)."""
 
 
 def _value(term: Any) -> str:
@@ -235,6 +238,7 @@ def project_view(store: GraphStore, iri: str, lang: str = "fi") -> ProjectView:
             ],
             lang,
         ),
+        money=project_money(store, iri),
     )
 
 

@@ -34,6 +34,7 @@ from rdflib.namespace import XSD
 from graph.store import GraphStore
 from graph.vocab import PROV
 from ingest.prepare import Prepared
+from ingest.settle import settle_dates
 from search.index import Chunk, DocumentEntry, EncoderIdentity, Index, IndexWriter
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,15 @@ class Writer:
 
     def commit(self, batch: Sequence[Prepared], *, now: datetime | None = None) -> Committed:
         """Write ``batch`` (in its order) to the graph and the index, atomically."""
+
+        def apply(writer: IndexWriter) -> Change:
+            change = _apply(writer, batch, now)
+            # Two pages about one project: one start, one end and one status in the union.
+            settle_dates(self.store, change)
+            return change
+
         with self.lock:
-            done = self.write(lambda writer: _apply(writer, batch, now))
+            done = self.write(apply)
         return done or Committed()
 
     def delete(self, document: str) -> bool:

@@ -80,7 +80,14 @@ ROLE_AFTER: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^\s*(rahoit\w*|tuella\b|tukema\w*|tuki\b|tuen\b|avustuksella|avustus\w*|"
             r"varoin\b|varoilla\b|"
             r"rahoituksella|myöntämä\w*|funds\b|funded\b|financed\b|finansier\w*|"
-            r"(?:has\s+)?(?:granted|awarded)\b)",
+            r"(?:has\s+)?(?:granted|awarded)\b|"
+            # "STM myönsi valtionavustusta X-hankkeelle": a grant verb in any person or
+            # tense, with what is granted or to whom later in the sentence.
+            r"(?:on\s+|ovat\s+)?myön(?:si|sivät|tää|tävät|tänyt|täneet)\b"
+            r"(?=[^.\n]{0,160}(?:avustu|rahoitu|tuke|valtionosuu|valtionapu|hankkee|"
+            r"projekti|euro|€))|"
+            # "Varsinais-Suomen kuntien omavastuuosuudet": a share of the costs.
+            r"omavastuuosuu\w*|omarahoitusosuu\w*|rahoitusosuu\w*|kuntaosuu\w*)",
             re.I,
         ),
     ),
@@ -111,8 +118,14 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
         "funder",
         re.compile(
             r"(rahoit\w*|(?:valtion)?avustu\w*\s+(?:on\s+)?myön\w*|myöntäjä\w*|"
+            # "saa avustusta STEAlta": who the grant comes from.
+            r"(?:valtion)?avustu(?:sta|kset|s)\s+(?:(?:tulee|tuli|saadaan|saatiin)\s+)?$|"
+            # "Yhdistykselle myönsi ministeriö avustuksen": the verb before its subject.
+            r"\bmyön(?:si|sivät)\s+$|"
             r"funded by|financed by|funding from|funder\w*|supported by|provided by|"
-            r"grant(?:ed)? (?:from|by)|awarded by|finansier\w*)",
+            r"grant(?:ed)? (?:from|by)|awarded by|finansier\w*|"
+            # "received a grant of EUR 112,023 from the Ministry …"
+            r"(?:grant|funding)\s+of\s+[^.;\n]{1,30}?\s+from)",
             re.I,
         ),
     ),

@@ -24,6 +24,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from graph.extract.dates import DateSteps
+from graph.extract.money import MoneySteps
 from graph.extract.names import NameSteps
 from graph.extract.ner import NerStep
 from graph.extract.participants import ParticipantSteps
@@ -53,6 +54,7 @@ class Extractor(
     WorkSteps,
     TargetGroupStep,
     ThemeStep,
+    MoneySteps,
     ParticipantSteps,
 ):
     """Extracts facts about the project(s) a document describes."""
@@ -105,18 +107,32 @@ class Extractor(
         # Named organisations replace the gazetteer mentions inside them (in ``orgs``).
         named = self._named_orgs(run, orgs)
         orgs = sorted([*orgs, *named], key=lambda o: o.start)
+        predecessors = self._predecessors(run, orgs)
+        # A predecessor named beside its successor takes no part through that mention;
+        # the NER proposals must not bring it back either.
+        run.set_aside = [(o.start, o.end) for o in predecessors]
+        acting = [o for o in orgs if o not in predecessors]
         if project is not None:
             self._project_dates(run, project, fmap, sentences, names)
             self._description(run, project, fmap)
-            assigned = self._org_roles(run, project, fields, orgs, sentences, ents)
-            self._participants(run, project, orgs, assigned)
+            assigned = self._org_roles(run, project, fields, acting, sentences, ents)
+            self._participants(run, project, acting, assigned)
             self._persons(run, project, fields, ents)
             self._places(run, project, fmap, sentences, orgs, assigned=assigned)
             self._related_projects(run, project, names, sentences, ents)
             self._publications(run, project, sentences)
             self._events(run, project, sentences)
             self._target_group(run, project, fmap)
-            self._themes(run, project, names)
+            self._themes(run, project, names, acting)
+            self._money(
+                run,
+                project,
+                fields,
+                sentences,
+                acting,
+                assigned.get("funder", set()),
+                [n for n, _, _ in names],
+            )
         for org in orgs:
             run.add(
                 document_iri,
@@ -126,6 +142,8 @@ class Extractor(
             )
             self._describe_org(run, org)
         if project is None:
+            # A page with no project is still about something (schema:about on the page).
+            self._themes(run, document_iri, names, orgs)
             self._persons(run, subject, fields, ents, predicate=SCHEMA.mentions)
             self._places(run, subject, fmap, sentences, orgs, predicate=SCHEMA.mentions)
         return Extraction(

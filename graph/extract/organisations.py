@@ -27,7 +27,7 @@ from graph.extract.orgnames import LEGAL_FORMS, head_of, organisation_key
 from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
 from graph.extract.text import is_chrome_text, name_language, protect_separators
 from graph.layout import Field
-from graph.vocab import ORG_ROLES, RDF, SCHEMA
+from graph.vocab import HK, ORG_ROLES, RDF, SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +167,36 @@ class OrganisationSteps(Steps):
             spans.append((f.start + s, f.start + s + len(stripped)))
         return spans
 
+    def _predecessors(self, run: Run, orgs: list[OrgMention]) -> list[OrgMention]:
+        """ "STEA (…, entinen RAY)", "STEA (formerly RAY)": an organisation named as the
+        predecessor of the one before it. States ``successor hk:predecessor predecessor``
+        with its evidence and returns the predecessor mentions, which take no part in
+        the project on that mention (a predecessor is not the funder)."""
+        out: list[OrgMention] = []
+        ordered = sorted(orgs, key=lambda o: o.start)
+        for i, org in enumerate(ordered):
+            cue = _PREDECESSOR_CUE.search(run.text, max(0, org.start - 40), org.start)
+            if cue is None:
+                continue
+            successor = next(
+                (
+                    o
+                    for o in reversed(ordered[:i])
+                    if o.end <= cue.start()
+                    and o.iri != org.iri
+                    and _BETWEEN_SUCCESSOR.fullmatch(run.text, o.end, cue.start())
+                ),
+                None,
+            )
+            if successor is None:
+                continue
+            out.append(org)
+            ev = run.evidence(org.start, org.end, X_ROLE)
+            run.add(successor.iri, HK.predecessor, org.iri, ev)
+            self._describe_org(run, org)
+            self._describe_org(run, successor)
+        return out
+
     def _org_roles(
         self,
         run: Run,
@@ -209,6 +239,8 @@ class OrganisationSteps(Steps):
         for s, e, label, surface in ents:
             if label != "ORG" or any(o.start < e and s < o.end for o in orgs):
                 continue
+            if any(a < e and s < b for a, b in run.set_aside):
+                continue
             if any(a <= s < b for a, b in field_ranges) or PROJECT_MENTION.search(surface):
                 continue
             if WORK_SUFFIX.match(run.text, e):
@@ -235,6 +267,14 @@ class OrganisationSteps(Steps):
                 for org in group:
                     org.extractor = X_ROLE
                     self._assign(run, project, role, org, assigned)
+                    if role != "funder":
+                        continue
+                    # "Sitä rahoitti Etelä-Savon ELY-keskus (ESR)": a fund in parentheses
+                    # after a funder funds the project too.
+                    for fund in in_sentence:
+                        if is_aside(run.text, org, fund) and self._is_fund(fund):
+                            fund.extractor = X_ROLE
+                            self._assign(run, project, role, fund, assigned)
         # A city or municipality that the text names as an organisation and
         # that has no other role runs the work itself.
         if not assigned.get("coordinator") and not assigned.get("implementer"):
@@ -252,12 +292,22 @@ class OrganisationSteps(Steps):
                     done.add(org.iri)
         return assigned
 
+    def _is_fund(self, org: OrgMention) -> bool:
+        """Whether ``org`` is a reference organisation whose type is a funder (ESR, STEA)."""
+        if self.reference is None or org.link is None or org.minted:
+            return False
+        ref = self.reference.organisations.get(getattr(org.link, "key", ""))
+        return ref is not None and ref.type == "funder"
+
     def _role_for(self, text: str, group: list[OrgMention], sentence_start: int) -> str | None:
         after = text[group[-1].end : group[-1].end + 60].split("\n")[0]
         after = re.sub(r"^(:\w+|n\b)?\s*\)?", "", after)
         after = re.sub(r"^\s*\([^()]*\)", "", after)
         for role, pattern in ROLE_AFTER:
             if pattern.match(after):
+                if role == "funder" and re.search(r"ll[eE]$", group[-1].surface):
+                    # "Yhdistykselle myönsi OKM …": the allative is who receives the grant.
+                    continue
                 if role == "partner" and not re.search(
                     r"yhteistyö|kumppan",
                     text[max(sentence_start, group[0].start - 80) : group[0].start],
@@ -277,8 +327,13 @@ class OrganisationSteps(Steps):
                     best = (m.end(), role)
         if best is None:
             return None
+        if best[1] == "funder" and re.search(r"ll[eE]$", group[0].surface):
+            return None
         # The cue must govern the list: nothing but a few words in between.
         gap = before[best[0] :]
+        if re.fullmatch(r"\s*:\s*", gap):
+            # "… omaishoitajia. Rahoittaja: STEA.": a label inline in running text.
+            return best[1]
         if len(gap.split()) > 4 or re.search(r"[.;:]\s", gap):
             return None
         return best[1]
@@ -325,6 +380,15 @@ class OrganisationSteps(Steps):
                     run.add(s, p, o)
 
 
+#: Right before an organisation: it is the predecessor of the one named before it
+#: ("STEA (entinen RAY)", "STEA, formerly RAY", "STEA (tidigare RAY)").
+_PREDECESSOR_CUE = re.compile(
+    r"\b(?:entinen|ent\.|aiemmin|aikaisemmin|formerly|former|previously|tidigare|f\.\s?d\.)"
+    r"(?:\s+nimeltään|\s+known\s+as)?\s*:?\s*$",
+    re.I,
+)
+#: Between a successor and the predecessor cue: an opening parenthesis or a comma.
+_BETWEEN_SUCCESSOR = re.compile(r"(:\w+|n)?\s*[(,][^().;\n]{0,90}")
 #: An English name written "KIND of PLACE", which the reference may write "PLACE KIND".
 _EN_OF = re.compile(
     r"(?:the\s+)?(?P<kind>(?:[A-Z]\w+\s+){0,2}[A-Z]\w+)\s+of\s+(?P<place>[A-Z][\w\s-]+)"

@@ -94,6 +94,8 @@ class Run:
     seen: set[tuple[Node, Node, Node]] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     _mentions: list[Any] | None = None
+    set_aside: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of organisation mentions that take no role (a predecessor in "(entinen RAY)")."""
 
     def evidence(
         self, start: int, end: int, extractor: str, score: float | None = None

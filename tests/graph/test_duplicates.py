@@ -44,6 +44,21 @@ def test_one_iri_is_never_a_duplicate_of_itself() -> None:
     assert find_duplicates(rows) == []
 
 
+def test_a_name_with_a_proper_name_added_is_grouped() -> None:
+    rows = [
+        ("http://x/id/organisation/finnish-innovation-fund", "Finnish Innovation Fund", False),
+        ("http://x/id/organisation/kasvusto", "Kasvusto Sitra", False),
+        ("http://x/id/organisation/sitra-x", "Finnish Innovation Fund Sitra", False),
+        ("http://x/id/organisation/hel", "Helsingin kaupunki", False),
+        ("http://x/id/organisation/hel-sos", "Helsingin kaupungin sosiaalivirasto", False),
+    ]
+    groups = find_duplicates(rows)
+    assert [g.iris for g in groups] == [
+        ("http://x/id/organisation/finnish-innovation-fund", "http://x/id/organisation/sitra-x")
+    ]
+    assert groups[0].reason == "one name is the other with a proper name added"
+
+
 @pytest.mark.slow
 def test_cli_lists_possible_duplicates_across_documents(tmp_path: Path) -> None:
     docs = tmp_path / "docs"

@@ -103,3 +103,50 @@ def test_eval_extract_refuses_a_missing_gold_document(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "d901" in result.output
+
+
+def test_themes_match_leniently_as_the_dev_readme_says() -> None:
+    from graph.eval_fields import themes_match
+
+    assert themes_match("Lastensuojelu", "lastensuojelu.")
+    assert themes_match("perhetyö", "lastensuojelun perhetyö")  # contained, 5+ letters
+    assert themes_match("omaishoitajat", "omaishoito")  # the first 6 letters shared
+    assert not themes_match("työ", "työllisyys")  # too short to contain
+    assert not themes_match("asuminen", "asunnottomuus")
+
+
+def test_amounts_and_programme_totals_are_scored() -> None:
+    from graph.eval_extract import SystemReport
+
+    report = SystemReport("x")
+    gold: dict[str, list[str] | None] = dict.fromkeys(
+        ("organisations", "funders", "places", "years", "people", "themes")
+    )
+    gold["amounts"] = ["149996.5", "500000"]
+    predicted = {
+        "amounts": [frozenset({"149996.50"}), frozenset({"14200000"}), frozenset({"100000"})]
+    }
+    report.add("d1", predicted, gold, programme_totals=["14200000"])
+    score = report.scores["amounts"]
+    assert (score.tp, score.fp, score.fn) == (1, 2, 1)
+    assert report.programme_totals_given == 1
+    # Fields without gold are not scored at all.
+    assert report.scores["organisations"].fp == 0 and report.scores["themes"].tp == 0
+
+
+def test_the_lexical_peer_ranks_labels_by_weighted_frequency() -> None:
+    from graph.lexical_subjects import LexicalIndexer
+
+    indexer = LexicalIndexer(
+        [
+            ("y:1", "yksinäisyys", ["yksinäisyys", "loneliness"]),
+            ("y:2", "ikääntyneet", ["ikääntyneet", "older people"]),
+            ("y:3", "hanke", ["hanke"]),
+        ]
+    )
+    text = (
+        "Loneliness among older people. The project reduces loneliness. "
+        "Yksinäisyyttä lievitetään, ja hanke tukee ikääntyneitä."
+    )
+    assert indexer.suggest(text, limit=5, min_count=2) == ["yksinäisyys", "ikääntyneet"]
+    assert indexer.suggest(text, limit=1, min_count=2) == ["yksinäisyys"]

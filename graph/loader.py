@@ -24,6 +24,7 @@ from typing import Any
 from graph.errors import DocumentError
 from graph.layout import JSON_FIELD_LABELS
 from graph.model import Document
+from graph.urls import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +254,12 @@ def load_bytes(
     text = _tidy(text)
     if not text:
         raise DocumentError(f"{name}: the document has no text content")
+    warnings: tuple[str, ...] = ()
+    if doc_url is not None and not is_http_url(doc_url):
+        # The upload form's rule: a link must be http(s); a "javascript:" URL read
+        # from inside the document is not stored (nor exported, nor shown).
+        warnings = (f"dropped the document's URL {doc_url[:80]!r}: not an http(s) URL",)
+        doc_url = None
     return Document(
         path=name,
         text=text,
@@ -263,6 +270,7 @@ def load_bytes(
         language=detect_language(text),
         encoding=encoding,
         fields=fields,
+        warnings=warnings,
     )
 
 

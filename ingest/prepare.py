@@ -252,7 +252,7 @@ class Preparer:
             chunks=chunks,
             vectors=np.ascontiguousarray(vectors, dtype=np.float32),
             centroid=centroid(chunks, vectors),
-            warnings=list(extraction.warnings),
+            warnings=[*document.warnings, *extraction.warnings],
             seconds=seconds,
         )
 

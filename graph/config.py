@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(default=5_000_000, description="Largest document accepted.")
     sparql_timeout_s: float = Field(default=10.0, description="SPARQL query time limit.")
     sparql_max_rows: int = Field(default=10_000, description="Most result rows returned.")
+    sparql_max_bytes: int = Field(
+        default=10_000_000,
+        ge=1_000,
+        description="Most bytes of one SPARQL answer, in every format (cut answers say so).",
+    )
     max_request_bytes: int = Field(default=10_000_000, description="Largest request body.")
     api_token: str | None = Field(default=None, description="Bearer token for writes.")
     cors_origins: list[str] = Field(

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         description="'e5-small-q4' or 'sentence-transformers:<model id or path>'.",
     )
     max_document_bytes: int = Field(default=5_000_000, description="Largest document accepted.")
+    extract_budget_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds one document's extraction may take before it is refused (0: no "
+        "limit).",
+    )
     sparql_timeout_s: float = Field(default=10.0, description="SPARQL query time limit.")
     sparql_max_rows: int = Field(default=10_000, description="Most result rows returned.")
     sparql_max_bytes: int = Field(

@@ -152,6 +152,7 @@ class Preparer:
         self.encoder_name = settings.encoder
         self.reference_dir = Path(settings.reference_dir)
         self.max_bytes = settings.max_document_bytes
+        self.extract_budget_s = settings.extract_budget_s or None
         self.iris = Iris(self.base)
         if reference is not None:
             self.__dict__["reference"] = reference
@@ -180,7 +181,9 @@ class Preparer:
         """The extraction pipeline (spaCy is loaded once per process)."""
         from graph.extract import Extractor, load_nlp
 
-        return Extractor(load_nlp(), self.linker, self.iris, self.reference)
+        return Extractor(
+            load_nlp(), self.linker, self.iris, self.reference, budget_s=self.extract_budget_s
+        )
 
     @cached_property
     def encoder(self) -> Encoder:

@@ -29,6 +29,7 @@ from api.refresh import Refresher
 from api.routes import documents, export, health, linked_data, projects, search, sparql, ui
 from api.schemas_ld import DocumentText, Problem
 from api.security import SecurityHeaders, install_docs
+from api.serve_guard import UrlLimit
 from graph.config import Settings
 from graph.errors import HankeKGError
 
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Added first, so it sits inside CORS and its 413 answers still carry CORS headers.
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(UrlLimit)  # our own 414 (api/serve_guard.py), inside the headers
     http.install(app, settings)  # HEAD, OPTIONS, Allow, Vary, CORS
     # Outermost, so every answer (413s and CORS preflights included) carries the headers.
     app.add_middleware(SecurityHeaders)

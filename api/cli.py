@@ -407,6 +407,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.serve_guard import server_options
 
     settings = Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -419,7 +420,13 @@ def serve(
         # one line and an exit code, not uvicorn's traceback.
         with _engine("serve", read=False) as engine:
             engine.warm_up()
-            uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+            uvicorn.run(
+                create_app(settings, engine),
+                host=host,
+                port=port,
+                log_level="info",
+                **server_options(settings.header_timeout_s),  # api/serve_guard.py
+            )
     finally:
         record.unlink(missing_ok=True)
 

@@ -100,3 +100,16 @@ class DamagedHome(HankeKGError):
     title = "Damaged home"
     status = 503
     exit_code = 11
+
+
+class StorageFull(HankeKGError, OSError):
+    """A write failed because the disk (or the file size limit) is full.
+
+    Also an :class:`OSError`, as the error it stands for: callers that handle
+    failed writes as ``OSError`` go on doing so. ``/healthz`` says ``degraded``
+    until a write succeeds again.
+    """
+
+    title = "Storage full"
+    status = 507
+    exit_code = 13

@@ -172,5 +172,5 @@ class _Deadline:
         if self.end is not None and time.monotonic() > self.end:
             raise DocumentError(
                 f"{self.path}: extraction took longer than its budget of {self.budget_s:g} s "
-                f"(at {step}); split the document, or raise HANKEKG_EXTRACT_BUDGET_S"
+                f"(at {step}); split the document, or raise HANKEKG_DOCUMENT_BUDGET_S"
             )

@@ -9,7 +9,9 @@
   of bytes does not restart the clock. Its own 400 for a malformed request
   carries the security headers too.
 * :class:`UrlLimit` answers a request whose target (path and query) is longer
-  than :data:`MAX_URL_BYTES` with a problem+json 414, inside the security
+  than :data:`MAX_URL_BYTES` (8 kB, as common servers; the SPARQL paths, whose
+  ``query`` may hold 100,000 characters, :data:`MAX_SPARQL_URL_BYTES`) with a
+  problem+json 414, inside the security
   headers middleware, instead of letting it reach routing; the server's h11
   buffer is raised above that length (:data:`H11_MAX_EVENT`), so our 414, not
   the server's bare 400, is what a long URL meets.
@@ -29,8 +31,12 @@ from api.security import CSP, HEADERS
 
 #: The longest request target (path and query string) served; longer is a 414.
 MAX_URL_BYTES = 8_192
-#: uvicorn's h11 buffer for one incomplete event (the request line and headers).
-H11_MAX_EVENT = 65_536
+#: The SPARQL paths take a query of up to 100,000 characters in the URL (percent-encoded,
+#: up to three bytes each), as the SPARQL Protocol allows; their targets may be this long.
+MAX_SPARQL_URL_BYTES = 320_000
+#: uvicorn's h11 buffer for one incomplete event (the request line and headers): above
+#: the longest target, so our 414 answers; past it, h11's 400 (with our headers).
+H11_MAX_EVENT = 400_000
 
 
 class UrlLimit:
@@ -42,9 +48,11 @@ class UrlLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
-            if size > self.limit:
-                detail = f"the URL is {size} bytes long; at most {self.limit} are read"
+            path = scope.get("raw_path") or b""
+            size = len(path) + len(scope.get("query_string") or b"")
+            limit = MAX_SPARQL_URL_BYTES if path.startswith(b"/sparql") else self.limit
+            if size > limit:
+                detail = f"the URL is {size} bytes long; at most {limit} are read here"
                 body = json.dumps(
                     {
                         "type": "about:blank",

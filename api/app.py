@@ -31,6 +31,7 @@ from api.refresh import Refresher
 from api.routes import documents, export, health, linked_data, projects, search, sparql, ui
 from api.schemas_ld import DocumentText, Problem
 from api.security import SecurityHeaders, install_docs
+from api.serve_guard import UrlLimit
 from graph.config import Settings
 from graph.errors import HankeKGError
 
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # (the export stays streamed: GZipMiddleware compresses chunk by chunk).
     app.add_middleware(Validators)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    app.add_middleware(UrlLimit)  # our own 414 (api/serve_guard.py), inside the headers
     http.install(app, settings)  # HEAD, OPTIONS, Allow, Vary, CORS
     # Outermost, so every answer (413s and CORS preflights included) carries the headers.
     app.add_middleware(SecurityHeaders)

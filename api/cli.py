@@ -38,13 +38,14 @@ try:  # typer vendors click (typer._click) in recent versions; older ones use cl
 except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
-from api import cli_eval, cli_remote, services
+from api import cli_eval, cli_home, cli_remote, services
 from api.cli_output import console, error, out
 from api.engine import Engine
 from api.schemas import RelatedResponse, SearchResponse
 from graph.config import Settings
 from graph.errors import HankeKGError
 from ingest import Workers, discover, open_workers
+from ingest.home_check import check_home
 
 if TYPE_CHECKING:
     from ingest.home import WriteHome
@@ -203,6 +204,7 @@ def _engine(command: str, read: bool = True) -> Iterator[Engine]:
         StoreInUse: a running server holds the store.
     """
     settings = Settings()
+    check_home(settings)  # a damaged home is one line (exit 11), never "no store"
     if read and settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
         raise HomeMissing(
             f"HANKEKG_HOME {settings.home.resolve()} holds no store: "
@@ -231,6 +233,7 @@ def _home(command: str) -> Iterator[WriteHome]:
     from ingest.home import WriteHome
 
     settings = Settings()
+    check_home(settings)
     if settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
         raise HomeMissing(f"HANKEKG_HOME {settings.home.resolve()} holds no store")
     try:
@@ -438,6 +441,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.serve_guard import server_options
 
     settings = Settings()
     warning = base_mismatch(settings.base, port)
@@ -449,7 +453,17 @@ def serve(
     record = settings.home / SERVER_FILE
     record.write_text(json.dumps({"url": f"http://{host}:{port}", "pid": os.getpid()}), "utf-8")
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        # Opened here, not in the app's lifespan, so a store that fails to open is
+        # one line and an exit code, not uvicorn's traceback.
+        with _engine("serve", read=False) as engine:
+            engine.warm_up()
+            uvicorn.run(
+                create_app(settings, engine),
+                host=host,
+                port=port,
+                log_level="info",
+                **server_options(settings.header_timeout_s),  # api/serve_guard.py
+            )
     finally:
         record.unlink(missing_ok=True)
 
@@ -648,3 +662,5 @@ def organisations(
 # command list stays in one app.
 app.command(name="eval-extract")(cli_eval.eval_extract)
 app.command(name="eval")(cli_eval.eval_search)
+# doctor, backup and restore live in api/cli_home.py.
+cli_home.register(app)

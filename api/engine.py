@@ -46,6 +46,7 @@ from ingest import (
 )
 from ingest import ingest as run_ingest
 from ingest.commit import Change, Committed
+from ingest.home_check import check_home, store_failure
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint
 from search.filters import FacetTable, facet_table, rewarm
@@ -96,6 +97,7 @@ class Engine:
         self.settings = settings
         self.iris = Iris(settings.base)
         settings.home.mkdir(parents=True, exist_ok=True)
+        check_home(settings)  # before anything could start an empty store over data
         self.store = get_store(settings)
         self.index = get_index(settings)
         self.reference = Reference.load(settings.reference_dir)
@@ -114,8 +116,15 @@ class Engine:
         self._facet_lock = threading.Lock()
         # The index view a request runs over, per thread (see pinned()).
         self._pinned = threading.local()
-        self.ensure_reference()
-        self.recover()
+        try:
+            self.ensure_reference()
+            self.recover()
+        except BaseException as exc:
+            self.close()  # release the store's lock before reporting
+            damaged = store_failure(settings, exc)
+            if damaged is None:
+                raise
+            raise damaged from None
 
     # -- models, loaded on first use ------------------------------------------------
 

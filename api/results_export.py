@@ -15,6 +15,7 @@ from typing import Any
 
 from api.engine import Engine
 from api.schemas import SearchResponse
+from graph.csv_safe import neutralise
 from graph.money_views import granted_total, money_of
 from graph.views import ProjectRow, display_names, pick_name, project_rows
 from graph.vocab import HK, HKF, PROV, SCHEMA
@@ -92,12 +93,14 @@ def money_columns(engine: Engine, iris: list[str], lang: str) -> dict[str, dict[
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    """Rows as CSV with a header; list cells joined by ``"; "``."""
+    """Rows as CSV with a header; list cells joined by ``"; "``, every cell
+    spreadsheet-safe (:func:`graph.csv_safe.neutralise`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: JOINER.join(v) if isinstance(v, list) else v for k, v in row.items()})
+        cells = {k: JOINER.join(v) if isinstance(v, list) else str(v) for k, v in row.items()}
+        writer.writerow({k: neutralise(v) for k, v in cells.items()})
     return buffer.getvalue()
 
 

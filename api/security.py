@@ -27,8 +27,10 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: Schemes a data-derived link may use.
-LINK_SCHEMES = frozenset({"http", "https"})
+from graph.urls import LINK_SCHEMES, UNSAFE_CHARS, is_http_url
+
+_UNSAFE_CHARS = UNSAFE_CHARS
+__all__ = ["LINK_SCHEMES", "is_http_url", "safe_url"]
 
 #: The policy of every page: scripts, styles and images only from this origin.
 CSP = (
@@ -43,21 +45,6 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
-
-# Control characters and whitespace: browsers strip them from a URL before
-# reading the scheme ("java\tscript:"), so a URL holding any is never a link.
-_UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
-
-
-def is_http_url(value: object) -> bool:
-    """Whether ``value`` is an absolute ``http``/``https`` URL with a host."""
-    if not isinstance(value, str) or not value or _UNSAFE_CHARS.search(value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname)
 
 
 def safe_url(value: object) -> str | None:

@@ -257,37 +257,64 @@ def ask_service(engine: Engine, sandbox: QueryRunner, query: str, accept: str) -
     return EndpointAnswer(media, bytes(response.body), truncated)
 
 
-def row_limit_text(engine: Engine, lang: str) -> str:
-    """The endpoint's row limit as the UI language writes numbers ("10 000", "10,000")."""
-    text = f"{engine.settings.sparql_max_rows:,}"
+def row_limit_text(engine: Engine, lang: str, rows: int | None = None) -> str:
+    """The endpoint's row limit (or ``rows``, the rows a cut page shows) as the UI
+    language writes numbers ("10 000", "10,000")."""
+    text = f"{engine.settings.sparql_max_rows if rows is None else rows:,}"
     return text.replace(",", "\u00a0") if lang == "fi" else text
 
 
 RESULTS_JSON = "application/sparql-results+json"
 
 
+#: The most characters of one value the SPARQL page shows (the rest is "…"); the
+#: downloads carry values whole.
+MAX_CELL_CHARS = 1_000
+#: The most characters of values one SPARQL page shows, over all its rows.
+MAX_PAGE_CHARS = 1_000_000
+
+
 def sparql_table(engine: Engine, answer: EndpointAnswer) -> dict[str, Any]:
-    """Shape an endpoint answer for the results table."""
+    """Shape an endpoint answer for the results table.
+
+    Values are cut at :data:`MAX_CELL_CHARS`, and rows stop once the page holds
+    :data:`MAX_PAGE_CHARS`; ``cut`` then says the page shows fewer rows than
+    the answer has (the page's "first N rows" notice).
+    """
     if "json" not in answer.media_type or answer.media_type == "application/ld+json":
-        return {"graph": answer.body.decode("utf-8", errors="replace")}
+        text = answer.body.decode("utf-8", errors="replace")
+        cut = len(text) > MAX_PAGE_CHARS
+        return {"graph": text[:MAX_PAGE_CHARS] + ("\n…" if cut else ""), "cut": cut}
     data = json.loads(answer.body)
     if "boolean" in data:
         return {"boolean": bool(data["boolean"])}
     columns = data.get("head", {}).get("vars", [])
-    rows = [
-        [sparql_cell(engine, binding.get(c)) for c in columns]
-        for binding in data.get("results", {}).get("bindings", [])
-    ]
-    return {"columns": columns, "rows": rows}
+    rows: list[list[dict[str, str | None]]] = []
+    size = 0
+    cut = False
+    for binding in data.get("results", {}).get("bindings", []):
+        row = [sparql_cell(engine, binding.get(c)) for c in columns]
+        size += sum(len(cell["text"] or "") for cell in row)
+        if size > MAX_PAGE_CHARS and rows:
+            cut = True
+            break
+        rows.append(row)
+    return {"columns": columns, "rows": rows, "cut": cut}
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= MAX_CELL_CHARS else value[:MAX_CELL_CHARS] + "…"
 
 
 def sparql_cell(engine: Engine, term: dict[str, str] | None) -> dict[str, str | None]:
+    """One table cell: its text (cut at :data:`MAX_CELL_CHARS`) and link, if any."""
     if term is None:
         return {"text": "", "href": None}
     value = term.get("value", "")
     if term.get("type") == "uri":
-        return {"text": value, "href": href_for(engine, value) or value}
-    return {"text": value, "href": None, "lang": term.get("xml:lang")}
+        href = (href_for(engine, value) or value) if len(value) <= MAX_CELL_CHARS else None
+        return {"text": _shown(value), "href": href}
+    return {"text": _shown(value), "href": None, "lang": term.get("xml:lang")}
 
 
 DOWNLOADS = {

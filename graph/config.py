@@ -27,9 +27,25 @@ class Settings(BaseSettings):
         description="'e5-small-q4' or 'sentence-transformers:<model id or path>'.",
     )
     max_document_bytes: int = Field(default=5_000_000, description="Largest document accepted.")
+    document_budget_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds one new document's extraction and embedding may take before it "
+        "is refused (0: no limit).",
+    )
     sparql_timeout_s: float = Field(default=10.0, description="SPARQL query time limit.")
     sparql_max_rows: int = Field(default=10_000, description="Most result rows returned.")
+    sparql_max_bytes: int = Field(
+        default=10_000_000,
+        ge=1_000,
+        description="Most bytes of one SPARQL answer, in every format (cut answers say so).",
+    )
     max_request_bytes: int = Field(default=10_000_000, description="Largest request body.")
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client may take to send a request's headers (hankekg serve).",
+    )
     api_token: str | None = Field(default=None, description="Bearer token for writes.")
     cors_origins: list[str] = Field(
         default_factory=list,

@@ -80,3 +80,36 @@ class StoreUnavailable(HankeKGError):
     title = "Graph store unavailable"
     status = 503
     exit_code = 10
+
+
+#: What to do about a damaged home (the README's "Recovering a home" says more).
+RECOVERY_HINT = (
+    "nothing was changed; run `hankekg doctor` for details, then `hankekg restore BACKUP` "
+    "(or put the missing files back)"
+)
+
+
+class DamagedHome(HankeKGError):
+    """A home's store or index is missing parts or corrupt; nothing was changed.
+
+    Raised instead of opening, so no open ever starts an empty store over data,
+    deletes what a manual recovery would need, or settles an empty side by
+    emptying the other.
+    """
+
+    title = "Damaged home"
+    status = 503
+    exit_code = 11
+
+
+class StorageFull(HankeKGError, OSError):
+    """A write failed because the disk (or the file size limit) is full.
+
+    Also an :class:`OSError`, as the error it stands for: callers that handle
+    failed writes as ``OSError`` go on doing so. ``/healthz`` says ``degraded``
+    until a write succeeds again.
+    """
+
+    title = "Storage full"
+    status = 507
+    exit_code = 13

@@ -24,6 +24,7 @@ from typing import Any
 from graph.errors import DocumentError
 from graph.layout import JSON_FIELD_LABELS
 from graph.model import Document
+from graph.urls import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +254,12 @@ def load_bytes(
     text = _tidy(text)
     if not text:
         raise DocumentError(f"{name}: the document has no text content")
+    warnings: tuple[str, ...] = ()
+    if doc_url is not None and not is_http_url(doc_url):
+        # The upload form's rule: a link must be http(s); a "javascript:" URL read
+        # from inside the document is not stored (nor exported, nor shown).
+        warnings = (f"dropped the document's URL {doc_url[:80]!r}: not an http(s) URL",)
+        doc_url = None
     return Document(
         path=name,
         text=text,
@@ -263,6 +270,7 @@ def load_bytes(
         language=detect_language(text),
         encoding=encoding,
         fields=fields,
+        warnings=warnings,
     )
 
 
@@ -509,7 +517,16 @@ def json_to_text(raw: str, *, name: str) -> tuple[str, dict[str, str], str | Non
     except json.JSONDecodeError as exc:
         raise DocumentError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
     except RecursionError as exc:
-        raise DocumentError(f"{name}: JSON nested too deeply to be a project record") from exc
+        raise DocumentError(
+            f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep (a project record "
+            "nests a few)"
+        ) from exc
+    depth = json_depth(record)
+    if depth > MAX_JSON_DEPTH:
+        raise DocumentError(
+            f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep (a project "
+            "record nests a few)"
+        )
     if isinstance(record, list) and len(record) == 1 and isinstance(record[0], dict):
         record = record[0]
     if not isinstance(record, dict):
@@ -531,7 +548,33 @@ def json_to_text(raw: str, *, name: str) -> tuple[str, dict[str, str], str | Non
     return "\n\n".join(blocks), fields, url, title
 
 
+#: The deepest JSON record read. Real records nest a few levels (a list of
+#: organisations with their names); 600 nested lists used to end in a
+#: RecursionError and a 500, and nested objects flattened in exponential time.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest  # deep enough to refuse; no need to walk the rest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _flatten(value: Any) -> str:
+    """One JSON value as text (callers have checked its depth: recursion is bounded)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -540,6 +583,16 @@ def _flatten(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list):
+        return "; ".join(v for v in (_flatten(x) for x in value) if v)
+    if isinstance(value, dict):
+        for key in ("name", "nimi", "title", "label"):
+            if key in value:
+                return _flatten(value[key])
+        # each value flattened once: twice per level was exponential in the depth
+        parts = ((k, _flatten(v)) for k, v in value.items())
+        return ", ".join(f"{k}: {flat}" for k, flat in parts if flat)
+    return str(value)
     if isinstance(value, list):
         return "; ".join(v for v in (_flatten(x) for x in value) if v)
     if isinstance(value, dict):

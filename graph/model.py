@@ -31,6 +31,8 @@ class Document:
     encoding: str = "utf-8"
     fields: dict[str, str] = field(default_factory=dict)
     """Structured fields from a JSON record, if any (name -> value)."""
+    warnings: tuple[str, ...] = ()
+    """What the loader dropped or changed (a URL that is not http(s)), for the ingest report."""
 
 
 @dataclass(frozen=True)

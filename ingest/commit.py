@@ -13,7 +13,9 @@ index alike.
 Deletes, SPARQL updates and rebuilds take the same lock, so there is one
 write path.
 
-A failed write (disk full, an I/O error) is not sticky. The index engine
+A failed write (disk full, an I/O error) is not sticky; a full disk is raised
+as :class:`~graph.errors.StorageFull` (507 "storage full" over HTTP, whether
+RocksDB or FAISS noticed it). The index engine
 drops what it staged; the writer then reopens the store (RocksDB refuses
 every write after a background error until it is reopened), settles graph
 and index before the next write, and reports itself degraded until a write
@@ -22,6 +24,7 @@ succeeds again.
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -31,6 +34,7 @@ from datetime import UTC, datetime
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from graph.errors import StorageFull
 from graph.store import GraphStore
 from graph.vocab import PROV
 from ingest.prepare import Prepared
@@ -80,6 +84,7 @@ class Writer:
         self._rebuild = rebuild
         #: Held by every write (re-entrant: healing a failed write re-indexes under it).
         self.lock = threading.RLock()
+        self._reopen_store = False
         self.degraded: str | None = None
         """Why the last write failed, while writes fail; ``None`` when writes work."""
 
@@ -121,19 +126,31 @@ class Writer:
         with self.lock:
             self.ensure_writable()
             writer = self.index.writer(self._encoder(), fresh=fresh)
+            in_store = False
             try:
                 outcome = change(writer)
                 if outcome is None:
                     return None
                 graphs = (outcome.drop, outcome.graphs)
-                between = (
-                    (lambda: self.store.replace_graphs(*graphs))
-                    if outcome.drop or outcome.graphs
-                    else None
-                )
-                writer.commit(between)
-            except OSError as exc:
+
+                def store_write() -> None:
+                    nonlocal in_store
+                    in_store = True  # a failure from here on may be the store's
+                    self.store.replace_graphs(*graphs)
+                    in_store = False
+
+                writer.commit(store_write if outcome.drop or outcome.graphs else None)
+            except (OSError, RuntimeError) as exc:
+                # FAISS reports a full disk as a RuntimeError, RocksDB as an OSError
+                full = storage_full(exc)
+                if full is None and not isinstance(exc, OSError):
+                    raise
                 self._failed(exc)
+                # only a failed store write needs the store reopened (RocksDB refuses
+                # writes after one); a failed index write leaves the store as it was
+                self._reopen_store = in_store
+                if full is not None:
+                    raise full from exc
                 raise
             finally:
                 writer.close()
@@ -142,7 +159,7 @@ class Writer:
 
     # -- faults and recovery ---------------------------------------------------------
 
-    def _failed(self, exc: OSError) -> None:
+    def _failed(self, exc: OSError | RuntimeError) -> None:
         """Remember that writes fail, and why (``/healthz`` reports it)."""
         logger.error("write failed: %s", exc)
         self.degraded = f"the last write failed: {exc}"
@@ -159,13 +176,17 @@ class Writer:
 
     def _heal(self) -> None:
         logger.warning("%s; reopening the store before writing again", self.degraded)
-        reopen = getattr(self.store, "reopen", None)
+        reopen = getattr(self.store, "reopen", None) if self._reopen_store else None
         try:
             if reopen is not None:
                 reopen()
+                self._reopen_store = False
             self.recover()
         except OSError as exc:
             self._failed(exc)
+            full = storage_full(exc)
+            if full is not None and full is not exc:
+                raise full from exc
             raise
 
     def recover(self) -> None:
@@ -193,6 +214,23 @@ class Writer:
             if self._rebuild is None:
                 raise RuntimeError("graph and index disagree and no rebuild was configured")
             self._rebuild(missing)
+
+
+#: errno values of a full disk, a full quota and a file past its size limit.
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_FULL_WORDS = ("no space left", "disk quota", "file too large")
+
+
+def storage_full(exc: BaseException) -> StorageFull | None:
+    """``exc`` as a :class:`StorageFull` (a 507) when it says the disk is full, else ``None``."""
+    if isinstance(exc, StorageFull):
+        return exc
+    message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if getattr(exc, "errno", None) in _FULL_ERRNOS or any(
+        word in message.lower() for word in _FULL_WORDS
+    ):
+        return StorageFull(f"storage full: the write was not made ({message})")
+    return None
 
 
 def _apply(writer: IndexWriter, batch: Sequence[Prepared], now: datetime | None) -> Change:

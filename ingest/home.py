@@ -16,6 +16,7 @@ from graph.errors import NotFound
 from graph.store import get_store
 from ingest.commit import Writer
 from ingest.executors import Workers
+from ingest.home_check import check_home
 from ingest.pipeline import Progress
 from ingest.prepare import Preparer, build_preparer
 from ingest.reindex import rebuild_index
@@ -29,6 +30,7 @@ class WriteHome:
     def __init__(self, settings: Settings) -> None:
         if settings.graph_backend == "oxigraph" and not settings.store_path.exists():
             raise NotFound(f"no store under HANKEKG_HOME={settings.home}")
+        check_home(settings)
         self.settings = settings
         self.store = get_store(settings)
         self.index = get_index(settings)

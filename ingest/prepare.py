@@ -141,6 +141,10 @@ def centroid(chunks: list[PreparedChunk], vectors: np.ndarray) -> np.ndarray | N
     return (mean / norm if norm else mean).astype(np.float32)
 
 
+#: Chunks embedded between two looks at the document's time budget.
+EMBED_SLICE = 64
+
+
 class Preparer:
     """Prepares documents with the models that ``settings`` name; never opens a store."""
 
@@ -152,6 +156,7 @@ class Preparer:
         self.encoder_name = settings.encoder
         self.reference_dir = Path(settings.reference_dir)
         self.max_bytes = settings.max_document_bytes
+        self.document_budget_s = settings.document_budget_s or None
         self.iris = Iris(self.base)
         if reference is not None:
             self.__dict__["reference"] = reference
@@ -180,7 +185,9 @@ class Preparer:
         """The extraction pipeline (spaCy is loaded once per process)."""
         from graph.extract import Extractor, load_nlp
 
-        return Extractor(load_nlp(), self.linker, self.iris, self.reference)
+        return Extractor(
+            load_nlp(), self.linker, self.iris, self.reference, budget_s=self.document_budget_s
+        )
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -222,7 +229,7 @@ class Preparer:
         iri = self.iris.document(document.sha256)
         lap("load")
         self.warm_up()
-        clock = time.perf_counter()  # model loading is not this document's work
+        clock = started = time.perf_counter()  # model loading is not this document's work
         extraction = self.extractor.extract(document, iri)
         lap("extract")
         graph = document_graph(extraction)
@@ -239,7 +246,7 @@ class Preparer:
         ]
         chunks = chunk_pieces(document, names, title=document.title)
         lap("chunk")
-        vectors = self.encoder.encode_passages([c.text for c in chunks])
+        vectors = self._embed_within_budget(document.path, chunks, started)
         lap("embed")
         return Prepared(
             path=document.path,
@@ -252,9 +259,34 @@ class Preparer:
             chunks=chunks,
             vectors=np.ascontiguousarray(vectors, dtype=np.float32),
             centroid=centroid(chunks, vectors),
-            warnings=list(extraction.warnings),
+            warnings=[*document.warnings, *extraction.warnings],
             seconds=seconds,
         )
+
+    def _embed_within_budget(
+        self, path: str, chunks: list[PreparedChunk], started: float
+    ) -> np.ndarray:
+        """Embed ``chunks`` a slice at a time, refusing the document once its time
+        (extraction included, from ``started``) passes :attr:`document_budget_s`.
+
+        Embedding is linear in the text, but not cheap: on a CPU a 1 MB text is
+        about 1,800 chunks and minutes of work, which one upload must not take.
+
+        Raises:
+            DocumentError: over the budget.
+        """
+        texts = [c.text for c in chunks]
+        parts = []
+        for i in range(0, len(texts), EMBED_SLICE):
+            budget = self.document_budget_s
+            if budget is not None and i and time.perf_counter() - started > budget:
+                raise DocumentError(
+                    f"{path}: embedding took longer than its budget of {budget:g} s ({i} of "
+                    f"{len(texts)} chunks done); split the document, or raise "
+                    "HANKEKG_DOCUMENT_BUDGET_S"
+                )
+            parts.append(self.encoder.encode_passages(texts[i : i + EMBED_SLICE]))
+        return np.vstack(parts) if parts else self.encoder.encode_passages([])
 
     def embed(self, document: Document, names: list[str]) -> Prepared:
         """Chunk and embed a document whose graph is already stored (for reindex)."""

@@ -4,8 +4,9 @@ The graph is the source of truth. The committed index must hold the same
 documents with the same content hashes, and exactly one chunk, one vector and
 one lexical entry for each chunk id the index's documents name. An index that
 cannot be read at all (a failed checksum, a truncated file) is a disagreement
-too. Every finding is one line; an empty list means agreement. Nothing is
-repaired here: ``hankekg reindex`` rebuilds the index from the graph.
+too, and so is a graph store whose files fail to read (every quad is read) or
+that lost documents the index holds. Every finding is one line; an empty list
+means agreement. Nothing is repaired here: ``hankekg reindex`` rebuilds the index from the graph.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from search.index import DocumentEntry, Index, IndexView, Snapshot
 
 def verify(store: GraphStore, index: Index) -> list[str]:
     """Every disagreement between the graph and the committed index, one line each."""
-    graph = store.documents()
+    try:
+        graph = store.documents()
+        problems = _read_all(store)
+    except (OSError, RuntimeError) as exc:
+        return [f"graph: the store cannot be read ({_first_line(exc)})"]
+    if problems:
+        return problems
     try:
         view = index.view()
     except (HankeKGError, OSError, ValueError) as exc:
@@ -33,6 +40,24 @@ def verify(store: GraphStore, index: Index) -> list[str]:
     problems = _documents(graph, documents)
     problems += _chunks(view, documents)
     return problems
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _read_all(store: GraphStore) -> list[str]:
+    """Read every quad of every named graph, so a damaged file of the store (a
+    truncated or corrupt table that opening did not touch) is found here, not by
+    a later query."""
+    scan = getattr(store, "scan", None)  # the embedded store; a server checks its own files
+    if scan is None:
+        return []
+    try:
+        scan()
+    except (OSError, RuntimeError) as exc:
+        return [f"graph: the store cannot be read in full ({_first_line(exc)})"]
+    return []
 
 
 def _documents(graph: dict[str, str], documents: Mapping[str, DocumentEntry]) -> list[str]:

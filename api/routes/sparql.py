@@ -165,6 +165,7 @@ def execute(
         select_media=select_media,
         graph_media=graph_media,
         max_rows=settings.sparql_max_rows,
+        max_bytes=settings.sparql_max_bytes,
         prefixes={p: str(ns) for p, ns in PREFIXES.items()},
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),

@@ -233,8 +233,11 @@ def sparql_page(
             # Domain errors carry words meant for the user (as the endpoint's problem+json).
             context["error"] = str(exc)
         else:
-            context["result"] = sparql_table(engine, answer)
-            context["truncated"] = answer.truncated
+            result = context["result"] = sparql_table(engine, answer)
+            # cut by rows, by bytes, or by the page's own cap: "the first N rows" shown
+            context["truncated"] = answer.truncated or result.get("cut", False)
+            if context["truncated"] and "rows" in result:
+                context["row_limit"] = row_limit_text(engine, lang, len(result["rows"]))
     return render(request, "sparql.html", lang, context)
 
 

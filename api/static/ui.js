@@ -20,6 +20,11 @@
       $("#dl-json").href = "/sparql-ui/download?format=json&query=" + q;
     }
 
+    // As the server-rendered page: a value shows at most 1000 characters.
+    function shown(value) {
+      return value.length > 1000 ? value.slice(0, 1000) + "\u2026" : value;
+    }
+
     function cell(term) {
       var td = document.createElement("td");
       if (!term) return td;
@@ -27,10 +32,10 @@
       if (href) {
         var a = document.createElement("a");
         a.href = href;
-        a.textContent = term.value;
+        a.textContent = shown(term.value);
         td.appendChild(a);
       } else {
-        td.textContent = term.value;
+        td.textContent = shown(term.value);
         if (term["xml:lang"]) td.lang = term["xml:lang"];
       }
       return td;
@@ -68,11 +73,12 @@
       body.appendChild(div);
     }
 
-    function showTruncated() {
+    function showTruncated(rows) {
       var p = document.createElement("p");
       p.className = "truncated";
       p.setAttribute("role", "status");
-      p.textContent = msg.msgTruncated;
+      // cut by bytes, the answer holds fewer rows than the row limit: say how many
+      p.textContent = rows === undefined ? msg.msgTruncated : msg.msgTruncatedRows.replace("{n}", rows);
       body.appendChild(p);
     }
 
@@ -91,7 +97,7 @@
       count.className = "count";
       count.textContent = msg.msgRows.replace("{n}", rows.length);
       body.appendChild(count);
-      if (truncated) showTruncated();
+      if (truncated) showTruncated(rows.length);
       var wrap = document.createElement("div");
       wrap.className = "table-wrap";
       var table = document.createElement("table");

@@ -18,11 +18,13 @@ carries an :class:`~graph.model.Evidence` whose offsets point into
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
 from rdflib import Literal, URIRef
 
+from graph.errors import DocumentError
 from graph.extract.dates import DateSteps
 from graph.extract.money import MoneySteps
 from graph.extract.names import NameSteps
@@ -69,6 +71,7 @@ class Extractor(
         themes: ThemeMatcher | None = None,
         today: date | None = None,
         morph: Morphology | None = None,
+        budget_s: float | None = None,
     ) -> None:
         self.nlp = nlp
         self.linker = linker
@@ -79,17 +82,27 @@ class Extractor(
         self.themes = themes
         self.today = today
         self.morph = morph or morphology()
+        #: Seconds one document's extraction may take (``None``: no limit).
+        self.budget_s = budget_s
 
     def extract(self, document: Document, document_iri: URIRef) -> Extraction:
-        """All facts of ``document``; the first project IRI is the main project."""
+        """All facts of ``document``; the first project IRI is the main project.
+
+        Raises:
+            DocumentError: the extraction passed :attr:`budget_s` (checked
+                between steps, which are each linear in the text's length).
+        """
+        due = _Deadline(document.path, self.budget_s)
         text = document.text
         run = Run(document, document_iri, text, document.language, chrome_spans(text))
         fields = parse_fields(text)
         fmap = fields_by_key(fields)
         ents = self._entities(run)
+        due("entities")
         sentences = sentence_spans(text)
 
         names = self._names(run, fmap)
+        due("names")
         project: URIRef | None = None
         if names and self._looks_like_project(run, fmap):
             primary_name, primary_lang, primary_ev = names[0]
@@ -104,8 +117,10 @@ class Extractor(
             )
         subject = project or document_iri
         orgs = self._organisations(run)
+        due("organisations")
         # Named organisations replace the gazetteer mentions inside them (in ``orgs``).
         named = self._named_orgs(run, orgs)
+        due("named_orgs")
         orgs = sorted([*orgs, *named], key=lambda o: o.start)
         predecessors = self._predecessors(run, orgs)
         # A predecessor named beside its successor takes no part through that mention;
@@ -114,16 +129,24 @@ class Extractor(
         acting = [o for o in orgs if o not in predecessors]
         if project is not None:
             self._project_dates(run, project, fmap, sentences, names)
+            due("project_dates")
             self._description(run, project, fmap)
             assigned = self._org_roles(run, project, fields, acting, sentences, ents)
+            due("org_roles")
             self._participants(run, project, acting, assigned)
             self._persons(run, project, fields, ents)
+            due("persons")
             self._places(run, project, fmap, sentences, orgs, assigned=assigned)
+            due("places")
             self._related_projects(run, project, names, sentences, ents)
+            due("related_projects")
             self._publications(run, project, sentences)
+            due("publications")
             self._events(run, project, sentences)
+            due("events")
             self._target_group(run, project, fmap)
             self._themes(run, project, names, acting)
+            due("themes")
             self._money(
                 run,
                 project,
@@ -133,6 +156,7 @@ class Extractor(
                 assigned.get("funder", set()),
                 [n for n, _, _ in names],
             )
+            due("money")
         for org in orgs:
             run.add(
                 document_iri,
@@ -153,3 +177,19 @@ class Extractor(
             facts=run.facts,
             warnings=run.warnings,
         )
+
+
+class _Deadline:
+    """The time budget of one document's extraction, checked between steps."""
+
+    def __init__(self, path: str, budget_s: float | None) -> None:
+        self.path = path
+        self.budget_s = budget_s
+        self.end = None if budget_s is None else time.monotonic() + budget_s
+
+    def __call__(self, step: str) -> None:
+        if self.end is not None and time.monotonic() > self.end:
+            raise DocumentError(
+                f"{self.path}: extraction took longer than its budget of {self.budget_s:g} s "
+                f"(at {step}); split the document, or raise HANKEKG_DOCUMENT_BUDGET_S"
+            )

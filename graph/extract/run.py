@@ -7,6 +7,7 @@ morphology) that the step mixins of :class:`~graph.extract.Extractor` use."""
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +82,33 @@ class OrgMention:
     acronym: str | None = None
 
 
+class Spans:
+    """Character spans for fast membership tests: sorted and merged once, then
+    each question is a binary search (``bisect``) instead of a scan of every span."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self.source = spans
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start < merged[-1][1]:  # overlapping (touching spans stay apart)
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether some span ``(s, e)`` has ``s < end and start < e``."""
+        # spans starting before ``end``; their ends rise with their starts
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._ends[i - 1] > start
+
+    def covers(self, position: int) -> bool:
+        """Whether some span ``(s, e)`` has ``s <= position < e``."""
+        i = bisect_right(self._starts, position)
+        return i > 0 and position < self._ends[i - 1]
+
+
 @dataclass
 class Run:
     """State of one extraction run: the text, its chrome and the facts so far."""
@@ -96,6 +124,7 @@ class Run:
     _mentions: list[Any] | None = None
     set_aside: list[tuple[int, int]] = field(default_factory=list)
     """Spans of organisation mentions that take no role (a predecessor in "(entinen RAY)")."""
+    _chrome_spans: Spans | None = None
 
     def evidence(
         self, start: int, end: int, extractor: str, score: float | None = None
@@ -118,7 +147,12 @@ class Run:
         return self._mentions
 
     def in_chrome(self, start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in self.chrome)
+        """Whether ``[start, end)`` overlaps site chrome (a bisect, not a scan: a
+        scan per mention made extraction quadratic in the document's length)."""
+        spans = self._chrome_spans
+        if spans is None or spans.source is not self.chrome:
+            spans = self._chrome_spans = Spans(self.chrome)
+        return spans.overlaps(start, end)
 
 
 class Steps:

@@ -28,6 +28,8 @@ from typing import IO, BinaryIO, Protocol
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from graph.store.byte_cap import DEFAULT_MAX_BYTES
+
 Row = dict[str, Node | None]
 """One SELECT solution: variable name -> rdflib term, ``None`` when unbound."""
 
@@ -98,6 +100,8 @@ class Job:
     """(committed index snapshot directory, encoder name) for ``hkf:similarity``."""
     base: str | None = None
     """The IRI the query's relative IRIs resolve against (``None``: none)."""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """The most bytes of the serialised answer (``graph/store/byte_cap.py``)."""
 
 
 @dataclass(frozen=True)

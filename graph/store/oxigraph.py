@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.errors import NotFound, QueryError
+from graph.errors import RECOVERY_HINT, DamagedHome, NotFound, QueryError
 from graph.store import updates
 from graph.store.base import (
     DEFAULT_GRAPH,
@@ -93,6 +93,26 @@ def wrap_function(function: SparqlFunction) -> Any:
     return call
 
 
+def _open(path: Path) -> Any:
+    """Open the store at ``path``; a refusal other than the lock is one line.
+
+    Raises:
+        OSError: another process holds the store's lock (callers name it).
+        DamagedHome: RocksDB refused the files (corrupt, missing parts).
+    """
+    try:
+        return ox.Store(str(path))
+    except (OSError, RuntimeError) as exc:
+        if "lock" in str(exc).lower():
+            raise
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        failure = DamagedHome(
+            f"graph: the graph store {path} cannot be opened ({reason}); {RECOVERY_HINT}"
+        )
+    # Raised outside the handler: the chained RocksDB error adds nothing to the one line.
+    raise failure
+
+
 def _prefixed(graph: Graph) -> Graph:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
@@ -107,7 +127,7 @@ class OxigraphStore:
     def __init__(self, path: Path | None) -> None:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
-        self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        self._store = _open(path) if path is not None else ox.Store()
         self.path = path
         self._prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
         self._ensure_union()
@@ -245,6 +265,16 @@ class OxigraphStore:
 
         ox.serialize(quads(), out, format=DUMP_FORMATS[fmt])
         return count
+
+    def scan(self) -> int:
+        """Read every quad (``hankekg verify``: a damaged table fails here); their number."""
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, None))
+
+    def backup(self, directory: Path) -> None:
+        """A consistent copy of the store in ``directory`` (must not exist; RocksDB
+        hard-links immutable files on the same file system)."""
+        self._store.flush()
+        self._store.backup(str(directory))
 
     def __len__(self) -> int:
         return len(self._store)

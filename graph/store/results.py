@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from graph.csv_safe import neutralise
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -123,7 +125,8 @@ def select_bytes(media: str, variables: Sequence[str], rows: Sequence[Row]) -> b
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(variables)
-        writer.writerows([_csv_term(t) for t in row] for row in rows)
+        # spreadsheet-safe cells: a literal "=HYPERLINK(...)" must not become a formula
+        writer.writerows([neutralise(_csv_term(t)) for t in row] for row in rows)
         return buffer.getvalue().encode("utf-8")
     if media == TSV:
         lines = ["\t".join(f"?{v}" for v in variables)]

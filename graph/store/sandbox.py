@@ -44,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -63,6 +64,7 @@ from graph.store.base import (
     QuerySyntaxError,
     SandboxError,
 )
+from graph.store.byte_cap import ByteBudget, fit
 from graph.store.netguard import deny_network
 
 logger = logging.getLogger(__name__)
@@ -202,30 +204,39 @@ def _answer(job: Job, result: Any) -> Outcome:
         variables = [v.value for v in result.variables]
         rows: list[list[Any]] = []
         truncated = False
+        budget = ByteBudget(job.max_bytes)
         for solution in result:
             if len(rows) >= job.max_rows:
                 truncated = True
                 break
-            rows.append(
-                [None if solution[v] is None else json_term(solution[v]) for v in variables]
-            )
-        body = sr.select_bytes(job.select_media, variables, rows)
-        return Outcome(body, job.select_media, "select", len(rows), truncated)
+            row = [None if solution[v] is None else json_term(solution[v]) for v in variables]
+            if not budget.take(row):  # the byte cap (graph/store/byte_cap.py)
+                truncated = True
+                break
+            rows.append(row)
+        media = job.select_media
+        body, n = fit(lambda r: sr.select_bytes(media, variables, r), rows, job.max_bytes)
+        return Outcome(body, media, "select", n, truncated or n < len(rows))
     if job.graph_media is None:
         raise QueryNotAcceptable("CONSTRUCT/DESCRIBE results")
     triples: list[Any] = []
     truncated = False
+    budget = ByteBudget(job.max_bytes)
     for triple in result:
-        if len(triples) >= job.max_rows:
+        if len(triples) >= job.max_rows or not budget.take(str(triple)):
             truncated = True
             break
         triples.append(triple)
     fmt = GRAPH_FORMATS[job.graph_media]
-    items: list[Any] = triples
-    if fmt == ox.RdfFormat.TRIG:
-        items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-    body = ox.serialize(items, format=fmt) or b""
-    return Outcome(body, job.graph_media, "graph", len(triples), truncated)
+
+    def serialise(part: Sequence[Any]) -> bytes:
+        items: list[Any] = list(part)
+        if fmt == ox.RdfFormat.TRIG:
+            items = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in part]
+        return ox.serialize(items, format=fmt) or b""
+
+    body, n = fit(serialise, triples, job.max_bytes)
+    return Outcome(body, job.graph_media, "graph", n, truncated or n < len(triples))
 
 
 def _prepare(job: Prepare) -> str:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -55,6 +55,7 @@ from graph.store.base import (
     SparqlFunction,
     check_export_format,
 )
+from graph.store.byte_cap import fit
 from graph.store.sparql_http import (
     BasicOrDigest,
     ask_value,
@@ -469,11 +470,12 @@ class SparqlStore:
             variables = data.get("head", {}).get("vars", [])
             bindings = data.get("results", {}).get("bindings", [])
             truncated = len(bindings) > job.max_rows
-            if job.select_media == sr.JSON and not truncated:
+            if job.select_media == sr.JSON and not truncated and len(body) <= job.max_bytes:
                 return Outcome(body, sr.JSON, "select", len(bindings), False)
             rows = [[b.get(v) for v in variables] for b in bindings[: job.max_rows]]
-            out = sr.select_bytes(job.select_media, variables, rows)
-            return Outcome(out, job.select_media, "select", len(rows), truncated)
+            media = job.select_media
+            out, n = fit(lambda r: sr.select_bytes(media, variables, r), rows, job.max_bytes)
+            return Outcome(out, media, "select", n, truncated or n < len(rows))
         if job.graph_media is None:
             raise QueryNotAcceptable("CONSTRUCT/DESCRIBE results")
         fmt = "turtle" if media in ("text/turtle", "application/x-turtle") else "nt"
@@ -492,14 +494,22 @@ class SparqlStore:
             "application/rdf+xml": "xml",
             "application/trig": "trig",
         }
-        if job.graph_media == "application/trig":
-            dataset = Dataset()
-            for triple in graph:
-                dataset.default_graph.add(triple)
-            data = dataset.serialize(format="trig", encoding="utf-8")
-        else:
-            data = graph.serialize(format=names[job.graph_media], encoding="utf-8")
-        return Outcome(data, job.graph_media, "graph", len(graph), truncated)
+        media = job.graph_media
+
+        def serialise(part: Sequence[Any]) -> bytes:
+            if media == "application/trig":
+                dataset = Dataset()
+                for triple in part:
+                    dataset.default_graph.add(triple)
+                return dataset.serialize(format="trig", encoding="utf-8")
+            chosen = Graph(namespace_manager=graph.namespace_manager)
+            for triple in part:
+                chosen.add(triple)
+            return chosen.serialize(format=names[media], encoding="utf-8")
+
+        kept = list(graph)
+        data, n = fit(serialise, kept, job.max_bytes)
+        return Outcome(data, media, "graph", n, truncated or n < len(kept))
 
     # -- writes ------------------------------------------------------------------------
 

@@ -15,8 +15,11 @@ side of a write between the rename and the ``CURRENT`` switch; on open,
 ``CHECKSUMS`` holds the SHA-256 of every other file of the snapshot and a
 digest of itself. A snapshot is verified before it is used: a corrupt or
 truncated file (``chunks.jsonl`` cut at a line boundary included) is refused
-with :class:`~graph.errors.CorruptIndex`, deleted, and the previous good
-snapshot is used instead; the engine then rebuilds what the graph has beyond it.
+with :class:`~graph.errors.CorruptIndex`, moved to ``quarantine/`` (never
+deleted), and the previous good snapshot is used instead; the engine then
+rebuilds what the graph has beyond it. Recovery never rebuilds the index from a
+graph that lacks documents the index holds (a graph that lost files): that is a
+:class:`~graph.errors.DamagedHome` until ``hankekg reindex`` or a restore.
 
 This module holds the engine: the snapshot directory and its ``CURRENT``
 pointer (:class:`IndexState`), :class:`LocalIndex` and :class:`LocalWriter`.
@@ -37,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.errors import CorruptIndex
+from graph.errors import RECOVERY_HINT, CorruptIndex, DamagedHome
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.index.integrity import fsync_dir
 from search.index.snapshot import Manifest, Snapshot
@@ -130,6 +133,17 @@ class IndexState:
         """The manifest of snapshot ``name``."""
         return Manifest.from_json((self.snapshots / name / "manifest.json").read_text("utf-8"))
 
+    def quarantine(self, name: str) -> None:
+        """Move a corrupt snapshot to ``quarantine/`` (kept for a manual recovery)."""
+        folder = self.root / "quarantine"
+        folder.mkdir(exist_ok=True)
+        target = folder / name
+        n = 1
+        while target.exists():
+            n += 1
+            target = folder / f"{name}.{n}"
+        os.replace(self.snapshots / name, target)
+
     def discard(self, name: str) -> None:
         """Delete a snapshot that is not (or no longer) to be used."""
         shutil.rmtree(self.snapshots / name, ignore_errors=True)
@@ -145,6 +159,30 @@ class IndexState:
 
 
 # -- the engine --------------------------------------------------------------------------------
+
+
+def _refuse_loss(
+    in_graph: dict[str, str],
+    loaded: dict[str, Snapshot],
+    committed: list[str],
+    corrupt: dict[str, CorruptIndex],
+    current: str | None,
+) -> None:
+    """Raise :class:`DamagedHome` where rebuilding from ``in_graph`` would lose documents."""
+    if committed:
+        held = loaded[committed[0]].manifest.documents
+        lost = sorted(set(held) - set(in_graph))
+        if lost:
+            raise DamagedHome(
+                f"graph: the graph lacks {len(lost)} of the {len(held)} documents the index "
+                f"holds (e.g. {lost[0]}); {RECOVERY_HINT}, or `hankekg reindex` to keep "
+                "only what the graph holds"
+            )
+    elif not in_graph and any(current is None or n <= current for n in corrupt):
+        raise DamagedHome(
+            f"index: the graph is empty and the committed index snapshot is corrupt "
+            f"({next(iter(corrupt.values()))}); {RECOVERY_HINT}"
+        )
 
 
 class LocalIndex:
@@ -204,40 +242,60 @@ class LocalIndex:
         own counter of graph updates)."""
 
     def recover(self, in_graph: dict[str, str]) -> set[str] | None:
-        """Commit the newest good snapshot that matches the graph; delete corrupt and
-        stale ones. ``None`` when none matches (the caller rebuilds from the graph)."""
+        """Commit the newest good snapshot that matches the graph. ``None`` when none
+        matches (the caller rebuilds from the graph).
+
+        Corrupt snapshots are moved to ``quarantine/``, never deleted, so a manual
+        recovery still has them; staged snapshots past the match (a crash's
+        leftovers, never committed) are discarded.
+
+        Raises:
+            DamagedHome: no snapshot matches and the graph lacks documents the
+                newest good committed snapshot holds, or the graph is empty while
+                committed snapshots are corrupt. Rebuilding the index from that
+                graph would drop them; it takes an explicit ``hankekg reindex``
+                (or a restore). Nothing is changed before this is raised.
+        """
         state = self.state
         current = state.current_name()
-        good: list[str] = []
-        for name in reversed(state.names()):
+        loaded: dict[str, Snapshot] = {}
+        corrupt: dict[str, CorruptIndex] = {}
+        match: str | None = None
+        for name in reversed(state.names()):  # newest first; older ones only if needed
             try:
-                snapshot = state.load(name)
+                snapshot = loaded[name] = state.load(name)
             except CorruptIndex as exc:
-                logger.error("%s; deleting it", exc)
-                state.discard(name)
+                corrupt[name] = exc
                 continue
             if {k: v.sha256 for k, v in snapshot.manifest.documents.items()} == in_graph:
-                if name != current:
-                    logger.warning("recovering: committing index snapshot %s", name)
-                    state.commit(name)
-                for later in state.names():
-                    if later > name:
-                        state.discard(later)
-                self._view = snapshot
-                return set()
-            good.append(name)
-        if not in_graph and not good:
+                match = name
+                break
+        committed = [n for n in loaded if current is None or n <= current]
+        if match is None:
+            _refuse_loss(in_graph, loaded, committed, corrupt, current)
+        for name, why in corrupt.items():
+            logger.error("%s; moving it to quarantine", why)
+            state.quarantine(name)
+        if match is not None:
+            if match != current:
+                logger.warning("recovering: committing index snapshot %s", match)
+                state.commit(match)
+            for later in state.names():
+                if later > match:
+                    state.discard(later)
+            self._view = loaded[match]
+            return set()
+        if not in_graph and not loaded:
             if current is not None:
                 (state.root / "CURRENT").unlink(missing_ok=True)
             self._view = None
             return set()
         # Nothing matches: keep the newest good committed snapshot current (never
         # a staged one past the old pointer) and let the caller rebuild.
-        previous = [n for n in good if current is None or n <= current]
-        if previous and previous[0] != current:
-            logger.warning("index snapshot %s is gone; using %s", current, previous[0])
-            state.commit(previous[0])
-        for name in good:
+        if committed and committed[0] != current:
+            logger.warning("index snapshot %s is gone; using %s", current, committed[0])
+            state.commit(committed[0])
+        for name in loaded:
             if current is not None and name > current:
                 state.discard(name)
         self._view = None

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from graph.errors import CorruptIndex
+from graph.errors import RECOVERY_HINT, CorruptIndex, DamagedHome
 from search.analysis import default_analyzer
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.lexical.postgres import PgLexical, PostingCache
@@ -251,6 +251,13 @@ class PostgresIndex:
         graph's documents the index lacks, to be re-indexed from the graph."""
         with self.pool.connection() as conn:
             indexed = dict(conn.execute("SELECT iri, sha256 FROM hk_documents").fetchall())
+        if indexed and not in_graph:
+            # an empty graph beside a full index is a graph that lost its data, not
+            # one whose documents were all deleted: never settle it by emptying the index
+            raise DamagedHome(
+                f"graph: the graph is empty, but the index holds {len(indexed)} documents; "
+                f"{RECOVERY_HINT}, or `hankekg reindex` to keep only what the graph holds"
+            )
         stale = [iri for iri, sha in indexed.items() if in_graph.get(iri) != sha]
         missing = {iri for iri, sha in in_graph.items() if indexed.get(iri) != sha}
         if stale:

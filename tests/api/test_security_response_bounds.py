@@ -80,5 +80,6 @@ def test_search_refuses_more_filter_values_than_the_cap_in_every_format(
                 (facet, f"http://x/{i}") for i in range(1_000)
             ]
             response = httpx.get(f"{live_server.url}/api/search", params=params, timeout=60)
-            assert response.status_code == 422, (facet, fmt, response.status_code)
+            # 1,000 values make a 20 kB URL: past the 8 kB URL cap, a 414 (issue 23)
+            assert response.status_code in (414, 422), (facet, fmt, response.status_code)
             assert len(response.content) < 20_000, (facet, fmt, len(response.content))

@@ -183,3 +183,18 @@ def test_postgres_postings_written_before_stamps_are_read(pg_url: str) -> None:
         assert_bm25(view.lexical_search(query, 100), reference_bm25(chunks, query), 100)
     finally:
         index.close()
+
+
+def test_postgres_recover_never_empties_the_index_for_an_empty_graph(pg_url: str) -> None:
+    """Issue 23: an empty graph beside a full index is refused, not settled by emptying it."""
+    from graph.errors import DamagedHome
+
+    index = PostgresIndex(pg_url)
+    try:
+        a, _, _ = add(index, "a", 1)
+        with pytest.raises(DamagedHome, match="the graph is empty"):
+            index.recover({})
+        view = index.view()
+        assert view is not None and set(view.documents()) == {a}
+    finally:
+        index.close()

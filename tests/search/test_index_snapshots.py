@@ -65,7 +65,8 @@ def test_corrupt_current_snapshot_falls_back_to_the_previous_good_one(tmp_path: 
     missing = reopened.recover(graph)
     # the previous snapshot holds {a}: it is current again and the caller rebuilds
     assert missing is None
-    assert not broken.exists(), "the corrupt snapshot is cleaned up"
+    assert not broken.exists(), "the corrupt snapshot is out of the way"
+    assert (index.state.root / "quarantine" / broken.name).is_dir(), "kept, not deleted"
     view = reopened.view()
     assert view is not None
     assert set(view.documents()) == {"http://example.org/id/document/a"}
@@ -80,6 +81,7 @@ def test_deleting_current_does_not_recommit_a_corrupt_snapshot(tmp_path: Path) -
     assert reopened.recover(graph) is None
     assert reopened.state.current_name() != broken.name
     assert not broken.exists()
+    assert (index.state.root / "quarantine" / broken.name).is_dir()
 
 
 def test_deleting_current_recommits_a_good_matching_snapshot(tmp_path: Path) -> None:

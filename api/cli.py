@@ -35,7 +35,7 @@ try:  # typer vendors click (typer._click) in recent versions; older ones use cl
 except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
-from api import cli_eval, services
+from api import cli_calibrate, cli_eval, services
 from api.cli_output import console, error, out
 from api.engine import Engine
 from graph.config import Settings
@@ -565,3 +565,4 @@ def organisations(
 # command list stays in one app.
 app.command(name="eval-extract")(cli_eval.eval_extract)
 app.command(name="eval")(cli_eval.eval_search)
+app.command(name="calibrate")(cli_calibrate.calibrate)

@@ -44,6 +44,14 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "search.results": ("Tulokset", "Results"),
     "search.count": ("hankkeita: {n}", "projects: {n}"),
     "search.none": ("Ei tuloksia.", "No results."),
+    "search.no_match": ("Mikään hanke ei vastaa hakua.", "No project matches."),
+    "search.read_as": ("Haku luettiin näin", "The query was read as"),
+    "search.broader": (
+        "Näytä laajempi haku ({n} heikosti osuvaa)",
+        "Show a broader search ({n} weak matches)",
+    ),
+    "search.weaker": ("Näytä myös heikommat osumat (+{n})", "Show weaker matches too (+{n})"),
+    "search.matched_only": ("Näytä vain osuvat hankkeet", "Show matching projects only"),
     "search.empty_index": (
         "Hakemisto on tyhjä: yhtään dokumenttia ei ole vielä tuotu.",
         "The index is empty: no documents have been ingested yet.",

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from api.engine import Engine
 from api.schemas import SearchResponse
 from graph.views import ProjectRow, project_rows
-from graph.vocab import HK, HKF, PROV, SCHEMA
-from search.filters import Filters, graph_patterns
+from graph.vocab import SCHEMA
 
 #: Organisation roles in column order (``participant``: taking part with no other role).
 ROLES = ("funder", "coordinator", "implementer", "partner", "steeringGroupMember", "participant")
@@ -77,36 +77,23 @@ def to_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=1)
 
 
-def sparql_query(engine: Engine, query: str, filters: Filters, limit: int = 100) -> str:
-    """A SPARQL query listing the projects the filters allow, ranked by similarity to ``query``.
+def matched_query(engine: Engine, keys: Sequence[str], limit: int = 500) -> str:
+    """A SPARQL query listing exactly the answer's projects (``keys``), in rank order.
 
-    The graph patterns are the ones the search itself filters with (containment
-    of places and themes, funder predecessors), so the list is the same set; the
-    order comes from ``hkf:similarity`` (dense similarity only, without the
-    lexical half and the boosts of the hybrid ranking).
+    The matched set is drawn by the hybrid ranking and the match rule, which no
+    SPARQL function reproduces; so the query names the set's members and their
+    ranks. It needs no custom function and runs on every backend.
     """
-    patterns = graph_patterns(filters, engine.linker)
-    body = "\n".join(f"  {{ {' '.join(p.split())} }}" for p in patterns)
-    text = query.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    lines = [
-        f"PREFIX schema: <{SCHEMA}>",
-        f"PREFIX hk: <{HK}>",
-        f"PREFIX hkf: <{HKF}>",
-        "SELECT ?p ?name ?score WHERE {",
-        "  ?p a hk:Project .",
-    ]
-    if body:
-        lines.append(body)
-    if filters.languages:
-        langs = ", ".join(f'"{code}"' for code in filters.languages)
-        lines.append(
-            f"  ?p <{PROV.wasDerivedFrom}> ?doc . "
-            f"?doc schema:inLanguage ?lang . FILTER(?lang IN ({langs}))"
-        )
-    lines += [
-        '  OPTIONAL { ?p schema:name ?name . FILTER(LANG(?name) = "fi") }',
-        f'  BIND(hkf:similarity(?p, "{text}") AS ?score)',
-        "}",
-        f"ORDER BY DESC(?score)\nLIMIT {int(limit)}",
-    ]
-    return "\n".join(lines)
+    rows = "\n".join(f"    (<{key}> {rank})" for rank, key in enumerate(keys[:limit], start=1))
+    return "\n".join(
+        [
+            f"PREFIX schema: <{SCHEMA}>",
+            "SELECT ?p ?name ?rank WHERE {",
+            "  VALUES (?p ?rank) {",
+            *([rows] if rows else []),
+            "  }",
+            '  OPTIONAL { ?p schema:name ?name . FILTER(LANG(?name) = "fi") }',
+            "}",
+            "ORDER BY ?rank",
+        ]
+    )

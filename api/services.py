@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Literal
 
 from api.engine import Engine, one_index_version
 from api.schemas import (
@@ -35,6 +36,9 @@ from search.filters import Filters, allowed_chunks, facet_counts
 from search.hybrid import HybridSearcher, Mode
 from search.related import related_projects
 from search.understanding import boosts, interpret
+
+#: How a search draws its answer: the matched set, or every ranked project.
+Match = Literal["precise", "broad"]
 
 #: Limits of one search request, shared by ``/api/search`` and the UI's search page.
 MAX_K = 100
@@ -81,6 +85,7 @@ def search(
     use_boosts: bool = True,
     facets: bool = True,
     ui_lang: str = "fi",
+    match: Match = "precise",
 ) -> SearchResponse:
     """Run a search: translate, filter inside the search, boost what the query
     names, rank, then decorate the hits with names, sources and facets."""
@@ -95,6 +100,7 @@ def search(
         use_boosts=use_boosts,
         facets=facets,
         ui_lang=ui_lang,
+        match=match,
     ).response
 
 
@@ -112,11 +118,15 @@ def run_search(
     facets: bool = True,
     ui_lang: str = "fi",
     max_k: int = MAX_K,
+    match: Match = "precise",
 ) -> SearchRun:
     """:func:`search`, keeping every ranked key (for the timeline, map and exports).
 
     Args:
         max_k: the most results one page may hold (exports go up to :data:`EXPORT_MAX`).
+        match: ``precise`` answers with the matched set (the encoder's calibrated
+            rule, :mod:`search.matching`); ``broad`` with every ranked project. Only
+            the hybrid mode has a matched set.
     """
     k = max(1, min(k, max_k))
     offset = max(0, offset)
@@ -136,6 +146,9 @@ def run_search(
         return SearchRun(
             SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
         )
+    # The rule is fitted on the hybrid ranking's evidence; the single-sided modes
+    # (for comparing rankings) answer with everything they rank.
+    match = match if mode == "hybrid" else "broad"
     translation = engine.translate(query, lang)
     interpretation = interpret(query, engine.linker, translation)
     cache = engine.filter_cache()
@@ -148,6 +161,9 @@ def run_search(
         allowed_chunks=allowed,
         expansion=translation.expansion or None,
         boosts=boost,
+        match=engine.calibration.rule if match == "precise" else None,
+        translation=translation,
+        places=[p.surface for p in interpretation.places],
     )
     page = result.hits[offset:]
     # Names and sources are remembered per data version (in the facet table), so a
@@ -187,6 +203,8 @@ def run_search(
         k=k,
         offset=offset,
         total=result.total_candidates,
+        match=match,
+        broad_total=result.broad_total,
         language=translation.lang,
         expanded_query=result.expanded_query,
         filters=echo,

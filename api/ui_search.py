@@ -50,12 +50,16 @@ class SearchState:
     filters: dict[str, list[str]] = field(default_factory=dict)
     year_from: str = ""
     year_to: str = ""
+    match: str = "precise"
+    """``precise``: the matched set; ``broad``: every ranked project (weaker matches too)."""
 
     def params(self) -> list[tuple[str, str]]:
         """Query parameters, in a stable order."""
         out: list[tuple[str, str]] = [("q", self.q)]
         if self.mode != "hybrid":
             out.append(("mode", self.mode))
+        if self.match != "precise":
+            out.append(("match", self.match))
         for facet in LIST_FACETS:
             out.extend((facet, v) for v in self.filters.get(facet, []))
         if self.year_from:
@@ -84,7 +88,15 @@ class SearchState:
 
     def cleared(self) -> str:
         """URL with every filter removed."""
-        return SearchState(q=self.q, mode=self.mode).href()
+        return SearchState(q=self.q, mode=self.mode, match=self.match).href()
+
+    def broadened(self) -> str:
+        """URL of the same search answering with weaker matches too (``match=broad``)."""
+        return replace(self, match="broad", page=1).href()
+
+    def narrowed(self) -> str:
+        """URL of the same search answering with the matched set only."""
+        return replace(self, match="precise", page=1).href()
 
     def at_page(self, page: int) -> str:
         """URL of another page of the same results."""
@@ -124,7 +136,7 @@ class SearchState:
     def api_params(self, fmt: str, k: int) -> str:
         """The query string of ``/api/search`` for this state's exports."""
         statuses = [charts.STATUS_KEY.get(v, v) for v in self.filters.get("status", [])]
-        out: list[tuple[str, str]] = [("q", self.q), ("mode", self.mode)]
+        out: list[tuple[str, str]] = [("q", self.q), ("mode", self.mode), ("match", self.match)]
         for facet in ("place", "funder", "organisation", "theme", "language"):
             out.extend((facet, v) for v in self.filters.get(facet, []))
         out.extend(("status", v) for v in statuses)
@@ -175,6 +187,7 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
         mode=state.mode,  # type: ignore[arg-type]
         filters=state.search_filters(),
         ui_lang=lang,
+        match="broad" if state.match == "broad" else "precise",
     )
     response = run.response
     table = engine.facet_table()
@@ -196,10 +209,9 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
             for fmt in ("csv", "records")
         },
         export_max=services.EXPORT_MAX,
+        # The query names the answer's members: the same set as the page, on any backend.
         sparql_href="/sparql-ui?"
-        + urlencode(
-            {"query": results_export.sparql_query(engine, state.q, state.search_filters())}
-        ),
+        + urlencode({"query": results_export.matched_query(engine, run.keys)}),
     )
     return context
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,9 +22,11 @@ from typing import Literal
 import numpy as np
 
 from search.analysis import default_analyzer
+from search.crosslingual import Translation
 from search.encoders import Encoder
 from search.index import Chunk, IndexView
 from search.lexical import matched_terms
+from search.matching import MatchRule, Ranked, coverage, query_units, select
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +90,9 @@ class SearchResult:
     expanded_query: str | None = None
     total_candidates: int = 0
     candidate_keys: list[str] = field(default_factory=list)
-    """Every ranked group key (for facet counts over the whole result set)."""
+    """Every answered group key, best first (facets, map, timeline and exports count these)."""
+    broad_total: int = 0
+    """Groups ranked before the match rule drew its line (``total_candidates`` without a rule)."""
 
 
 class HybridSearcher:
@@ -108,6 +113,9 @@ class HybridSearcher:
         group_by: Literal["project", "document"] = "project",
         expansion: str | None = None,
         boosts: dict[str, float] | None = None,
+        match: MatchRule | None = None,
+        translation: Translation | None = None,
+        places: Iterable[str] = (),
     ) -> SearchResult:
         """Rank projects for ``query``.
 
@@ -120,6 +128,11 @@ class HybridSearcher:
             expansion: Finnish words from the cross-lingual bridge, added to
                 both the dense and the lexical query.
             boosts: score multipliers per project (query understanding).
+            match: keep only the groups this rule matches (:mod:`search.matching`);
+                ``None`` answers with every ranked group (``match=broad``).
+            translation: the bridge's reading of the query (its concepts join
+                the query's words for the rule's coverage).
+            places: query words read as places (they do not count as coverage).
         """
         dense_query = f"{query} {expansion}" if expansion else query
         weights = weights or FusionWeights()
@@ -140,6 +153,18 @@ class HybridSearcher:
             dense_hits = dense.result()
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
         ranked = self._rank_groups(fused, group_by, boosts or {})
+        broad_total = len(ranked)
+        if match is not None:
+            ranked = self._matched(
+                ranked,
+                match,
+                dict(dense_hits),
+                query,
+                translation,
+                places,
+                group_by,
+                allowed_chunks,
+            )
         hits = [
             self._hit(key, score, items, dict(dense_hits), dict(lexical_hits), query, expansion)
             for score, key, items in ranked[:k]
@@ -151,7 +176,40 @@ class HybridSearcher:
             expanded_query=expansion,
             total_candidates=len(ranked),
             candidate_keys=[key for _, key, _ in ranked],
+            broad_total=broad_total,
         )
+
+    def _matched(
+        self,
+        ranked: list[tuple[float, str, list[tuple[float, Chunk]]]],
+        rule: MatchRule,
+        dense: dict[int, float],
+        query: str,
+        translation: Translation | None,
+        places: Iterable[str],
+        group_by: str,
+        allowed: set[int] | None,
+    ) -> list[tuple[float, str, list[tuple[float, Chunk]]]]:
+        """The ranked groups ``rule`` matches, in rank order."""
+        groups = [
+            Ranked(key, score, max((dense[c.id] for _, c in items if c.id in dense), default=None))
+            for score, key, items in ranked
+        ]
+        key_of = {c.id: key for _, key, items in ranked for _, c in items}
+        units = query_units(query, translation, places)
+
+        def coverage_of(keys: list[str]) -> dict[str, float]:
+            return coverage(
+                self.snapshot,
+                units,
+                keys,
+                key_of,
+                by_document=group_by == "document",
+                allowed=allowed,
+            )
+
+        keep = set(select(groups, coverage_of, rule))
+        return [entry for entry in ranked if entry[1] in keep]
 
     def _dense(
         self, query: str, vector: np.ndarray | None, allowed: set[int] | None

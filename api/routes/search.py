@@ -69,6 +69,14 @@ def search(
         Query(max_length=3, description="Document language."),
     ] = None,
     boost: Annotated[bool, Query(description="Boost what the query names.")] = True,
+    match: Annotated[
+        services.Match,
+        Query(
+            description="precise: the projects the evidence says match (the encoder's "
+            "calibrated rule; an off-topic query answers with none); broad: every ranked "
+            "project, weaker matches too."
+        ),
+    ] = "precise",
     format: Annotated[  # noqa: A002 - the URL parameter's name
         Literal["json", "csv", "records"],
         Query(
@@ -101,6 +109,7 @@ def search(
         use_boosts=boost,
         facets=not export,
         max_k=services.EXPORT_MAX if export else services.MAX_K,
+        match=match,
     ).response
     if not export:
         return response

@@ -119,6 +119,7 @@ def search_page(
     lang: LangDep,
     q: Annotated[str, Query(max_length=services.MAX_QUERY_CHARS)] = "",
     mode: Annotated[str, Query(pattern="^(hybrid|lexical|dense)$")] = "hybrid",
+    match: Annotated[str, Query(pattern="^(precise|broad)$")] = "precise",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     place: StrList = None,
     funder: StrList = None,
@@ -141,6 +142,7 @@ def search_page(
     state = SearchState(
         q=q,
         mode=mode,
+        match=match,
         page=page,
         filters={k: list(v) for k, v in chosen.items() if v},
         year_from=year_from,

@@ -1,0 +1,279 @@
+"""The matched set: which ranked projects the evidence says answer a query.
+
+Ranking orders every candidate; this module draws the line under the ones that
+match, the way Elasticsearch's ``minimum_should_match``, a kNN similarity floor
+and Weaviate's autocut do. Two kinds of evidence are gathered per group
+(project, or document in evaluation):
+
+* **coverage**: the query is split into *units*, one per content word, and a
+  word the cross-lingual bridge read as a concept ("loneliness" -> yksinäisyys)
+  is one unit whose Finnish label's terms count for it too. A unit is met in a
+  group when its base form occurs in one of the group's chunks (a compound part
+  alone counts half). Coverage is the IDF-weighted share of units met, so a
+  rare word weighs more than "project".
+* **similarity**: the group's best dense cosine among the dense candidates.
+
+:class:`MatchRule` combines them with the fused ranking score; its thresholds
+are fitted by ``hankekg calibrate`` (:mod:`search.calibrate`) and stored per
+encoder fingerprint (:mod:`search.calibration`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from search.analysis import Analyzer, default_analyzer
+from search.crosslingual import Translation
+from search.index import IndexView
+
+#: Chunks one unit's term lookup may return (every chunk containing the term, in practice).
+TERM_HITS = 1_000_000
+#: Bridge concept kinds that name places.
+_PLACE_KINDS = frozenset({"place"})
+#: What a unit met only through a compound part counts for.
+PART_CREDIT = 0.0
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One content word of the query (or a bridged concept), with its terms."""
+
+    text: str
+    heads: tuple[str, ...]
+    """Base forms: a group containing one meets the unit."""
+    parts: tuple[str, ...] = ()
+    """Compound parts: a group containing only these meets the unit at half credit."""
+    place: bool = False
+    """The word names a place: it says where, not what, so it does not count as coverage
+    (query understanding already boosts the projects there)."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one group showed for one query."""
+
+    coverage: float
+    """IDF-weighted share of the query's units met (0..1)."""
+    cosine: float | None
+    """Best dense cosine of the group's chunks (``None``: not among the dense candidates)."""
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    """When a ranked group is in the matched set.
+
+    First the query: it is answered at all when its best dense similarity, plus
+    ``coverage_weight`` times the best coverage among the top three groups,
+    reaches ``floor`` (an off-topic query, whose best page is still far from
+    it, answers with nothing). Then each group: it matches when its fused score
+    is at least ``ratio`` times the top score (the list ends at the first large
+    drop, as autocut does), or when it meets ``coverage`` of the query's
+    weighted words with a similarity within ``margin`` of the best (the
+    minimum-should-match arm, which keeps a second page that says the same
+    words). The floor is absolute because it judges the query; the rest is
+    relative to the query's best because an encoder's cosines shift from query
+    to query.
+    """
+
+    ratio: float = 0.85
+    coverage: float = 0.6
+    margin: float = 0.02
+    floor: float = 0.85
+    coverage_weight: float = 0.0
+
+    def answered(self, best_cosine: float, top_coverage: float) -> bool:
+        """Whether the query has any match at all."""
+        return best_cosine + self.coverage_weight * top_coverage >= self.floor
+
+    def matches(self, score: float, top: float, evidence: Evidence, best_cosine: float) -> bool:
+        """Whether a group of fused ``score`` (the top being ``top``) matches."""
+        if score >= self.ratio * top:
+            return True
+        return (
+            evidence.cosine is not None
+            and evidence.coverage >= self.coverage
+            and best_cosine - evidence.cosine <= self.margin
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        """The thresholds, for storage."""
+        return {
+            "ratio": self.ratio,
+            "coverage": self.coverage,
+            "margin": self.margin,
+            "floor": self.floor,
+            "coverage_weight": self.coverage_weight,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, float]) -> MatchRule:
+        """Read :meth:`as_dict`'s form (unknown keys are ignored)."""
+        names = cls.__dataclass_fields__
+        return cls(**{k: float(v) for k, v in raw.items() if k in names})
+
+
+#: Used for an encoder nobody calibrated: it keeps the top group and those
+#: scoring close to it, and declines only queries nothing is near.
+CONSERVATIVE = MatchRule(ratio=0.7, coverage=0.5, margin=0.03, floor=0.0)
+
+#: Groups whose coverage the top-of-list gate reads.
+GATE_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One ranked group, as the rule sees it."""
+
+    key: str
+    score: float
+    cosine: float | None
+
+
+def select(
+    ranked: list[Ranked], coverage_of: Callable[[list[str]], Mapping[str, float]], rule: MatchRule
+) -> list[str]:
+    """The keys of ``ranked`` (best first) that ``rule`` matches, in rank order.
+
+    Args:
+        coverage_of: coverage of the given keys (asked only for the groups the
+            rule could still take, since each lookup costs index reads).
+    """
+    if not ranked:
+        return []
+    best = max((r.cosine for r in ranked if r.cosine is not None), default=0.0)
+    top = ranked[0].score
+    # Coverage matters for the gate (top three) and for groups near the best cosine.
+    asked = [r.key for r in ranked[:GATE_DEPTH]] + [
+        r.key
+        for r in ranked[GATE_DEPTH:]
+        if r.score < rule.ratio * top and r.cosine is not None and best - r.cosine <= rule.margin
+    ]
+    covered = coverage_of(asked)
+    gate = max((covered.get(r.key, 0.0) for r in ranked[:GATE_DEPTH]), default=0.0)
+    if not rule.answered(best, gate):
+        return []
+    return [
+        r.key
+        for r in ranked
+        if rule.matches(r.score, top, Evidence(covered.get(r.key, 0.0), r.cosine), best)
+    ]
+
+
+def query_units(
+    query: str, translation: Translation | None = None, places: Iterable[str] = ()
+) -> list[Unit]:
+    """The query's content words as units; bridged concepts absorb the words they cover.
+
+    A concept's Finnish label joins the unit of the query span it was read from,
+    so "older people" is met by "ikääntyneet" as well as by "older".
+
+    Args:
+        places: the query's words that query understanding read as places.
+    """
+    place_words = {w.lower() for surface in places for w in surface.split()}
+    analyzer = default_analyzer()
+    lang = translation.lang if translation is not None else None
+    words: dict[tuple[int, int], list[str]] = {}
+    for span in analyzer.analyze_spans(query, lang):
+        words.setdefault((span.start, span.end), []).append(span.term)
+    units: list[Unit] = []
+    taken: set[tuple[int, int]] = set()
+    for concept in translation.concepts if translation is not None else []:
+        covered = [w for w in words if w[0] >= concept.start and w[1] <= concept.end]
+        label = analyzer.analyze(concept.label_fi, "fi")
+        # The label's own words are heads (a base form met is the concept met);
+        # its compound parts and the covered words' parts are only parts.
+        heads = [words[w][0] for w in covered if w not in taken]
+        heads += [_head(analyzer, word) for word in concept.label_fi.split()]
+        parts = [t for w in covered for t in words[w][1:]] + label
+        taken.update(covered)
+        heads = [h for h in dict.fromkeys(heads) if h]
+        if heads:
+            place = concept.kind in _PLACE_KINDS
+            units.append(Unit(concept.label_fi, tuple(heads), _rest(parts, heads), place))
+    for (start, end), terms in words.items():
+        if (start, end) not in taken:
+            word = query[start:end]
+            place = word.lower() in place_words
+            units.append(Unit(word, (terms[0],), _rest(terms[1:], terms[:1]), place))
+    return _merge(units)
+
+
+def _head(analyzer: Analyzer, word: str) -> str:
+    terms = analyzer.analyze(word, "fi")
+    return terms[0] if terms else ""
+
+
+def _rest(parts: Iterable[str], heads: Iterable[str]) -> tuple[str, ...]:
+    seen = set(heads)
+    return tuple(p for p in dict.fromkeys(parts) if p not in seen)
+
+
+def _merge(units: list[Unit]) -> list[Unit]:
+    """Drop a unit whose heads another unit already has (a repeated word)."""
+    out: list[Unit] = []
+    seen: set[tuple[str, ...]] = set()
+    for unit in units:
+        if unit.heads not in seen:
+            seen.add(unit.heads)
+            out.append(unit)
+    return out
+
+
+def coverage(
+    view: IndexView,
+    units: list[Unit],
+    keys: Iterable[str],
+    key_of: Mapping[int, str] | None = None,
+    *,
+    by_document: bool = False,
+    allowed: set[int] | None = None,
+) -> dict[str, float]:
+    """IDF-weighted share of ``units`` met by each group in ``keys``.
+
+    Args:
+        key_of: chunk id -> group key for chunks already fetched (others are looked up).
+        by_document: group by document rather than by project.
+        allowed: the filters' chunks (the same lookup the ranking used).
+    """
+    wanted = set(keys)
+    # Places say where, not what; but a query of places only ("Rovaniemi") is about them.
+    units = [u for u in units if not u.place] or units
+    if not units or not wanted:
+        return dict.fromkeys(wanted, 0.0)
+    total = max(view.vector_count(), 1)
+    known: dict[int, str] = dict(key_of or {})
+    credit: dict[str, float] = dict.fromkeys(wanted, 0.0)
+    weights: list[float] = []
+    for unit in units:
+        head_hits = _hits(view, unit.heads, allowed)
+        part_hits = _hits(view, unit.parts, allowed) if unit.parts else set()
+        df = len(head_hits | part_hits)
+        # An unknown word is as rare as a word can be: a query of unknown words covers nothing.
+        weight = math.log((total - df + 0.5) / (df + 0.5) + 1.0)
+        weights.append(weight)
+        head_keys = _keys(view, head_hits, known, by_document) & wanted
+        part_keys = _keys(view, part_hits, known, by_document) & wanted
+        for key in head_keys:
+            credit[key] += weight
+        for key in part_keys - head_keys:
+            credit[key] += PART_CREDIT * weight
+    norm = sum(weights) or 1.0
+    return {key: value / norm for key, value in credit.items()}
+
+
+def _hits(view: IndexView, terms: Iterable[str], allowed: set[int] | None) -> set[int]:
+    terms = [t for t in terms if view.has_term(t)]
+    if not terms:
+        return set()
+    return {cid for cid, _ in view.lexical_search(terms, TERM_HITS, allowed)}
+
+
+def _keys(view: IndexView, ids: set[int], known: dict[int, str], by_document: bool) -> set[str]:
+    missing = [i for i in ids if i not in known]
+    if missing:
+        for cid, chunk in view.get_chunks(missing).items():
+            known[cid] = chunk.document if by_document else chunk.key
+    return {known[i] for i in ids if i in known}

@@ -69,7 +69,7 @@ def calibrate(
     ] = None,
 ) -> None:
     """Fit the matched-set thresholds on judged queries and store them for this encoder."""
-    from search.calibrate import OFFTOPIC, fit, observe, read_judged
+    from search.calibrate import OFFTOPIC, cross_validated, fit, observe, read_judged
     from search.calibration import save
 
     settings = Settings()
@@ -96,6 +96,7 @@ def calibrate(
                 "objective": result.objective,
                 "set_f1": result.f1,
                 "offtopic_empty": result.empty,
+                "cross_validated": cross_validated(observations),
             }
             target = out_dir or (home or Settings().home) / "calibration"
             path = save(target, fingerprint, result.rule, meta)

@@ -26,7 +26,15 @@ from search.crosslingual import Translation
 from search.encoders import Encoder
 from search.index import Chunk, IndexView
 from search.lexical import matched_terms
-from search.matching import MatchRule, Ranked, coverage, query_units, select
+from search.matching import (
+    GATE_DEPTH,
+    MatchRule,
+    Ranked,
+    coverage,
+    query_units,
+    select,
+    topic_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +167,7 @@ class HybridSearcher:
                 ranked,
                 match,
                 dict(dense_hits),
+                dict(lexical_hits),
                 query,
                 translation,
                 places,
@@ -184,6 +193,7 @@ class HybridSearcher:
         ranked: list[tuple[float, str, list[tuple[float, Chunk]]]],
         rule: MatchRule,
         dense: dict[int, float],
+        lexical: dict[int, float],
         query: str,
         translation: Translation | None,
         places: Iterable[str],
@@ -192,7 +202,12 @@ class HybridSearcher:
     ) -> list[tuple[float, str, list[tuple[float, Chunk]]]]:
         """The ranked groups ``rule`` matches, in rank order."""
         groups = [
-            Ranked(key, score, max((dense[c.id] for _, c in items if c.id in dense), default=None))
+            Ranked(
+                key,
+                score,
+                max((dense[c.id] for _, c in items if c.id in dense), default=None),
+                max((lexical[c.id] for _, c in items if c.id in lexical), default=None),
+            )
             for score, key, items in ranked
         ]
         key_of = {c.id: key for _, key, items in ranked for _, c in items}
@@ -208,8 +223,25 @@ class HybridSearcher:
                 allowed=allowed,
             )
 
-        keep = set(select(groups, coverage_of, rule))
+        topic = self.topic_cosine(query, translation, places, allowed)
+        keep = set(select(groups, coverage_of, rule, topic))
         return [entry for entry in ranked if entry[1] in keep]
+
+    def topic_cosine(
+        self,
+        query: str,
+        translation: Translation | None,
+        places: Iterable[str],
+        allowed: set[int] | None = None,
+    ) -> float | None:
+        """The best cosine of the query without its place names (``None`` when it
+        names none): what the match rule's gate judges (:func:`search.matching.select`)."""
+        topic = topic_query(query, translation, places)
+        if topic is None:
+            return None
+        vector = self.encoder.encode_queries([topic])[0]
+        near = self.snapshot.dense_search(vector, GATE_DEPTH, allowed)
+        return max((score for _, score in near), default=0.0)
 
     def _dense(
         self, query: str, vector: np.ndarray | None, allowed: set[int] | None

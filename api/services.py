@@ -33,7 +33,7 @@ from graph.views import (
 )
 from graph.vocab import HK, PROV
 from search.filters import Filters, allowed_chunks, facet_counts
-from search.hybrid import HybridSearcher, Mode
+from search.hybrid import HybridSearcher, Mode, SearchResult
 from search.related import related_projects
 from search.understanding import boosts, interpret
 
@@ -142,10 +142,12 @@ def run_search(
         language=list(filters.languages),
     )
     current = searcher(engine)
-    if current is None or not query.strip():
+    if current is None or (not query.strip() and filters.is_empty()):
         return SearchRun(
             SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
         )
+    if not query.strip():
+        return browse(engine, current, filters, k, offset, echo, facets, ui_lang, mode)
     # The rule is fitted on the hybrid ranking's evidence; the single-sided modes
     # (for comparing rankings) answer with everything they rank.
     match = match if mode == "hybrid" else "broad"
@@ -165,6 +167,56 @@ def run_search(
         translation=translation,
         places=[p.surface for p in interpretation.places],
     )
+    interpreted = Interpreted(**interpretation.as_dict())  # type: ignore[arg-type]
+    return decorate(
+        engine,
+        current,
+        result,
+        k,
+        offset,
+        echo,
+        facets,
+        ui_lang,
+        mode,
+        match,
+        translation.lang,
+        interpreted,
+    )
+
+
+def browse(
+    engine: Engine,
+    current: HybridSearcher,
+    filters: Filters,
+    k: int,
+    offset: int,
+    echo: SearchFilters,
+    facets: bool,
+    ui_lang: str,
+    mode: Mode,
+) -> SearchRun:
+    """Filters without a query: every project they allow, in IRI order."""
+    cache = engine.filter_cache()
+    allowed = allowed_chunks(engine.store, current.snapshot, filters, engine.linker, cache)
+    result = current.browse(allowed, k=offset + k)
+    return decorate(engine, current, result, k, offset, echo, facets, ui_lang, mode, "precise")
+
+
+def decorate(
+    engine: Engine,
+    current: HybridSearcher,
+    result: SearchResult,
+    k: int,
+    offset: int,
+    echo: SearchFilters,
+    facets: bool,
+    ui_lang: str,
+    mode: Mode,
+    match: Match,
+    language: str | None = None,
+    interpreted: Interpreted | None = None,
+) -> SearchRun:
+    """A search's page as the response: names, sources and facets over every answered key."""
     page = result.hits[offset:]
     # Names and sources are remembered per data version (in the facet table), so a
     # repeated result costs no round trip to a graph server.
@@ -198,17 +250,17 @@ def run_search(
             )
         )
     response = SearchResponse(
-        query=query,
+        query=result.query,
         mode=mode,
         k=k,
         offset=offset,
         total=result.total_candidates,
         match=match,
         broad_total=result.broad_total,
-        language=translation.lang,
+        language=language,
         expanded_query=result.expanded_query,
         filters=echo,
-        interpreted=Interpreted(**interpretation.as_dict()),  # type: ignore[arg-type]
+        interpreted=interpreted or Interpreted(),
         results=hits,
     )
     if facets:

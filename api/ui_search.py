@@ -173,7 +173,7 @@ class SearchState:
 def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, Any]:
     """Run the search of ``state`` and shape the results page."""
     context: dict[str, Any] = {"state": state, "response": None, "empty_index": False}
-    if not state.q.strip():
+    if not state.q.strip() and not state.active_filters():
         view = engine.snapshot
         context["empty_index"] = view is None or not view.vector_count()
         return context

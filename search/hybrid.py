@@ -243,6 +243,35 @@ class HybridSearcher:
         near = self.snapshot.dense_search(vector, GATE_DEPTH, allowed)
         return max((score for _, score in near), default=0.0)
 
+    def browse(self, allowed: set[int] | None, k: int = 10) -> SearchResult:
+        """Every project (or document without one) with a chunk in ``allowed``, for
+        browsing by filters alone: no query, so no ranking; ordered by IRI (project
+        IRIs are made from names, so this is close to alphabetical)."""
+        by_key = self.snapshot.chunks_by_key()
+        keys = sorted(
+            key for key, ids in by_key.items() if allowed is None or any(i in allowed for i in ids)
+        )
+        hits = []
+        for key in keys[:k]:
+            chunks = sorted(self.snapshot.get_chunks(by_key[key]).values(), key=lambda c: c.id)
+            if not chunks:
+                continue
+            best = next((c for c in chunks if c.field == "body"), chunks[0])
+            snippet, _ = _snippet(best, "", None)
+            hits.append(
+                ProjectHit(
+                    key, best.project, best.document, 0.0, snippet, [], [c.id for c in chunks]
+                )
+            )
+        return SearchResult(
+            hits=hits,
+            mode="hybrid",
+            query="",
+            total_candidates=len(keys),
+            candidate_keys=keys,
+            broad_total=len(keys),
+        )
+
     def _dense(
         self, query: str, vector: np.ndarray | None, allowed: set[int] | None
     ) -> list[tuple[int, float]]:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api import results_export, services
 from api.deps import EngineDep
 from api.schemas import ExportRow, SearchResponse
+from graph.errors import QueryError
 from search.filters import Filters
 from search.hybrid import Mode
 
@@ -34,11 +35,11 @@ def search(
     q: Annotated[
         str,
         Query(
-            min_length=1,
             max_length=services.MAX_QUERY_CHARS,
-            description="Finnish or English query.",
+            description="Finnish, English or Swedish query. Empty with filters: every "
+            "project the filters allow (browsing); empty without filters is refused.",
         ),
-    ],
+    ] = "",
     k: Annotated[
         int,
         Query(
@@ -97,6 +98,8 @@ def search(
         statuses=tuple(status or ()),
         languages=tuple(language or ()),
     )
+    if not q.strip() and filters.is_empty():
+        raise QueryError("give a query (q), or filters to browse by")
     export = format != "json"
     response = services.run_search(
         engine,

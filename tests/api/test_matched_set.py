@@ -13,6 +13,8 @@ import pytest
 from api import results_export, services
 from api.engine import Engine
 from api.ui_search import SearchState, search_context
+from search.filters import Filters
+from tests.conftest import ROVANIEMI
 
 pytestmark = pytest.mark.slow
 
@@ -74,3 +76,16 @@ def test_an_empty_answer_says_what_the_query_was_read_as(seeded_engine: Engine) 
     response = context["response"]
     assert [p.label for p in response.interpreted.places] == ["Rovaniemi"]
     assert SearchState(q="metsänhoito Rovaniemellä").broadened().endswith("match=broad")
+
+
+def test_filters_without_a_query_list_every_project_they_allow(seeded_engine: Engine) -> None:
+    lapland = Filters(places=("http://localhost:8000/id/place/region-19",))
+    browsed = services.run_search(seeded_engine, "", filters=lapland)
+    assert browsed.response.total == len(browsed.keys) == 1
+    assert browsed.response.results[0].name == ROVANIEMI
+    everything = services.run_search(seeded_engine, "", filters=Filters(languages=("fi",)))
+    assert everything.response.total == len(seeded_engine.snapshot.chunks_by_key())
+    context = search_context(
+        seeded_engine, SearchState(filters={"place": list(lapland.places)}), "fi"
+    )
+    assert context["total"] == 1

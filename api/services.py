@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
@@ -21,6 +22,7 @@ from api.schemas import (
     SearchHit,
     SearchResponse,
 )
+from graph.entity_views import theme_parents
 from graph.errors import NotFound
 from graph.views import (
     Ref,
@@ -142,7 +144,7 @@ def run_search(
         language=list(filters.languages),
     )
     current = searcher(engine)
-    if current is None or (not query.strip() and filters.is_empty()):
+    if current is None:
         return SearchRun(
             SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
         )
@@ -269,8 +271,41 @@ def decorate(
             name: [FacetValueModel(**vars(v)) for v in values]
             for name, values in counted.values.items()
         }
+        if "theme" in response.facets:
+            response.facets["theme"] = theme_tree(engine, response.facets["theme"])
         response.years = list(counted.years) if counted.years else None
     return SearchRun(response, list(result.candidate_keys))
+
+
+def theme_tree(engine: Engine, values: Sequence[FacetValueModel]) -> list[FacetValueModel]:
+    """Our theme groups with their YSO concepts nested under them.
+
+    A concept that carries its group's label ("Rehabilitation" / "rehabilitation")
+    is folded into the group: filtering by the group already includes it. Among
+    the remaining top-level entries, one label is shown once (the larger count).
+    """
+    by_key = {v.value: v for v in values}
+    parents = theme_parents(engine, by_key)
+    children: dict[str, list[FacetValueModel]] = {}
+    for value in values:
+        for group in parents.get(value.value, []):
+            if value.label.casefold() != by_key[group].label.casefold():
+                children.setdefault(group, []).append(value)
+    top: dict[str, FacetValueModel] = {}
+    for value in values:
+        if parents.get(value.value):
+            continue
+        nested = value.model_copy(
+            update={
+                "children": sorted(
+                    children.get(value.value, []), key=lambda c: (-c.count, c.label.lower())
+                )
+            }
+        )
+        label = value.label.casefold()
+        if label not in top or top[label].count < value.count:
+            top[label] = nested
+    return sorted(top.values(), key=lambda v: (-v.count, v.label.lower()))
 
 
 def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:

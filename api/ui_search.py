@@ -20,7 +20,7 @@ from api import charts, results_export, services
 from api.engine import Engine, one_index_version
 from api.i18n import LANGS
 from api.schemas import FacetValueModel, SearchHit
-from graph.entity_views import PLACE_KINDS, place_kinds, summaries, theme_parents
+from graph.entity_views import PLACE_KINDS, place_kinds, summaries
 from graph.views import display_names, local_name, pick_name, safe_iri
 from search.filters import FacetTable
 from search.filters import Filters as SearchFilters
@@ -287,39 +287,7 @@ def facet_values(
             order = {k: i for i, k in enumerate(PLACE_KINDS)}
             items.sort(key=lambda v: (-v.count, order.get(v.kind or "", 9), v.label.lower()))
         out[facet] = items
-    out["theme"] = theme_tree(engine, out.get("theme", []))
     return out
-
-
-def theme_tree(engine: Engine, values: Sequence[FacetValueModel]) -> list[FacetValueModel]:
-    """Our theme groups with their YSO concepts nested under them.
-
-    A concept that carries its group's label ("Rehabilitation" / "rehabilitation")
-    is folded into the group: filtering by the group already includes it. Among
-    the remaining top-level entries, one label is shown once (the larger count).
-    """
-    by_key = {v.value: v for v in values}
-    parents = theme_parents(engine, by_key)
-    children: dict[str, list[FacetValueModel]] = {}
-    for value in values:
-        for group in parents.get(value.value, []):
-            if value.label.casefold() != by_key[group].label.casefold():
-                children.setdefault(group, []).append(value)
-    top: dict[str, FacetValueModel] = {}
-    for value in values:
-        if parents.get(value.value):
-            continue
-        nested = value.model_copy(
-            update={
-                "children": sorted(
-                    children.get(value.value, []), key=lambda c: (-c.count, c.label.lower())
-                )
-            }
-        )
-        label = value.label.casefold()
-        if label not in top or top[label].count < value.count:
-            top[label] = nested
-    return sorted(top.values(), key=lambda v: (-v.count, v.label.lower()))
 
 
 def facet_labels(

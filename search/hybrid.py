@@ -24,12 +24,14 @@ import numpy as np
 from search.analysis import default_analyzer
 from search.crosslingual import Translation
 from search.encoders import Encoder
+from search.highlight import phrases, strip_chrome
+from search.highlight import spans as highlight_spans
 from search.index import Chunk, IndexView
-from search.lexical import matched_terms
 from search.matching import (
     GATE_DEPTH,
     MatchRule,
     Ranked,
+    Unit,
     coverage,
     query_units,
     select,
@@ -46,6 +48,8 @@ RRF_K = 60
 #: Candidates taken from each side before fusion.
 CANDIDATES = 200
 SNIPPET_CHARS = 320
+#: Further chunks of a group tried for a snippet that shows a query word.
+SNIPPET_TRIES = 4
 #: Weight of a group's second and third best chunks relative to its best.
 SECOND_CHUNKS = 0.3
 #: Threads that run the dense side of hybrid searches next to the lexical side.
@@ -162,6 +166,9 @@ class HybridSearcher:
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
         ranked = self._rank_groups(fused, group_by, boosts or {})
         broad_total = len(ranked)
+        units = query_units(query, translation, places)
+        if translation is None and expansion:
+            units += query_units(expansion, lang="fi")
         if match is not None:
             ranked = self._matched(
                 ranked,
@@ -171,11 +178,13 @@ class HybridSearcher:
                 query,
                 translation,
                 places,
+                units,
                 group_by,
                 allowed_chunks,
             )
+        marked = phrases(units)
         hits = [
-            self._hit(key, score, items, dict(dense_hits), dict(lexical_hits), query, expansion)
+            self._hit(key, score, items, dict(dense_hits), dict(lexical_hits), marked)
             for score, key, items in ranked[:k]
         ]
         return SearchResult(
@@ -197,6 +206,7 @@ class HybridSearcher:
         query: str,
         translation: Translation | None,
         places: Iterable[str],
+        units: list[Unit],
         group_by: str,
         allowed: set[int] | None,
     ) -> list[tuple[float, str, list[tuple[float, Chunk]]]]:
@@ -211,7 +221,6 @@ class HybridSearcher:
             for score, key, items in ranked
         ]
         key_of = {c.id: key for _, key, items in ranked for _, c in items}
-        units = query_units(query, translation, places)
 
         def coverage_of(keys: list[str]) -> dict[str, float]:
             return coverage(
@@ -257,7 +266,7 @@ class HybridSearcher:
             if not chunks:
                 continue
             best = next((c for c in chunks if c.field == "body"), chunks[0])
-            snippet, _ = _snippet(best, "", None)
+            snippet, _ = _snippet(best)
             hits.append(
                 ProjectHit(
                     key, best.project, best.document, 0.0, snippet, [], [c.id for c in chunks]
@@ -310,11 +319,19 @@ class HybridSearcher:
         items: list[tuple[float, Chunk]],
         dense: dict[int, float],
         lexical: dict[int, float],
-        query: str,
-        expansion: str | None,
+        marked: list[tuple[str, ...]],
     ) -> ProjectHit:
         best = next((c for _, c in items if c.field == "body"), items[0][1])
-        snippet, marks = _snippet(best, query, expansion)
+        snippet, marks = _snippet(best, marked)
+        if not marks:
+            # A snippet shows why: the next best body chunks that say a query word.
+            for chunk in [c for _, c in items if c.field == "body" and c is not best][
+                :SNIPPET_TRIES
+            ]:
+                text, found = _snippet(chunk, marked)
+                if found:
+                    best, snippet, marks = chunk, text, found
+                    break
         return ProjectHit(
             key=key,
             project=best.project,
@@ -328,13 +345,16 @@ class HybridSearcher:
         )
 
 
-def _snippet(chunk: Chunk, query: str, expansion: str | None) -> tuple[str, list[tuple[int, int]]]:
-    """A window of the chunk around its first matched term, with match spans."""
-    spans = matched_terms(query, chunk.text, text_lang=chunk.lang, expansion=expansion or "")
-    text = chunk.text
+def _snippet(
+    chunk: Chunk, marked: list[tuple[str, ...]] | None = None
+) -> tuple[str, list[tuple[int, int]]]:
+    """A window of the chunk's text (site chrome cut out) around its first
+    highlighted phrase, with the highlight spans (:mod:`search.highlight`)."""
+    text = strip_chrome(chunk.text)
+    found = highlight_spans(text, marked or [], chunk.lang)
     start = 0
-    if spans and len(text) > SNIPPET_CHARS:
-        start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
+    if found and len(text) > SNIPPET_CHARS:
+        start = max(0, found[0][0] - SNIPPET_CHARS // 4)
         space = text.rfind(" ", 0, start)
         start = space + 1 if space > 0 else start
     end = min(len(text), start + SNIPPET_CHARS)
@@ -345,7 +365,7 @@ def _snippet(chunk: Chunk, query: str, expansion: str | None) -> tuple[str, list
     suffix = "…" if end < len(text) else ""
     marks = [
         (s - start + len(prefix), e - start + len(prefix))
-        for s, e in spans
+        for s, e in found
         if s >= start and e <= end
     ]
     return prefix + text[start:end] + suffix, marks

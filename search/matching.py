@@ -53,6 +53,10 @@ class Unit:
     place: bool = False
     """The word names a place: it says where, not what, so it does not count as coverage
     (query understanding already boosts the projects there)."""
+    phrase: tuple[str, ...] = ()
+    """A concept's covered query words, in order (highlighted only together)."""
+    label: str = ""
+    """A concept's Finnish label ("" for a plain query word)."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,10 @@ def topic_query(
 
 
 def query_units(
-    query: str, translation: Translation | None = None, places: Iterable[str] = ()
+    query: str,
+    translation: Translation | None = None,
+    places: Iterable[str] = (),
+    lang: str | None = None,
 ) -> list[Unit]:
     """The query's content words as units; bridged concepts absorb the words they cover.
 
@@ -194,10 +201,11 @@ def query_units(
 
     Args:
         places: the query's words that query understanding read as places.
+        lang: the query's language when there is no translation (detected if None).
     """
     place_words = {w.lower() for surface in places for w in surface.split()}
     analyzer = default_analyzer()
-    lang = translation.lang if translation is not None else None
+    lang = translation.lang if translation is not None else lang
     words: dict[tuple[int, int], list[str]] = {}
     for span in analyzer.analyze_spans(query, lang):
         words.setdefault((span.start, span.end), []).append(span.term)
@@ -215,7 +223,11 @@ def query_units(
         heads = [h for h in dict.fromkeys(heads) if h]
         if heads:
             place = concept.kind in _PLACE_KINDS
-            units.append(Unit(concept.label_fi, tuple(heads), _rest(parts, heads), place))
+            phrase = tuple(words[w][0] for w in sorted(covered))
+            rest = _rest(parts, heads)
+            units.append(
+                Unit(concept.label_fi, tuple(heads), rest, place, phrase, concept.label_fi)
+            )
     for (start, end), terms in words.items():
         if (start, end) not in taken:
             word = query[start:end]

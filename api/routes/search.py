@@ -33,13 +33,14 @@ IriList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUE
 def search(
     engine: EngineDep,
     q: Annotated[
-        str,
+        str | None,
         Query(
+            min_length=1,
             max_length=services.MAX_QUERY_CHARS,
-            description="Finnish, English or Swedish query. Empty with filters: every "
-            "project the filters allow (browsing); empty without filters is refused.",
+            description="Finnish, English or Swedish query. Without it, every project "
+            "the filters allow, in name order (browsing).",
         ),
-    ] = "",
+    ] = None,
     k: Annotated[
         int,
         Query(
@@ -98,12 +99,12 @@ def search(
         statuses=tuple(status or ()),
         languages=tuple(language or ()),
     )
-    if not q.strip() and filters.is_empty():
-        raise QueryError("give a query (q), or filters to browse by")
+    if q is not None and not q.strip():
+        raise QueryError("the query is blank: leave q out to browse by filters")
     export = format != "json"
     response = services.run_search(
         engine,
-        q,
+        q or "",
         k=k,
         mode=mode,
         filters=filters,

@@ -67,6 +67,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "search.mentioned": ("vain mainittu", "only mentioned"),
     "search.export": ("Vie tulokset", "Export results"),
     "search.export_csv": ("CSV", "CSV"),
+    "search.export_excel": ("CSV Exceliin", "CSV for Excel"),
     "search.export_json": ("JSON", "JSON"),
     "search.export_note": (
         "enintään {n} ensimmäistä tulosta, rajaukset mukana",

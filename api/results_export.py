@@ -34,6 +34,8 @@ COLUMNS: tuple[str, ...] = (
     "themes",
     "source_url",
 )
+#: The status as the UI and the API's ``status`` filter name it ("StatusEnded" -> "ended").
+STATUS_LABELS = {"StatusEnded": "ended", "StatusOngoing": "ongoing", "StatusPlanned": "planned"}
 #: Separator inside one cell that lists several values.
 JOINER = "; "
 
@@ -52,7 +54,7 @@ def records(engine: Engine, response: SearchResponse, lang: str = "fi") -> list[
                 "name_en": row.names.get("en", ""),
                 "start_date": row.start_date or "",
                 "end_date": row.end_date or "",
-                "status": row.status or "",
+                "status": STATUS_LABELS.get(row.status or "", row.status or ""),
                 **{f"org_{r}": row.roles.get(r, []) for r in ROLES},
                 "places": row.places,
                 "themes": row.themes,

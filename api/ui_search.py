@@ -206,7 +206,7 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
         map=search_map(engine, state, table, run.keys, lang),
         exports={
             fmt: "/api/search?" + state.api_params(fmt, services.EXPORT_MAX)
-            for fmt in ("csv", "records")
+            for fmt in ("csv", "csv-excel", "records")
         },
         export_max=services.EXPORT_MAX,
         # The query names the answer's members: the same set as the page, on any backend.

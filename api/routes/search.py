@@ -80,11 +80,12 @@ def search(
         ),
     ] = "precise",
     format: Annotated[  # noqa: A002 - the URL parameter's name
-        Literal["json", "csv", "records"],
+        Literal["json", "csv", "csv-excel", "records"],
         Query(
             description="json: this response; csv or records (a JSON array): one row per "
-            "ranked project with names, period, status, organisations by role, places, "
-            "themes and source URL."
+            "answered project with names, period, status, organisations by role, places, "
+            "themes and source URL; csv-excel: the same CSV with a UTF-8 byte order mark, "
+            "so that Excel opens it with ä and ö intact."
         ),
     ] = "json",
 ) -> SearchResponse | list[ExportRow] | Response:
@@ -118,9 +119,11 @@ def search(
     if not export:
         return response
     rows = results_export.records(engine, response)
-    if format == "csv":
+    if format in ("csv", "csv-excel"):
+        # Excel reads a CSV as the system code page unless it starts with a BOM.
+        bom = "\ufeff" if format == "csv-excel" else ""
         return Response(
-            results_export.to_csv(rows),
+            bom + results_export.to_csv(rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="hankekg-search.csv"'},
         )

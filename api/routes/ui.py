@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import services
@@ -50,6 +50,7 @@ from graph.entity_views import (
 from graph.errors import HankeKGError, NotFound
 from graph.vocab import HK, SCHEMA
 
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 install_filters(TEMPLATES.env)
 
@@ -110,6 +111,14 @@ def not_found(request: Request, lang: str, detail: str) -> HTMLResponse:
 #: The UI takes no more than the API: filter values, query length, pages.
 StrList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUES)]
 Year = Annotated[str, Query(pattern=r"^(\d{4})?$")]
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The site icon, where browsers ask for it."""
+    return FileResponse(
+        FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -401,17 +401,15 @@ def finland_map(
         ys = [b.y for b in bubbles]
         pad = 18.0
         # The region's land reaches past its outermost municipality centres (Lapland's
-        # borders with Norway and Russia): take in the outline within the region's
-        # band of latitudes, up to half the region's width to either side.
+        # borders with Norway and Russia): take in the country's outline within the
+        # region's band of latitudes (Finland is narrow, so this stays near the region).
         low, high = min(ys) - pad, max(ys) + pad
-        reach = (max(xs) - min(xs)) / 2
-        left, right = min(xs) - reach, max(xs) + reach
         outline = [_numbers(p) for p in paths]
         near = [
             (x, y)
             for numbers in outline
             for x, y in zip(numbers[0::2], numbers[1::2], strict=True)
-            if low <= y <= high and left <= x <= right
+            if low <= y <= high
         ]
         xs += [x for x, _ in near]
         ys += [y for _, y in near]

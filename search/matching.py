@@ -280,6 +280,11 @@ def coverage(
         return dict.fromkeys(wanted, 0.0)
     total = max(view.vector_count(), 1)
     known: dict[int, str] = dict(key_of or {})
+    if not by_document:
+        # Every chunk of the wanted projects, from the view's cached grouping, so a common
+        # word's thousands of hits elsewhere are never fetched.
+        by_key = view.chunks_by_key()
+        known.update({cid: key for key in wanted for cid in by_key.get(key, ())})
     credit: dict[str, float] = dict.fromkeys(wanted, 0.0)
     weights: list[float] = []
     for unit in units:
@@ -307,6 +312,8 @@ def _hits(view: IndexView, terms: Iterable[str], allowed: set[int] | None) -> se
 
 
 def _keys(view: IndexView, ids: set[int], known: dict[int, str], by_document: bool) -> set[str]:
+    if not by_document:  # ``known`` holds every chunk of the wanted projects
+        return {known[i] for i in ids if i in known}
     missing = [i for i in ids if i not in known]
     if missing:
         for cid, chunk in view.get_chunks(missing).items():

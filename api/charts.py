@@ -400,6 +400,20 @@ def finland_map(
         xs = [b.x for b in bubbles]
         ys = [b.y for b in bubbles]
         pad = 18.0
+        # The region's land reaches past its outermost municipality centres (Lapland's
+        # borders with Norway and Russia): take in the country's outline within the
+        # region's band of latitudes (Finland is narrow, so this stays near the region).
+        low, high = min(ys) - pad, max(ys) + pad
+        outline = [_numbers(p) for p in paths]
+        near = [
+            (x, y)
+            for numbers in outline
+            for x, y in zip(numbers[0::2], numbers[1::2], strict=True)
+            if low <= y <= high
+        ]
+        xs += [x for x, _ in near]
+        ys += [y for _, y in near]
+        pad = 8.0
     x0, y0 = min(xs) - pad, min(ys) - pad
     w, h = max(xs) - min(xs) + 2 * pad, max(ys) - min(ys) + 2 * pad
     name = None

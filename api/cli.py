@@ -38,7 +38,7 @@ try:  # typer vendors click (typer._click) in recent versions; older ones use cl
 except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
-from api import cli_eval, cli_home, cli_remote, services
+from api import cli_calibrate, cli_eval, cli_home, cli_remote, services
 from api.cli_output import console, error, out
 from api.engine import Engine
 from api.schemas import RelatedResponse, SearchResponse
@@ -664,3 +664,4 @@ app.command(name="eval-extract")(cli_eval.eval_extract)
 app.command(name="eval")(cli_eval.eval_search)
 # doctor, backup and restore live in api/cli_home.py.
 cli_home.register(app)
+app.command(name="calibrate")(cli_calibrate.calibrate)

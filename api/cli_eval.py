@@ -84,9 +84,14 @@ def eval_search(
     ablations: Annotated[
         bool, typer.Option(help="Also run without the cross-lingual bridge and without glossary.")
     ] = True,
+    offtopic: Annotated[
+        Path | None,
+        typer.Option(help="Off-topic queries (default: the repository's data/eval set)."),
+    ] = None,
 ) -> None:
     """Ingest a corpus into a temporary home and report nDCG@10, Recall@10, MRR
-    per mode and query language."""
+    per mode and query language, and the matched set's P/R/F1 next to the best
+    fixed cut and the share of off-topic queries answered with nothing."""
     import tempfile
 
     from search.crosslingual import QueryTranslator
@@ -142,6 +147,7 @@ def eval_search(
                 runs |= {f"{m} (no bridge)": runner(m, "none") for m in MODES}
             wanted = {s.strip() for s in distractors.split(",") if s.strip()}
             result = evaluate(read_queries(queries), runs, distractors=wanted)
+            sets = matched_sets(engine, searcher, stems, queries, offtopic)
         finally:
             engine.close()
     table = Table("run", "lang", "nDCG@10", "Recall@10", "MRR", "distractors@10", "queries")
@@ -157,5 +163,53 @@ def eval_search(
                 str(m["queries"]),
             )
     out.print(table)
+    out.print(sets_table(sets))
     if json_out:
-        json_out.write_text(result.to_json(), encoding="utf-8")
+        body = json.loads(result.to_json()) | {"sets": sets}
+        json_out.write_text(json.dumps(body, indent=1), encoding="utf-8")
+
+
+def matched_sets(
+    engine: Engine, searcher: Any, stems: dict[str, str], queries: Path, offtopic: Path | None
+) -> dict[str, Any]:
+    """The answer as a set (the engine's calibrated rule) against the judgements."""
+    from search.calibrate import OFFTOPIC, observe, read_judged, set_report
+
+    judged = read_judged(queries) + read_judged(offtopic or OFFTOPIC)
+    observations = observe(engine, searcher, judged, lambda iri: stems.get(iri, iri))
+    calibration = engine.calibration
+    return {
+        "calibration": calibration.source,
+        "fingerprint": calibration.fingerprint,
+        "rule": calibration.rule.as_dict(),
+        **set_report(calibration.rule, observations),
+    }
+
+
+def sets_table(sets: dict[str, Any]) -> Table:
+    """The matched set next to the best fixed cut (set precision, recall, F1)."""
+    table = Table(
+        "answer",
+        "precision",
+        "recall",
+        "F1",
+        "off-topic empty",
+        title=f"answers as sets (rule: {sets['calibration']} calibration)",
+    )
+    m, cut, off = sets["matched"], sets["best_cut"], sets["offtopic"]
+    table.add_row(
+        f"matched set (median {m['median_size']:g})",
+        f"{m['precision']:.3f}",
+        f"{m['recall']:.3f}",
+        f"{m['f1']:.3f}",
+        f"{off['empty']:.0%} of {off['queries']}",
+    )
+    if cut:
+        table.add_row(
+            f"best fixed cut (top {cut['k']})",
+            f"{cut['precision']:.3f}",
+            f"{cut['recall']:.3f}",
+            f"{cut['f1']:.3f}",
+            "0%",
+        )
+    return table

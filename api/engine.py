@@ -47,6 +47,8 @@ from ingest import (
 from ingest import ingest as run_ingest
 from ingest.commit import Change, Committed
 from ingest.home_check import check_home, store_failure
+from search.calibration import Calibration
+from search.calibration import load as load_calibration
 from search.crosslingual import QueryTranslator, Translation, query_translator
 from search.encoders import Encoder, fingerprint
 from search.filters import FacetTable, facet_table, rewarm
@@ -137,6 +139,11 @@ class Engine:
     def encoder_fingerprint(self) -> str:
         """Fingerprint of the configured encoder."""
         return fingerprint(self.encoder)
+
+    @cached_property
+    def calibration(self) -> Calibration:
+        """The match rule fitted for this encoder (the home's, else the shipped one)."""
+        return load_calibration(self.encoder_fingerprint, self.settings.home)
 
     @property
     def encoder_identity(self) -> EncoderIdentity:

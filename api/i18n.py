@@ -44,6 +44,14 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "search.results": ("Tulokset", "Results"),
     "search.count": ("hankkeita: {n}", "projects: {n}"),
     "search.none": ("Ei tuloksia.", "No results."),
+    "search.no_match": ("Mikään hanke ei vastaa hakua.", "No project matches."),
+    "search.read_as": ("Haku luettiin näin", "The query was read as"),
+    "search.broader": (
+        "Näytä laajempi haku ({n} heikosti osuvaa)",
+        "Show a broader search ({n} weak matches)",
+    ),
+    "search.weaker": ("Näytä myös heikommat osumat (+{n})", "Show weaker matches too (+{n})"),
+    "search.matched_only": ("Näytä vain osuvat hankkeet", "Show matching projects only"),
     "search.empty_index": (
         "Hakemisto on tyhjä: yhtään dokumenttia ei ole vielä tuotu.",
         "The index is empty: no documents have been ingested yet.",
@@ -59,6 +67,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "search.mentioned": ("vain mainittu", "only mentioned"),
     "search.export": ("Vie tulokset", "Export results"),
     "search.export_csv": ("CSV", "CSV"),
+    "search.export_excel": ("CSV Exceliin", "CSV for Excel"),
     "search.export_json": ("JSON", "JSON"),
     "search.export_note": (
         "enintään {n} ensimmäistä tulosta, rajaukset mukana",

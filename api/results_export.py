@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from api.engine import Engine
@@ -18,8 +19,7 @@ from api.schemas import SearchResponse
 from graph.csv_safe import neutralise
 from graph.money_views import granted_total, money_of
 from graph.views import ProjectRow, display_names, pick_name, project_rows
-from graph.vocab import HK, HKF, PROV, SCHEMA
-from search.filters import Filters, graph_patterns
+from graph.vocab import SCHEMA
 
 #: Money columns: the sum of the project's grants, its budget (or the ends of its
 #: budget class), in euros, and the funders of its grants.
@@ -40,6 +40,8 @@ COLUMNS: tuple[str, ...] = (
     "source_url",
     *MONEY_COLUMNS,
 )
+#: The status as the UI and the API's ``status`` filter name it ("StatusEnded" -> "ended").
+STATUS_LABELS = {"StatusEnded": "ended", "StatusOngoing": "ongoing", "StatusPlanned": "planned"}
 #: Separator inside one cell that lists several values.
 JOINER = "; "
 
@@ -59,7 +61,7 @@ def records(engine: Engine, response: SearchResponse, lang: str = "fi") -> list[
                 "name_en": row.names.get("en", ""),
                 "start_date": row.start_date or "",
                 "end_date": row.end_date or "",
-                "status": row.status or "",
+                "status": STATUS_LABELS.get(row.status or "", row.status or ""),
                 **{f"org_{r}": row.roles.get(r, []) for r in ROLES},
                 "places": row.places,
                 "themes": row.themes,
@@ -109,36 +111,23 @@ def to_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=1)
 
 
-def sparql_query(engine: Engine, query: str, filters: Filters, limit: int = 100) -> str:
-    """A SPARQL query listing the projects the filters allow, ranked by similarity to ``query``.
+def matched_query(engine: Engine, keys: Sequence[str], limit: int = 500) -> str:
+    """A SPARQL query listing exactly the answer's projects (``keys``), in rank order.
 
-    The graph patterns are the ones the search itself filters with (containment
-    of places and themes, funder predecessors), so the list is the same set; the
-    order comes from ``hkf:similarity`` (dense similarity only, without the
-    lexical half and the boosts of the hybrid ranking).
+    The matched set is drawn by the hybrid ranking and the match rule, which no
+    SPARQL function reproduces; so the query names the set's members and their
+    ranks. It needs no custom function and runs on every backend.
     """
-    patterns = graph_patterns(filters, engine.linker)
-    body = "\n".join(f"  {{ {' '.join(p.split())} }}" for p in patterns)
-    text = query.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    lines = [
-        f"PREFIX schema: <{SCHEMA}>",
-        f"PREFIX hk: <{HK}>",
-        f"PREFIX hkf: <{HKF}>",
-        "SELECT ?p ?name ?score WHERE {",
-        "  ?p a hk:Project .",
-    ]
-    if body:
-        lines.append(body)
-    if filters.languages:
-        langs = ", ".join(f'"{code}"' for code in filters.languages)
-        lines.append(
-            f"  ?p <{PROV.wasDerivedFrom}> ?doc . "
-            f"?doc schema:inLanguage ?lang . FILTER(?lang IN ({langs}))"
-        )
-    lines += [
-        '  OPTIONAL { ?p schema:name ?name . FILTER(LANG(?name) = "fi") }',
-        f'  BIND(hkf:similarity(?p, "{text}") AS ?score)',
-        "}",
-        f"ORDER BY DESC(?score)\nLIMIT {int(limit)}",
-    ]
-    return "\n".join(lines)
+    rows = "\n".join(f"    (<{key}> {rank})" for rank, key in enumerate(keys[:limit], start=1))
+    return "\n".join(
+        [
+            f"PREFIX schema: <{SCHEMA}>",
+            "SELECT ?p ?name ?rank WHERE {",
+            "  VALUES (?p ?rank) {",
+            *([rows] if rows else []),
+            "  }",
+            '  OPTIONAL { ?p schema:name ?name . FILTER(LANG(?name) = "fi") }',
+            "}",
+            "ORDER BY ?rank",
+        ]
+    )

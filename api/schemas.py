@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -89,7 +91,17 @@ class SearchResponse(BaseModel):
     mode: str
     k: int
     offset: int = 0
-    total: int = Field(default=0, description="Ranked results available for paging.")
+    total: int = Field(
+        default=0,
+        description="Projects in the answer: the matched set (match=precise) or every "
+        "ranked project (match=broad). Facets, map, timeline and exports count the same set.",
+    )
+    match: Literal["precise", "broad"] = Field(
+        default="precise", description="How the answer was drawn (see the match parameter)."
+    )
+    broad_total: int = Field(
+        default=0, description="Projects a broad search (match=broad) ranks for this query."
+    )
     language: str | None = Field(default=None, description="Query language (given or detected).")
     expanded_query: str | None = Field(
         default=None, description="Finnish words the cross-lingual bridge added."

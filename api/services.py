@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from api.engine import Engine, one_index_version
 from api.schemas import (
@@ -22,6 +23,7 @@ from api.schemas import (
     SearchHit,
     SearchResponse,
 )
+from graph.entity_views import theme_parents
 from graph.errors import NotFound
 from graph.money_views import MoneyView
 from graph.views import (
@@ -38,10 +40,13 @@ from graph.views import (
 from graph.vocab import HK, PROV
 from search.encoders import Encoder
 from search.filters import Filters, allowed_chunks, facet_counts
-from search.hybrid import HybridSearcher, Mode
+from search.hybrid import HybridSearcher, Mode, SearchResult
 from search.index.base import IndexView
 from search.related import related_projects
 from search.understanding import boosts, interpret
+
+#: How a search draws its answer: the matched set, or every ranked project.
+Match = Literal["precise", "broad"]
 
 #: Limits of one search request, shared by ``/api/search`` and the UI's search page.
 MAX_K = 100
@@ -108,6 +113,7 @@ def search(
     use_boosts: bool = True,
     facets: bool = True,
     ui_lang: str = "fi",
+    match: Match = "precise",
 ) -> SearchResponse:
     """Run a search: translate, filter inside the search, boost what the query
     names, rank, then decorate the hits with names, sources and facets."""
@@ -122,6 +128,7 @@ def search(
         use_boosts=use_boosts,
         facets=facets,
         ui_lang=ui_lang,
+        match=match,
     ).response
 
 
@@ -139,11 +146,15 @@ def run_search(
     facets: bool = True,
     ui_lang: str = "fi",
     max_k: int = MAX_K,
+    match: Match = "precise",
 ) -> SearchRun:
     """:func:`search`, keeping every ranked key (for the timeline, map and exports).
 
     Args:
         max_k: the most results one page may hold (exports go up to :data:`EXPORT_MAX`).
+        match: ``precise`` answers with the matched set (the encoder's calibrated
+            rule, :mod:`search.matching`); ``broad`` with every ranked project. Only
+            the hybrid mode has a matched set.
     """
     k = max(1, min(k, max_k))
     offset = max(0, offset)
@@ -159,10 +170,15 @@ def run_search(
         language=list(filters.languages),
     )
     current = searcher(engine, mode)
-    if current is None or not query.strip():
+    if current is None:
         return SearchRun(
             SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
         )
+    if not query.strip():
+        return browse(engine, current, filters, k, offset, echo, facets, ui_lang, mode)
+    # The rule is fitted on the hybrid ranking's evidence; the single-sided modes
+    # (for comparing rankings) answer with everything they rank.
+    match = match if mode == "hybrid" else "broad"
     translation = engine.translate(query, lang)
     interpretation = interpret(query, engine.linker, translation)
     cache = engine.filter_cache()
@@ -175,7 +191,60 @@ def run_search(
         allowed_chunks=allowed,
         expansion=translation.expansion or None,
         boosts=boost,
+        match=engine.calibration.rule if match == "precise" else None,
+        translation=translation,
+        places=[p.surface for p in interpretation.places],
     )
+    interpreted = Interpreted(**interpretation.as_dict())  # type: ignore[arg-type]
+    return decorate(
+        engine,
+        current,
+        result,
+        k,
+        offset,
+        echo,
+        facets,
+        ui_lang,
+        mode,
+        match,
+        translation.lang,
+        interpreted,
+    )
+
+
+def browse(
+    engine: Engine,
+    current: HybridSearcher,
+    filters: Filters,
+    k: int,
+    offset: int,
+    echo: SearchFilters,
+    facets: bool,
+    ui_lang: str,
+    mode: Mode,
+) -> SearchRun:
+    """Filters without a query: every project they allow, in IRI order."""
+    cache = engine.filter_cache()
+    allowed = allowed_chunks(engine.store, current.snapshot, filters, engine.linker, cache)
+    result = current.browse(allowed, k=offset + k)
+    return decorate(engine, current, result, k, offset, echo, facets, ui_lang, mode, "precise")
+
+
+def decorate(
+    engine: Engine,
+    current: HybridSearcher,
+    result: SearchResult,
+    k: int,
+    offset: int,
+    echo: SearchFilters,
+    facets: bool,
+    ui_lang: str,
+    mode: Mode,
+    match: Match,
+    language: str | None = None,
+    interpreted: Interpreted | None = None,
+) -> SearchRun:
+    """A search's page as the response: names, sources and facets over every answered key."""
     page = result.hits[offset:]
     # Names and sources are remembered per data version (in the facet table), so a
     # repeated result costs no round trip to a graph server.
@@ -209,15 +278,17 @@ def run_search(
             )
         )
     response = SearchResponse(
-        query=query,
+        query=result.query,
         mode=mode,
         k=k,
         offset=offset,
         total=result.total_candidates,
-        language=translation.lang,
+        match=match,
+        broad_total=result.broad_total,
+        language=language,
         expanded_query=result.expanded_query,
         filters=echo,
-        interpreted=Interpreted(**interpretation.as_dict()),  # type: ignore[arg-type]
+        interpreted=interpreted or Interpreted(),
         results=hits,
     )
     if facets:
@@ -226,8 +297,41 @@ def run_search(
             name: [FacetValueModel(**vars(v)) for v in values]
             for name, values in counted.values.items()
         }
+        if "theme" in response.facets:
+            response.facets["theme"] = theme_tree(engine, response.facets["theme"])
         response.years = list(counted.years) if counted.years else None
     return SearchRun(response, list(result.candidate_keys))
+
+
+def theme_tree(engine: Engine, values: Sequence[FacetValueModel]) -> list[FacetValueModel]:
+    """Our theme groups with their YSO concepts nested under them.
+
+    A concept that carries its group's label ("Rehabilitation" / "rehabilitation")
+    is folded into the group: filtering by the group already includes it. Among
+    the remaining top-level entries, one label is shown once (the larger count).
+    """
+    by_key = {v.value: v for v in values}
+    parents = theme_parents(engine, by_key)
+    children: dict[str, list[FacetValueModel]] = {}
+    for value in values:
+        for group in parents.get(value.value, []):
+            if value.label.casefold() != by_key[group].label.casefold():
+                children.setdefault(group, []).append(value)
+    top: dict[str, FacetValueModel] = {}
+    for value in values:
+        if parents.get(value.value):
+            continue
+        nested = value.model_copy(
+            update={
+                "children": sorted(
+                    children.get(value.value, []), key=lambda c: (-c.count, c.label.lower())
+                )
+            }
+        )
+        label = value.label.casefold()
+        if label not in top or top[label].count < value.count:
+            top[label] = nested
+    return sorted(top.values(), key=lambda v: (-v.count, v.label.lower()))
 
 
 def project(engine: Engine, project_id: str, lang: str = "fi") -> ProjectModel:

@@ -20,7 +20,7 @@ from api import charts, results_export, services
 from api.engine import Engine, one_index_version
 from api.i18n import LANGS
 from api.schemas import FacetValueModel, SearchHit
-from graph.entity_views import PLACE_KINDS, place_kinds, summaries, theme_parents
+from graph.entity_views import PLACE_KINDS, place_kinds, summaries
 from graph.views import display_names, local_name, pick_name, safe_iri
 from search.filters import FacetTable
 from search.filters import Filters as SearchFilters
@@ -50,12 +50,16 @@ class SearchState:
     filters: dict[str, list[str]] = field(default_factory=dict)
     year_from: str = ""
     year_to: str = ""
+    match: str = "precise"
+    """``precise``: the matched set; ``broad``: every ranked project (weaker matches too)."""
 
     def params(self) -> list[tuple[str, str]]:
         """Query parameters, in a stable order."""
         out: list[tuple[str, str]] = [("q", self.q)]
         if self.mode != "hybrid":
             out.append(("mode", self.mode))
+        if self.match != "precise":
+            out.append(("match", self.match))
         for facet in LIST_FACETS:
             out.extend((facet, v) for v in self.filters.get(facet, []))
         if self.year_from:
@@ -84,7 +88,15 @@ class SearchState:
 
     def cleared(self) -> str:
         """URL with every filter removed."""
-        return SearchState(q=self.q, mode=self.mode).href()
+        return SearchState(q=self.q, mode=self.mode, match=self.match).href()
+
+    def broadened(self) -> str:
+        """URL of the same search answering with weaker matches too (``match=broad``)."""
+        return replace(self, match="broad", page=1).href()
+
+    def narrowed(self) -> str:
+        """URL of the same search answering with the matched set only."""
+        return replace(self, match="precise", page=1).href()
 
     def at_page(self, page: int) -> str:
         """URL of another page of the same results."""
@@ -124,7 +136,7 @@ class SearchState:
     def api_params(self, fmt: str, k: int) -> str:
         """The query string of ``/api/search`` for this state's exports."""
         statuses = [charts.STATUS_KEY.get(v, v) for v in self.filters.get("status", [])]
-        out: list[tuple[str, str]] = [("q", self.q), ("mode", self.mode)]
+        out: list[tuple[str, str]] = [("q", self.q), ("mode", self.mode), ("match", self.match)]
         for facet in ("place", "funder", "organisation", "theme", "language"):
             out.extend((facet, v) for v in self.filters.get(facet, []))
         out.extend(("status", v) for v in statuses)
@@ -161,7 +173,7 @@ class SearchState:
 def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, Any]:
     """Run the search of ``state`` and shape the results page."""
     context: dict[str, Any] = {"state": state, "response": None, "empty_index": False}
-    if not state.q.strip():
+    if not state.q.strip() and not state.active_filters():
         view = engine.snapshot
         context["empty_index"] = view is None or not view.vector_count()
         return context
@@ -175,6 +187,7 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
         mode=state.mode,  # type: ignore[arg-type]
         filters=state.search_filters(),
         ui_lang=lang,
+        match="broad" if state.match == "broad" else "precise",
     )
     response = run.response
     table = engine.facet_table()
@@ -193,13 +206,12 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
         map=search_map(engine, state, table, run.keys, lang),
         exports={
             fmt: "/api/search?" + state.api_params(fmt, services.EXPORT_MAX)
-            for fmt in ("csv", "records")
+            for fmt in ("csv", "csv-excel", "records")
         },
         export_max=services.EXPORT_MAX,
+        # The query names the answer's members: the same set as the page, on any backend.
         sparql_href="/sparql-ui?"
-        + urlencode(
-            {"query": results_export.sparql_query(engine, state.q, state.search_filters())}
-        ),
+        + urlencode({"query": results_export.matched_query(engine, run.keys)}),
     )
     return context
 
@@ -275,39 +287,7 @@ def facet_values(
             order = {k: i for i, k in enumerate(PLACE_KINDS)}
             items.sort(key=lambda v: (-v.count, order.get(v.kind or "", 9), v.label.lower()))
         out[facet] = items
-    out["theme"] = theme_tree(engine, out.get("theme", []))
     return out
-
-
-def theme_tree(engine: Engine, values: Sequence[FacetValueModel]) -> list[FacetValueModel]:
-    """Our theme groups with their YSO concepts nested under them.
-
-    A concept that carries its group's label ("Rehabilitation" / "rehabilitation")
-    is folded into the group: filtering by the group already includes it. Among
-    the remaining top-level entries, one label is shown once (the larger count).
-    """
-    by_key = {v.value: v for v in values}
-    parents = theme_parents(engine, by_key)
-    children: dict[str, list[FacetValueModel]] = {}
-    for value in values:
-        for group in parents.get(value.value, []):
-            if value.label.casefold() != by_key[group].label.casefold():
-                children.setdefault(group, []).append(value)
-    top: dict[str, FacetValueModel] = {}
-    for value in values:
-        if parents.get(value.value):
-            continue
-        nested = value.model_copy(
-            update={
-                "children": sorted(
-                    children.get(value.value, []), key=lambda c: (-c.count, c.label.lower())
-                )
-            }
-        )
-        label = value.label.casefold()
-        if label not in top or top[label].count < value.count:
-            top[label] = nested
-    return sorted(top.values(), key=lambda v: (-v.count, v.label.lower()))
 
 
 def facet_labels(

@@ -363,8 +363,10 @@ def theme_view(kg: GraphSource, iri: str, lang: str) -> EntityView:
     _require(kg, iri)
     names = _names(kg, iri)
     reasons: dict[str, list[str]] = defaultdict(list)
+    # A group counts the projects about its narrower concepts, as the theme filter and facet do.
     for row in kg.store.select(
-        f"SELECT ?p WHERE {{ ?p a <{HK.Project}> ; <{SCHEMA.about}> <{iri}> }}"
+        f"SELECT DISTINCT ?p WHERE {{ <{iri}> <{SKOS.narrower}>* ?theme . "
+        f"?p a <{HK.Project}> ; <{SCHEMA.about}> ?theme }}"
     ):
         reasons[str(row["p"])] = []
     return EntityView(

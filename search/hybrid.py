@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,9 +22,21 @@ from typing import Literal
 import numpy as np
 
 from search.analysis import default_analyzer
+from search.crosslingual import Translation
 from search.encoders import Encoder
+from search.highlight import phrases, strip_chrome
+from search.highlight import spans as highlight_spans
 from search.index import Chunk, IndexView
-from search.lexical import matched_terms
+from search.matching import (
+    GATE_DEPTH,
+    MatchRule,
+    Ranked,
+    Unit,
+    coverage,
+    query_units,
+    select,
+    topic_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +48,8 @@ RRF_K = 60
 #: Candidates taken from each side before fusion.
 CANDIDATES = 200
 SNIPPET_CHARS = 320
+#: Further chunks of a group tried for a snippet that shows a query word.
+SNIPPET_TRIES = 4
 #: Weight of a group's second and third best chunks relative to its best.
 SECOND_CHUNKS = 0.3
 #: Threads that run the dense side of hybrid searches next to the lexical side.
@@ -87,7 +102,9 @@ class SearchResult:
     expanded_query: str | None = None
     total_candidates: int = 0
     candidate_keys: list[str] = field(default_factory=list)
-    """Every ranked group key (for facet counts over the whole result set)."""
+    """Every answered group key, best first (facets, map, timeline and exports count these)."""
+    broad_total: int = 0
+    """Groups ranked before the match rule drew its line (``total_candidates`` without a rule)."""
 
 
 class HybridSearcher:
@@ -108,6 +125,9 @@ class HybridSearcher:
         group_by: Literal["project", "document"] = "project",
         expansion: str | None = None,
         boosts: dict[str, float] | None = None,
+        match: MatchRule | None = None,
+        translation: Translation | None = None,
+        places: Iterable[str] = (),
     ) -> SearchResult:
         """Rank projects for ``query``.
 
@@ -120,6 +140,11 @@ class HybridSearcher:
             expansion: Finnish words from the cross-lingual bridge, added to
                 both the dense and the lexical query.
             boosts: score multipliers per project (query understanding).
+            match: keep only the groups this rule matches (:mod:`search.matching`);
+                ``None`` answers with every ranked group (``match=broad``).
+            translation: the bridge's reading of the query (its concepts join
+                the query's words for the rule's coverage).
+            places: query words read as places (they do not count as coverage).
         """
         dense_query = f"{query} {expansion}" if expansion else query
         weights = weights or FusionWeights()
@@ -140,8 +165,26 @@ class HybridSearcher:
             dense_hits = dense.result()
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
         ranked = self._rank_groups(fused, group_by, boosts or {})
+        broad_total = len(ranked)
+        units = query_units(query, translation, places)
+        if translation is None and expansion:
+            units += query_units(expansion, lang="fi")
+        if match is not None:
+            ranked = self._matched(
+                ranked,
+                match,
+                dict(dense_hits),
+                dict(lexical_hits),
+                query,
+                translation,
+                places,
+                units,
+                group_by,
+                allowed_chunks,
+            )
+        marked = phrases(units)
         hits = [
-            self._hit(key, score, items, dict(dense_hits), dict(lexical_hits), query, expansion)
+            self._hit(key, score, items, dict(dense_hits), dict(lexical_hits), marked)
             for score, key, items in ranked[:k]
         ]
         return SearchResult(
@@ -151,6 +194,91 @@ class HybridSearcher:
             expanded_query=expansion,
             total_candidates=len(ranked),
             candidate_keys=[key for _, key, _ in ranked],
+            broad_total=broad_total,
+        )
+
+    def _matched(
+        self,
+        ranked: list[tuple[float, str, list[tuple[float, Chunk]]]],
+        rule: MatchRule,
+        dense: dict[int, float],
+        lexical: dict[int, float],
+        query: str,
+        translation: Translation | None,
+        places: Iterable[str],
+        units: list[Unit],
+        group_by: str,
+        allowed: set[int] | None,
+    ) -> list[tuple[float, str, list[tuple[float, Chunk]]]]:
+        """The ranked groups ``rule`` matches, in rank order."""
+        groups = [
+            Ranked(
+                key,
+                score,
+                max((dense[c.id] for _, c in items if c.id in dense), default=None),
+                max((lexical[c.id] for _, c in items if c.id in lexical), default=None),
+            )
+            for score, key, items in ranked
+        ]
+        key_of = {c.id: key for _, key, items in ranked for _, c in items}
+
+        def coverage_of(keys: list[str]) -> dict[str, float]:
+            return coverage(
+                self.snapshot,
+                units,
+                keys,
+                key_of,
+                by_document=group_by == "document",
+                allowed=allowed,
+            )
+
+        topic = self.topic_cosine(query, translation, places, allowed)
+        keep = set(select(groups, coverage_of, rule, topic))
+        return [entry for entry in ranked if entry[1] in keep]
+
+    def topic_cosine(
+        self,
+        query: str,
+        translation: Translation | None,
+        places: Iterable[str],
+        allowed: set[int] | None = None,
+    ) -> float | None:
+        """The best cosine of the query without its place names (``None`` when it
+        names none): what the match rule's gate judges (:func:`search.matching.select`)."""
+        topic = topic_query(query, translation, places)
+        if topic is None:
+            return None
+        vector = self.encoder.encode_queries([topic])[0]
+        near = self.snapshot.dense_search(vector, GATE_DEPTH, allowed)
+        return max((score for _, score in near), default=0.0)
+
+    def browse(self, allowed: set[int] | None, k: int = 10) -> SearchResult:
+        """Every project (or document without one) with a chunk in ``allowed``, for
+        browsing by filters alone: no query, so no ranking; ordered by IRI (project
+        IRIs are made from names, so this is close to alphabetical)."""
+        by_key = self.snapshot.chunks_by_key()
+        keys = sorted(
+            key for key, ids in by_key.items() if allowed is None or any(i in allowed for i in ids)
+        )
+        hits = []
+        for key in keys[:k]:
+            chunks = sorted(self.snapshot.get_chunks(by_key[key]).values(), key=lambda c: c.id)
+            if not chunks:
+                continue
+            best = next((c for c in chunks if c.field == "body"), chunks[0])
+            snippet, _ = _snippet(best)
+            hits.append(
+                ProjectHit(
+                    key, best.project, best.document, 0.0, snippet, [], [c.id for c in chunks]
+                )
+            )
+        return SearchResult(
+            hits=hits,
+            mode="hybrid",
+            query="",
+            total_candidates=len(keys),
+            candidate_keys=keys,
+            broad_total=len(keys),
         )
 
     def _dense(
@@ -191,11 +319,19 @@ class HybridSearcher:
         items: list[tuple[float, Chunk]],
         dense: dict[int, float],
         lexical: dict[int, float],
-        query: str,
-        expansion: str | None,
+        marked: list[tuple[str, ...]],
     ) -> ProjectHit:
         best = next((c for _, c in items if c.field == "body"), items[0][1])
-        snippet, marks = _snippet(best, query, expansion)
+        snippet, marks = _snippet(best, marked)
+        if not marks:
+            # A snippet shows why: the next best body chunks that say a query word.
+            for chunk in [c for _, c in items if c.field == "body" and c is not best][
+                :SNIPPET_TRIES
+            ]:
+                text, found = _snippet(chunk, marked)
+                if found:
+                    best, snippet, marks = chunk, text, found
+                    break
         return ProjectHit(
             key=key,
             project=best.project,
@@ -209,13 +345,16 @@ class HybridSearcher:
         )
 
 
-def _snippet(chunk: Chunk, query: str, expansion: str | None) -> tuple[str, list[tuple[int, int]]]:
-    """A window of the chunk around its first matched term, with match spans."""
-    spans = matched_terms(query, chunk.text, text_lang=chunk.lang, expansion=expansion or "")
-    text = chunk.text
+def _snippet(
+    chunk: Chunk, marked: list[tuple[str, ...]] | None = None
+) -> tuple[str, list[tuple[int, int]]]:
+    """A window of the chunk's text (site chrome cut out) around its first
+    highlighted phrase, with the highlight spans (:mod:`search.highlight`)."""
+    text = strip_chrome(chunk.text)
+    found = highlight_spans(text, marked or [], chunk.lang)
     start = 0
-    if spans and len(text) > SNIPPET_CHARS:
-        start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
+    if found and len(text) > SNIPPET_CHARS:
+        start = max(0, found[0][0] - SNIPPET_CHARS // 4)
         space = text.rfind(" ", 0, start)
         start = space + 1 if space > 0 else start
     end = min(len(text), start + SNIPPET_CHARS)
@@ -226,7 +365,7 @@ def _snippet(chunk: Chunk, query: str, expansion: str | None) -> tuple[str, list
     suffix = "…" if end < len(text) else ""
     marks = [
         (s - start + len(prefix), e - start + len(prefix))
-        for s, e in spans
+        for s, e in found
         if s >= start and e <= end
     ]
     return prefix + text[start:end] + suffix, marks

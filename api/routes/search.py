@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api import results_export, services
 from api.deps import EngineDep
 from api.schemas import ExportRow, SearchResponse
+from graph.errors import QueryError
 from search.filters import Filters
 from search.hybrid import Mode
 
@@ -32,13 +33,14 @@ IriList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUE
 def search(
     engine: EngineDep,
     q: Annotated[
-        str,
+        str | None,
         Query(
             min_length=1,
             max_length=services.MAX_QUERY_CHARS,
-            description="Finnish or English query.",
+            description="Finnish, English or Swedish query. Without it, every project "
+            "the filters allow, in name order (browsing).",
         ),
-    ],
+    ] = None,
     k: Annotated[
         int,
         Query(
@@ -69,12 +71,21 @@ def search(
         Query(max_length=3, description="Document language."),
     ] = None,
     boost: Annotated[bool, Query(description="Boost what the query names.")] = True,
+    match: Annotated[
+        services.Match,
+        Query(
+            description="precise: the projects the evidence says match (the encoder's "
+            "calibrated rule; an off-topic query answers with none); broad: every ranked "
+            "project, weaker matches too."
+        ),
+    ] = "precise",
     format: Annotated[  # noqa: A002 - the URL parameter's name
-        Literal["json", "csv", "records"],
+        Literal["json", "csv", "csv-excel", "records"],
         Query(
             description="json: this response; csv or records (a JSON array): one row per "
-            "ranked project with names, period, status, organisations by role, places, "
-            "themes and source URL."
+            "answered project with names, period, status, organisations by role, places, "
+            "themes and source URL; csv-excel: the same CSV with a UTF-8 byte order mark, "
+            "so that Excel opens it with ä and ö intact."
         ),
     ] = "json",
 ) -> SearchResponse | list[ExportRow] | Response:
@@ -89,10 +100,12 @@ def search(
         statuses=tuple(status or ()),
         languages=tuple(language or ()),
     )
+    if q is not None and not q.strip():
+        raise QueryError("the query is blank: leave q out to browse by filters")
     export = format != "json"
     response = services.run_search(
         engine,
-        q,
+        q or "",
         k=k,
         mode=mode,
         filters=filters,
@@ -101,13 +114,16 @@ def search(
         use_boosts=boost,
         facets=not export,
         max_k=services.EXPORT_MAX if export else services.MAX_K,
+        match=match,
     ).response
     if not export:
         return response
     rows = results_export.records(engine, response)
-    if format == "csv":
+    if format in ("csv", "csv-excel"):
+        # Excel reads a CSV as the system code page unless it starts with a BOM.
+        bom = "\ufeff" if format == "csv-excel" else ""
         return Response(
-            results_export.to_csv(rows),
+            bom + results_export.to_csv(rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="hankekg-search.csv"'},
         )

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import services
@@ -50,6 +50,7 @@ from graph.entity_views import (
 from graph.errors import HankeKGError, NotFound
 from graph.vocab import HK, SCHEMA
 
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 install_filters(TEMPLATES.env)
 
@@ -112,6 +113,14 @@ StrList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUE
 Year = Annotated[str, Query(pattern=r"^(\d{4})?$")]
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The site icon, where browsers ask for it."""
+    return FileResponse(
+        FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(
     request: Request,
@@ -119,6 +128,7 @@ def search_page(
     lang: LangDep,
     q: Annotated[str, Query(max_length=services.MAX_QUERY_CHARS)] = "",
     mode: Annotated[str, Query(pattern="^(hybrid|lexical|dense)$")] = "hybrid",
+    match: Annotated[str, Query(pattern="^(precise|broad)$")] = "precise",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     place: StrList = None,
     funder: StrList = None,
@@ -141,6 +151,7 @@ def search_page(
     state = SearchState(
         q=q,
         mode=mode,
+        match=match,
         page=page,
         filters={k: list(v) for k, v in chosen.items() if v},
         year_from=year_from,

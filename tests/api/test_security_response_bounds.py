@@ -35,12 +35,25 @@ def _path_values(live_server: LiveServer) -> dict[str, str]:
     }
 
 
+#: Longest cap a GET URL can carry past (httpx refuses longer query strings).
+URL_CAP = 10_000
+
+
+def _schema(parameter: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema; an optional one (``anyOf`` with null) as its non-null branch
+    when its cap fits in a URL (the search's optional ``q``; a SPARQL text is POSTed)."""
+    schema = parameter.get("schema", {})
+    branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1 and branches[0].get("maxLength", 0) <= URL_CAP:
+        return branches[0]
+    return schema
+
+
 def _capped_params(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
-        p["name"]: p.get("schema", {})
+        p["name"]: _schema(p)
         for p in operation.get("parameters", [])
-        if p.get("in") == "query"
-        and ("maximum" in p.get("schema", {}) or "maxLength" in p.get("schema", {}))
+        if p.get("in") == "query" and ("maximum" in _schema(p) or "maxLength" in _schema(p))
     }
 
 

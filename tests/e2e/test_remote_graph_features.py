@@ -9,8 +9,11 @@ local state, or lost the union default graph, would fail here.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -207,3 +210,16 @@ def test_home_of_the_validate_cli_stays_empty(remote: Remote, tmp_path: Path) ->
     _validate(remote)
     home = remote.engine.settings.home.parent / "validate-home"
     assert not (home / "oxigraph").exists()
+
+
+def test_open_in_sparql_runs_on_the_server_and_lists_the_answer(remote: Remote) -> None:
+    page = httpx.get(f"{remote.live.url}/", params={"q": "kuntoutus"}, timeout=60).text
+    href = re.search(r'href="(/sparql-ui\?[^"]+)" data-export="sparql"', page)
+    assert href is not None
+    query = parse_qs(urlsplit(html.unescape(href.group(1))).query)["query"][0]
+    answer = httpx.get(
+        f"{remote.live.url}/api/search", params={"q": "kuntoutus", "k": 100}, timeout=60
+    ).json()
+    rows = remote.direct(query)  # straight to the server: no hkf:similarity there
+    assert [r["p"] for r in rows] == [h["iri"] for h in answer["results"]]
+    assert len(rows) == answer["total"] >= 1

@@ -205,7 +205,8 @@ def test_open_in_sparql_reproduces_the_filtered_list(live_server: LiveServer) ->
     link = tree.css_first('a[data-export="sparql"]')
     assert link is not None
     query = query_of(link.attributes["href"] or "")["query"][0]
-    assert "hkf:similarity" in query
+    # It names the answer's members, so it runs on every backend (no hkf:similarity).
+    assert "hkf:similarity" not in query and "VALUES" in query
     answer = httpx.post(
         f"{live_server.url}/sparql",
         content=query,

@@ -34,7 +34,10 @@ def test_snippet_highlights_matched_words(seeded_engine: Engine) -> None:
 
 
 def test_english_query_is_expanded_to_finnish(seeded_engine: Engine) -> None:
-    response = services.search(seeded_engine, "social assistance recipients in Lapland")
+    # The bridge and the ranking, not the match rule: the broad answer.
+    response = services.search(
+        seeded_engine, "social assistance recipients in Lapland", match="broad"
+    )
     assert response.language == "en"
     assert response.expanded_query and "toimeentulotuki" in response.expanded_query
     assert response.results[0].name == ROVANIEMI
@@ -73,9 +76,12 @@ def test_theme_group_includes_narrower_concepts(seeded_engine: Engine) -> None:
 def test_selective_filter_does_not_empty_a_page_with_matches(seeded_engine: Engine) -> None:
     # The Rovaniemi project ranks second for this query; a post-filter on k=1 would return nothing.
     only = Filters(places=(BASE + "place/698",))
-    assert names(seeded_engine, "vertaistuki korvaushoitoasiakkaille", k=1, filters=only) == [
-        ROVANIEMI
-    ]
+    # Broad: the project is the only one the filter allows, but no match for the query.
+    got = names(
+        seeded_engine, "vertaistuki korvaushoitoasiakkaille", k=1, filters=only, match="broad"
+    )
+    assert got == [ROVANIEMI]
+    assert names(seeded_engine, "vertaistuki korvaushoitoasiakkaille", filters=only) == []
 
 
 def test_facets_count_the_results(seeded_engine: Engine) -> None:

@@ -195,7 +195,7 @@ def test_serve_warns_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: obje
     monkeypatch.setenv("HANKEKG_HOME", str(tmp_path))
     monkeypatch.setenv("HANKEKG_BASE_IRI", "http://localhost:8000/")
     monkeypatch.setattr(uvicorn, "run", lambda *_, **__: None)
-    monkeypatch.setattr("api.app.create_app", lambda settings: None)
+    monkeypatch.setattr("api.app.create_app", lambda *_, **__: None)
     result = CliRunner().invoke(app, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "warning" in line]

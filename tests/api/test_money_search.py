@@ -5,6 +5,7 @@ pages written for these tests that state grants and budgets."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +18,13 @@ from typer.testing import CliRunner
 
 from api import cli, services
 from api.app import create_app
+from api.cli_remote import Remote
 from api.engine import Engine
 from api.results_export import MONEY_COLUMNS
 from api.schemas import ExportRow
 from api.ui_search import SearchState, search_context
 from search.money_filter import AmountRange, ProjectSums, amount_range, granted_by
-from tests.conftest import make_settings
+from tests.conftest import LiveServer, make_settings
 
 PAGES = {
     "iso.txt": """URL: https://example.org/iso
@@ -172,6 +174,18 @@ def test_the_cli_takes_the_range(engine: Engine, monkeypatch: pytest.MonkeyPatch
     assert len(body["results"]) == 2
     refused = CliRunner().invoke(cli.app, ["search", QUERY, "--amount-min", "-5"])
     assert refused.exit_code == 2
+
+
+def test_the_cli_sends_the_range_to_a_running_server(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LiveServer(engine) as server:
+        monkeypatch.setattr(cli, "_remote", lambda command: Remote(server.url, os.getpid()))
+        done = CliRunner().invoke(cli.app, ["search", QUERY, "--json", "--amount-min", "1e6"])
+    assert done.exit_code == 0, done.output
+    body = json.loads(done.stdout)
+    assert body["filters"]["amount_min"] == 1_000_000
+    assert len(body["results"]) == 1 and body["results"][0]["name"].startswith("Vahva koti")
 
 
 def test_unit_rules() -> None:

@@ -46,6 +46,7 @@ from graph.config import Settings
 from graph.errors import HankeKGError
 from ingest import Workers, discover, open_workers
 from ingest.home_check import check_home
+from search.money_filter import amount_range
 
 if TYPE_CHECKING:
     from ingest.home import WriteHome
@@ -347,8 +348,20 @@ def search(
             help="table, json, csv or records (csv/records: export rows, up to 500).",
         ),
     ] = "table",
+    amount_min: Annotated[
+        float | None,
+        typer.Option(
+            "--amount-min",
+            min=0,
+            help="Lowest amount in euros: the granted total, or the budget when no grant "
+            "is stated.",
+        ),
+    ] = None,
+    amount_max: Annotated[
+        float | None, typer.Option("--amount-max", min=0, help="Highest amount in euros.")
+    ] = None,
 ) -> None:
-    """Search projects."""
+    """Search projects (optionally only those whose amount lies in a range)."""
     if mode not in ("lexical", "dense", "hybrid"):
         raise typer.BadParameter("must be lexical, dense or hybrid", param_hint="--mode")
     fmt = "json" if as_json else fmt
@@ -357,7 +370,13 @@ def search(
     export = fmt in ("csv", "records")
     remote = _remote("search")
     if remote is not None:
-        answer = remote.search(query, k=k, mode=mode, fmt=fmt if export else "json")
+        answer = remote.search(
+            query,
+            k=k,
+            mode=mode,
+            fmt=fmt if export else "json",
+            amount=(amount_min, amount_max),
+        )
         if export:
             sys.stdout.write(answer.text if answer.text.endswith("\n") else answer.text + "\n")
             return
@@ -371,6 +390,7 @@ def search(
             mode=mode,  # type: ignore[arg-type]
             facets=not export,
             max_k=services.EXPORT_MAX if export else services.MAX_K,
+            amount=amount_range(amount_min, amount_max),
         ).response
         if export:
             from api import results_export

@@ -93,9 +93,21 @@ class Remote:
         _raise_for_problem(response)
         return response
 
-    def search(self, query: str, *, k: int, mode: str, fmt: str = "json") -> httpx.Response:
-        """``GET /api/search``: JSON (``SearchResponse``), or ``csv``/``records`` rows."""
-        params = {"q": query, "k": k, "mode": mode, "format": fmt}
+    def search(
+        self,
+        query: str,
+        *,
+        k: int,
+        mode: str,
+        fmt: str = "json",
+        amount: tuple[float | None, float | None] = (None, None),
+    ) -> httpx.Response:
+        """``GET /api/search``: JSON (``SearchResponse``), or ``csv``/``records`` rows;
+        ``amount``: the (lowest, highest) amount in euros, ``None`` for an open end."""
+        params: dict[str, Any] = {"q": query, "k": k, "mode": mode, "format": fmt}
+        for name, value in zip(("amount_min", "amount_max"), amount, strict=True):
+            if value is not None:
+                params[name] = value
         return self._get("/api/search", params)
 
     def related(self, project: str, *, k: int) -> dict[str, Any]:

@@ -66,10 +66,14 @@ def records(engine: Engine, response: SearchResponse, lang: str = "fi") -> list[
                 "places": row.places,
                 "themes": row.themes,
                 "source_url": row.sources or ([hit.source] if hit.source else []),
-                **money.get(hit.iri, dict.fromkeys(MONEY_COLUMNS, "")),
+                **money.get(hit.iri, NO_MONEY),
             }
         )
     return out
+
+
+#: The money columns of a project that states no sum (a list cell stays a list).
+NO_MONEY: dict[str, Any] = {**dict.fromkeys(MONEY_COLUMNS, ""), "grant_funders": []}
 
 
 def money_columns(engine: Engine, iris: list[str], lang: str) -> dict[str, dict[str, Any]]:

@@ -51,6 +51,11 @@ class FacetValueModel(BaseModel):
     children: list[FacetValueModel] = Field(
         default_factory=list, description="For themes in the web UI: concepts under a group."
     )
+    granted_eur: float | None = Field(
+        default=None,
+        description="Funder and place facets: the euros granted over the answer's projects "
+        "(a funder: its grants; a place: the granted totals of its projects). Absent: none stated.",
+    )
 
 
 class InterpretedEntity(BaseModel):
@@ -82,6 +87,14 @@ class SearchFilters(BaseModel):
     year_to: int | None = None
     status: list[str] = Field(default_factory=list)
     language: list[str] = Field(default_factory=list)
+    amount_min: float | None = Field(default=None, description="Lowest amount, euros.")
+    amount_max: float | None = Field(default=None, description="Highest amount, euros.")
+    amount_basis: str | None = Field(
+        default=None,
+        description="With an amount range: what it is compared with. granted_else_budget: "
+        "the project's granted total, or its stated budget (a budget class wholly inside "
+        "the range) when no grant is stated.",
+    )
 
 
 class SearchResponse(BaseModel):
@@ -136,6 +149,11 @@ class ExportRow(BaseModel):
     source_url: list[str] = Field(
         default_factory=list, description="URL of each source document, or its file name."
     )
+    granted_eur: str = Field(default="", description="The sum of the project's grants, euros.")
+    budget_eur: str = Field(default="", description="The stated total budget, euros.")
+    budget_min_eur: str = Field(default="", description="A budget class's lower end, euros.")
+    budget_max_eur: str = Field(default="", description="A budget class's upper end, euros.")
+    grant_funders: list[str] = Field(default_factory=list, description="Who granted the sums.")
 
 
 class RefModel(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -42,6 +44,15 @@ from search.encoders import Encoder
 from search.filters import Filters, allowed_chunks, facet_counts
 from search.hybrid import HybridSearcher, Mode, SearchResult
 from search.index.base import IndexView
+from search.money_filter import (
+    AMOUNT_BASIS,
+    AmountRange,
+    MoneyCache,
+    ProjectSums,
+    admitted,
+    granted_by,
+    restrict,
+)
 from search.related import related_projects
 from search.understanding import boosts, interpret
 
@@ -114,6 +125,7 @@ def search(
     facets: bool = True,
     ui_lang: str = "fi",
     match: Match = "precise",
+    amount: AmountRange | None = None,
 ) -> SearchResponse:
     """Run a search: translate, filter inside the search, boost what the query
     names, rank, then decorate the hits with names, sources and facets."""
@@ -129,6 +141,7 @@ def search(
         facets=facets,
         ui_lang=ui_lang,
         match=match,
+        amount=amount,
     ).response
 
 
@@ -147,6 +160,7 @@ def run_search(
     ui_lang: str = "fi",
     max_k: int = MAX_K,
     match: Match = "precise",
+    amount: AmountRange | None = None,
 ) -> SearchRun:
     """:func:`search`, keeping every ranked key (for the timeline, map and exports).
 
@@ -155,6 +169,7 @@ def run_search(
         match: ``precise`` answers with the matched set (the encoder's calibrated
             rule, :mod:`search.matching`); ``broad`` with every ranked project. Only
             the hybrid mode has a matched set.
+        amount: the projects' amount range in euros (:mod:`search.money_filter`).
     """
     k = max(1, min(k, max_k))
     offset = max(0, offset)
@@ -169,20 +184,25 @@ def run_search(
         status=list(filters.statuses),
         language=list(filters.languages),
     )
+    amount = amount or AmountRange()
+    if not amount.is_empty():
+        echo.amount_min = float(amount.low) if amount.low is not None else None
+        echo.amount_max = float(amount.high) if amount.high is not None else None
+        echo.amount_basis = AMOUNT_BASIS
     current = searcher(engine, mode)
     if current is None:
         return SearchRun(
             SearchResponse(query=query, mode=mode, k=k, offset=offset, filters=echo, results=[])
         )
     if not query.strip():
-        return browse(engine, current, filters, k, offset, echo, facets, ui_lang, mode)
+        return browse(engine, current, filters, k, offset, echo, facets, ui_lang, mode, amount)
     # The rule is fitted on the hybrid ranking's evidence; the single-sided modes
     # (for comparing rankings) answer with everything they rank.
     match = match if mode == "hybrid" else "broad"
     translation = engine.translate(query, lang)
     interpretation = interpret(query, engine.linker, translation)
     cache = engine.filter_cache()
-    allowed = allowed_chunks(engine.store, current.snapshot, filters, engine.linker, cache)
+    allowed = allowed_in(engine, current, filters, amount)
     boost = boosts(engine.store, interpretation, engine.linker, cache) if use_boosts else {}
     result = current.search(
         query,
@@ -222,12 +242,37 @@ def browse(
     facets: bool,
     ui_lang: str,
     mode: Mode,
+    amount: AmountRange | None = None,
 ) -> SearchRun:
     """Filters without a query: every project they allow, in IRI order."""
-    cache = engine.filter_cache()
-    allowed = allowed_chunks(engine.store, current.snapshot, filters, engine.linker, cache)
+    allowed = allowed_in(engine, current, filters, amount or AmountRange())
     result = current.browse(allowed, k=offset + k)
     return decorate(engine, current, result, k, offset, echo, facets, ui_lang, mode, "precise")
+
+
+#: Each engine's money table (per data version), kept beside the engine's own caches.
+_MONEY: weakref.WeakKeyDictionary[Engine, MoneyCache] = weakref.WeakKeyDictionary()
+_MONEY_LOCK = threading.Lock()
+
+
+def money_sums(engine: Engine) -> dict[str, ProjectSums]:
+    """Every described project's grants and budget, read once per data version."""
+    with _MONEY_LOCK:
+        cache = _MONEY.setdefault(engine, MoneyCache())
+    return cache.get(engine.store, engine.data_version())
+
+
+def allowed_in(
+    engine: Engine, current: HybridSearcher, filters: Filters, amount: AmountRange
+) -> set[int] | None:
+    """The chunks the graph filters and the amount range allow (``None``: all)."""
+    cache = engine.filter_cache()
+    snapshot = current.snapshot
+    allowed = allowed_chunks(engine.store, snapshot, filters, engine.linker, cache)
+    if amount.is_empty():
+        return allowed
+    projects = admitted(money_sums(engine), amount)
+    return restrict(allowed, snapshot.chunks_by_key(), projects, cache, f"{filters!r} {amount!r}")
 
 
 def decorate(
@@ -299,8 +344,25 @@ def decorate(
         }
         if "theme" in response.facets:
             response.facets["theme"] = theme_tree(engine, response.facets["theme"])
+        add_granted_sums(engine, response.facets, result.candidate_keys)
         response.years = list(counted.years) if counted.years else None
     return SearchRun(response, list(result.candidate_keys))
+
+
+def add_granted_sums(
+    engine: Engine, facets: dict[str, list[FacetValueModel]], keys: Sequence[str]
+) -> None:
+    """Set ``granted_eur`` on the funder and place facet values: the sums granted
+    over the answer's projects (:func:`search.money_filter.granted_by`)."""
+    if not (facets.get("funder") or facets.get("place")):
+        return
+    table = engine.facet_table()
+    sums = granted_by(money_sums(engine), keys, lambda k: table.values.get(k, ()))
+    for facet in ("funder", "place"):
+        for value in facets.get(facet, []):
+            granted = sums[facet].get(value.value)
+            if granted:
+                value.granted_eur = float(granted)
 
 
 def theme_tree(engine: Engine, values: Sequence[FacetValueModel]) -> list[FacetValueModel]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,9 +22,11 @@ from api.engine import Engine, one_index_version
 from api.i18n import LANGS
 from api.schemas import FacetValueModel, SearchHit
 from graph.entity_views import PLACE_KINDS, place_kinds, summaries
+from graph.money_views import format_euros
 from graph.views import display_names, local_name, pick_name, safe_iri
 from search.filters import FacetTable
 from search.filters import Filters as SearchFilters
+from search.money_filter import AmountRange, amount_range
 
 PAGE_SIZE = 10
 MAX_PAGE = services.MAX_OFFSET // PAGE_SIZE + 1
@@ -52,6 +55,9 @@ class SearchState:
     year_to: str = ""
     match: str = "precise"
     """``precise``: the matched set; ``broad``: every ranked project (weaker matches too)."""
+    amount_min: str = ""
+    amount_max: str = ""
+    """The amount range in whole euros (:mod:`search.money_filter`)."""
 
     def params(self) -> list[tuple[str, str]]:
         """Query parameters, in a stable order."""
@@ -66,6 +72,7 @@ class SearchState:
             out.append(("year_from", self.year_from))
         if self.year_to:
             out.append(("year_to", self.year_to))
+        out.extend(self._amount_params())
         if self.page > 1:
             out.append(("page", str(self.page)))
         return out
@@ -81,6 +88,17 @@ class SearchState:
         values = list(self.filters.get(facet, []))
         values = [v for v in values if v != value] if value in values else [*values, value]
         return replace(self, filters={**self.filters, facet: values}, page=1).href()
+
+    def _amount_params(self) -> list[tuple[str, str]]:
+        return [
+            (k, v)
+            for k, v in (("amount_min", self.amount_min), ("amount_max", self.amount_max))
+            if v
+        ]
+
+    def without_amount(self) -> str:
+        """URL with the amount range removed."""
+        return replace(self, amount_min="", amount_max="", page=1).href()
 
     def without_years(self) -> str:
         """URL with the year range removed."""
@@ -144,6 +162,7 @@ class SearchState:
             out.append(("year_from", self.year_from))
         if self.year_to:
             out.append(("year_to", self.year_to))
+        out.extend(self._amount_params())
         out += [("k", str(k)), ("format", fmt)]
         return urlencode(out)
 
@@ -165,7 +184,13 @@ class SearchState:
         out = {k: v for k, v in self.filters.items() if v}
         if self.year_from or self.year_to:
             out["years"] = [f"{self.year_from}-{self.year_to}"]
+        if self.amount_min or self.amount_max:
+            out["amount"] = [f"{self.amount_min}-{self.amount_max}"]
         return out
+
+    def amount_range(self) -> AmountRange:
+        """The state's amount range, for the search itself."""
+        return amount_range(self.amount_min, self.amount_max)
 
 
 #: The UI takes no more than the API: filter values, query length, pages.
@@ -188,6 +213,7 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
         filters=state.search_filters(),
         ui_lang=lang,
         match="broad" if state.match == "broad" else "precise",
+        amount=state.amount_range(),
     )
     response = run.response
     table = engine.facet_table()
@@ -209,6 +235,7 @@ def search_context(engine: Engine, state: SearchState, lang: str) -> dict[str, A
             for fmt in ("csv", "csv-excel", "records")
         },
         export_max=services.EXPORT_MAX,
+        euros=partial(format_euros, lang=lang),
         # The query names the answer's members: the same set as the page, on any backend.
         sparql_href="/sparql-ui?"
         + urlencode({"query": results_export.matched_query(engine, run.keys)}),
@@ -294,7 +321,7 @@ def facet_labels(
     engine: Engine, filters: Mapping[str, Sequence[str]], lang: str
 ) -> dict[tuple[str, str], str]:
     """Display names of the selected filter values, for the removable chips."""
-    iris = [v for k, vs in filters.items() if k not in ("years", "language") for v in vs]
+    iris = [v for k, vs in filters.items() if k not in ("years", "language", "amount") for v in vs]
     names = display_names(engine.store, [i for i in iris if safe_iri(i)])
     out = {}
     for facet, values in filters.items():

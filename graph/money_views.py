@@ -48,9 +48,19 @@ def money_of(store: GraphStore, iris: list[str]) -> dict[str, list[MoneyView]]:
     if not iris:
         return {}
     values = " ".join(f"<{i}>" for i in dict.fromkeys(iris))
+    return _money(store, f"VALUES ?p {{ {values} }}")
+
+
+def all_money(store: GraphStore) -> dict[str, list[MoneyView]]:
+    """Grants and budgets of every described project (``hk:Project``), in one query."""
+    return _money(store, f"?p a <{HK.Project}> .")
+
+
+def _money(store: GraphStore, projects: str) -> dict[str, list[MoneyView]]:
+    """The sums of the projects that the pattern ``projects`` binds to ``?p``."""
     rows = store.select(
         f"""SELECT ?p ?kind ?node ?a ?value ?min ?max ?cur ?funder ?from ?through ?approx WHERE {{
-          VALUES ?p {{ {values} }}
+          {projects}
           {{ ?p <{SCHEMA.funding}> ?node . ?node <{SCHEMA.amount}> ?a .
              OPTIONAL {{ ?node <{SCHEMA.funder}> ?funder }} BIND("grant" AS ?kind) }}
           UNION

@@ -13,6 +13,7 @@ from api.schemas import ExportRow, SearchResponse
 from graph.errors import QueryError
 from search.filters import Filters
 from search.hybrid import Mode
+from search.money_filter import amount_range
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -70,6 +71,19 @@ def search(
         list[Literal["fi", "en", "sv"]] | None,
         Query(max_length=3, description="Document language."),
     ] = None,
+    amount_min: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1e12,
+            description="Lowest amount in euros: the project's granted total, or its stated "
+            "budget when no grant is stated (a budget class must lie wholly in the range). "
+            "Projects with no stated sum are left out.",
+        ),
+    ] = None,
+    amount_max: Annotated[
+        float | None, Query(ge=0, le=1e12, description="Highest amount in euros (as amount_min).")
+    ] = None,
     boost: Annotated[bool, Query(description="Boost what the query names.")] = True,
     match: Annotated[
         services.Match,
@@ -115,6 +129,7 @@ def search(
         facets=not export,
         max_k=services.EXPORT_MAX if export else services.MAX_K,
         match=match,
+        amount=amount_range(amount_min, amount_max),
     ).response
     if not export:
         return response

@@ -111,6 +111,8 @@ def not_found(request: Request, lang: str, detail: str) -> HTMLResponse:
 #: The UI takes no more than the API: filter values, query length, pages.
 StrList = Annotated[list[str] | None, Query(max_length=services.MAX_FILTER_VALUES)]
 Year = Annotated[str, Query(pattern=r"^(\d{4})?$")]
+#: Whole euros (the amount range of the search page's form).
+Euros = Annotated[str, Query(pattern=r"^(\d{1,12})?$")]
 
 
 @router.get("/favicon.ico", include_in_schema=False)
@@ -138,6 +140,8 @@ def search_page(
     language: StrList = None,
     year_from: Year = "",
     year_to: Year = "",
+    amount_min: Euros = "",
+    amount_max: Euros = "",
 ) -> HTMLResponse:
     """The search page: one box, facets, timeline, map, results, exports, pagination."""
     chosen = {
@@ -156,6 +160,8 @@ def search_page(
         filters={k: list(v) for k, v in chosen.items() if v},
         year_from=year_from,
         year_to=year_to,
+        amount_min=amount_min,
+        amount_max=amount_max,
     )
     return render(request, "search.html", lang, search_context(engine, state, lang))
 

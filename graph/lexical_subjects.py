@@ -32,6 +32,8 @@ _STOP = frozenset(
 )
 
 
+#: The shortest compound part looked up as a label ("perhekeskus" yes, "malli" no).
+MIN_PART = 7
 #: The longest label span looked back over when deciding coverage (characters).
 _LONGEST_LABEL = 200
 
@@ -53,6 +55,9 @@ class LexicalHit:
     iri: str
     label: str
     spans: tuple[tuple[int, int], ...]
+    #: How many of the occurrences are a part of a compound ("perhekeskustoimintamalli"
+    #: holds "perhekeskus"), not the label itself.
+    from_parts: int = 0
 
     @property
     def count(self) -> int:
@@ -107,9 +112,13 @@ class LexicalIndexer:
             return f"{base}#verb"
         return base
 
-    def find(self, text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[LexicalHit]:
+    def find(
+        self, text: str, exclude: Sequence[tuple[int, int]] = (), *, parts: bool = False
+    ) -> list[LexicalHit]:
         """Every concept whose label occurs in ``text`` outside the ``exclude`` spans,
-        with its occurrences, most occurrences first."""
+        with its occurrences, most occurrences first. With ``parts``, a one-word label
+        also occurs as a long part of a compound (Voikko's split): a page on a
+        "perhekeskustoimintamalli" is about "perhekeskukset"."""
         tokens = [
             (m.start(), m.end(), self._lemma(m.group()))
             for m in _TOKEN.finditer(text)
@@ -127,6 +136,19 @@ class LexicalIndexer:
                 found = spans.setdefault(iri, [])
                 if (tokens[i][0], end) not in found:
                     found.append((tokens[i][0], end))
+        from_parts: Counter[str] = Counter()
+        if parts:
+            for start, end, lemma in tokens:
+                if "#" in lemma:
+                    continue
+                for part in self.morph.compound_parts(text[start:end]):
+                    if len(part) < MIN_PART or part == lemma:
+                        continue
+                    for words, iri in self._by_first.get(part, ()):
+                        found = spans.setdefault(iri, [])
+                        if len(words) == 1 and (start, end) not in found:
+                            found.append((start, end))
+                            from_parts[iri] += 1
         # A longer label's span covers the shorter labels inside it ("tuettu asuminen"
         # holds "asuminen"): those occurrences belong to the longer one.
         every = sorted((s, e, iri) for iri, found in spans.items() for s, e in found)
@@ -135,7 +157,7 @@ class LexicalIndexer:
         for iri, found in spans.items():
             kept = tuple((s, e) for s, e in found if not _covered(every, starts, s, e, iri))
             if kept:
-                hits.append(LexicalHit(iri, self.label_fi[iri], kept))
+                hits.append(LexicalHit(iri, self.label_fi[iri], kept, from_parts[iri]))
         return sorted(hits, key=lambda h: (-h.count, h.label))
 
     def suggest(self, text: str, limit: int = 5, min_count: int = 2) -> list[str]:

@@ -98,6 +98,8 @@ class ThemeMatch:
     count: int
     spans: tuple[tuple[int, int], ...]
     rule: str = "lemma"
+    #: How exact the best match was: 1.0 a lemma or phrase, less for a part or a derivation.
+    weight: float = 1.0
 
 
 @dataclass
@@ -348,6 +350,8 @@ class ThemeMatcher:
             if score < min_score:
                 continue
             rule = max(hits, key=lambda h: h[2])[3]
-            out.append(ThemeMatch(URIRef(iri), concept.label_fi, score, count, tuple(spans), rule))
+            out.append(
+                ThemeMatch(URIRef(iri), concept.label_fi, score, count, tuple(spans), rule, best)
+            )
         out.sort(key=lambda m: (-m.score, m.label))
         return out

@@ -6,8 +6,9 @@ follows the evidence."""
 from __future__ import annotations
 
 from graph.extract import Extractor
-from graph.extract.themes import subject_like
+from graph.extract.themes import GENERAL_SERVICE, ThemeCandidate, select_themes, subject_like
 from graph.iris import Iris
+from graph.lexical_subjects import MIN_PART, LexicalIndexer
 from graph.loader import load_bytes
 from graph.model import Extraction
 from graph.vocab import SCHEMA
@@ -115,3 +116,68 @@ def test_the_programmes_classification_is_no_theme(extractor: Extractor, iris: I
     found = themes(x)
     assert CARERS in found
     assert "p3476" not in found  # köyhyys
+
+
+def _candidate(label: str, count: int, **kw: object) -> ThemeCandidate:
+    base: dict[str, object] = dict(
+        iri=f"{YSO}{label}",
+        label=label,
+        count=count,
+        first=0.5,
+        in_title=False,
+        weight=1.0,
+        source="subset",
+        span=(0, 1),
+        rule="lemma",
+    )
+    base.update(kw)
+    return ThemeCandidate(**base)  # type: ignore[arg-type]
+
+
+def test_the_cut_keeps_candidates_near_the_best() -> None:
+    strong = _candidate("asunnottomuus", 6, in_title=True, first=0.0)
+    near = _candidate("asumisneuvonta", 4, first=0.1)
+    weak = _candidate("eriarvoisuus", 1)
+    kept = [c.label for c in select_themes([weak, near, strong], share=0.5, floor=1, cap=6)]
+    assert kept == ["asunnottomuus", "asumisneuvonta"]
+    # The floor keeps a second theme however far behind the best it is.
+    kept = [c.label for c in select_themes([weak, strong], share=0.9, floor=2, cap=6)]
+    assert kept == ["asunnottomuus", "eriarvoisuus"]
+    # The cap bounds a page with many equal subjects.
+    many = [_candidate(f"aihe{i:02d}", 3) for i in range(10)]
+    assert len(select_themes(many, share=0.1, floor=2, cap=6)) == 6
+
+
+def test_general_service_concepts_and_lexicon_only_weigh_less() -> None:
+    subject = _candidate("omaishoito", 2)
+    service = _candidate("sosiaalipalvelut", 2, generic=True)
+    lexicon = _candidate("omaishoitajat", 2, source="yso")
+    part = _candidate("perhekeskukset", 2, source="yso", weight=0.8)
+    assert subject.score > lexicon.score > part.score
+    assert subject.score > service.score
+    assert "sosiaalipalvelut" in GENERAL_SERVICE
+
+
+def test_a_compound_part_maps_to_its_yso_concept() -> None:
+    indexer = LexicalIndexer(
+        [(f"{YSO}p23383", "perhekeskukset", ["perhekeskukset", "family centres"])]
+    )
+    text = (
+        "Kunta ottaa käyttöön perhekeskustoimintamallin. Perhekeskustoimintamalli kokoaa palvelut."
+    )
+    assert indexer.find(text) == []
+    (hit,) = indexer.find(text, parts=True)
+    assert hit.label == "perhekeskukset" and hit.count == 2 and hit.from_parts == 2
+    # A short part ("malli", "perhe") is no concept of its own.
+    assert MIN_PART > len("perhe")
+
+
+def test_a_page_on_a_compound_gets_the_concept(extractor: Extractor, iris: Iris) -> None:
+    x = run(
+        extractor,
+        iris,
+        "Hanke rakentaa perhekeskustoimintamallia Kainuuseen. Perhekeskustoimintamalli "
+        "tuo neuvolan, varhaiskasvatuksen ja perhetyön samaan paikkaan. Lapsiperheet "
+        "saavat tukea perhekeskustoimintamallin kautta.",
+    )
+    assert "p23383" in themes(x)

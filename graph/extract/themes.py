@@ -30,7 +30,7 @@ from rdflib import Literal, URIRef
 from graph.extract.run import X_THEME, OrgMention, Run, Steps
 from graph.lexical_subjects import LexicalIndexer
 from graph.model import Evidence
-from graph.vocab import RDF, SCHEMA, SKOS
+from graph.vocab import HK, RDF, SCHEMA, SKOS
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ GENERAL_SERVICE = frozenset(
 #: Ranking and cut (see :func:`select_themes`): evidence bonuses and factors.
 TITLE_BONUS = 0.3
 LEAD_BONUS = 0.1
+FIELD_BONUS = 0.2
 LEAD_SHARE = 0.2
 GENERIC_FACTOR = 0.5
 #: A lexicon concept seen only as a part of compounds is weaker evidence.
@@ -105,13 +106,14 @@ CAP = 6
 MIN_SCORE = 0.3
 
 
-def subject_like(label: str) -> bool:
+def subject_like(label: str, min_single_word: int | None = None) -> bool:
     """Whether a YSO label can be a page's subject from the lexicon alone: no proper
     name or qualified sense ("Helsinki", "Maine (osavaltio)"), and a single word
     only when long (short common words are everywhere: "tiet", "osat", "koko")."""
     if label[:1].isupper() or "(" in label or any(c.isdigit() for c in label):
         return False
-    return " " in label.strip() or len(label) >= MIN_SINGLE_WORD
+    shortest = MIN_SINGLE_WORD if min_single_word is None else min_single_word
+    return " " in label.strip() or len(label) >= shortest
 
 
 @lru_cache(maxsize=2)
@@ -140,6 +142,8 @@ class ThemeCandidate:
     span: tuple[int, int]
     rule: str
     generic: bool = False
+    #: Whether it occurs in the page's target group ("Kohderyhmä: nuoret ...").
+    in_field: bool = False
 
     @property
     def score(self) -> float:
@@ -156,6 +160,8 @@ def theme_score(c: ThemeCandidate) -> float:
         score += TITLE_BONUS
     if c.first < LEAD_SHARE:
         score += LEAD_BONUS
+    if c.in_field:
+        score += FIELD_BONUS
     score *= c.weight
     if c.generic:
         score *= GENERIC_FACTOR
@@ -244,6 +250,17 @@ class ThemeStep(Steps):
             *((o.start, o.end) for o in orgs or ()),
             *(m.span() for m in PROGRAMME_CLASS.finditer(run.text)),
         ]
+        # The target group the extraction read ("Kohderyhmä: …", "kohderyhmänä ovat …"):
+        # who a page serves is one of its subjects.
+        fields = [
+            (f.evidence.start, f.evidence.end)
+            for f in run.facts
+            if f.predicate == HK.targetGroup and f.evidence is not None
+        ]
+
+        def in_field(spans: Sequence[tuple[int, int]]) -> bool:
+            return any(a <= s < b for s, _ in spans for a, b in fields)
+
         out: list[ThemeCandidate] = []
         seen: set[str] = set()
         for m in self.themes.match(
@@ -267,6 +284,7 @@ class ThemeStep(Steps):
                     span=m.spans[0],
                     rule=m.rule,
                     generic=m.label in GENERAL_SERVICE,
+                    in_field=in_field(m.spans),
                 )
             )
         lexicon = self._lexicon()
@@ -282,10 +300,12 @@ class ThemeStep(Steps):
                 # has spoken. The matcher has no Swedish labels, so elsewhere the
                 # lexicon may find a curated concept too ("äldre" -> ikääntyneet).
                 continue
-            if not subject_like(hit.label):
+            named = in_field(hit.spans)
+            if not subject_like(hit.label) and not (named and subject_like(hit.label, 0)):
+                # A short one-word label counts only where the target group names it.
                 continue
             in_title = any(s < title_end for s, _ in hit.spans)
-            if hit.count < LEXICON_MIN_COUNT and not in_title:
+            if hit.count < LEXICON_MIN_COUNT and not (in_title or named):
                 continue
             out.append(
                 ThemeCandidate(
@@ -299,6 +319,7 @@ class ThemeStep(Steps):
                     span=hit.spans[0],
                     rule="yso",
                     generic=label in GENERAL_SERVICE,
+                    in_field=named,
                 )
             )
         return out

@@ -16,6 +16,7 @@ from graph.vocab import SCHEMA
 YSO = "http://www.yso.fi/onto/yso/"
 LONELINESS, VOLUNTEERS, OLDER, CARERS, PEER = "p6935", "p20390", "p2433", "p19104", "p12878"
 REHABILITATION, FOUNDATIONS = "p3320", "p271"
+FATHERS = "p11063"
 
 
 def run(extractor: Extractor, iris: Iris, text: str, title: str = "Silta") -> Extraction:
@@ -181,3 +182,22 @@ def test_a_page_on_a_compound_gets_the_concept(extractor: Extractor, iris: Iris)
         "saavat tukea perhekeskustoimintamallin kautta.",
     )
     assert "p23383" in themes(x)
+
+
+def test_the_target_group_names_a_subject(extractor: Extractor, iris: Iris) -> None:
+    text = (
+        "Hanke kehittää iltapäivätoimintaa Kajaanissa vuosina 2020–2022.\n"
+        "Kohderyhmä: {group}\n"
+        "Toimintaa järjestetään koulujen tiloissa, ja ohjaajat koulutetaan."
+    )
+    with_field = themes(run(extractor, iris, text.format(group="isät, joilla on pieniä lapsia")))
+    assert FATHERS in with_field
+    # The same short word in passing is no subject: a one-word label under nine
+    # letters needs the target group (or the title) to count.
+    passing = run(
+        extractor,
+        iris,
+        "Hanke kehittää iltapäivätoimintaa Kajaanissa vuosina 2020–2022. Mukana on "
+        "isät, ja toimintaa järjestetään koulujen tiloissa.",
+    )
+    assert FATHERS not in themes(passing)

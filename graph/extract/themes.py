@@ -99,9 +99,9 @@ GENERIC_FACTOR = 0.5
 PART_WEIGHT = 0.8
 LEXICON_FACTOR = 0.7
 #: Keep candidates with at least this share of the best one's evidence ...
-SHARE = 0.3
+SHARE = 0.2
 #: ... but at least this many (if they reach MIN_SCORE) and at most CAP.
-FLOOR = 2
+FLOOR = 3
 CAP = 6
 MIN_SCORE = 0.3
 

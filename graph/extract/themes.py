@@ -290,7 +290,9 @@ class ThemeStep(Steps):
         lexicon = self._lexicon()
         if lexicon is None:
             return out
-        for hit in lexicon.find(run.text, exclude=exclude, parts=run.lang == "fi"):
+        for hit in lexicon.find(
+            run.text, exclude=exclude, parts=run.lang == "fi", language=run.lang
+        ):
             label = hit.label.lower()
             if label in _LEXICON_STOP or label in ORGANISATION_TYPES or label in EVERY_PROJECT:
                 continue

@@ -201,3 +201,20 @@ def test_the_target_group_names_a_subject(extractor: Extractor, iris: Iris) -> N
         "isät, ja toimintaa järjestetään koulujen tiloissa.",
     )
     assert FATHERS not in themes(passing)
+
+
+def test_a_label_counts_only_in_its_own_language() -> None:
+    indexer = LexicalIndexer(
+        [
+            (f"{YSO}p10031", "kotikataja", [("kotikataja", "fi"), ("en", "sv")]),
+            (f"{YSO}p17549", "marin kieli", [("marin kieli", "fi"), ("mari", "sv")]),
+        ]
+    )
+    fi_text = "En tiedä vielä. Hankkeen yhteyshenkilö on Mari Virtanen, ja Mari vastaa."
+    assert indexer.find(fi_text, language="fi") == []
+    en_text = "The volunteers went en masse to the event, en route to the centre."
+    assert indexer.find(en_text, language="en") == []
+    sv_text = "I trädgården växer en gammal en och en ung en."
+    assert [h.label for h in indexer.find(sv_text, language="sv")] == ["kotikataja"]
+    # Without a language every label counts (the peer indexer's behaviour).
+    assert [h.label for h in indexer.find(en_text)] == ["kotikataja"]

@@ -162,7 +162,9 @@ class LexicalIndexer:
         from_parts: Counter[str] = Counter()
         if parts:
             for start, end, lemma in tokens:
-                if "#" in lemma:
+                if "#" in lemma or any(len(w) == 1 for w, _ in self._by_first.get(lemma, ())):
+                    # a verb, or a compound that is a concept itself
+                    # ("kokemusasiantuntija": not "kokemukset" and "asiantuntijat" too)
                     continue
                 for part in self.morph.compound_parts(text[start:end]):
                     if len(part) < MIN_PART or part == lemma:

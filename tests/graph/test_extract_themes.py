@@ -218,3 +218,18 @@ def test_a_label_counts_only_in_its_own_language() -> None:
     assert [h.label for h in indexer.find(sv_text, language="sv")] == ["kotikataja"]
     # Without a language every label counts (the peer indexer's behaviour).
     assert [h.label for h in indexer.find(en_text)] == ["kotikataja"]
+
+
+def test_a_compound_that_is_a_concept_is_not_its_parts() -> None:
+    indexer = LexicalIndexer(
+        [
+            (f"{YSO}x1", "kokemusasiantuntijat", [("kokemusasiantuntijat", "fi")]),
+            (f"{YSO}x2", "asiantuntijat", [("asiantuntijat", "fi")]),
+            (f"{YSO}x3", "perhekeskukset", [("perhekeskukset", "fi")]),
+        ]
+    )
+    text = (
+        "Kokemusasiantuntijat kouluttavat kokemusasiantuntijoita. Perhekeskustoimintamalli on uusi."
+    )
+    found = {h.label for h in indexer.find(text, parts=True)}
+    assert found == {"kokemusasiantuntijat", "perhekeskukset"}

@@ -292,11 +292,11 @@ class ThemeMatcher:
             found.setdefault(iri, []).append((start, end, weight, rule))
 
         for i, tok in enumerate(tokens):
-            # A compound that is a concept itself is that concept, not its parts'
+            # A compound that is a concept itself is that concept, not its parts
             # ("mielenterveyskuntoutujat" is no page on "kuntoutujat" as well).
             whole = any(lemma in self._single for lemma in tok.lemmas)
-            parts = () if whole else tok.parts
-            for iri, weight, rule in self._lemma_hits(tok.lemmas, parts):
+            own_parts: set[str] = set() if whole else tok.parts
+            for iri, weight, rule in self._lemma_hits(tok.lemmas, own_parts):
                 add(iri, tok.start, tok.end, weight, rule)
             for expanded, end in self._expansions(tokens, i):
                 parts = self._morph.compound_parts(expanded)

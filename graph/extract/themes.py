@@ -5,15 +5,20 @@ never from an organisation's name ("Kuntoutussäätiö" is no page about
 rehabilitation or foundations) and never from a word for a kind of
 organisation used as such ("kuntayhtymät", "seurakunnat", "säätiöt",
 "sairaanhoitopiirit", "projects"). How many themes a page gets follows the
-evidence: each must clear its matcher's threshold, with no fixed count.
+evidence: both sources give candidates (:class:`ThemeCandidate`), scored by
+occurrences, title, lead, target group and exactness (:func:`theme_score`), and
+:func:`select_themes` keeps those near the best one, between a floor and a cap.
 
 * The theme matcher (:mod:`graph.themes`) over the curated domain subset
   (``yso_subset.csv``), with lemmas, compounds and English labels.
 * The YSO lexicon (``yso_labels_2019.3.tsv``, Finnish, English and Swedish
   labels) through :class:`~graph.lexical_subjects.LexicalIndexer`: a concept
   outside the subset counts when its label occurs at least twice outside
-  organisation names, or once in the title. This is how an English or Swedish
-  page gets its Finnish YSO concepts ("loneliness" -> yksinäisyys).
+  organisation names, or once in the title or the target group; on a Finnish
+  page also as a long part of a compound ("perhekeskustoimintamalli" ->
+  perhekeskukset). Labels count on pages of their language (Finnish ones on
+  every page): this is how an English or Swedish page gets its Finnish YSO
+  concepts ("loneliness" -> yksinäisyys).
 """
 
 from __future__ import annotations

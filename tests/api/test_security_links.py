@@ -121,7 +121,8 @@ def test_amplifying_filter_url_is_refused_with_a_small_answer(ld_server: LiveSer
     """The probe's case: 2,500 place filters (a 66 KB URL) once answered 200 MB."""
     url = f"{ld_server.url}/?q=kuntoutus&" + "&".join(f"place=p{i}" for i in range(2500))
     response = httpx.get(url, timeout=60)
-    assert response.status_code == 422
+    # 414: the URL cap (api/serve_guard.py) answers before the filter cap's 422 can.
+    assert response.status_code in (414, 422)
     assert len(response.content) < 20_000
 
 

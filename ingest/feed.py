@@ -83,20 +83,33 @@ class FileFeed:
         self.path = path
         self.keep = keep
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._head: int | None = None
+        # What was read so far, and where: a read parses only the lines added since.
+        self._entries: list[FeedEntry] = []
+        self._offset = 0
+        self._inode: int | None = None
 
     def _read(self) -> list[FeedEntry]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        out: list[FeedEntry] = []
-        for line in text.splitlines():
+        with self._lock:
             try:
-                out.append(FeedEntry(**json.loads(line)))
-            except (ValueError, TypeError):  # a torn last line after a crash: a gap
-                break
-        return out
+                with open(self.path, "rb") as src:
+                    stat = os.fstat(src.fileno())
+                    if stat.st_ino != self._inode or stat.st_size < self._offset:
+                        self._entries, self._offset, self._inode = [], 0, stat.st_ino
+                    src.seek(self._offset)
+                    data = src.read()
+            except FileNotFoundError:
+                self._entries, self._offset, self._inode = [], 0, None
+                return []
+            end = data.rfind(b"\n") + 1  # a line still being written is read next time
+            for line in data[:end].splitlines():
+                try:
+                    self._entries.append(FeedEntry(**json.loads(line)))
+                except (ValueError, TypeError):  # a torn line after a crash: a gap
+                    break
+            self._offset += end
+            return list(self._entries)
 
     def append(
         self,
@@ -106,8 +119,8 @@ class FileFeed:
         graphs: list[str],
         subjects: list[str] | None,
     ) -> FeedEntry:
-        """Append one line (rewriting the file, pruned, once it holds twice :attr:`keep`)."""
-        with self._lock:
+        """Append one line (rewriting the file, pruned, every :attr:`keep` entries)."""
+        with self._write_lock:
             entries = self._read() if self._head is None else None
             head = self._head if self._head is not None else (entries[-1].seq if entries else 0)
             entry = FeedEntry(head + 1, kind, version, documents, graphs, subjects)
@@ -129,7 +142,7 @@ class FileFeed:
 
     def head(self) -> int:
         """The last sequence number written."""
-        with self._lock:
+        with self._write_lock:
             if self._head is None:
                 entries = self._read()
                 self._head = entries[-1].seq if entries else 0
@@ -143,8 +156,8 @@ class FileFeed:
         """Entries after ``seq``; ``None`` when the oldest kept is later than ``seq + 1``."""
         entries = self._read()
         newer = [e for e in entries if e.seq > seq]
-        if newer and newer[0].seq != seq + 1:
-            return None
+        if any(e.seq != seq + 1 + i for i, e in enumerate(newer)):
+            return None  # pruned, or a line lost to a crash
         if not newer and entries and entries[-1].seq < seq:
             return None  # the feed was reset (a new home): what was applied is unknown
         return newer

@@ -80,6 +80,8 @@ class Patched(Generic[T]):
         self._seq = 0
         self._version: str | None = None
         self.stats = Stats()
+        self.patching = True
+        """``False``: every new version rebuilds (the bench's baseline)."""
 
     def get(self, key: object) -> T:
         """The table for data version ``key`` (patched or rebuilt on a new key)."""
@@ -88,7 +90,7 @@ class Patched(Generic[T]):
                 return self._value
             value = self._value
             if value is not None:
-                subjects = self._pending()
+                subjects = self._pending() if self.patching else None
                 if subjects is not None:
                     value = self._patch(value, subjects) if subjects else value
                     self.stats.patches += 1

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.store.base import GraphStore
 from graph.views import display_names, pick_name, values_clause
-from graph.vocab import HK, SCHEMA, SKOS
+from graph.vocab import HK, RDF, SCHEMA, SKOS
 
 if TYPE_CHECKING:
     from graph.linker import Linker
@@ -192,18 +192,43 @@ def patched_cache(
     each cached pattern is run again for those projects only (one query each, its
     cost following their number), and the allowed chunk sets, which also depend on
     the index, are left to be derived again on use."""
-    clause = values_clause(projects)
+    changed = set(projects)
+    # Only a subject with a triple a filter pattern starts from can match one (each binds
+    # ?p through one of these predicates): one cheap query keeps the patterns' VALUES
+    # small, which the store joins by lookup rather than by evaluating the whole pattern.
+    predicates = ", ".join(f"<{p}>" for p in FILTER_PREDICATES)
+    clause = values_clause(changed)
+    candidates = (
+        _subjects(
+            store,
+            f"VALUES ?p {{ {clause} }} ?p ?r ?o FILTER(?r IN ({predicates}) "
+            f"|| (?r = <{RDF.type}> && ?o = <{HK.Project}>))",
+        )
+        if clause
+        else set()
+    )
+    narrowed = values_clause(candidates)
     out: dict[str, set[Any]] = {}
     for key, found in cache.items():
         if key.startswith(_CHUNKS):
             continue
         pattern = f"?p a <{HK.Project}>" if key == DESCRIBED else key
-        if not clause:
-            out[key] = set(found)
-            continue
-        again = _subjects(store, f"VALUES ?p {{ {clause} }} {{ {pattern} }}")
-        out[key] = (found - set(projects)) | again
+        again = (
+            _subjects(store, f"VALUES ?p {{ {narrowed} }} {{ {pattern} }}") if narrowed else set()
+        )
+        out[key] = (found - changed) | again
     return out
+
+
+#: Every predicate a graph filter pattern (:func:`_criteria`) binds ``?p`` through.
+FILTER_PREDICATES = (
+    SCHEMA.areaServed,
+    *ROLES,
+    SCHEMA.about,
+    SCHEMA.startDate,
+    SCHEMA.endDate,
+    HK.status,
+)
 
 
 def _described_projects(store: GraphStore, cache: dict[str, set[str]] | None) -> set[str]:

@@ -623,9 +623,25 @@ def reindex(workers: WorkersOption = 0, scheduler: SchedulerOption = None) -> No
 
 
 @app.command()
-def verify() -> None:
+def verify(
+    derived: Annotated[
+        bool,
+        typer.Option(
+            "--derived",
+            help="Check instead that the derived tables (facets, filters, names, related "
+            "neighbours) patched from the change feed equal the tables rebuilt from the graph.",
+        ),
+    ] = False,
+    window: Annotated[
+        int, typer.Option(help="With --derived: how many recent feed entries to replay.")
+    ] = 100,
+) -> None:
     """Check that the graph, the vectors and the lexical index agree; exit 1 when not."""
     from ingest.verify import verify as run_verify
+
+    if derived:
+        _verify_derived(window)
+        return
 
     with _home("verify") as home:
         problems = run_verify(home.store, home.index)
@@ -635,6 +651,20 @@ def verify() -> None:
         error(f"{len(problems)} disagreement(s) between graph and index: run `hankekg reindex`")
         raise typer.Exit(1)
     out.print("graph, vectors and lexical index agree")
+
+
+def _verify_derived(window: int) -> None:
+    """``verify --derived``: patched derived tables against rebuilt ones; exit 1 on a difference."""
+    from search.derived import replay
+
+    with _engine("verify") as engine:
+        problems = replay(engine.store, engine.linker, engine.feed, engine.index.version(), window)
+    for problem in problems:
+        out.print(problem, markup=False, highlight=False)
+    if problems:
+        error(f"{len(problems)} difference(s) between patched and rebuilt derived tables")
+        raise typer.Exit(1)
+    out.print("derived tables patched from the change feed equal the rebuilt ones")
 
 
 @app.command()

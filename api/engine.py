@@ -46,14 +46,17 @@ from ingest import (
 )
 from ingest import ingest as run_ingest
 from ingest.commit import Change, Committed
+from ingest.feed import feed_for, stored_subjects
 from ingest.home_check import check_home, store_failure
+from ingest.update_scope import touched_graphs
 from search.calibration import Calibration
 from search.calibration import load as load_calibration
 from search.crosslingual import QueryTranslator, Translation, query_translator
+from search.derived import derived_tables, differences
 from search.encoders import Encoder, fingerprint
-from search.filters import FacetTable, facet_table, rewarm
+from search.filters import FacetTable
 from search.index import DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
-from search.related import Neighbourhood, neighbourhood
+from search.related import Neighbourhood
 from search.similarity import FUNCTION, Similarity, write_centroids
 
 if TYPE_CHECKING:
@@ -105,17 +108,18 @@ class Engine:
         self.reference = Reference.load(settings.reference_dir)
         self.preparer = build_preparer(settings, reference=self.reference)
         self.writer = Writer(self.store, self.index, lambda: self.encoder_identity, self._rebuild)
-        # Bumped by every SPARQL update, so tables derived from the graph are rebuilt.
+        # Bumped by every SPARQL update, so tables derived from the graph are patched.
         self._graph_version = 0
-        self._neighbourhood: tuple[object, Neighbourhood] | None = None
-        self._filter_cache: tuple[object, dict[str, set[Any]]] = (None, {})
-        self._facet_table: tuple[object, FacetTable] | None = None
-        # Guard derived data built on first use, so concurrent requests build it once;
-        # one lock per table, so a search never waits for the neighbour table (seconds at
-        # N = 10,000) that only related-project requests need.
+        # Every commit's changes, where every replica reads them (ingest/feed.py).
+        self.feed = feed_for(self.index, settings.home)
+        self.writer.feed = self.feed
+        # Tables derived from the graph, patched from the feed after a write
+        # (search/derived.py); each has its own lock, so a search never waits for the
+        # neighbour table that only related-project requests need.
+        self.derived_facets, self.derived_filters, self.derived_neighbours = derived_tables(
+            self.store, lambda: self.linker, self.feed, self.index_version
+        )
         self._derived_lock = threading.Lock()
-        self._neighbourhood_lock = threading.Lock()
-        self._facet_lock = threading.Lock()
         # The index view a request runs over, per thread (see pinned()).
         self._pinned = threading.local()
         try:
@@ -210,33 +214,29 @@ class Engine:
         return self.index_version(), self._graph_version
 
     def neighbourhood(self) -> Neighbourhood:
-        """Every project's graph neighbours, read once per data version."""
-        version = self.data_version()
-        with self._neighbourhood_lock:
-            cached = self._neighbourhood
-            if cached is None or cached[0] != version:
-                cached = (version, neighbourhood(self.store, self.linker))
-                self._neighbourhood = cached
-        return cached[1]
+        """Every project's graph neighbours for the current data version."""
+        return self.derived_neighbours.get(self.data_version())
 
     def facet_table(self) -> FacetTable:
-        """Every project's facet values, read once per data version."""
-        version = self.data_version()
-        with self._facet_lock:
-            cached = self._facet_table
-            if cached is None or cached[0] != version:
-                cached = (version, facet_table(self.store))
-                self._facet_table = cached
-        return cached[1]
+        """Every project's facet values for the current data version."""
+        return self.derived_facets.get(self.data_version())
 
     def filter_cache(self) -> dict[str, set[Any]]:
         """Projects matching each filter pattern, and the chunks each filter allows,
         valid for the current data version."""
-        version = self.data_version()
-        with self._derived_lock:
-            if self._filter_cache[0] != version:
-                self._filter_cache = (version, {})
-            return self._filter_cache[1]
+        return self.derived_filters.get(self.data_version())
+
+    def verify_derived(self) -> list[str]:
+        """Where this process's derived tables (as patched) differ from a rebuild."""
+        with self.pinned():
+            self.facet_table(), self.filter_cache(), self.neighbourhood()
+            return differences(
+                self.store,
+                self.linker,
+                self.derived_facets.peek(),
+                self.derived_filters.peek(),
+                self.derived_neighbours.peek(),
+            )
 
     def sparql_functions(self) -> dict[str, Callable[..., Any]]:
         """Custom SPARQL functions for in-process queries (``hkf:similarity``)."""
@@ -281,8 +281,6 @@ class Engine:
         table, and the graph filters the previous version had cached. Otherwise the
         first search after a write builds them while its user waits (seconds at
         N = 10,000)."""
-        with self._derived_lock:
-            patterns = list(self._filter_cache[1])
         with self.pinned() as view:
             if view is None:
                 return
@@ -291,7 +289,7 @@ class Engine:
             view.chunks_by_key()
             view.key_languages()
             self.facet_table()
-            rewarm(self.store, self.filter_cache(), patterns)
+            self.filter_cache()  # patched, or rebuilt with the patterns in use
             view.centroid_matrix()
             self.neighbourhood()
 
@@ -407,6 +405,15 @@ class Engine:
         """
         with self.writer.lock:
             self.writer.ensure_writable()
+            # The change feed records the update by the graphs it touched, and the
+            # subjects they held before and after; unknown graphs (or the reference
+            # data's) record unknown subjects, and the derived tables are rebuilt.
+            graphs = touched_graphs(sparql)
+            reference = {str(self.iris.graph("reference")), str(self.iris.graph("ontology"))}
+            known = graphs is not None and not graphs & reference
+            names = sorted(graphs or ())
+            before = stored_subjects(self.store, names) if known else None
+            gone: list[str] = []
             try:
                 if planned:
                     self.store.apply_plan(sparql)
@@ -414,15 +421,21 @@ class Engine:
                     self.store.update(sparql)
             finally:
                 # Even a failed update on a server without transactions may have
-                # written something: derived tables are rebuilt on next use.
-                with self._derived_lock:
-                    self._graph_version += 1
-            self._drop_missing_documents()
+                # written something: it is recorded, and derived tables follow it.
+                after = stored_subjects(self.store, names) if before is not None else None
+                subjects = None if before is None or after is None else before | after
+                try:
+                    gone = self._drop_missing_documents()
+                finally:
+                    self.writer.record("update", gone, names, subjects)
+                    with self._derived_lock:
+                        self._graph_version += 1
 
-    def _drop_missing_documents(self) -> None:
-        """Take documents whose graph is gone (or changed hash) out of the index."""
+    def _drop_missing_documents(self) -> list[str]:
+        """Take documents whose graph is gone (or changed hash) out of the index;
+        returns them."""
         if self.index_version() is None:
-            return
+            return []
         in_graph = self.store.documents()
         gone: list[str] = []
 
@@ -434,11 +447,12 @@ class Engine:
                 index.remove_document(iri)
             return Change(Committed()) if gone else None
 
-        self.writer.write(drop)
+        self.writer.write(drop, kind=None)  # recorded with the update
         if gone:
             logger.info("SPARQL update removed %d documents from the index", len(gone))
         else:
             self.index.touch()  # other replicas' caches of the graph are stale
+        return gone
 
     # -- deletion and rebuilding -----------------------------------------------------
 

@@ -8,6 +8,10 @@ waited: 5 to 9 s at N = 10,000. A :class:`Refresher` polls the version every
 interval (so a burst of commits costs one rebuild, not one each), calls
 :meth:`api.engine.Engine.refresh`. A search that comes first still builds what
 it needs, once, under the engine's lock; the refresher then finds it built.
+
+The graph tables (facets, filters, neighbours) are patched from the change feed
+(:mod:`search.derived`) rather than rebuilt, so a refresh costs what the writes
+changed; the index's per-version tables are still derived again.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from rdflib.namespace import XSD
 from graph.errors import StorageFull
 from graph.store import GraphStore
 from graph.vocab import PROV
+from ingest.feed import ChangeFeed, graph_subjects, stored_subjects
 from ingest.prepare import Prepared
 from ingest.settle import settle_dates
 from search.index import Chunk, DocumentEntry, EncoderIdentity, Index, IndexWriter
@@ -87,6 +88,8 @@ class Writer:
         self._reopen_store = False
         self.degraded: str | None = None
         """Why the last write failed, while writes fail; ``None`` when writes work."""
+        self.feed: ChangeFeed | None = None
+        """Where each commit's changes are recorded (:mod:`ingest.feed`); set by the owner."""
 
     # -- writing -------------------------------------------------------------------
 
@@ -100,7 +103,7 @@ class Writer:
             return change
 
         with self.lock:
-            done = self.write(apply)
+            done = self.write(apply, kind="ingest")
         return done or Committed()
 
     def delete(self, document: str) -> bool:
@@ -113,12 +116,17 @@ class Writer:
             return Change(Committed(), drop=[URIRef(document)])
 
         with self.lock:
-            return self.write(remove) is not None
+            return self.write(remove, kind="delete") is not None
 
     def write(
-        self, change: Callable[[IndexWriter], Change | None], *, fresh: bool = False
+        self,
+        change: Callable[[IndexWriter], Change | None],
+        *,
+        fresh: bool = False,
+        kind: str | None = "reindex",
     ) -> Committed | None:
-        """Open an index writer, apply ``change``, and commit it with its graph write.
+        """Open an index writer, apply ``change``, and commit it with its graph write;
+        then record it in the change feed as ``kind`` (``None``: the caller records it).
 
         ``fresh`` starts from an empty index (a rebuild). Returns ``None`` when
         ``change`` had nothing to do.
@@ -127,10 +135,17 @@ class Writer:
             self.ensure_writable()
             writer = self.index.writer(self._encoder(), fresh=fresh)
             in_store = False
+            subjects: set[str] | None = None
             try:
                 outcome = change(writer)
                 if outcome is None:
                     return None
+                names = [str(g) for g in [*outcome.drop, *outcome.graphs]]
+                if kind not in (None, "reindex") and self.feed is not None:
+                    # What the graph held before the write, and what it will hold.
+                    before = stored_subjects(self.store, names)
+                    after = graph_subjects(outcome.graphs)
+                    subjects = None if before is None or after is None else before | after
                 graphs = (outcome.drop, outcome.graphs)
 
                 def store_write() -> None:
@@ -155,7 +170,28 @@ class Writer:
             finally:
                 writer.close()
             self.degraded = None
+            if kind is not None:
+                self.record(kind, names, names, subjects)
             return outcome.committed
+
+    def record(
+        self, kind: str, documents: list[str], graphs: list[str], subjects: set[str] | None
+    ) -> None:
+        """Append one entry to the change feed (after the commit). A failure is
+        logged, not raised: the write is in, and replicas that miss the entry
+        see a version the feed does not explain, and rebuild."""
+        if self.feed is None:
+            return
+        try:
+            self.feed.append(
+                kind,
+                self.index.version(),
+                sorted(documents),
+                sorted(graphs),
+                None if subjects is None else sorted(subjects),
+            )
+        except Exception:
+            logger.exception("could not record a %s in the change feed", kind)
 
     # -- faults and recovery ---------------------------------------------------------
 

@@ -16,6 +16,7 @@ from graph.errors import NotFound
 from graph.store import get_store
 from ingest.commit import Writer
 from ingest.executors import Workers
+from ingest.feed import feed_for
 from ingest.home_check import check_home
 from ingest.pipeline import Progress
 from ingest.prepare import Preparer, build_preparer
@@ -36,6 +37,8 @@ class WriteHome:
         self.index = get_index(settings)
         self.preparer: Preparer = build_preparer(settings)
         self.writer = Writer(self.store, self.index, self._identity, self._rebuild)
+        # A reindex from here is recorded, so running replicas rebuild their tables.
+        self.writer.feed = feed_for(self.index, settings.home)
 
     def _identity(self) -> EncoderIdentity:
         encoder = self.preparer.encoder

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.store.base import GraphStore
 from graph.views import display_names, pick_name, values_clause
-from graph.vocab import HK, SCHEMA, SKOS
+from graph.vocab import HK, RDF, SCHEMA, SKOS
 
 if TYPE_CHECKING:
     from graph.linker import Linker
@@ -185,6 +185,52 @@ def rewarm(store: GraphStore, cache: dict[str, set[Any]], patterns: Iterable[str
             cache[pattern] = _subjects(store, pattern)
 
 
+def patched_cache(
+    store: GraphStore, cache: dict[str, set[Any]], projects: Iterable[str]
+) -> dict[str, set[Any]]:
+    """A filter cache for the data after a write that changed ``projects``' triples:
+    each cached pattern is run again for those projects only (one query each, its
+    cost following their number), and the allowed chunk sets, which also depend on
+    the index, are left to be derived again on use."""
+    changed = set(projects)
+    # Only a subject with a triple a filter pattern starts from can match one (each binds
+    # ?p through one of these predicates): one cheap query keeps the patterns' VALUES
+    # small, which the store joins by lookup rather than by evaluating the whole pattern.
+    predicates = ", ".join(f"<{p}>" for p in FILTER_PREDICATES)
+    clause = values_clause(changed)
+    candidates = (
+        _subjects(
+            store,
+            f"VALUES ?p {{ {clause} }} ?p ?r ?o FILTER(?r IN ({predicates}) "
+            f"|| (?r = <{RDF.type}> && ?o = <{HK.Project}>))",
+        )
+        if clause
+        else set()
+    )
+    narrowed = values_clause(candidates)
+    out: dict[str, set[Any]] = {}
+    for key, found in cache.items():
+        if key.startswith(_CHUNKS):
+            continue
+        pattern = f"?p a <{HK.Project}>" if key == DESCRIBED else key
+        again = (
+            _subjects(store, f"VALUES ?p {{ {narrowed} }} {{ {pattern} }}") if narrowed else set()
+        )
+        out[key] = (found - changed) | again
+    return out
+
+
+#: Every predicate a graph filter pattern (:func:`_criteria`) binds ``?p`` through.
+FILTER_PREDICATES = (
+    SCHEMA.areaServed,
+    *ROLES,
+    SCHEMA.about,
+    SCHEMA.startDate,
+    SCHEMA.endDate,
+    HK.status,
+)
+
+
 def _described_projects(store: GraphStore, cache: dict[str, set[str]] | None) -> set[str]:
     """Projects some document describes (``hk:Project``), not only mentions."""
     key = DESCRIBED
@@ -265,10 +311,32 @@ class FacetTable:
     """IRI -> {language: name}, filled as facet values and results are shown."""
     sources: dict[str, str] = field(default_factory=dict)
     """document IRI -> its URL or file name, filled as results are shown."""
+    above: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """facet -> value -> the values above it (kept to patch the table after a write)."""
 
 
 def facet_table(store: GraphStore) -> FacetTable:
     """Read the facet values of all described projects (three queries)."""
+    above = facet_hierarchy(store)
+    values, years = facet_rows(store, above)
+    return FacetTable(values=values, years=years, above=above)
+
+
+def facet_hierarchy(store: GraphStore) -> dict[str, dict[str, list[str]]]:
+    """Facet -> value -> the values above it (the areas containing a place, a theme's groups)."""
+    return {
+        "place": _pairs(store, f"?x <{SCHEMA.containedInPlace}> ?y"),
+        "theme": _pairs(store, f"?y <{SKOS.narrower}> ?x"),
+    }
+
+
+def facet_rows(
+    store: GraphStore,
+    above: dict[str, dict[str, list[str]]],
+    projects: Iterable[str] | None = None,
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, tuple[int, int]]]:
+    """The facet values and years of every described project, or of ``projects`` only
+    (one query whose cost follows their number: patching after a write)."""
     facet_of = {str(SCHEMA.areaServed): "place", str(SCHEMA.funder): "funder"}
     facet_of |= {str(r): "organisation" for r in ROLES[1:]}
     facet_of |= {str(SCHEMA.about): "theme", str(HK.status): "status"}
@@ -277,8 +345,15 @@ def facet_table(store: GraphStore) -> FacetTable:
     funder = str(SCHEMA.funder)
     values: dict[str, set[tuple[str, str]]] = defaultdict(set)
     found_years: dict[str, list[int]] = defaultdict(list)
+    only = ""
+    if projects is not None:
+        clause = values_clause(projects)
+        if not clause:
+            return {}, {}
+        only = f"VALUES ?p {{ {clause} }} "
     for project, predicate, value in store.select_text(
-        f"SELECT ?p ?r ?o WHERE {{ ?p a <{HK.Project}> . ?p ?r ?o FILTER(?r IN ({predicates})) }}"
+        f"SELECT ?p ?r ?o WHERE {{ {only}?p a <{HK.Project}> . ?p ?r ?o "
+        f"FILTER(?r IN ({predicates})) }}"
     ):
         if project is None or predicate is None or value is None:
             continue
@@ -289,17 +364,13 @@ def facet_table(store: GraphStore) -> FacetTable:
         values[project].add((facet_of[predicate], value))
         if predicate == funder:
             values[project].add(("organisation", value))
-    above = {
-        "place": _pairs(store, f"?x <{SCHEMA.containedInPlace}> ?y"),
-        "theme": _pairs(store, f"?y <{SKOS.narrower}> ?x"),
-    }
     for items in values.values():
         for facet, value in list(items):
             for parent in above.get(facet, {}).get(value, ()):
                 items.add((facet, parent))
-    return FacetTable(
-        values={p: sorted(v) for p, v in values.items()},
-        years={p: (min(ys), max(ys)) for p, ys in found_years.items()},
+    return (
+        {p: sorted(v) for p, v in values.items()},
+        {p: (min(ys), max(ys)) for p, ys in found_years.items()},
     )
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from graph.errors import NotFound
-from graph.views import display_names, pick_name
+from graph.views import display_names, pick_name, values_clause
 from graph.vocab import HK, PROV, SCHEMA, SKOS
 
 if TYPE_CHECKING:
@@ -79,9 +80,28 @@ class Neighbourhood:
 
 def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
     """Read every project's neighbours in one query."""
+    neighbours = neighbour_rows(store, linker)
+    members: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for project, items in neighbours.items():
+        for item in items:
+            members[item].add(project)
+    degree = {item: len(projects) for item, projects in members.items()}
+    return Neighbourhood(neighbours, degree, dict(members))
+
+
+def neighbour_rows(
+    store: GraphStore, linker: Linker | None, projects: Iterable[str] | None = None
+) -> dict[str, dict[tuple[str, str], str]]:
+    """Each project's neighbours (all projects, or only ``projects``: one query)."""
+    only = ""
+    if projects is not None:
+        clause = values_clause(projects)
+        if not clause:
+            return {}
+        only = f"VALUES ?p {{ {clause} }}"
     roles = " ".join(f"<{r}>" for r in ROLES)
     rows = store.select_text(
-        f"""SELECT DISTINCT ?p ?kind ?n WHERE {{
+        f"""SELECT DISTINCT ?p ?kind ?n WHERE {{ {only}
           ?p a <{HK.Project}> ; <{PROV.wasDerivedFrom}> ?doc .
           {{ ?p <{SCHEMA.about}> ?n BIND("theme" AS ?kind) }}
           UNION {{ ?p <{SCHEMA.about}> ?t . ?n <{SKOS.narrower}> ?t BIND("theme" AS ?kind) }}
@@ -101,12 +121,7 @@ def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
             # RAY and its successor STEA are one funder for relatedness.
             key = min(str(i) for i in linker.organisation_family(iri)) or iri
         neighbours[project][(kind, key)] = iri
-    members: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for project, items in neighbours.items():
-        for item in items:
-            members[item].add(project)
-    degree = {item: len(projects) for item, projects in members.items()}
-    return Neighbourhood(dict(neighbours), degree, dict(members))
+    return dict(neighbours)
 
 
 def _weight(item: tuple[str, str], degree: dict[tuple[str, str], int]) -> float:

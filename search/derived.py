@@ -1,0 +1,313 @@
+"""Tables derived from the graph, patched from the change feed after each write.
+
+The facet table (with the names it has looked up), the filter cache and the
+related-projects neighbourhood are read from the whole graph once. After a
+write, each is brought up to date from the change feed (:mod:`ingest.feed`):
+the subjects the writes touched are read again (one query each, restricted
+to those subjects by ``VALUES``) and replace what the table held for them,
+so the cost follows what changed, not the corpus. The whole table is read
+again instead (the fallback) when the feed cannot explain the change: entries
+were pruned, an entry's subjects are unknown (a reindex, an update to a
+non-document graph, a hierarchy triple), or the index version the entries
+end at is not the one being served (an append lost in a crash, or not yet
+made).
+
+Patching is a pure function of the store and the subject set: reading a
+subject again that did not change leaves the table as it was, so an entry
+applied twice (a table built between a commit and its append) is harmless.
+
+:func:`differences` compares a patched table with a rebuilt one; it backs
+``hankekg verify --derived`` and the property test in
+``tests/search/test_derived.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from graph.views import display_names
+from search.filters import FacetTable, facet_rows, facet_table, patched_cache, rewarm
+from search.related import Neighbourhood, neighbour_rows, neighbourhood
+
+if TYPE_CHECKING:
+    from graph.linker import Linker
+    from graph.store.base import GraphStore
+    from ingest.feed import ChangeFeed
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class Stats:
+    """How a table was kept current (the bench and the tests read these)."""
+
+    builds: int = 0
+    patches: int = 0
+    patched_subjects: int = 0
+
+
+class Patched(Generic[T]):
+    """One derived table, current for a data version: built once, then patched.
+
+    Args:
+        build: reads the whole table (given the previous one, or ``None``).
+        patch: the table after writes that touched the given subjects.
+        feed: the change feed (``None``: no feed, every new version rebuilds).
+        index_version: the index version served now (the feed's end must match it).
+    """
+
+    def __init__(
+        self,
+        build: Callable[[T | None], T],
+        patch: Callable[[T, set[str]], T],
+        feed: ChangeFeed | None,
+        index_version: Callable[[], str | None],
+    ) -> None:
+        self._build = build
+        self._patch = patch
+        self._feed = feed
+        self._index_version = index_version
+        self._lock = threading.Lock()
+        self._key: object = None
+        self._value: T | None = None
+        self._seq = 0
+        self._version: str | None = None
+        self.stats = Stats()
+        self.patching = True
+        """``False``: every new version rebuilds (the bench's baseline)."""
+
+    def get(self, key: object) -> T:
+        """The table for data version ``key`` (patched or rebuilt on a new key)."""
+        with self._lock:
+            if self._value is not None and self._key == key:
+                return self._value
+            value = self._value
+            if value is not None:
+                subjects = self._pending() if self.patching else None
+                if subjects is not None:
+                    value = self._patch(value, subjects) if subjects else value
+                    self.stats.patches += 1
+                    self.stats.patched_subjects += len(subjects)
+                else:
+                    value = self._rebuild(value)
+            else:
+                value = self._rebuild(None)
+            self._value, self._key = value, key
+            return value
+
+    def peek(self) -> T | None:
+        """The table as last built or patched (no feed read)."""
+        return self._value
+
+    def _rebuild(self, previous: T | None) -> T:
+        # Feed position and version first: writes after them are applied again later.
+        self._seq = self._feed.head() if self._feed is not None else 0
+        self._version = self._index_version()
+        self.stats.builds += 1
+        return self._build(previous)
+
+    def _pending(self) -> set[str] | None:
+        """Subjects changed since the table was read; ``None`` where the feed cannot say."""
+        if self._feed is None:
+            return None
+        entries = self._feed.since(self._seq)
+        if entries is None:
+            logger.info("the change feed has a gap: rebuilding a derived table")
+            return None
+        version = self._version
+        subjects: set[str] = set()
+        for entry in entries:
+            if entry.subjects is None:
+                return None
+            subjects.update(entry.subjects)
+            version = entry.version
+        if version != self._index_version():
+            return None  # a commit the feed does not (yet) record
+        if entries:
+            self._seq, self._version = entries[-1].seq, version
+        return subjects
+
+
+# -- the three tables: build and patch ---------------------------------------------
+
+
+def patch_facets(store: GraphStore, table: FacetTable, subjects: set[str]) -> FacetTable:
+    """``table`` with ``subjects``' rows read again (and their names forgotten)."""
+    values, years = facet_rows(store, table.above, subjects)
+    new_values = {p: v for p, v in table.values.items() if p not in subjects}
+    new_values.update(values)
+    new_years = {p: y for p, y in table.years.items() if p not in subjects}
+    new_years.update(years)
+    return FacetTable(
+        values=new_values,
+        years=new_years,
+        names={k: v for k, v in table.names.items() if k not in subjects},
+        sources={k: v for k, v in table.sources.items() if k not in subjects},
+        above=table.above,
+    )
+
+
+def patch_neighbourhood(
+    store: GraphStore, linker: Linker | None, hood: Neighbourhood, subjects: set[str]
+) -> Neighbourhood:
+    """``hood`` with ``subjects``' neighbours read again, members and degrees adjusted."""
+    fresh = neighbour_rows(store, linker, subjects)
+    neighbours = dict(hood.neighbours)
+    members = dict(hood.members)
+    touched: set[tuple[str, str]] = set()
+    for project in subjects:
+        old = neighbours.pop(project, None)
+        if old:
+            for item in old:
+                members[item] = members[item] - {project}
+                touched.add(item)
+    for project, items in fresh.items():
+        neighbours[project] = items
+        for item in items:
+            members[item] = members.get(item, set()) | {project}
+            touched.add(item)
+    degree = dict(hood.degree)
+    for item in touched:
+        if members.get(item):
+            degree[item] = len(members[item])
+        else:
+            members.pop(item, None)
+            degree.pop(item, None)
+    return Neighbourhood(neighbours, degree, members)
+
+
+def filter_builder(
+    store: GraphStore,
+) -> Callable[[dict[str, set[Any]] | None], dict[str, set[Any]]]:
+    """A new filter cache, holding again the graph patterns the previous one held."""
+
+    def build(previous: dict[str, set[Any]] | None) -> dict[str, set[Any]]:
+        cache: dict[str, set[Any]] = {}
+        if previous:  # filled on first use otherwise
+            rewarm(store, cache, list(previous))
+        return cache
+
+    return build
+
+
+def derived_tables(
+    store: GraphStore,
+    linker: Callable[[], Linker | None],
+    feed: ChangeFeed | None,
+    index_version: Callable[[], str | None],
+) -> tuple[Patched[FacetTable], Patched[dict[str, set[Any]]], Patched[Neighbourhood]]:
+    """The facet table, the filter cache and the neighbourhood, each kept by the feed."""
+    return (
+        Patched(
+            lambda _old: facet_table(store),
+            lambda t, s: patch_facets(store, t, s),
+            feed,
+            index_version,
+        ),
+        Patched(
+            filter_builder(store),
+            lambda c, s: patched_cache(store, c, s),
+            feed,
+            index_version,
+        ),
+        Patched(
+            lambda _old: neighbourhood(store, linker()),
+            lambda h, s: patch_neighbourhood(store, linker(), h, s),
+            feed,
+            index_version,
+        ),
+    )
+
+
+# -- comparing patched with rebuilt ----------------------------------------------------
+
+
+def differences(
+    store: GraphStore,
+    linker: Linker | None,
+    facets: FacetTable | None,
+    filters: dict[str, set[Any]] | None,
+    hood: Neighbourhood | None,
+    limit: int = 20,
+) -> list[str]:
+    """Where patched tables differ from tables read whole from the store now
+    (at most ``limit`` lines per table; empty when they agree)."""
+    out: list[str] = []
+    if facets is not None:
+        fresh = facet_table(store)
+        out += _diff("facet values", facets.values, fresh.values, limit)
+        out += _diff("facet years", facets.years, fresh.years, limit)
+        named = list(facets.names)
+        if named:
+            out += _diff("names", facets.names, display_names(store, named), limit, only=named)
+    if filters is not None:
+        rebuilt: dict[str, set[Any]] = {}
+        rewarm(store, rebuilt, list(filters))
+        out += _diff("filters", filters, rebuilt, limit, only=[k for k in rebuilt if k in filters])
+    if hood is not None:
+        fresh_hood = neighbourhood(store, linker)
+        out += _diff("neighbours", hood.neighbours, fresh_hood.neighbours, limit)
+        out += _diff("degrees", hood.degree, fresh_hood.degree, limit)
+        out += _diff("members", hood.members, fresh_hood.members, limit)
+    return out
+
+
+def _diff(
+    what: str,
+    patched: dict[Any, Any],
+    rebuilt: dict[Any, Any],
+    limit: int,
+    only: Iterable[Any] | None = None,
+) -> list[str]:
+    keys = list(only) if only is not None else sorted(set(patched) | set(rebuilt), key=str)
+    out: list[str] = []
+    for key in keys:
+        a, b = patched.get(key), rebuilt.get(key)
+        if what == "names":
+            a, b = a or {}, b or {}
+        if a != b:
+            out.append(f"{what}: {key}: patched {a!r}, rebuilt {b!r}")
+            if len(out) >= limit:
+                break
+    return out
+
+
+def group_by_kind(entries: Iterable[Any]) -> dict[str, int]:
+    """How many feed entries of each kind (for ``verify --derived``'s summary)."""
+    counts: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        counts[entry.kind] += 1
+    return dict(counts)
+
+
+def replay(
+    store: GraphStore,
+    linker: Linker | None,
+    feed: ChangeFeed,
+    index_version: str | None,
+    window: int,
+) -> list[str]:
+    """``hankekg verify --derived``: read the tables whole, patch them with the
+    subjects of the feed's last ``window`` entries, and compare with a rebuild;
+    also check that the feed records the last commit. Empty when all agree."""
+    problems: list[str] = []
+    entries = feed.tail(window)
+    if entries and entries[-1].version != index_version:
+        problems.append(
+            f"feed: the last entry is for index version {entries[-1].version}, "
+            f"the index is at {index_version}: replicas will rebuild"
+        )
+    subjects = {s for e in entries if e.subjects is not None for s in e.subjects}
+    facets = patch_facets(store, facet_table(store), subjects)
+    cache: dict[str, set[Any]] = {}
+    rewarm(store, cache, [])
+    filters = patched_cache(store, cache, subjects)
+    hood = patch_neighbourhood(store, linker, neighbourhood(store, linker), subjects)
+    return problems + differences(store, linker, facets, filters, hood)

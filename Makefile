@@ -30,8 +30,10 @@ BROWSER_PACKAGES := chromium
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 # A real SPARQL server for the graph store contract suite (oxigraph serve comes from PyPI).
 GRAPH_SERVER_PACKAGES := virtuoso-opensource-7-bin
+# The reverse proxy `make cluster` puts in front of its replicas (DEPLOY.md's nginx config).
+PROXY_PACKAGES := nginx-light
 
-.PHONY: help setup setup-browser setup-graph-servers run ingest serve test test-fast lint format bench eval eval-extract eval-postgres cluster clean
+.PHONY: help setup setup-browser setup-graph-servers setup-proxy run ingest serve test test-fast lint format bench eval eval-extract eval-postgres cluster clean
 
 help: ## List the entry points
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -90,6 +92,22 @@ setup-browser: .stamp-browser ## Install Debian's chromium for the UI tests
 
 setup-graph-servers: .stamp-graph-servers ## Install Virtuoso 7 for the graph store suites
 
+# Debian's nginx starts its system service on install: a policy-rc.d that answers 101
+# ("not allowed") keeps it stopped (and keeps a container without systemd from failing);
+# one already there is left as it is. `make cluster` runs its own nginx as a plain process.
+.stamp-proxy: .stamp-apt
+	@if ! command -v nginx >/dev/null 2>&1 && ! test -x /usr/sbin/nginx; then \
+		echo "installing Debian's $(PROXY_PACKAGES) for make cluster (its service is not started)"; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d; \
+			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+		fi; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(PROXY_PACKAGES); \
+	fi
+	@touch $@
+
+setup-proxy: .stamp-proxy ## Install Debian's nginx-light, the reverse proxy of make cluster
+
 ingest: setup ## Ingest $(DOCS) into $(HANKEKG_HOME)
 	$(BIN)/hankekg ingest $(DOCS)
 	@touch $(INGESTED)
@@ -103,7 +121,7 @@ $(INGESTED): $(shell find $(DOCS) -type f 2>/dev/null)
 run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://$(HOST):$(PORT)
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
-test: setup setup-browser setup-graph-servers ## Set up and run the whole test suite (slow suites included)
+test: setup setup-browser setup-graph-servers setup-proxy ## Set up and run the whole test suite (slow suites included)
 	$(BIN)/pytest -q --durations=25
 
 test-fast: setup ## Run the tests without the slow and browser suites
@@ -140,5 +158,5 @@ eval-postgres: setup ## `make eval` with the index on a throwaway PostgreSQL + p
 clean: ## Remove the venv, the state and caches
 	rm -rf $(VENV) node_modules $(HANKEKG_HOME) .stamp-* .pytest_cache .mypy_cache .ruff_cache
 
-cluster: setup ## DEPLOY.md's topology on loopback (graph server, PostgreSQL, Dask over TLS, 2 replicas)
+cluster: setup ## DEPLOY.md's topology on loopback (graph server, PostgreSQL, Dask over TLS, 2 replicas, nginx)
 	$(BIN)/python -m api.cluster --dir $(HANKEKG_HOME)/cluster $(DOCS_CLUSTER)

@@ -4,8 +4,11 @@ One ``oxigraph serve`` for the graph, one PostgreSQL + pgvector for the search
 index (``python -m search.index.pgserver serve``, the small-deployment
 recipe), a Dask scheduler and a worker that talk TLS with a throwaway
 certificate (Dask's security settings, as ``DEPLOY.md`` configures them), and
-two ``hankekg serve`` replicas that share graph and index. The documents given
-are ingested through the cluster (``hankekg ingest --scheduler tls://...``).
+two ``hankekg serve`` replicas that share graph and index, behind an nginx
+reverse proxy when ``nginx`` is installed (``DEPLOY.md``'s upstream and
+location block, generated from :data:`NGINX_PROXY` here, in plain HTTP on
+loopback). The documents given are ingested through the cluster
+(``hankekg ingest --scheduler tls://...``).
 Each process gets exactly the variables ``DEPLOY.md`` lists for it, and logs
 to a file under the cluster's directory.
 
@@ -37,6 +40,54 @@ from search.index import pgserver
 #: How long one process may take to answer (a replica loads its models first).
 START_TIMEOUT_S = 300.0
 HOST = "127.0.0.1"
+
+
+#: The proxy lines DEPLOY.md's nginx example shows and ``make cluster``'s nginx runs
+#: (``tests/e2e/test_docs_commands.py`` checks that DEPLOY.md holds them verbatim).
+NGINX_SERVER = "    server {address} max_fails=2 fail_timeout=10s;\n"
+NGINX_PROXY = """\
+    client_max_body_size 12m;            # HANKEKG_MAX_REQUEST_BYTES (10 MB) and headers
+    proxy_read_timeout 600s;             # uploads are extracted and embedded before the answer
+    location / {
+        proxy_pass http://hankekg;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_next_upstream error timeout http_502 http_503;
+    }
+"""
+
+
+def nginx_upstream(addresses: list[str]) -> str:
+    """DEPLOY.md's ``upstream hankekg`` block for the replicas at ``host:port`` ADDRESSES."""
+    servers = "".join(NGINX_SERVER.format(address=address) for address in addresses)
+    return f"upstream hankekg {{\n{servers}}}\n"
+
+
+def nginx_config(prefix: Path, listen: str, addresses: list[str]) -> str:
+    """A whole nginx configuration for one unprivileged process: everything it writes
+    (pid, logs, temporary files) under PREFIX, plain HTTP on LISTEN, DEPLOY.md's
+    upstream and proxy lines. One process (``master_process off``) runs as whoever
+    starts it, so it never switches to a user that cannot write PREFIX."""
+    temp = "".join(
+        f"    {kind}_temp_path {prefix / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        "daemon off;\nmaster_process off;\n"
+        f"pid {prefix / 'nginx.pid'};\nerror_log {prefix / 'error.log'} notice;\n"
+        "events {\n    worker_connections 256;\n}\nhttp {\n"
+        f"    access_log {prefix / 'access.log'};\n{temp}"
+        f"{nginx_upstream(addresses)}server {{\n    listen {listen};\n{NGINX_PROXY}}}\n}}\n"
+    )
+
+
+def find_nginx() -> str | None:
+    """The nginx binary: on PATH, else Debian's (``/usr/sbin`` is not on a user's PATH)."""
+    found = shutil.which("nginx")
+    if found is None and Path("/usr/sbin/nginx").exists():
+        found = "/usr/sbin/nginx"
+    return found
 
 
 def free_port() -> int:
@@ -103,7 +154,10 @@ class Cluster:
         self.token = token or secrets.token_urlsafe(24)
         self.graph_port, self.pg_port, self.dask_port = free_port(), free_port(), free_port()
         self.replica_ports = [free_port(), free_port()]
-        self.base_iri = f"http://{HOST}:{self.replica_ports[0]}/"
+        self.nginx = find_nginx()
+        self.proxy_port = free_port() if self.nginx else None
+        # The public address mints the IRIs: the proxy's, else the first replica's.
+        self.base_iri = f"http://{HOST}:{self.proxy_port or self.replica_ports[0]}/"
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
         # The database's unprivileged user must reach its data directory: keep it under
         # the cluster's directory when it can, else in a directory of its own in /var/tmp.
@@ -125,6 +179,11 @@ class Cluster:
     def urls(self) -> list[str]:
         """The replicas' base URLs."""
         return [f"http://{HOST}:{port}" for port in self.replica_ports]
+
+    @property
+    def proxy(self) -> str | None:
+        """The reverse proxy's base URL, or None without nginx."""
+        return None if self.proxy_port is None else f"http://{HOST}:{self.proxy_port}"
 
     def app_env(self, home: Path) -> dict[str, str]:
         """The variables of a replica or an ingest process (``DEPLOY.md``'s table)."""
@@ -239,6 +298,24 @@ class Cluster:
             self._spawn(name, [*cli, "serve", "--host", HOST, "--port", str(port)], env)
         for name, url in zip(("replica-a", "replica-b"), self.urls, strict=True):
             self._wait(name, partial(self._answers, f"{url}/healthz"))
+        if self.nginx is not None and self.proxy is not None:
+            prefix = self.dir / "proxy"
+            prefix.mkdir(exist_ok=True)
+            conf = prefix / "nginx.conf"
+            backends = [f"{HOST}:{port}" for port in self.replica_ports]
+            conf.write_text(nginx_config(prefix, f"{HOST}:{self.proxy_port}", backends))
+            # -e: the error log before the configuration is read (not /var/log/nginx).
+            command = [
+                self.nginx,
+                "-p",
+                str(prefix),
+                "-c",
+                str(conf),
+                "-e",
+                str(prefix / "error.log"),
+            ]
+            self._spawn("proxy", command, {})
+            self._wait("proxy", partial(self._answers, f"{self.proxy}/healthz"))
         return self
 
     def ingest(self, paths: list[Path]) -> str:
@@ -307,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dask    {cluster.scheduler} (TLS, certificate in {cluster.dir / 'certs'})")
         for url in cluster.urls:
             print(f"replica {url}", flush=True)
+        if cluster.proxy is None:
+            print("proxy   none: nginx is not installed (make setup-proxy installs it)", flush=True)
+        else:
+            print(f"proxy   {cluster.proxy} (nginx, config in {cluster.dir / 'proxy'})", flush=True)
         if args.docs:
             print(cluster.ingest(args.docs).strip().splitlines()[-1], flush=True)
         env = cluster.dir / "env"

@@ -5,13 +5,17 @@ search.index.pgserver serve``, a Dask scheduler and worker that only speak TLS,
 and two ``hankekg serve`` replicas. Documents ingested through the Dask
 cluster are found through both replicas with the same ranking; an upload
 through one replica is found through the other; the CLI with the same
-variables sees the same counts.
+variables sees the same counts. Where nginx is installed (``make
+setup-proxy``; ``make test`` installs it), DEPLOY.md's nginx proxy is in front:
+a search through it answers like the replicas, an upload with the token through
+it is found through each replica, and it still answers with one replica down.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -32,11 +36,18 @@ def _ranking(base: str, query: str) -> list[str]:
     return [hit["iri"] for hit in response.json()["results"]]
 
 
+def _found(base: str, document: str) -> bool:
+    response = httpx.get(f"{base}/api/search", params={"q": "Rovaniemi"}, timeout=120)
+    response.raise_for_status()
+    return any(hit["document"] == document for hit in response.json()["results"])
+
+
 def test_the_deployment_topology_runs_on_loopback(tmp_path: Path) -> None:
     seeds = sorted(SEEDS.glob("*.txt"))
     with Cluster(tmp_path / "cluster", token="cluster-test-token") as cluster:  # noqa: S106
         started = [process for _, process in cluster.processes]
-        assert len(started) == 6
+        proxy = cluster.proxy
+        assert len(started) == (7 if proxy else 6)
         scheduler_log = (cluster.dir / "dask-scheduler.log").read_text()
         assert re.search(rf"Scheduler at: +{re.escape(cluster.scheduler)}\n", scheduler_log)
         out = cluster.ingest(seeds[:1])
@@ -46,10 +57,13 @@ def test_the_deployment_topology_runs_on_loopback(tmp_path: Path) -> None:
         a, b = cluster.urls
         ranking = _ranking(a, "kuntoutus")
         assert ranking and ranking == _ranking(b, "kuntoutus")
+        if proxy:
+            assert _ranking(proxy, "kuntoutus") == ranking
 
+        # Through the proxy when there is one (the token passes through it), else replica b.
         with open(seeds[1], "rb") as handle:
             created = httpx.post(
-                f"{b}/api/documents",
+                f"{proxy or b}/api/documents",
                 files={"file": (seeds[1].name, handle, "text/plain")},
                 headers={"Authorization": f"Bearer {cluster.token}"},
                 timeout=600,
@@ -58,13 +72,8 @@ def test_the_deployment_topology_runs_on_loopback(tmp_path: Path) -> None:
         document = created.json()["document"]
         assert document.startswith(cluster.base_iri)
         deadline = time.monotonic() + 30
-        while not any(
-            h["document"] == document
-            for h in httpx.get(f"{a}/api/search", params={"q": "Rovaniemi"}, timeout=120).json()[
-                "results"
-            ]
-        ):
-            assert time.monotonic() < deadline, "the upload through b is not found through a"
+        while not (_found(a, document) and _found(b, document)):
+            assert time.monotonic() < deadline, "the upload is not found through both replicas"
             time.sleep(0.5)
 
         env = {**os.environ, **cluster.app_env(cluster.dir / "cli"), "PYTHONPATH": str(ROOT)}
@@ -77,4 +86,16 @@ def test_the_deployment_topology_runs_on_loopback(tmp_path: Path) -> None:
             timeout=300,
         )
         assert '"documents": 2' in stats.stdout
+
+        if proxy:
+            ranking = _ranking(a, "kuntoutus")  # the upload is in it now
+            assert ranking == _ranking(proxy, "kuntoutus")
+            replica_b = dict(cluster.processes)["replica-b"]
+            replica_b.send_signal(signal.SIGTERM)
+            replica_b.wait(60)
+            # Every other request goes to the stopped replica first: proxy_next_upstream
+            # passes it on to the one left, so each answers (and alike).
+            for _ in range(4):
+                assert _ranking(proxy, "kuntoutus") == ranking
+            assert "connect() failed" in (cluster.dir / "proxy" / "error.log").read_text()
     assert all(process.poll() is not None for process in started)

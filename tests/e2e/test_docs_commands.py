@@ -261,3 +261,50 @@ def test_deploy_lists_every_setting() -> None:
     settings = {f"HANKEKG_{name.upper()}" for name in Settings.model_fields}
     assert settings - named == set(), "add these to DEPLOY.md's table of variables"
     assert named - settings == set(), "DEPLOY.md names variables that do not exist"
+
+
+def _deploy_nginx_block() -> str:
+    text = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```nginx\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 1, "DEPLOY.md has one nginx example"
+    return str(blocks[0])
+
+
+def test_make_cluster_runs_the_nginx_lines_deploy_shows() -> None:
+    """``make cluster``'s proxy and DEPLOY.md's nginx example share upstream and location."""
+    from api.cluster import NGINX_PROXY, nginx_upstream
+
+    block = _deploy_nginx_block()
+    assert nginx_upstream(["127.0.0.1:8001", "127.0.0.1:8002"]) in block
+    assert NGINX_PROXY in block
+    assert "proxy_next_upstream" in NGINX_PROXY  # one replica down: the other answers
+
+
+def test_the_nginx_configs_pass_nginx_t(tmp_path: Path) -> None:
+    """The generated config, and DEPLOY.md's with a throwaway certificate, pass ``nginx -t``."""
+    from api.cluster import find_nginx, make_certificate, nginx_config
+
+    nginx = find_nginx()
+    if nginx is None:
+        pytest.skip("nginx is not installed (make setup-proxy)")
+    make_certificate(tmp_path / "certs")
+    deploy = (
+        _deploy_nginx_block()
+        .replace("/etc/ssl/hankkeet.example.fi/fullchain.pem", str(tmp_path / "certs/dask.pem"))
+        .replace("/etc/ssl/hankkeet.example.fi/privkey.pem", str(tmp_path / "certs/dask.key"))
+        .replace("listen 443 ssl", f"listen 127.0.0.1:{free_port()} ssl")
+    )
+    generated = nginx_config(tmp_path, f"127.0.0.1:{free_port()}", ["127.0.0.1:8001"])
+    # DEPLOY.md's block is the http part: put it inside the generated file's frame.
+    frame = generated[: generated.index("upstream hankekg")]
+    configs = {"generated": generated, "deploy": f"{frame}{deploy}}}\n"}
+    for name, config in configs.items():
+        path = tmp_path / f"{name}.conf"
+        path.write_text(config)
+        done = subprocess.run(  # noqa: S603 - the system's nginx
+            [nginx, "-t", "-p", str(tmp_path), "-c", str(path), "-e", str(tmp_path / "error.log")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, f"{name}: {done.stderr}"

@@ -32,8 +32,6 @@ _STOP = frozenset(
 )
 
 
-#: The shortest compound part looked up as a label ("perhekeskus" yes, "malli" no).
-MIN_PART = 7
 #: The longest label span looked back over when deciding coverage (characters).
 _LONGEST_LABEL = 200
 
@@ -55,9 +53,6 @@ class LexicalHit:
     iri: str
     label: str
     spans: tuple[tuple[int, int], ...]
-    #: How many of the occurrences are a part of a compound ("perhekeskustoimintamalli"
-    #: holds "perhekeskus"), not the label itself.
-    from_parts: int = 0
 
     @property
     def count(self) -> int:
@@ -73,37 +68,25 @@ class LexicalIndexer:
     """Concepts whose labels occur in a text, ranked by weighted frequency."""
 
     def __init__(
-        self,
-        labels: Iterable[tuple[str, str, Iterable[str | tuple[str, str]]]],
-        morph: Morphology | None = None,
+        self, labels: Iterable[tuple[str, str, Iterable[str]]], morph: Morphology | None = None
     ) -> None:
-        """``labels``: (concept IRI, Finnish label, every label to look for); a label is
-        a string (any language) or (label, language code)."""
+        """``labels``: (concept IRI, Finnish label, every label to look for)."""
         self.morph = morph or morphology()
         self.label_fi: dict[str, str] = {}
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        #: (words, concept) -> the language of that label ("" for any)
-        self._lang: dict[tuple[tuple[str, ...], str], str] = {}
         for iri, fi, variants in labels:
             self.label_fi[iri] = fi
-            for variant in variants:
-                label, lang = (variant, "") if isinstance(variant, str) else variant
+            for label in variants:
                 words = tuple(self._lemma(w) for w in _TOKEN.findall(label))
                 if not words or all(w in _STOP for w in words):
                     continue
-                key = (words, iri)
-                if key in self._lang:
-                    # the same words in two languages: they count in either
-                    self._lang[key] = "" if self._lang[key] != lang else lang
-                    continue
-                self._lang[key] = lang
-                self._by_first.setdefault(words[0], []).append(key)
+                self._by_first.setdefault(words[0], []).append((words, iri))
 
     @classmethod
     def from_reference(cls, reference_dir: Path, morph: Morphology | None = None) -> LexicalIndexer:
         """The indexer over the YSO labels of the reference directory."""
         rows = (
-            (uri, fi, [(x, lang) for x, lang in ((fi, "fi"), (en, "en"), (sv, "sv")) if x])
+            (uri, fi, [x for x in (fi, en, sv) if x])
             for uri, fi, en, sv in yso_lexicon(reference_dir)
             if fi
         )
@@ -124,22 +107,9 @@ class LexicalIndexer:
             return f"{base}#verb"
         return base
 
-    def find(
-        self,
-        text: str,
-        exclude: Sequence[tuple[int, int]] = (),
-        *,
-        parts: bool = False,
-        language: str | None = None,
-    ) -> list[LexicalHit]:
+    def find(self, text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[LexicalHit]:
         """Every concept whose label occurs in ``text`` outside the ``exclude`` spans,
-        with its occurrences, most occurrences first. With ``parts``, a one-word label
-        also occurs as a long part of a compound (Voikko's split): a page on a
-        "perhekeskustoimintamalli" is about "perhekeskukset". With ``language``, only
-        the Finnish labels and those of that language count: a Swedish label "en"
-        (juniper) or "mari" is no subject of an English page or of a Finnish one
-        naming a Mari."""
-        allowed = None if language is None else {"", "fi", language}
+        with its occurrences, most occurrences first."""
         tokens = [
             (m.start(), m.end(), self._lemma(m.group()))
             for m in _TOKEN.finditer(text)
@@ -151,31 +121,12 @@ class LexicalIndexer:
             for words, iri in self._by_first.get(lemma, ()):
                 if tuple(lemmas[i : i + len(words)]) != words:
                     continue
-                if allowed is not None and self._lang[(words, iri)] not in allowed:
-                    continue
                 end = tokens[i + len(words) - 1][1]
                 if any(tokens[k + 1][0] - tokens[k][1] > 2 for k in range(i, i + len(words) - 1)):
                     continue
                 found = spans.setdefault(iri, [])
                 if (tokens[i][0], end) not in found:
                     found.append((tokens[i][0], end))
-        from_parts: Counter[str] = Counter()
-        if parts:
-            for start, end, lemma in tokens:
-                if "#" in lemma or any(len(w) == 1 for w, _ in self._by_first.get(lemma, ())):
-                    # a verb, or a compound that is a concept itself
-                    # ("kokemusasiantuntija": not "kokemukset" and "asiantuntijat" too)
-                    continue
-                for part in self.morph.compound_parts(text[start:end]):
-                    if len(part) < MIN_PART or part == lemma:
-                        continue
-                    for words, iri in self._by_first.get(part, ()):
-                        if allowed is not None and self._lang[(words, iri)] not in allowed:
-                            continue
-                        found = spans.setdefault(iri, [])
-                        if len(words) == 1 and (start, end) not in found:
-                            found.append((start, end))
-                            from_parts[iri] += 1
         # A longer label's span covers the shorter labels inside it ("tuettu asuminen"
         # holds "asuminen"): those occurrences belong to the longer one.
         every = sorted((s, e, iri) for iri, found in spans.items() for s, e in found)
@@ -184,7 +135,7 @@ class LexicalIndexer:
         for iri, found in spans.items():
             kept = tuple((s, e) for s, e in found if not _covered(every, starts, s, e, iri))
             if kept:
-                hits.append(LexicalHit(iri, self.label_fi[iri], kept, from_parts[iri]))
+                hits.append(LexicalHit(iri, self.label_fi[iri], kept))
         return sorted(hits, key=lambda h: (-h.count, h.label))
 
     def suggest(self, text: str, limit: int = 5, min_count: int = 2) -> list[str]:

@@ -98,8 +98,6 @@ class ThemeMatch:
     count: int
     spans: tuple[tuple[int, int], ...]
     rule: str = "lemma"
-    #: How exact the best match was: 1.0 a lemma or phrase, less for a part or a derivation.
-    weight: float = 1.0
 
 
 @dataclass
@@ -292,11 +290,7 @@ class ThemeMatcher:
             found.setdefault(iri, []).append((start, end, weight, rule))
 
         for i, tok in enumerate(tokens):
-            # A compound that is a concept itself is that concept, not its parts
-            # ("mielenterveyskuntoutujat" is no page on "kuntoutujat" as well).
-            whole = any(lemma in self._single for lemma in tok.lemmas)
-            own_parts: set[str] = set() if whole else tok.parts
-            for iri, weight, rule in self._lemma_hits(tok.lemmas, own_parts):
+            for iri, weight, rule in self._lemma_hits(tok.lemmas, tok.parts):
                 add(iri, tok.start, tok.end, weight, rule)
             for expanded, end in self._expansions(tokens, i):
                 parts = self._morph.compound_parts(expanded)
@@ -354,8 +348,6 @@ class ThemeMatcher:
             if score < min_score:
                 continue
             rule = max(hits, key=lambda h: h[2])[3]
-            out.append(
-                ThemeMatch(URIRef(iri), concept.label_fi, score, count, tuple(spans), rule, best)
-            )
+            out.append(ThemeMatch(URIRef(iri), concept.label_fi, score, count, tuple(spans), rule))
         out.sort(key=lambda m: (-m.score, m.label))
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.themes import ThemeConcept, ThemeMatcher, derivational_stem
+from graph.themes import ThemeMatcher, derivational_stem
 
 
 def _iris(matcher: ThemeMatcher, text: str, **kw) -> dict[str, float]:
@@ -87,19 +87,3 @@ def test_derivational_stem() -> None:
     assert derivational_stem("kokemusasiantuntija") == derivational_stem("kokemusasiantuntemus")
     assert derivational_stem("monialainen") == derivational_stem("monialaisuus")
     assert derivational_stem("kunta") is None
-
-
-def test_a_compound_concept_is_not_also_its_parts() -> None:
-    matcher = ThemeMatcher(
-        [
-            ThemeConcept("x:mtk", "mielenterveyskuntoutujat", ""),
-            ThemeConcept("x:k", "kuntoutujat", ""),
-        ]
-    )
-    whole = _iris(
-        matcher, "Mielenterveyskuntoutujat asuvat tuetusti. Mielenterveyskuntoutujien tuki."
-    )
-    assert "x:mtk" in whole and "x:k" not in whole
-    # A compound that is no concept still gives its parts.
-    part = _iris(matcher, "Kuntoutujaryhmä kokoontuu. Kuntoutujaryhmän ohjaaja vaihtuu.")
-    assert "x:k" in part

@@ -120,6 +120,13 @@ def _damage_each(
         shutil.rmtree(home)
 
 
+def _copy(source: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the pristine home to damage."""
+    home = tmp_path / "home"
+    shutil.copytree(source, home)
+    return home
+
+
 @pytest.mark.slow  # about 20 opens of the home
 @pytest.mark.parametrize("kind", ["delete", "truncate"])
 def test_one_damaged_graph_file_never_empties_the_home(
@@ -144,8 +151,7 @@ def test_truncated_current_index_snapshot_is_quarantined_not_deleted(
     pristine: tuple[Path, set[str]], tmp_path: Path
 ) -> None:
     source, documents = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     (folder,) = (home / "index" / "snapshots").iterdir()
     chunks = folder / "chunks.jsonl"
     chunks.write_bytes(chunks.read_bytes()[:10])
@@ -159,8 +165,7 @@ def test_empty_graph_beside_a_full_index_is_refused_not_settled_by_emptying(
 ) -> None:
     """A store that lost its data (a fresh, empty one in its place) never empties the index."""
     source, documents = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     shutil.rmtree(home / "oxigraph")
     pyoxigraph.Store(str(home / "oxigraph")).flush()  # an empty database where data was
     index_files = {n: (home / n).read_bytes() for n in _files(home) if n.startswith("index/")}
@@ -175,8 +180,7 @@ def test_missing_index_beside_a_full_graph_is_rebuilt_from_the_graph(
 ) -> None:
     """The reverse: the index is derived, so the graph rebuilds it and nothing is lost."""
     source, documents = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     shutil.rmtree(home / "index")
     assert _open(home) == documents
 
@@ -185,8 +189,7 @@ def test_store_deleted_under_an_index_is_refused_not_recreated(
     pristine: tuple[Path, set[str]], tmp_path: Path
 ) -> None:
     source, documents = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     shutil.rmtree(home / "oxigraph")
     for _ in range(2):
         with pytest.raises(DamagedHome, match="missing or empty, but the index"):
@@ -199,8 +202,7 @@ def test_lost_current_of_the_graph_store_is_refused_both_times(
 ) -> None:
     """The probe's case: the second open used to start an empty store and empty the index."""
     source, documents = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     (home / "oxigraph" / "CURRENT").unlink()
     files = sorted(p.name for p in (home / "oxigraph").iterdir())
     for _ in range(2):
@@ -225,8 +227,7 @@ def test_cli_reports_a_lost_store_file_in_one_line_with_exit_11(
     pristine: tuple[Path, set[str]], tmp_path: Path
 ) -> None:
     source, _ = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     (home / "oxigraph" / "CURRENT").unlink()
     # serve too: it used to print uvicorn's 60-line traceback
     for command in ("stats", "verify", "doctor", "serve"):
@@ -242,8 +243,7 @@ def test_backup_then_restore_brings_back_a_home_that_lost_its_store(
     pristine: tuple[Path, set[str]], tmp_path: Path
 ) -> None:
     source, documents = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     saved = tmp_path / "backup"
     code, err = _cli(home, "backup", str(saved))
     assert code == 0, err
@@ -263,8 +263,7 @@ def test_backup_then_restore_brings_back_a_home_that_lost_its_store(
 
 def test_restore_refuses_a_damaged_backup(pristine: tuple[Path, set[str]], tmp_path: Path) -> None:
     source, _ = pristine
-    home = tmp_path / "home"
-    shutil.copytree(source, home)
+    home = _copy(source, tmp_path)
     saved = tmp_path / "backup"
     assert _cli(home, "backup", str(saved))[0] == 0
     manifest = next((saved / "oxigraph").glob("MANIFEST-*"))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from graph.reference import load_reference
+from graph.link.reference import load_reference
 from graph.vocab import HK
 from search.filters import MAX_YEAR_SPAN, FacetTable
 

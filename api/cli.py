@@ -518,9 +518,9 @@ def extract(
     """Print the facts extracted from a document, with evidence; writes nothing."""
     from graph.extract import Extractor, extraction_to_json, load_nlp
     from graph.iris import Iris
-    from graph.linker import Linker
-    from graph.loader import load_document
-    from graph.reference import Reference
+    from graph.link.linker import Linker
+    from graph.link.reference import Reference
+    from graph.load.loader import load_document
 
     settings = Settings()
     document = load_document(path, max_bytes=settings.max_document_bytes)
@@ -689,7 +689,7 @@ def organisations(
     ] = False,
 ) -> None:
     """List the graph's organisations, or groups of likely duplicates."""
-    from graph.duplicates import find_duplicates, organisation_names
+    from graph.link.duplicates import find_duplicates, organisation_names
 
     with _engine("organisations") as engine:
         rows = organisation_names(engine.store)

@@ -41,7 +41,7 @@ def eval_extract(
 ) -> None:
     """Score extraction (micro P/R/F1 per field, per entity) against gold facts,
     side by side with the spaCy-fi NER peer."""
-    from graph import eval_extract as scoring
+    from graph.eval import extract as scoring
 
     try:
         gold = scoring.load_gold(facts)

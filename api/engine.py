@@ -29,8 +29,8 @@ from rdflib import Graph, Literal
 from graph.config import Settings
 from graph.errors import NotFound
 from graph.iris import Iris
-from graph.reference import Reference
-from graph.reference_graph import GRAPH_REVISION, reference_graph
+from graph.link.reference import Reference
+from graph.link.reference_graph import GRAPH_REVISION, reference_graph
 from graph.store import get_store
 from graph.vocab import HK
 from ingest import (
@@ -61,7 +61,7 @@ from search.similarity import FUNCTION, Similarity, write_centroids
 
 if TYPE_CHECKING:
     from graph.extract import Extractor
-    from graph.linker import Linker
+    from graph.link.linker import Linker
 
 logger = logging.getLogger(__name__)
 

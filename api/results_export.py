@@ -17,8 +17,8 @@ from typing import Any
 from api.engine import Engine
 from api.schemas import SearchResponse
 from graph.csv_safe import neutralise
-from graph.money_views import granted_total, money_of
-from graph.views import ProjectRow, display_names, pick_name, project_rows
+from graph.views.money import granted_total, money_of
+from graph.views.projects import ProjectRow, display_names, pick_name, project_rows
 from graph.vocab import SCHEMA
 
 #: Money columns: the sum of the project's grants, its budget (or the ends of its

@@ -25,10 +25,10 @@ from api.schemas import (
     SearchHit,
     SearchResponse,
 )
-from graph.entity_views import theme_parents
 from graph.errors import NotFound
-from graph.money_views import MoneyView
-from graph.views import (
+from graph.views.entities import theme_parents
+from graph.views.money import MoneyView
+from graph.views.projects import (
     Ref,
     display_names,
     document_label,

@@ -1,7 +1,7 @@
 """What the project, entity, SPARQL and about pages show, shaped for their templates.
 
 Each ``*_context`` function reads through the shared readers
-(:mod:`graph.views`, :mod:`graph.entity_views`, :mod:`graph.network`) and the
+(:mod:`graph.views.projects`, :mod:`graph.views.entities`, :mod:`graph.views.network`) and the
 services the JSON API uses, and returns the template's context; the routes in
 :mod:`api.routes.ui` only parse the request and render.
 """
@@ -20,7 +20,9 @@ from api.i18n import MESSAGES, translator
 from api.routes.sparql import run_query
 from api.schemas import EvidenceModel, ProjectModel, RefModel
 from api.ui_search import SearchState, place_iri
-from graph.entity_views import (
+from graph.errors import NotFound
+from graph.store.base import QueryRunner
+from graph.views.entities import (
     EntityView,
     document_texts,
     href_for,
@@ -28,11 +30,9 @@ from graph.entity_views import (
     names_of,
     place_regions,
 )
-from graph.errors import NotFound
-from graph.money_views import format_euros
-from graph.network import network
-from graph.store.base import QueryRunner
-from graph.views import Ref, local_name, pick_name
+from graph.views.money import format_euros
+from graph.views.network import network
+from graph.views.projects import Ref, local_name, pick_name
 from graph.vocab import HK, PREFIXES
 
 RELATED_K = 5
@@ -67,7 +67,7 @@ def predicate_label(t: Callable[..., str], lang: str, iri: str) -> str:
 def project_context(engine: Engine, project: ProjectModel, lang: str) -> dict[str, Any]:
     """The project page: names, period, roles, places, themes, evidence in the source text.
 
-    The linked entities come named from :func:`graph.views.project_view`; only
+    The linked entities come named from :func:`graph.views.projects.project_view`; only
     their UI pages are added here, with no further name look-up.
     """
     t = translator(lang)

@@ -21,9 +21,9 @@ from api import charts, results_export, services
 from api.engine import Engine, one_index_version
 from api.i18n import LANGS
 from api.schemas import FacetValueModel, SearchHit
-from graph.entity_views import PLACE_KINDS, place_kinds, summaries
-from graph.money_views import format_euros
-from graph.views import display_names, local_name, pick_name, safe_iri
+from graph.views.entities import PLACE_KINDS, place_kinds, summaries
+from graph.views.money import format_euros
+from graph.views.projects import display_names, local_name, pick_name, safe_iri
 from search.filters import FacetTable
 from search.filters import Filters as SearchFilters
 from search.money_filter import AmountRange, amount_range

@@ -30,7 +30,7 @@ def engine_corpus(n: int, seed: int) -> tuple[list[Any], dict[str, set[int]], fl
 
     from bench.corpus import corpus
     from bench.search import surrogate_vectors, vector_pool
-    from graph.loader import load_bytes
+    from graph.load.loader import load_bytes
     from ingest.prepare import chunk_pieces
     from search.encoders import get_encoder
     from search.index import Chunk, DocumentEntry

@@ -28,7 +28,7 @@ PART = 250
 def passage_texts(n: int, seed: int, max_chars: int) -> list[str]:
     """The first ``n`` passages of the generated corpus, as the chunker cuts them."""
     from bench.corpus import generate
-    from graph.loader import load_bytes
+    from graph.load.loader import load_bytes
     from search.chunking import chunk_text
 
     texts: list[str] = []

@@ -7,7 +7,7 @@ Building the state (``build_state``)
     measures the real end-to-end ingest separately:
 
     - documents: generated (``bench/corpus.py``) and decoded by the real loader
-      (``graph.loader.load_bytes``: HTML/Markdown/JSON reduction, language detection);
+      (``graph.load.loader.load_bytes``: HTML/Markdown/JSON reduction, language detection);
     - graph: the generator's ground truth turned into the same facts extraction makes
       (names @fi/@en, dates, status, funder, coordinator, partners, areas, themes, persons,
       with evidence spans), written by the real ``graph.build.document_graph``;
@@ -45,7 +45,7 @@ from api.engine import Engine
 from bench import measure, summary
 from bench.corpus import OUT, DocMeta, corpus, organisations
 from graph.build import document_graph
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from graph.model import Evidence, Extraction, Fact
 from graph.vocab import HK, PROV, RDF, SCHEMA
 from ingest import Prepared

@@ -1,1 +1,4 @@
-"""The knowledge graph: loading documents, extraction, linking, building triples, the store."""
+"""The knowledge graph: loading, language, extraction, linking, the store and read views.
+
+graph/README.md says which package holds what.
+"""

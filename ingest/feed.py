@@ -268,7 +268,7 @@ HIERARCHY = tuple(
 def stored_subjects(store: Any, graphs: list[str]) -> set[str] | None:
     """Subjects of the named ``graphs`` as the store holds them now (one query);
     ``None`` when one of their triples is a hierarchy triple."""
-    from graph.views import values_clause
+    from graph.views.projects import values_clause
 
     if not graphs:
         return set()

@@ -33,15 +33,15 @@ from graph.config import Settings
 from graph.errors import DocumentError
 from graph.extract import chrome_spans
 from graph.iris import Iris
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from graph.model import Document
 from graph.vocab import PROV, SCHEMA
 from search.chunking import chunk_text
 
 if TYPE_CHECKING:
     from graph.extract import Extractor
-    from graph.linker import Linker
-    from graph.reference import Reference
+    from graph.link.linker import Linker
+    from graph.link.reference import Reference
     from search.encoders import Encoder
 
 #: Stages timed in :attr:`Prepared.seconds`, in pipeline order.
@@ -169,14 +169,14 @@ class Preparer:
     @cached_property
     def reference(self) -> Reference:
         """The gazetteers and vocabularies under ``reference_dir``."""
-        from graph.reference import Reference
+        from graph.link.reference import Reference
 
         return Reference.load(self.reference_dir)
 
     @cached_property
     def linker(self) -> Linker:
         """The gazetteer linker."""
-        from graph.linker import Linker
+        from graph.link.linker import Linker
 
         return Linker(self.reference, self.iris)
 

@@ -32,7 +32,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
 
-from graph.finnish import Morphology, morphology
+from graph.language.finnish import Morphology, morphology
 
 #: Languages with their own analysis; anything else is detected from the text.
 LANGUAGES = ("fi", "en", "sv")

@@ -7,7 +7,7 @@ queries over Finnish documents badly. What the product knows bridges the gap:
   preferred labels, CC BY 4.0, National Library of Finland);
 * the names of municipalities, regions, sub-regions and wellbeing services
   counties in Finnish, Swedish and English, and the names and acronyms of
-  organisations, read through :mod:`graph.reference` (the one parser of
+  organisations, read through :mod:`graph.link.reference` (the one parser of
   ``municipalities.csv`` and ``organisations.csv``);
 * a short glossary of domain phrases that YSO names differently or not at all
   ("social assistance" is toimeentulotuki, "child welfare" is lastensuojelu in
@@ -88,7 +88,7 @@ class ConceptMatch:
 
     @property
     def key(self) -> str | None:
-        """The ``graph.reference`` key of a place or organisation ("091",
+        """The ``graph.link.reference`` key of a place or organisation ("091",
         "region-19", "subregion-191", "wellbeing-21", "kela"), else None."""
         kind, _, code = self.ref.partition(":")
         return {

@@ -2,7 +2,7 @@
 
 :class:`Lexicon` reads what the product knows in three languages once, at
 start: the YSO labels (fi/en/sv, with the curated domain subset marked), the
-names of places and organisations through :mod:`graph.reference`, and the
+names of places and organisations through :mod:`graph.link.reference`, and the
 curated glossary (``search/crosslingual_glossary.py``). Every label is stemmed
 word by word (Snowball English/Swedish through the shared :class:`Analyzer`)
 into a key of at most :data:`MAX_NGRAM` stems, so that the translator
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.reference import load_reference
+from graph.link.reference import load_reference
 from search.analysis import Analyzer
 from search.crosslingual_glossary import GLOSSARY_EN, GLOSSARY_SV, US_SPELLINGS
 
@@ -133,7 +133,7 @@ class Lexicon:
 
     def _load_places(self) -> None:
         """Municipalities, regions, sub-regions and wellbeing services counties, read
-        through :mod:`graph.reference` (one parser of the reference data)."""
+        through :mod:`graph.link.reference` (one parser of the reference data)."""
         reference = load_reference(self._dir)
         places: list[tuple[str, str, str, str]] = [
             ("municipality:" + m.code, m.name_fi, m.name_sv, m.name_en)
@@ -160,7 +160,7 @@ class Lexicon:
                     self._add_name(lang, name, ref, "place", fi)
 
     def _load_organisations(self) -> None:
-        """Organisation names and acronyms, read through :mod:`graph.reference`."""
+        """Organisation names and acronyms, read through :mod:`graph.link.reference`."""
         for key, org in load_reference(self._dir).organisations.items():
             ref = "organisation:" + key
             # one-word aliases ("Kela", "RAY", "STEA"), matched with their exact case

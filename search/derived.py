@@ -30,12 +30,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from graph.views import display_names
+from graph.views.projects import display_names
 from search.filters import FacetTable, facet_rows, facet_table, patched_cache, rewarm
 from search.related import Neighbourhood, neighbour_rows, neighbourhood
 
 if TYPE_CHECKING:
-    from graph.linker import Linker
+    from graph.link.linker import Linker
     from graph.store.base import GraphStore
     from ingest.feed import ChangeFeed
 

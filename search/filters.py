@@ -20,11 +20,11 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 from graph.store.base import GraphStore
-from graph.views import display_names, pick_name, values_clause
+from graph.views.projects import display_names, pick_name, values_clause
 from graph.vocab import HK, RDF, SCHEMA, SKOS
 
 if TYPE_CHECKING:
-    from graph.linker import Linker
+    from graph.link.linker import Linker
     from search.index import IndexView as Snapshot
 
 #: Organisation roles that count for the "organisation in any role" filter and

@@ -8,7 +8,7 @@ lies in the range (a class passes only when both its ends do), so every listed
 project certainly fits; a project with no stated sum never passes a range.
 
 The table is read once per data version (:class:`MoneyCache`) from
-:func:`graph.money_views.all_money`, kept apart from the facet table on purpose,
+:func:`graph.views.money.all_money`, kept apart from the facet table on purpose,
 and applied to the allowed chunks after the graph filters.
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from graph.money_views import MoneyView, all_money, amount
 from graph.store.base import GraphStore
+from graph.views.money import MoneyView, all_money, amount
 
 #: What the amount range is compared with, as the response's filter echo says it.
 AMOUNT_BASIS = "granted_else_budget"

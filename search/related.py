@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graph.errors import NotFound
-from graph.views import display_names, pick_name, values_clause
+from graph.views.projects import display_names, pick_name, values_clause
 from graph.vocab import HK, PROV, SCHEMA, SKOS
 
 if TYPE_CHECKING:
-    from graph.linker import Linker
+    from graph.link.linker import Linker
     from graph.store.base import GraphStore
     from search.index import IndexView as Snapshot
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from search.filters import Filters, allowed_projects
 
 if TYPE_CHECKING:
-    from graph.linker import Linker
+    from graph.link.linker import Linker
     from graph.store.base import GraphStore
     from search.crosslingual import Translation
 

@@ -36,7 +36,7 @@ from api.services import dataset_counts
 from api.sparql_protocol import negotiate
 from graph.errors import NotFound
 from graph.store.terms import read_turtle
-from graph.views import display_names, pick_name
+from graph.views.projects import display_names, pick_name
 from graph.vocab import DCAT, PREFIXES, SD, VOID
 
 logger = logging.getLogger(__name__)

@@ -39,7 +39,8 @@ from api.ui_pages import (
     status_label,
 )
 from api.ui_search import MAX_PAGE, SearchState, search_context
-from graph.entity_views import (
+from graph.errors import HankeKGError, NotFound
+from graph.views.entities import (
     EntityView,
     dataset_stats,
     entity_iri,
@@ -47,7 +48,6 @@ from graph.entity_views import (
     place_view,
     theme_view,
 )
-from graph.errors import HankeKGError, NotFound
 from graph.vocab import HK, SCHEMA
 
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"

@@ -8,7 +8,6 @@ from datetime import date
 
 from rdflib import Literal, URIRef
 
-from graph.dates import DateSpan, PartialDate, find_dates, with_offset
 from graph.extract.cues import (
     DURATION_NUMBERS,
     DURATION_YEARS,
@@ -22,7 +21,8 @@ from graph.extract.cues import (
     TRAINING,
 )
 from graph.extract.run import X_DATES, X_FIELD, X_STATUS, Run, Steps
-from graph.layout import Field
+from graph.language.dates import DateSpan, PartialDate, find_dates, with_offset
+from graph.load.layout import Field
 from graph.model import Evidence
 from graph.vocab import HK, SCHEMA, XSD
 

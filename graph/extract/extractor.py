@@ -4,7 +4,7 @@ The pipeline per document, one named step each (the mixins this class joins):
 
 1. find site chrome (:mod:`graph.extract.text`) so that nothing in navigation
    becomes an entity;
-2. read labelled fields (:mod:`graph.layout`) and NER proposals
+2. read labelled fields (:mod:`graph.load.layout`) and NER proposals
    (:mod:`graph.extract.ner`);
 3. decide the project's names, dates, status and description;
 4. resolve organisations by role, persons, places, related projects,
@@ -38,11 +38,11 @@ from graph.extract.target import TargetGroupStep
 from graph.extract.text import chrome_spans, sentence_spans
 from graph.extract.themes import ThemeStep
 from graph.extract.works import WorkSteps
-from graph.finnish import Morphology, morphology
 from graph.iris import Iris
-from graph.layout import fields_by_key, parse_fields
+from graph.language.finnish import Morphology, morphology
+from graph.link.themes import ThemeMatcher
+from graph.load.layout import fields_by_key, parse_fields
 from graph.model import Document, Extraction
-from graph.themes import ThemeMatcher
 from graph.vocab import HK, RDF, SCHEMA
 
 

@@ -29,12 +29,12 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from graph.dates import find_dates
 from graph.extract.amounts import AmountSpan, find_amounts
 from graph.extract.dates import date_literal
 from graph.extract.run import OrgMention, Run, Steps
 from graph.iris import slugify
-from graph.layout import Field
+from graph.language.dates import find_dates
+from graph.load.layout import Field
 from graph.vocab import HK, RDF, SCHEMA, XSD
 
 #: Extractor names of money facts.

@@ -16,8 +16,8 @@ from graph.extract.text import (
     paragraph_spans,
     title_like,
 )
-from graph.layout import Field, parse_fields
-from graph.loader import detect_language
+from graph.load.layout import Field, parse_fields
+from graph.load.loader import detect_language
 from graph.model import Evidence
 from graph.vocab import SCHEMA
 

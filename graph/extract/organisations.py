@@ -26,7 +26,7 @@ from graph.extract.cues import (
 from graph.extract.orgnames import LEGAL_FORMS, head_of, organisation_key
 from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
 from graph.extract.text import is_chrome_text, name_language, protect_separators
-from graph.layout import Field
+from graph.load.layout import Field
 from graph.vocab import HK, ORG_ROLES, RDF, SCHEMA
 
 logger = logging.getLogger(__name__)

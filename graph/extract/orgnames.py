@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graph.extract.cues import WORK_SUFFIX
-from graph.finnish import Morphology
-from graph.layout import match_label
+from graph.language.finnish import Morphology
+from graph.load.layout import match_label
 
 #: Head nouns that make a name on their own when compounded and capitalised
 #: ("Kehitysvammaliitto", "Asumispalvelusäätiö").

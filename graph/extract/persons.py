@@ -17,7 +17,7 @@ from graph.extract.cues import (
 )
 from graph.extract.run import X_FIELD, X_NER, Run, Steps
 from graph.extract.text import CHROME_PHRASES, is_chrome_text, lines
-from graph.layout import Field
+from graph.load.layout import Field
 from graph.vocab import HK, RDF, SCHEMA
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from graph.extract.cues import (
 from graph.extract.organisations import OrganisationSteps
 from graph.extract.run import X_FIELD, X_GAZETTEER, OrgMention, Run
 from graph.extract.text import lines
-from graph.layout import Field
+from graph.load.layout import Field
 from graph.vocab import SCHEMA
 
 logger = logging.getLogger(__name__)

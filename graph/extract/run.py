@@ -18,10 +18,10 @@ from typing import Any, Protocol
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from graph.finnish import Morphology
 from graph.iris import Iris
+from graph.language.finnish import Morphology
+from graph.link.themes import ThemeMatcher
 from graph.model import Document, Evidence, Fact
-from graph.themes import ThemeMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ X_SUMMARY = "rule:summary"
 
 
 class LinkerLike(Protocol):
-    """The gazetteer linker's interface (``graph.linker.Linker``)."""
+    """The gazetteer linker's interface (``graph.link.linker.Linker``)."""
 
     def link_place(self, mention: str) -> Any: ...  # noqa: D102
     def link_organisation(self, mention: str) -> Any: ...  # noqa: D102

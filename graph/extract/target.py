@@ -9,7 +9,7 @@ from rdflib import Literal, URIRef
 from graph.extract.cues import RECEIVED, TARGET_CUE
 from graph.extract.run import X_FIELD, X_TARGET, Run, Steps
 from graph.extract.text import lines
-from graph.layout import Field
+from graph.load.layout import Field
 from graph.vocab import HK
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-from graph.loader import detect_language
+from graph.load.loader import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def title_like(line: str) -> bool:
         return False
     if is_chrome_text(line):
         return False
-    from graph.layout import match_label
+    from graph.load.layout import match_label
 
     return match_label(line) is None and line[:1].isupper() or line[:1].isdigit()
 

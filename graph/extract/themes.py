@@ -7,10 +7,10 @@ organisation used as such ("kuntayhtymät", "seurakunnat", "säätiöt",
 "sairaanhoitopiirit", "projects"). How many themes a page gets follows the
 evidence: each must clear its matcher's threshold, with no fixed count.
 
-* The theme matcher (:mod:`graph.themes`) over the curated domain subset
+* The theme matcher (:mod:`graph.link.themes`) over the curated domain subset
   (``yso_subset.csv``), with lemmas, compounds and English labels.
 * The YSO lexicon (``yso_labels_2019.3.tsv``, Finnish, English and Swedish
-  labels) through :class:`~graph.lexical_subjects.LexicalIndexer`: a concept
+  labels) through :class:`~graph.eval.lexical_subjects.LexicalIndexer`: a concept
   outside the subset counts when its label occurs at least twice outside
   organisation names, or once in the title. This is how an English or Swedish
   page gets its Finnish YSO concepts ("loneliness" -> yksinäisyys).
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
+from graph.eval.lexical_subjects import LexicalIndexer
 from graph.extract.run import X_THEME, OrgMention, Run, Steps
-from graph.lexical_subjects import LexicalIndexer
 from graph.model import Evidence
 from graph.vocab import RDF, SCHEMA, SKOS
 

@@ -7,7 +7,6 @@ import re
 
 from rdflib import Literal, URIRef
 
-from graph.dates import find_dates, with_offset
 from graph.extract.cues import (
     ISSUE,
     JOURNAL_NOUNS,
@@ -21,6 +20,7 @@ from graph.extract.dates import date_literal
 from graph.extract.run import X_EVENT, X_PUBLICATION, Run, Steps
 from graph.extract.text import sentence_initial
 from graph.iris import slugify
+from graph.language.dates import find_dates, with_offset
 from graph.vocab import HK, RDF, SCHEMA, XSD
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from api.app import create_app
 from api.engine import Engine
 from api.results_export import COLUMNS, to_csv
 from graph.csv_safe import neutralise
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from graph.store.results import CSV, select_bytes
 from tests.conftest import make_settings
 

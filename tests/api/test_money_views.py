@@ -14,7 +14,7 @@ from api import services
 from api.app import create_app
 from api.engine import Engine
 from api.results_export import COLUMNS, MONEY_COLUMNS, money_columns, to_csv
-from graph.money_views import format_euros, project_money
+from graph.views.money import format_euros, project_money
 from tests.conftest import make_settings
 
 BASE = "http://localhost:8000/"

@@ -14,7 +14,7 @@ import pytest
 from api import services
 from api.engine import Engine
 from graph.errors import NotFound, QueryError
-from graph.views import project_view
+from graph.views.projects import project_view
 from graph.vocab import SCHEMA
 from search.filters import Filters
 from tests.conftest import ROVANIEMI, SEEDS, make_settings

@@ -7,7 +7,7 @@ import pytest
 
 from api import services
 from api.engine import Engine
-from graph.entity_views import theme_view
+from graph.views.entities import theme_view
 from search.filters import Filters
 
 pytestmark = pytest.mark.slow

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.engine import Engine
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from tests.conftest import SEEDS, make_settings
 
 TOKEN = "hostile-test-token-7f3a"

@@ -11,9 +11,9 @@ import pytest
 
 from graph.extract import Extractor, load_nlp
 from graph.iris import Iris
-from graph.linker import Linker
-from graph.reference import Reference
-from graph.themes import ThemeMatcher
+from graph.link.linker import Linker
+from graph.link.reference import Reference
+from graph.link.themes import ThemeMatcher
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "data" / "reference"

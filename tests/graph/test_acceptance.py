@@ -13,9 +13,9 @@ from api.engine import Engine
 from graph.build import document_graph
 from graph.extract import Extractor
 from graph.iris import Iris
-from graph.loader import load_document
-from graph.reference import Reference
-from graph.reference_graph import reference_graph
+from graph.link.reference import Reference
+from graph.link.reference_graph import reference_graph
+from graph.load.loader import load_document
 from graph.validate import validate
 from tests.graph.conftest import DOCUMENTS_DIR
 

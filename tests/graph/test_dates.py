@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.dates import PartialDate, expand_year, find_dates
+from graph.language.dates import PartialDate, expand_year, find_dates
 
 
 def _one(text: str):

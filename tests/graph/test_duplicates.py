@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from graph.duplicates import find_duplicates, signature
-from graph.finnish import morphology
+from graph.language.finnish import morphology
+from graph.link.duplicates import find_duplicates, signature
 
 
 def test_word_order_and_case_differences_are_grouped() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
-from graph.eval_extract import Score, gold_fields, names_match, score_field
+from graph.eval.extract import Score, gold_fields, names_match, score_field
 
 
 def test_lenient_match_ignores_case_punctuation_and_legal_form() -> None:
@@ -106,7 +106,7 @@ def test_eval_extract_refuses_a_missing_gold_document(tmp_path: Path) -> None:
 
 
 def test_themes_match_leniently_as_the_dev_readme_says() -> None:
-    from graph.eval_fields import themes_match
+    from graph.eval.fields import themes_match
 
     assert themes_match("Lastensuojelu", "lastensuojelu.")
     assert themes_match("perhetyö", "lastensuojelun perhetyö")  # contained, 5+ letters
@@ -116,7 +116,7 @@ def test_themes_match_leniently_as_the_dev_readme_says() -> None:
 
 
 def test_amounts_and_programme_totals_are_scored() -> None:
-    from graph.eval_extract import SystemReport
+    from graph.eval.extract import SystemReport
 
     report = SystemReport("x")
     gold: dict[str, list[str] | None] = dict.fromkeys(
@@ -135,7 +135,7 @@ def test_amounts_and_programme_totals_are_scored() -> None:
 
 
 def test_the_lexical_peer_ranks_labels_by_weighted_frequency() -> None:
-    from graph.lexical_subjects import LexicalIndexer
+    from graph.eval.lexical_subjects import LexicalIndexer
 
     indexer = LexicalIndexer(
         [

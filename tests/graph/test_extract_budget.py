@@ -19,10 +19,10 @@ from graph.errors import DocumentError
 from graph.extract import Extractor
 from graph.extract.run import Spans
 from graph.iris import Iris
-from graph.linker import Linker
-from graph.loader import load_bytes
-from graph.reference import Reference
-from graph.themes import ThemeMatcher
+from graph.link.linker import Linker
+from graph.link.reference import Reference
+from graph.link.themes import ThemeMatcher
+from graph.load.loader import load_bytes
 from tests.graph.conftest import SEEDS_DIR, TODAY
 
 

@@ -18,8 +18,8 @@ from rdflib import URIRef
 
 from graph.extract import Extractor
 from graph.iris import Iris
-from graph.linker import Linker
-from graph.loader import load_document
+from graph.link.linker import Linker
+from graph.load.loader import load_document
 from graph.model import Extraction
 from graph.vocab import HK, ORG_ROLES, SCHEMA
 

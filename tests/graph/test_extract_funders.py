@@ -9,8 +9,8 @@ from rdflib import Literal, URIRef
 
 from graph.extract import Extractor
 from graph.iris import Iris
-from graph.linker import Linker
-from graph.loader import load_bytes
+from graph.link.linker import Linker
+from graph.load.loader import load_bytes
 from graph.model import Extraction
 from graph.vocab import HK, SCHEMA
 

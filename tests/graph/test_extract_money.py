@@ -15,10 +15,10 @@ from graph.extract import Extractor
 from graph.extract.amounts import find_amounts, parse_number
 from graph.extract.money import classify
 from graph.iris import Iris
-from graph.loader import load_bytes
+from graph.link.reference import Reference
+from graph.link.reference_graph import reference_graph
+from graph.load.loader import load_bytes
 from graph.model import Extraction
-from graph.reference import Reference
-from graph.reference_graph import reference_graph
 from graph.validate import validate
 from graph.vocab import HK, SCHEMA
 

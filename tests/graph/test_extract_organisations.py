@@ -9,9 +9,9 @@ from rdflib import URIRef
 
 from graph.extract import Extractor
 from graph.extract.orgnames import base_form, find_org_names, organisation_key
-from graph.finnish import morphology
 from graph.iris import Iris
-from graph.loader import load_bytes
+from graph.language.finnish import morphology
+from graph.load.loader import load_bytes
 from graph.model import Extraction
 from graph.vocab import HK, SCHEMA
 

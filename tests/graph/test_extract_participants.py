@@ -9,7 +9,7 @@ from rdflib import URIRef
 from graph.extract import Extractor
 from graph.extract.participants import in_passing
 from graph.iris import Iris
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from graph.model import Extraction
 from graph.vocab import HK, SCHEMA
 

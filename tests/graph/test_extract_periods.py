@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from graph.extract import Extractor
 from graph.iris import Iris
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from graph.vocab import SCHEMA
 
 

@@ -7,11 +7,11 @@ from rdflib import URIRef
 
 from graph.extract import Extractor
 from graph.iris import Iris
-from graph.linker import Linker
-from graph.loader import load_bytes
+from graph.link.linker import Linker
+from graph.link.reference import Reference
+from graph.link.reference_graph import reference_graph
+from graph.load.loader import load_bytes
 from graph.model import Extraction
-from graph.reference import Reference
-from graph.reference_graph import reference_graph
 from graph.vocab import HK, RDF, SCHEMA
 
 

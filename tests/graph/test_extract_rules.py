@@ -7,7 +7,7 @@ from rdflib import Literal, URIRef
 
 from graph.extract import Extractor, chrome_spans, clean_title, sentence_spans
 from graph.iris import Iris
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from graph.model import Extraction
 from graph.vocab import HK, RDF, SCHEMA, XSD
 

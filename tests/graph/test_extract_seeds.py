@@ -10,7 +10,7 @@ from rdflib import Literal, URIRef
 
 from graph.extract import Extractor
 from graph.iris import Iris
-from graph.loader import load_document
+from graph.load.loader import load_document
 from graph.model import Extraction
 from graph.vocab import HK, RDF, SCHEMA, XSD, YSO
 

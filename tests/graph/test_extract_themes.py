@@ -8,7 +8,7 @@ from __future__ import annotations
 from graph.extract import Extractor
 from graph.extract.themes import subject_like
 from graph.iris import Iris
-from graph.loader import load_bytes
+from graph.load.loader import load_bytes
 from graph.model import Extraction
 from graph.vocab import SCHEMA
 

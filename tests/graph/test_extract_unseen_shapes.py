@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from rdflib import Literal, URIRef
 
-from graph.dates import find_dates
 from graph.extract import Extractor
 from graph.extract.orgnames import find_org_names
-from graph.finnish import morphology
 from graph.iris import Iris
-from graph.linker import Linker
-from graph.loader import load_bytes
+from graph.language.dates import find_dates
+from graph.language.finnish import morphology
+from graph.link.linker import Linker
+from graph.load.loader import load_bytes
 from graph.model import Extraction
 from graph.vocab import HK, ORG_ROLES, SCHEMA
 

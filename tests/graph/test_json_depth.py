@@ -1,7 +1,7 @@
 """Deep JSON is a clear 422, never a RecursionError or minutes of work (issue 23, finding 5).
 
 A JSON upload nested 600 lists or 900 objects deep failed with a ``RecursionError``
-in ``graph/loader.py`` ``_flatten`` and a 500; and ``_flatten`` flattened each
+in ``graph/load/loader.py`` ``_flatten`` and a 500; and ``_flatten`` flattened each
 object's values twice, so a record nested only 30 objects deep took 2^30 steps.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph.errors import DocumentError
-from graph.loader import MAX_JSON_DEPTH, json_depth, load_bytes
+from graph.load.loader import MAX_JSON_DEPTH, json_depth, load_bytes
 
 
 def _nested(kind: str, depth: int) -> str:

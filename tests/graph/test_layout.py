@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.layout import fields_by_key, match_label, parse_fields
+from graph.load.layout import fields_by_key, match_label, parse_fields
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seeds" / "000_8b420b4dcf17230b.txt"
 

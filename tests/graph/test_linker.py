@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from graph.iris import Iris
-from graph.linker import Linker
-from graph.reference import load_reference
+from graph.link.linker import Linker
+from graph.link.reference import load_reference
 from graph.vocab import SCHEMA
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import DocumentError
-from graph.loader import detect_language, load_bytes, load_document
+from graph.load.loader import detect_language, load_bytes, load_document
 
 MAX = 1_000_000
 FINNISH = (
@@ -177,7 +177,7 @@ def test_json_record_becomes_fields_and_label_value_text() -> None:
     assert "Hankkeen nimi\n\nArjen tuki" in doc.text
     assert "Yhteistyötahot\n\nKela\nTHL" in doc.text
 
-    from graph.layout import fields_by_key, parse_fields
+    from graph.load.layout import fields_by_key, parse_fields
 
     fields = fields_by_key(parse_fields(doc.text))
     assert fields["name"].value == "Arjen tuki"

@@ -11,8 +11,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from graph.iris import Iris
-from graph.reference import load_reference
-from graph.reference_graph import reference_graph
+from graph.link.reference import load_reference
+from graph.link.reference_graph import reference_graph
 from graph.validate import ONTOLOGY_PATH, SHAPES_PATH, validate
 from graph.vocab import HK, PROV, RDF, RDFS, SCHEMA
 

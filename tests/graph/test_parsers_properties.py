@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from graph.dates import PartialDate, find_dates, with_offset
-from graph.layout import match_label, parse_fields
+from graph.language.dates import PartialDate, find_dates, with_offset
+from graph.load.layout import match_label, parse_fields
 
 MONTHS_EN = [
     "January",

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from graph.genitive import finnish_genitive
 from graph.iris import Iris
-from graph.reference import Reference, load_reference
-from graph.reference_graph import reference_graph
+from graph.language.genitive import finnish_genitive
+from graph.link.reference import Reference, load_reference
+from graph.link.reference_graph import reference_graph
 from graph.vocab import HK, OWL, RDF, SCHEMA, SKOS
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.themes import ThemeMatcher, derivational_stem
+from graph.link.themes import ThemeMatcher, derivational_stem
 
 
 def _iris(matcher: ThemeMatcher, text: str, **kw) -> dict[str, float]:

@@ -59,7 +59,7 @@ def test_places(translator: QueryTranslator, query: str, expected: str) -> None:
 
 
 def test_place_and_organisation_keys_follow_the_reference(translator: QueryTranslator) -> None:
-    from graph.reference import load_reference
+    from graph.link.reference import load_reference
     from search.crosslingual import DEFAULT_REFERENCE_DIR
 
     reference = load_reference(DEFAULT_REFERENCE_DIR)

@@ -7,8 +7,8 @@ from pathlib import Path
 from rdflib import Graph
 
 from graph.iris import Iris
-from graph.reference import load_reference
-from graph.reference_graph import reference_graph
+from graph.link.reference import load_reference
+from graph.link.reference_graph import reference_graph
 from graph.store.oxigraph import OxigraphStore
 from graph.vocab import HK, RDF, SCHEMA
 from search.filters import facet_table

@@ -6,14 +6,14 @@ a field, "Lahti" a bay) or first names and surnames ("Kaarina Virtanen",
 the organisation ("Lapin korkeakoulukonsernin"). :class:`PlaceAmbiguity` reads
 the words around such a match, through Voikko's analyses, and says when to
 drop it. It is the linker's judgement of context, kept apart from the name
-index (``graph/gazetteer.py``) and the matching rules (``graph/linker.py``).
+index (``graph/link/gazetteer.py``) and the matching rules (``graph/link/linker.py``).
 """
 
 from __future__ import annotations
 
 import re
 
-from graph.gazetteer import Gazetteer, Token, fold, joined
+from graph.link.gazetteer import Gazetteer, Token, fold, joined
 
 #: Voikko classes of proper nouns.
 _PROPER = frozenset({"paikannimi", "nimi", "etunimi", "sukunimi"})

@@ -1,8 +1,8 @@
 """Reference data: municipalities, regional groupings, organisations and YSO themes.
 
 Loads the curated CSV files in ``data/reference/`` (see ``SOURCES.md`` there)
-into frozen dataclasses (``graph/reference_graph.py`` turns them into RDF for the
-named graph ``graph/reference``). The linker's gazetteer (``graph/gazetteer.py``) is built
+into frozen dataclasses (``graph/link/reference_graph.py`` turns them into RDF for the
+named graph ``graph/reference``). The linker's gazetteer (``graph/link/gazetteer.py``) is built
 from the same :class:`Reference`, so extraction, search and the graph agree on one
 IRI per municipality, group and organisation.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from graph.genitive import finnish_genitive
 from graph.iris import Iris
+from graph.language.genitive import finnish_genitive
 from graph.vocab import SCHEMA, WD, YSO
 
 logger = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from graph.errors import DocumentError
-from graph.eval_fields import (
+from graph.eval.fields import (
     amounts_match,
     gold_amounts,
     load_amounts,
@@ -45,12 +45,12 @@ from graph.eval_fields import (
     themes_match,
 )
 from graph.iris import Iris
+from graph.link.reference import Reference
 from graph.model import Document, Extraction
-from graph.reference import Reference
 from graph.vocab import HK, ORG_ROLES, SCHEMA
 
 #: The fields scored, in report order. ``themes`` and ``amounts`` are scored by
-#: :mod:`graph.eval_fields`, and only on documents whose gold states them.
+#: :mod:`graph.eval.fields`, and only on documents whose gold states them.
 FIELDS = ("organisations", "funders", "places", "years", "people", "themes", "amounts")
 #: Fields whose gold may be absent (``None``): such a document is not scored on them.
 OPTIONAL_FIELDS = frozenset({"themes", "amounts"})
@@ -416,7 +416,7 @@ def evaluate(
 
     ``details`` adds each document's missed and spurious names: useful locally,
     but they quote the gold, so reports committed to the repository leave them out.
-    ``amounts`` is a JSON Lines file of gold amounts (:func:`graph.eval_fields.load_amounts`);
+    ``amounts`` is a JSON Lines file of gold amounts (:func:`graph.eval.fields.load_amounts`);
     its documents that ``facts`` lacks are scored on amounts alone. ``themes`` maps
     concept IRIs to Finnish labels; ``lexical`` is the lexical subject-indexing peer
     (text -> theme labels), scored on themes beside the NER peer.
@@ -500,10 +500,10 @@ def run(
         details: include each document's missed and spurious names.
         amounts: gold amounts (JSON Lines), scored as the ``amounts`` field.
     """
+    from graph.eval.lexical_subjects import LexicalIndexer
     from graph.extract import Extractor, load_nlp
-    from graph.lexical_subjects import LexicalIndexer
-    from graph.linker import Linker
-    from graph.loader import load_document
+    from graph.link.linker import Linker
+    from graph.load.loader import load_document
 
     iris = Iris(settings.base)
     reference = Reference.load(settings.reference_dir)

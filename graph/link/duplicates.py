@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.extract.orgnames import LEGAL_FORMS
-from graph.finnish import Morphology, morphology
+from graph.language.finnish import Morphology, morphology
 from graph.vocab import SCHEMA
 
 _WORD = re.compile(r"[\wåäöÅÄÖ]+")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graph.errors import NotFound
-from graph.money_views import MoneyView, project_money
 from graph.store.base import GraphStore
+from graph.views.money import MoneyView, project_money
 from graph.vocab import HK, PROV, RDF, RDFS, SCHEMA, SKOS
 
 V = TypeVar("V")
@@ -89,7 +89,7 @@ class ProjectView:
     mentioned_by: list[Ref] = field(default_factory=list)
     """Projects that name this one as related or as their parent."""
     money: list[MoneyView] = field(default_factory=list)
-    """Grants to the project and its budget (:mod:`graph.money_views`)."""
+    """Grants to the project and its budget (:mod:`graph.views.money`)."""
 
 
 def _value(term: Any) -> str:

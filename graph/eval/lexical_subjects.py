@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.finnish import Morphology, morphology
-from graph.reference import yso_lexicon
+from graph.language.finnish import Morphology, morphology
+from graph.link.reference import yso_lexicon
 
 _TOKEN = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü][\wÅÄÖåäöÉéÜü-]*")
 #: Labels made only of these words say nothing about a subject.

@@ -1,6 +1,6 @@
 """Readers for the entity pages and result lines, over the store protocol.
 
-These sit beside :mod:`graph.views` and, like it, run a few SPARQL queries and
+These sit beside :mod:`graph.views.projects` and, like it, run a few SPARQL queries and
 return plain dataclasses: result-line summaries, document texts, the
 organisation, place and theme views, the regions around a place, and dataset
 counts. They need only a :class:`GraphSource` (a store and the IRI minter), so
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from graph.errors import NotFound
 from graph.iris import Iris
 from graph.store.base import GraphStore
-from graph.views import Ref, display_names, local_name, pick_name, safe_iri, values_clause
+from graph.views.projects import Ref, display_names, local_name, pick_name, safe_iri, values_clause
 from graph.vocab import HK, ORG_ROLES, OWL, SCHEMA, SKOS, YSO
 
 #: Place classes, in display order.
@@ -82,7 +82,7 @@ def refs(kg: GraphSource, iris: Iterable[str], lang: str) -> list[Ref]:
 
 
 def linked(kg: GraphSource, items: Iterable[Ref]) -> list[Ref]:
-    """``items`` (already named, by :mod:`graph.views`) with their UI pages; no query."""
+    """``items`` (already named, by :mod:`graph.views.projects`) with their UI pages; no query."""
     return [
         Ref(r.iri, r.name, r.names, href=r.href or href_for(kg, r.iri), kind=r.kind) for r in items
     ]

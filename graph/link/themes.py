@@ -30,7 +30,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from graph.finnish import Morphology, morphology
+from graph.language.finnish import Morphology, morphology
 
 #: Labels too general to tag a page on a passing mention.
 GENERIC_LABELS = frozenset(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from graph.finnish import morphology
+from graph.language.finnish import morphology
 
 _GRADATION = (
     ("kk", "k"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 
 from graph.iris import Iris, slugify
-from graph.reference import ORG_TYPE_CLASSES, THEME_LABELS, YSO_SCHEME, PlaceGroup, Reference
+from graph.link.reference import ORG_TYPE_CLASSES, THEME_LABELS, YSO_SCHEME, PlaceGroup, Reference
 from graph.vocab import DCTERMS, HK, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD
 
 

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graph.entity_views import GraphSource, href_for, refs
-from graph.views import values_clause
+from graph.views.entities import GraphSource, href_for, refs
+from graph.views.projects import values_clause
 from graph.vocab import ORG_ROLES, SCHEMA
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from graph.finnish import morphology
+from graph.language.finnish import morphology
 
 #: Canonical field key -> (language, label variants). Variants are matched
 #: case-insensitively, ignoring hyphens, spaces and a trailing colon; the

@@ -6,7 +6,7 @@ characters), and only then asks charset-normalizer. Each format is reduced to
 the plain text that extraction reads and that every evidence offset points
 into: ``.txt`` loses its optional ``URL:``/``TITLE:`` header, Markdown loses its
 markup, HTML is reduced to its main text, and a JSON project record is rendered
-as "Label\\n\\nvalue" blocks that the label/value parser in :mod:`graph.layout`
+as "Label\\n\\nvalue" blocks that the label/value parser in :mod:`graph.load.layout`
 understands. Bad input (empty, binary, oversized, undecodable) raises
 :class:`~graph.errors.DocumentError` naming the file.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import DocumentError
-from graph.layout import JSON_FIELD_LABELS
+from graph.load.layout import JSON_FIELD_LABELS
 from graph.model import Document
 from graph.urls import is_http_url
 

@@ -1,12 +1,12 @@
 """The gazetteer: every reference name of a place or organisation, indexed by token.
 
-:class:`~graph.linker.Linker` matches text against it. This module holds what
+:class:`~graph.link.linker.Linker` matches text against it. This module holds what
 the names are and how they are looked up: the :class:`Link` a name resolves to,
 the tokeniser that names and texts share, and :class:`Gazetteer`, which reads
 the municipalities, groups and organisations of a :class:`Reference` once into
 dictionaries keyed by the case-folded form of a name's first token, so that a
 lookup is one dictionary access. It is kept apart from the matching rules
-(``graph/linker.py``) and the place-or-word judgement (``graph/place_ambiguity.py``)
+(``graph/link/linker.py``) and the place-or-word judgement (``graph/link/place_ambiguity.py``)
 so that what is known and how text is read can change independently.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from graph.finnish import Morphology
 from graph.iris import Iris
-from graph.reference import PLACE_KINDS, Municipality, Reference
+from graph.language.finnish import Morphology
+from graph.link.reference import PLACE_KINDS, Municipality, Reference
 
 logger = logging.getLogger(__name__)
 

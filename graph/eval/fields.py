@@ -147,7 +147,7 @@ def theme_labels(reference_dir: Path) -> dict[str, str]:
     the theme matcher reads (its labels win)."""
     import csv
 
-    from graph.reference import yso_lexicon
+    from graph.link.reference import yso_lexicon
 
     out = {uri: fi for uri, fi, _, _ in yso_lexicon(reference_dir) if fi}
     with (reference_dir / "yso_subset.csv").open(encoding="utf-8", newline="") as fh:

@@ -11,9 +11,9 @@ by base form: in Finnish the genitive attribute stays put while the head
 inflects ("Helsingin yliopiston" -> "Helsingin yliopisto"). All lookups go
 through dictionaries keyed by the case-folded form, built once.
 
-The names themselves and their index live in ``graph/gazetteer.py``; whether a
+The names themselves and their index live in ``graph/link/gazetteer.py``; whether a
 one-word place match is really the place ("Salo" the town or the backwoods, or a
-person's surname) is judged in ``graph/place_ambiguity.py``. This module holds
+person's surname) is judged in ``graph/link/place_ambiguity.py``. This module holds
 the matching: names against text, the rules for municipal organisations,
 compass prefixes and elided compounds, and the place and organisation
 hierarchies that search filters expand.
@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from graph.finnish import morphology
-from graph.gazetteer import (
+from graph.iris import Iris, slugify
+from graph.language.finnish import morphology
+from graph.link.gazetteer import (
     ORG_KINDS,
     POSSESSIVE,
     Entry,
@@ -50,9 +51,8 @@ from graph.gazetteer import (
     joined,
     tokenize,
 )
-from graph.iris import Iris, slugify
-from graph.place_ambiguity import PlaceAmbiguity
-from graph.reference import Reference
+from graph.link.place_ambiguity import PlaceAmbiguity
+from graph.link.reference import Reference
 from graph.vocab import HK, RDF, RDFS, SCHEMA
 
 _PAREN_INNER = re.compile(r"\(([^)]*)\)")

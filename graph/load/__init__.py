@@ -1,0 +1,2 @@
+"""Loading: bytes in, a decoded document out (``loader``), and label/value page layouts
+(``layout``)."""

@@ -33,7 +33,7 @@ GRAPH_SERVER_PACKAGES := virtuoso-opensource-7-bin
 # The reverse proxy `make cluster` puts in front of its replicas (DEPLOY.md's nginx config).
 PROXY_PACKAGES := nginx-light
 
-.PHONY: help setup setup-browser setup-graph-servers setup-proxy run ingest serve test test-fast lint format bench eval eval-extract eval-postgres cluster clean
+.PHONY: help setup setup-browser setup-graph-servers setup-proxy run ingest serve test test-slow test-fast lint format bench eval eval-extract eval-postgres cluster clean
 
 help: ## List the entry points
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -121,8 +121,12 @@ $(INGESTED): $(shell find $(DOCS) -type f 2>/dev/null)
 run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://$(HOST):$(PORT)
 	$(BIN)/hankekg serve --host $(HOST) --port $(PORT)
 
-test: setup setup-browser setup-graph-servers setup-proxy ## Set up and run the whole test suite (slow suites included)
-	$(BIN)/pytest -q --durations=25
+test: setup setup-browser setup-graph-servers setup-proxy ## Set up and run the test suite, browser and server suites included (not the slow ones)
+	$(BIN)/pytest -q -m "not slow" --durations=15
+	@echo "make test-slow runs the slow suites (crash, damage and cluster sweeps, the W3C suite); CI runs both"
+
+test-slow: setup setup-browser setup-graph-servers setup-proxy ## Set up and run only the slow suites (CI runs them after make test)
+	$(BIN)/pytest -q -m slow --durations=15
 
 test-fast: setup ## Run the tests without the slow and browser suites
 	$(BIN)/pytest -q -m "not slow and not browser"

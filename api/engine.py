@@ -29,7 +29,7 @@ from rdflib import Graph, Literal
 from graph.config import Settings
 from graph.errors import NotFound
 from graph.iris import Iris
-from graph.link.reference import Reference
+from graph.link.reference import load_reference
 from graph.link.reference_graph import GRAPH_REVISION, reference_graph
 from graph.store import get_store
 from graph.vocab import HK
@@ -105,7 +105,7 @@ class Engine:
         check_home(settings)  # before anything could start an empty store over data
         self.store = get_store(settings)
         self.index = get_index(settings)
-        self.reference = Reference.load(settings.reference_dir)
+        self.reference = load_reference(settings.reference_dir)
         self.preparer = build_preparer(settings, reference=self.reference)
         self.writer = Writer(self.store, self.index, lambda: self.encoder_identity, self._rebuild)
         # Bumped by every SPARQL update, so tables derived from the graph are patched.

@@ -113,7 +113,10 @@ class Writer:
             if document not in writer.documents():
                 return None
             writer.remove_document(document)
-            return Change(Committed(), drop=[URIRef(document)])
+            change = Change(Committed(), drop=[URIRef(document)])
+            # The page may have held its project's winning dates: the others come back.
+            settle_dates(self.store, change)
+            return change
 
         with self.lock:
             return self.write(remove, kind="delete") is not None

@@ -169,9 +169,9 @@ class Preparer:
     @cached_property
     def reference(self) -> Reference:
         """The gazetteers and vocabularies under ``reference_dir``."""
-        from graph.link.reference import Reference
+        from graph.link.reference import load_reference
 
-        return Reference.load(self.reference_dir)
+        return load_reference(self.reference_dir)
 
     @cached_property
     def linker(self) -> Linker:

@@ -15,6 +15,12 @@ its projects and keeps one:
 The other values leave the graphs that stated them, those graphs are rewritten
 in the same write, and their evidence (``hk:Evidence`` with ``rdf:object`` the
 value and the quoted text) stays: what a page said is still there to read.
+
+That evidence is what brings a value back when the page that won goes: when a
+write drops or replaces a graph, and a project of it is left with no start date
+(end date, status) in the union, the best value the remaining pages' evidence
+states goes back into the graph that stated it, in the same write. So deleting
+a page never leaves its project with fewer dates than the other pages give it.
 """
 
 from __future__ import annotations
@@ -23,10 +29,10 @@ from collections import defaultdict
 from typing import Protocol
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from graph.vocab import HK, SCHEMA
+from graph.vocab import HK, PROV, SCHEMA
 
 _PRECISION = {XSD.date: 3, XSD.gYearMonth: 2, XSD.gYear: 1}
 _DATES = (SCHEMA.startDate, SCHEMA.endDate)
@@ -54,8 +60,91 @@ def rank(predicate: URIRef, value: Literal) -> tuple[int, str]:
 
 def settle_dates(store: _Store, change: _Change) -> list[URIRef]:
     """Keep one start date, end date and status per project of ``change.graphs``,
-    across the batch and the store; returns the store graphs it rewrote (added to
-    ``change.graphs``)."""
+    across the batch and the store, after bringing back what a dropped or replaced
+    page took with it; returns the store graphs it rewrote (added to ``change.graphs``)."""
+    rewritten = restore_dates(store, change)
+    return rewritten + [g for g in _settle(store, change) if g not in rewritten]
+
+
+def _values(iris: set[Node]) -> str:
+    return " ".join(f"<{i}>" for i in sorted(str(i) for i in iris))
+
+
+def restore_dates(store: _Store, change: _Change) -> list[URIRef]:
+    """Put back, from the evidence of the pages that remain, each start date, end date
+    and status that a project of a dropped or replaced graph is left without; returns
+    the store graphs it rewrote (added to ``change.graphs``)."""
+    touched = [*change.drop, *(g for g in change.graphs)]
+    if not touched:
+        return []
+    rows = store.select(
+        f"""SELECT DISTINCT ?p WHERE {{
+              VALUES ?g {{ {_values(set(touched))} }}
+              GRAPH ?g {{ ?p <{PROV.wasDerivedFrom}> ?g }} }}"""
+    )
+    projects: set[Node] = {r["p"] for r in rows if isinstance(r["p"], URIRef)}
+    for graph in change.graphs.values():
+        projects.update(s for s in graph.subjects(PROV.wasDerivedFrom) if isinstance(s, URIRef))
+    if not projects:
+        return []
+    skip = {*change.drop, *change.graphs}
+    # what the union states after the change, and what the remaining evidence states
+    direct: set[tuple[Node, Node]] = set()
+    evidence: dict[tuple[Node, Node], list[tuple[URIRef, Node]]] = defaultdict(list)
+    for name, graph in change.graphs.items():
+        for predicate in (*_DATES, HK.status):
+            direct.update((s, predicate) for s in graph.subjects(predicate))
+        for ev in graph.subjects(RDF.type, HK.Evidence):
+            stated = graph.value(ev, RDF.predicate)
+            subject, value = graph.value(ev, RDF.subject), graph.value(ev, RDF.object)
+            if stated in (*_DATES, HK.status) and stated and subject and value is not None:
+                evidence[(subject, stated)].append((name, value))
+    rows = store.select(
+        f"""SELECT ?g ?p ?pred ?o ?ev WHERE {{
+              VALUES ?p {{ {_values(projects)} }}
+              VALUES ?pred {{ <{SCHEMA.startDate}> <{SCHEMA.endDate}> <{HK.status}> }}
+              GRAPH ?g {{
+                {{ ?p ?pred ?o }} UNION
+                {{ ?ev a <{HK.Evidence}> ; <{RDF.subject}> ?p ; <{RDF.predicate}> ?pred ;
+                       <{RDF.object}> ?o }} }} }}"""
+    )
+    for row in rows:
+        g, subject, pred, value = row["g"], row["p"], row["pred"], row["o"]
+        if not isinstance(g, URIRef) or g in skip or None in (subject, pred, value):
+            continue
+        assert subject is not None and pred is not None and value is not None  # for mypy
+        if row["ev"] is None:
+            direct.add((subject, pred))
+        else:
+            evidence[(subject, pred)].append((g, value))
+    rewritten: list[URIRef] = []
+    for project in projects:
+        winner_graph: URIRef | None = None
+        for predicate in (SCHEMA.endDate, SCHEMA.startDate, HK.status):
+            if (project, predicate) in direct:
+                continue
+            options = evidence.get((project, predicate), [])
+            if predicate == HK.status:
+                chosen = [o for o in options if o[0] == winner_graph] or sorted(
+                    options, key=lambda go: str(go[1])
+                )
+            else:
+                literals = [(g, o) for g, o in options if isinstance(o, Literal)]
+                literals.sort(key=lambda go: rank(predicate, go[1]), reverse=True)
+                chosen = list(literals)
+            if not chosen:
+                continue
+            g, value = chosen[0]
+            winner_graph = winner_graph or g
+            if g not in change.graphs:
+                change.graphs[g] = store.graph(g)
+                rewritten.append(g)
+            change.graphs[g].add((project, predicate, value))
+    return rewritten
+
+
+def _settle(store: _Store, change: _Change) -> list[URIRef]:
+    """One value per project and date predicate among the triples (see the module)."""
     stated: dict[tuple[Node, URIRef], list[tuple[URIRef, Node]]] = defaultdict(list)
     for name, graph in change.graphs.items():
         for predicate in (*_DATES, HK.status):
@@ -65,7 +154,7 @@ def settle_dates(store: _Store, change: _Change) -> list[URIRef]:
     if not projects:
         return []
     skip = {*change.drop, *change.graphs}
-    values = " ".join(f"<{p}>" for p in sorted(str(p) for p in projects))
+    values = _values(projects)
     rows = store.select(
         f"""SELECT ?g ?p ?pred ?o WHERE {{
               VALUES ?p {{ {values} }}

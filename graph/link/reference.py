@@ -487,11 +487,19 @@ _PREDECESSOR_BEFORE = re.compile(
 )
 
 
-def _parse_history(key: str, text: str, names: dict[str, str]) -> tuple[list[str], list[str]]:
+def _names_pattern(names: dict[str, str]) -> re.Pattern[str]:
+    """One pattern for every surface name, longest first so "STEA" never shadows a longer name."""
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w-])")
+
+
+def _parse_history(
+    key: str, text: str, names: dict[str, str], pattern: re.Pattern[str]
+) -> tuple[list[str], list[str]]:
     """Predecessors and successors named in a free-text history note.
 
     ``names`` maps a surface name ("STEA", "Keski-Suomen hyvinvointialue") to a
-    key. A name counts only next to an explicit verb of succession ("moved to
+    key, and ``pattern`` (from :func:`_names_pattern`) finds them. A name counts only next to an explicit verb of succession ("moved to
     X", "X took over", "taking over X", "merger of X"), so a note such as
     "administers grants funded from Veikkaus Oy proceeds" links nothing.
     """
@@ -499,8 +507,6 @@ def _parse_history(key: str, text: str, names: dict[str, str]) -> tuple[list[str
     succs: list[str] = []
     if not text:
         return preds, succs
-    ordered = sorted(names, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w-])")
     for clause in re.split(r";|\.\s", text):
         for match in pattern.finditer(clause):
             other = names[match.group(1)]
@@ -532,8 +538,9 @@ def _load_organisations(
             for name in group.names.values():
                 surface.setdefault(name, group.key)
 
+    pattern = _names_pattern(surface)
     parsed: dict[str, tuple[list[str], list[str]]] = {
-        row["key"]: _parse_history(row["key"], row["predecessor_successor"], surface)
+        row["key"]: _parse_history(row["key"], row["predecessor_successor"], surface, pattern)
         for row in rows
     }
     # Succession is symmetric: "A moved to B" makes A a predecessor of B.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -368,13 +369,27 @@ class OxigraphStore:
             self._store.flush()
         except (OSError, RuntimeError) as exc:  # the failure again, or a read-only handle
             logger.warning("flush before reopening the store failed: %s", exc)
-        del self._store
-        gc.collect()
+        self._drop_store()
         try:
             self._store = ox.Store(str(self.path))
         except OSError:
             self._store = ox.Store.read_only(str(self.path))
             raise
+
+    def _drop_store(self) -> None:
+        """Drop the handle so RocksDB releases its lock before the next open.
+
+        The lock goes with the last reference. Usually ours is the last one, and
+        dropping it frees the store at once; only when something else still holds
+        it (a cycle through a traceback, say) does a full collection run, which
+        costs up to a second in a large process.
+        """
+        store = self.__dict__.pop("_store")
+        # getrefcount counts its own argument: 2 means this name holds the only reference
+        shared = sys.getrefcount(store) > 2
+        del store
+        if shared:
+            gc.collect()
 
     def close(self) -> None:
         """Flush writes to disk and release the store's lock.
@@ -382,5 +397,4 @@ class OxigraphStore:
         RocksDB holds its lock until the last reference to the store is gone.
         """
         self._store.flush()
-        del self._store
-        gc.collect()
+        self._drop_store()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -31,16 +32,29 @@ class Encoder(Protocol):
         ...
 
 
+#: Fingerprints by encoder object: an encoder's weights do not change while it
+#: lives, and every engine opened in a process asks again (a model call each).
+_FINGERPRINTS: weakref.WeakKeyDictionary[Encoder, str] = weakref.WeakKeyDictionary()
+
+
 def fingerprint(encoder: Encoder) -> str:
-    """A short hash of the encoder's output on fixed probes.
+    """A short hash of the encoder's output on fixed probes, computed once per encoder object.
 
     Two encoders with the same name but different weights get different
     fingerprints; rounding keeps it stable across BLAS thread counts.
     """
+    try:
+        return _FINGERPRINTS[encoder]
+    except (KeyError, TypeError):  # TypeError: an encoder that cannot be weakly referenced
+        pass
     vectors = encoder.encode_passages(list(FINGERPRINT_PROBES))
     rounded = np.round(np.asarray(vectors, dtype=np.float32), 3)
-    digest = hashlib.sha256(encoder.name.encode() + rounded.tobytes()).hexdigest()
-    return digest[:16]
+    digest = hashlib.sha256(encoder.name.encode() + rounded.tobytes()).hexdigest()[:16]
+    try:
+        _FINGERPRINTS[encoder] = digest
+    except TypeError:
+        pass
+    return digest
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

@@ -13,10 +13,12 @@ from rdflib.namespace import RDF, XSD
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.engine import Engine
 from graph.store.oxigraph import OxigraphStore
 from graph.validate import Violation
-from graph.vocab import HK, SCHEMA
+from graph.vocab import HK, PROV, SCHEMA
 from ingest.settle import settle_dates
+from tests.conftest import make_settings
 
 P = URIRef("http://localhost:8000/id/project/silta")
 A = URIRef("http://localhost:8000/id/document/aaaa")
@@ -102,6 +104,69 @@ def test_one_page_is_left_alone(tmp_path: Path) -> None:
     assert len(change.graphs[A]) == 5
 
 
+def stated_page(doc: URIRef, start: Literal, end: Literal, status: URIRef) -> Graph:
+    """A page's graph as extraction writes it: each value with its evidence node."""
+    g = Graph()
+    g.add((P, RDF.type, HK.Project))
+    g.add((P, PROV.wasDerivedFrom, doc))
+    for predicate, value in ((SCHEMA.startDate, start), (SCHEMA.endDate, end), (HK.status, status)):
+        g.add((P, predicate, value))
+        ev = URIRef(f"{doc}#ev-{predicate.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}")
+        g.add((ev, RDF.type, HK.Evidence))
+        g.add((ev, RDF.subject, P))
+        g.add((ev, RDF.predicate, predicate))
+        g.add((ev, RDF.object, value))
+    return g
+
+
+def write(store: OxigraphStore, change: Change) -> None:
+    settle_dates(store, change)
+    store.replace_graphs(change.drop, change.graphs)
+
+
+def test_deleting_the_page_that_won_brings_the_other_pages_dates_back(tmp_path: Path) -> None:
+    store = OxigraphStore(tmp_path / "store")
+    year = Literal("2016", datatype=XSD.gYear)
+    day = Literal("2016-08-01", datatype=XSD.date)
+    end_year, end_day = (
+        Literal("2018", datatype=XSD.gYear),
+        Literal("2018-12-31", datatype=XSD.date),
+    )
+    write(store, Change(graphs={A: stated_page(A, year, end_year, HK.StatusEnded)}))
+    write(store, Change(graphs={B: stated_page(B, day, end_day, HK.StatusOngoing)}))
+    assert dates(store, SCHEMA.startDate) == {"2016-08-01"}
+    assert dates(store, HK.status) == {str(HK.StatusOngoing)}
+    write(store, Change(drop=[B]))
+    assert dates(store, SCHEMA.startDate) == {"2016"}
+    assert dates(store, SCHEMA.endDate) == {"2018"}
+    assert dates(store, HK.status) == {str(HK.StatusEnded)}
+
+
+def test_replacing_the_page_that_won_with_one_without_dates_brings_the_others_back(
+    tmp_path: Path,
+) -> None:
+    store = OxigraphStore(tmp_path / "store")
+    year, day = Literal("2016", datatype=XSD.gYear), Literal("2016-08-01", datatype=XSD.date)
+    end = Literal("2018", datatype=XSD.gYear)
+    write(store, Change(graphs={A: stated_page(A, year, end, HK.StatusEnded)}))
+    write(store, Change(graphs={B: stated_page(B, day, end, HK.StatusEnded)}))
+    bare = Graph()
+    bare.add((P, RDF.type, HK.Project))
+    bare.add((P, PROV.wasDerivedFrom, B))
+    write(store, Change(graphs={B: bare}))
+    assert dates(store, SCHEMA.startDate) == {"2016"}
+
+
+def test_a_value_the_union_still_states_is_not_added_again(tmp_path: Path) -> None:
+    store = OxigraphStore(tmp_path / "store")
+    year, end = Literal("2016", datatype=XSD.gYear), Literal("2018", datatype=XSD.gYear)
+    write(store, Change(graphs={A: stated_page(A, year, end, HK.StatusEnded)}))
+    write(store, Change(graphs={B: stated_page(B, year, end, HK.StatusEnded)}))
+    write(store, Change(drop=[B]))
+    rows = store.select(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{P}> <{SCHEMA.startDate}> ?o }} }}")
+    assert [str(r["g"]) for r in rows] == [str(A)]
+
+
 def test_a_violation_reads_on_one_line() -> None:
     v = Violation("http://x/id/project/p", str(SCHEMA.startDate), "More than\n one value")
     assert v.line() == f"http://x/id/project/p\t{SCHEMA.startDate}\tMore than one value"
@@ -147,3 +212,19 @@ def test_validate_exits_0_after_two_pages_about_one_project(tmp_path: Path) -> N
         env=env,
     )
     assert result.exit_code == 0 and "2016-08-01" in result.output
+    # Deleting the page with the day gives the project the other page's years back.
+    engine = Engine(make_settings(tmp_path / "home"))
+    try:
+        (with_day,) = [d for d in engine.store.documents() if "silta1" in document_path(engine, d)]
+        engine.delete_document(with_day)
+        rows = engine.store.select(
+            f"SELECT ?d WHERE {{ ?p a <{HK.Project}> ; <{SCHEMA.startDate}> ?d }}"
+        )
+        assert [str(r["d"]) for r in rows] == ["2016"]
+    finally:
+        engine.close()
+
+
+def document_path(engine: Engine, document: str) -> str:
+    rows = engine.store.select(f"SELECT ?path WHERE {{ <{document}> <{HK.path}> ?path }}")
+    return str(rows[0]["path"]) if rows else ""

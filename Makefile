@@ -123,7 +123,7 @@ run: setup $(INGESTED) ## Set up, ingest $(DOCS) once, serve API + UI on http://
 
 test: setup setup-browser setup-graph-servers setup-proxy ## Set up and run the test suite, browser and server suites included (not the slow ones)
 	$(BIN)/pytest -q -m "not slow" --durations=15
-	@echo "make test-slow runs the slow suites (crash, damage and cluster sweeps, the W3C suite); CI runs both"
+	@echo "make test-slow runs the slow suites (crash, damage and cluster sweeps); CI runs both"
 
 test-slow: setup setup-browser setup-graph-servers setup-proxy ## Set up and run only the slow suites (CI runs them after make test)
 	$(BIN)/pytest -q -m slow --durations=15

@@ -42,9 +42,6 @@ from tests.w3c.manifest import Case, path, suite
 from tests.w3c.outcomes import OUTCOMES
 from tests.w3c.test_engine_faults import FAULTS
 
-#: About 60 s on two busy cores: above the 30 s a fast test may take.
-pytestmark = pytest.mark.slow
-
 TOKEN = "w3c-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 EMPTY = "urn:x-hankekg:w3c:empty"

@@ -36,23 +36,23 @@ _HEDGE = (
     r"about|approximately|approx\.|around|over|nearly|almost|some|up to|ca\.|circa|cirka|"
     r"drygt|omkring|ungefär)"
 )
-_DASH = r"\s*(?:–|—|-|\.\.\.?|…|to|ja)\s*"
+_DASH = rf"{_SP}*(?:–|—|-|\.\.\.?|…|to|ja){_SP}*"
 
 #: "100 000–500 000 euroa", "1–2 miljoonaa euroa": a range of amounts in one currency.
 _RANGE = re.compile(
-    rf"(?<![\w,.])(?P<lo>{_NUM})(?:\s?(?P<lo_scale>{_SCALE}))?{_DASH}(?P<hi>{_NUM})"
-    rf"\s?(?P<scale>{_SCALE})?\s?(?P<cur>{_CURRENCY_AFTER})(?![\w])",
+    rf"(?<![\w,.])(?P<lo>{_NUM})(?:{_SP}?(?P<lo_scale>{_SCALE}))?{_DASH}(?P<hi>{_NUM})"
+    rf"{_SP}?(?P<scale>{_SCALE})?{_SP}?(?P<cur>{_CURRENCY_AFTER})(?![\w])",
 )
 #: "2,5 miljoonaa euroa", "216 349 €", "149 996,50 €".
 _AFTER = re.compile(
-    rf"(?:(?P<hedge>{_HEDGE})\s+)?(?<![\w,.])(?P<num>{_NUM})\s?(?P<scale>{_SCALE})?\.?\s?"
+    rf"(?:(?P<hedge>{_HEDGE}){_SP}+)?(?<![\w,.])(?P<num>{_NUM}){_SP}?(?P<scale>{_SCALE})?\.?{_SP}?"
     rf"(?P<cur>{_CURRENCY_AFTER})(?![\w])",
     re.I,
 )
 #: "EUR 112,023", "€1.2 million", "€ 50 000".
 _BEFORE = re.compile(
-    rf"(?:(?P<hedge>{_HEDGE})\s+)?(?P<cur>€|EUR\b|eur\b)\s?(?P<num>{_NUM})"
-    rf"(?:\s?(?P<scale>{_SCALE})(?![\w]))?",
+    rf"(?:(?P<hedge>{_HEDGE}){_SP}+)?(?P<cur>€|EUR\b|eur\b){_SP}?(?P<num>{_NUM})"
+    rf"(?:{_SP}?(?P<scale>{_SCALE})(?![\w]))?",
     re.I,
 )
 #: A price per unit ("10 euroa/tunti", "€ per hour") is no project's money.

@@ -16,6 +16,10 @@ words around it, in its labelled field or its sentence:
 * a programme's or a call's total ("myönsi yhteensä 14,2 miljoonaa euroa
   kahdeksalle hankkeelle", "STEA-avustuksiin on käytettävissä …") and an
   amount on a line that names another project are never the project's;
+* in a list of short lines with one amount each, the heading above says what
+  the amounts are: the project's own line, a funder's share or a year's line is
+  the project's; another project's line and one cost item of a breakdown are
+  not, and the breakdown's total ("Yhteensä …") is the budget;
 * an amount with no money cue near it (a price, a salary) is left alone.
 
 Each fact carries the amount's span as evidence, like every other fact.
@@ -45,7 +49,9 @@ X_BUDGET = "rule:budget"
 _GRANT_CUE = re.compile(
     r"myön\w*|avustu\w*|avuste\w*|valtionosuu\w*|valtionapu\w*|valtionavu\w*|rahoitu\w*|"
     r"rahoitt\w*|tuke\w*|\btuki\b|grant\w*|fund\w*|awarded|financ\w*|contribution|"
-    r"finansier\w*|beviljat\w*|understöd\w*|bidrag\w*",
+    r"finansier\w*|beviljat\w*|understöd\w*|bidrag\w*|"
+    # received: "hanke sai 400 000 euroa", "the project received", "projektet fick"
+    r"\bsa(?:i|a|anut|ivat)\b|\breceiv\w*|\bfick\b|erhöll",
     re.I,
 )
 #: Words that make an amount the project's budget.
@@ -59,6 +65,8 @@ _PROGRAMME_TOTAL = re.compile(
     r"\b(?:hankkeille|projekteille|hankkeisiin|projekteihin|kohteille|järjestöille|toimijoille|"
     r"hakijoille|avustuksiin|avustuksia|hankkeiden|myöntövaltuu\w*|määräraha\w*|"
     r"käytettävissä|jaettavana|haettavana|haku\w*|ohjelman\s+(?:koko\w*|budjet\w*|rahoi\w*)|"
+    # "osa ohjelmaa, jonka kokonaisbudjetti on …": the amount is the programme's
+    r"ohjelma\w*,?\s+jo(?:nka|lla|ssa|hon|ita)|programmes?(?:'s)?,?\s+(?:total|budget|which|whose)|"
     r"(?:\d+|kahdelle|kolmelle|neljälle|viidelle|kuudelle|seitsemälle|kahdeksalle|yhdeksälle|"
     r"kymmenelle|\w+toista|\w+kymmenelle|useille|eri)\s+(?:\w+\s+)?(?:hankkeelle|projektille)|"
     r"projects|programmes'?|organisations|organizations|applicants|call for|"
@@ -70,6 +78,59 @@ _LIST_PROJECT = re.compile(
     r"(?P<name>[A-ZÅÄÖ0-9][\wÅÄÖåäö+&.-]*(?:\s+[\wÅÄÖåäö+&.-]+){0,4}?)\s?-\s?"
     r"(?:hanke|hankkeelle|hankkeen|projekti|projektille)\b"
 )
+
+
+#: A word of a name: what makes a list line name something ("2020:" names nothing).
+_WORD = re.compile(r"[^\W\d_]{3,}")
+#: A list line's word for the list's total: "Yhteensä 216 349 €".
+_TOTAL_WORD = re.compile(r"\b(?:yhteensä|kaikkiaan|total|totalt|summa)\b", re.I)
+#: At most this many words beside the amount make a line a list entry, not a sentence.
+_LIST_LINE_WORDS = 12
+
+
+def _list_headings(text: str, amounts: Sequence[AmountSpan]) -> dict[int, str]:
+    """The heading of each amount that stands on a list line, by the amount's start.
+
+    A list is two or more lines (blank lines between them allowed) that each hold
+    one amount and a few words: "Kasvun polku 120 000 €", "Matkakulut: 5 000 €".
+    Its heading is the line above it ("Myönnetyt avustukset 2021:", "Kustannukset"),
+    which says what the amounts are.
+    """
+    per_line: dict[int, list[AmountSpan]] = {}
+    for a in amounts:
+        per_line.setdefault(text.rfind("\n", 0, a.start) + 1, []).append(a)
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((pos, raw))
+        pos += len(raw) + 1
+
+    def entry(start: int, line: str) -> bool:
+        found = per_line.get(start, [])
+        if len(found) != 1:
+            return False
+        a = found[0]
+        rest = line[: a.start - start] + line[a.end - start :]
+        return len(rest.split()) <= _LIST_LINE_WORDS
+
+    headings: dict[int, str] = {}
+    i = 0
+    while i < len(lines):
+        if not entry(*lines[i]):
+            i += 1
+            continue
+        block, j = [], i
+        while j < len(lines) and (entry(*lines[j]) or not lines[j][1].strip()):
+            if lines[j][1].strip():
+                block.append(lines[j][0])
+            j += 1
+        if len(block) >= 2:
+            above = [line for _, line in lines[max(0, i - 3) : i] if line.strip()]
+            heading = above[-1] if above else ""
+            for start in block:
+                headings[per_line[start][0].start] = heading
+        i = j
+    return headings
 
 
 def _line_of(text: str, pos: int) -> str:
@@ -151,6 +212,7 @@ class MoneySteps(Steps):
         amounts = [a for a in find_amounts(text, run.lang) if not run.in_chrome(a.start, a.end)]
         own = {n.casefold() for n in names}
         listed = _grant_list_lines(text, amounts)
+        headings = _list_headings(text, amounts)
         for amount in amounts:
             field = next((f for f in fields if f.start <= amount.start < f.end), None)
             if field is not None:
@@ -169,6 +231,25 @@ class MoneySteps(Steps):
                 # The project's own line: the list's heading says what the amounts are.
                 line_start = text.rfind("\n", 0, amount.start) + 1
                 label = (label or "") + " " + text[max(0, line_start - 200) : line_start]
+            elif amount.start in headings:
+                heading = headings[amount.start]
+                line_start = text.rfind("\n", 0, amount.start) + 1
+                rest = line[: amount.start - line_start] + line[amount.end - line_start :]
+                funder_named = any(
+                    line_start <= o.start < line_start + len(line) and o.iri in funders
+                    for o in orgs
+                )
+                if _names_any(line, own) or funder_named or not _WORD.search(rest):
+                    # The project's own line ("Kasvun polku 120 000 €"), a funder's share
+                    # ("STEA 80 000 €") or a year's ("2020: 100 000 €"): the heading says
+                    # what the amount is.
+                    label = f"{heading} {line}"
+                elif _TOTAL_WORD.search(line) and _BUDGET_CUE.search(f"{heading} {line}"):
+                    label = "budget"  # the total of a cost breakdown is the budget
+                elif not (_GRANT_CUE.search(line) or _BUDGET_CUE.search(line)):
+                    # Another project's line of a grant list, or one cost item of a
+                    # breakdown: neither is a grant to or the budget of this project.
+                    continue
             context = text[cstart:cend]
             kind = classify(context, amount.start - cstart, amount.end - cstart, label)
             if kind == "grant" and amount.value is not None:

@@ -165,6 +165,52 @@ def test_a_grant_list_gives_each_project_its_line(extractor: Extractor, iris: Ir
     assert values(x) == {"grant": {Decimal("216349")}, "budget": set()}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a list without "-hanke": only the project's own line
+        (
+            "Kasvun polku -hanke toimii Oulussa.\n\nMyönnetyt avustukset 2021:\n"
+            "Kasvun polku 120 000 €\nTyöpolku 80 000 €\nKotiväylä 60 000 €\n",
+            {"grant": {Decimal("120000")}, "budget": set()},
+        ),
+        # a year per line: every line is the project's
+        (
+            "Kasvun polku -hanke toimii Oulussa.\nAvustukset vuosittain:\n"
+            "2020: 100 000 €\n2021: 120 000 €\n",
+            {"grant": {Decimal("100000"), Decimal("120000")}, "budget": set()},
+        ),
+        # a cost breakdown: its total is the budget, its items are not
+        (
+            "Kasvun polku -hanke toimii Oulussa.\nKustannusarvio:\nHenkilöstökulut 120 000 €\n"
+            "Matkakulut 5 000 €\nYhteensä 125 000 €\n",
+            {"grant": set(), "budget": {Decimal("125000")}},
+        ),
+        # a programme's budget beside the project's
+        (
+            "Kasvun polku -hankkeen kokonaisbudjetti on 2 100 000 euroa. Hanke on osa "
+            "ohjelmaa, jonka kokonaisbudjetti on 40 miljoonaa euroa.",
+            {"grant": set(), "budget": {Decimal("2100000")}},
+        ),
+        # "sai": what the project received out of a programme's total
+        (
+            "Kasvun polku -hanke toimii Oulussa. Ministeriö myönsi yhteensä 5 miljoonaa euroa "
+            "12 hankkeelle. Kasvun polku sai tästä 400 000 euroa.",
+            {"grant": {Decimal("400000")}, "budget": set()},
+        ),
+    ],
+)
+def test_lists_and_programmes(
+    extractor: Extractor, iris: Iris, text: str, expected: dict[str, set[Decimal]]
+) -> None:
+    assert values(run(extractor, iris, text)) == expected
+
+
+def test_an_amount_never_reads_across_a_line_break() -> None:
+    spans = find_amounts("Avustukset:\n2020: 100 000 €\n2021: 120 000 €")
+    assert [a.value for a in spans] == [Decimal("100000"), Decimal("120000")]
+
+
 def test_an_english_grant(extractor: Extractor, iris: Iris) -> None:
     x = run(
         extractor,

@@ -499,9 +499,10 @@ def _parse_history(
     """Predecessors and successors named in a free-text history note.
 
     ``names`` maps a surface name ("STEA", "Keski-Suomen hyvinvointialue") to a
-    key, and ``pattern`` (from :func:`_names_pattern`) finds them. A name counts only next to an explicit verb of succession ("moved to
-    X", "X took over", "taking over X", "merger of X"), so a note such as
-    "administers grants funded from Veikkaus Oy proceeds" links nothing.
+    key, and ``pattern`` (from :func:`_names_pattern`) finds them. A name counts
+    only next to an explicit verb of succession ("moved to X", "X took over",
+    "taking over X", "merger of X"), so a note such as "administers grants funded
+    from Veikkaus Oy proceeds" links nothing.
     """
     preds: list[str] = []
     succs: list[str] = []

@@ -10,7 +10,8 @@ the store (RocksDB allows one writer, and pyoxigraph's read-only open of a store
 another process writes is undefined behaviour), ``search``, ``sparql``,
 ``related``, ``stats``, ``export`` and ``validate`` go through its HTTP API
 (``api/cli_remote.py``); the other store commands answer with one line that
-names the running server and the HTTP route that does the same thing.
+names the running server and the HTTP route that does the same thing
+(``api/cli_store.py`` opens a home for every command module).
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -39,45 +39,16 @@ except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
 from api import cli_calibrate, cli_eval, cli_home, cli_remote, services
-from api.cli_output import console, error, out
-from api.engine import Engine
+from api.cli_output import console, error, out, stages
+from api.cli_store import open_engine, open_home, server_for
 from api.schemas import RelatedResponse, SearchResponse
 from graph.config import Settings
 from graph.errors import HankeKGError
 from ingest import Workers, discover, open_workers
-from ingest.home_check import check_home
 from search.money_filter import amount_range
-
-if TYPE_CHECKING:
-    from ingest.home import WriteHome
 
 #: Written by ``hankekg serve`` into the home it serves, removed when it stops.
 SERVER_FILE = cli_remote.SERVER_FILE
-#: The HTTP route that does what each read command does, for the "store in use" error.
-HTTP_ROUTES = {
-    "stats": "GET {url}/healthz",
-    "search": "GET {url}/api/search?q=...",
-    "sparql": "GET or POST {url}/sparql",
-    "export": "GET {url}/api/export?format=...",
-    "related": "GET {url}/api/projects/{{id}}/related",
-    "ingest": "POST {url}/api/documents (with the bearer token)",
-}
-
-
-class StoreInUse(HankeKGError):
-    """Another process (a running server) holds the store."""
-
-    title = "Store in use"
-    status = 409
-    exit_code = 9
-
-
-class HomeMissing(HankeKGError):
-    """A read command was pointed at a ``HANKEKG_HOME`` that does not exist."""
-
-    title = "No such home"
-    status = 404
-    exit_code = 6
 
 
 class _Group(TyperGroup):
@@ -170,104 +141,6 @@ def main(
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
-def _running_server(home: Path) -> tuple[str, int] | None:
-    """(URL, pid) of the server recorded in ``home``, if that process is alive."""
-    return cli_remote.recorded_server(home)
-
-
-def _remote(command: str) -> cli_remote.Remote | None:
-    """The live server of ``HANKEKG_HOME`` that a read command should ask, if any."""
-    return cli_remote.find(Settings().home, command)
-
-
-def _in_use(home: Path, command: str) -> StoreInUse:
-    """The one-line error for a store held by another process."""
-    server = _running_server(home)
-    holder = (
-        f"the server at {server[0]} (pid {server[1]})"
-        if server
-        else "another process (a running hankekg serve?)"
-    )
-    route = HTTP_ROUTES.get(command)
-    if route is None:
-        hint = "stop the server first"
-    else:
-        hint = "use " + route.format(url=server[0] if server else "") + " while it runs"
-    return StoreInUse(f"the store in {home.resolve()} is in use by {holder}; {hint}")
-
-
-@contextmanager
-def _engine(command: str, read: bool = True) -> Iterator[Engine]:
-    """Open the engine for ``HANKEKG_HOME``; errors propagate to :class:`_Cli`.
-
-    Raises:
-        HomeMissing: ``read`` and the home (or its store) does not exist.
-        StoreInUse: a running server holds the store.
-    """
-    settings = Settings()
-    check_home(settings)  # a damaged home is one line (exit 11), never "no store"
-    if read and settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
-        raise HomeMissing(
-            f"HANKEKG_HOME {settings.home.resolve()} holds no store: "
-            "set HANKEKG_HOME, or ingest documents first (hankekg ingest PATH)"
-        )
-    try:
-        engine = Engine(settings)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise _in_use(settings.home, command) from exc
-    try:
-        yield engine
-    finally:
-        engine.close()
-
-
-@contextmanager
-def _home(command: str) -> Iterator[WriteHome]:
-    """Open ``HANKEKG_HOME`` for writing without the engine (no index is read).
-
-    Raises:
-        HomeMissing: the home (or its store) does not exist.
-        StoreInUse: a running server holds the store.
-    """
-    from ingest.home import WriteHome
-
-    settings = Settings()
-    check_home(settings)
-    if settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
-        raise HomeMissing(f"HANKEKG_HOME {settings.home.resolve()} holds no store")
-    try:
-        home = WriteHome(settings)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise _in_use(settings.home, command) from exc
-    try:
-        yield home
-    finally:
-        home.close()
-
-
-@contextmanager
-def _stages(total: int, *stages: str) -> Iterator[Callable[[str, int], None]]:
-    """One progress bar per pipeline stage (``prepared``, ``committed``)."""
-    columns = (
-        TextColumn("{task.description:>9}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        tasks = {stage: bar.add_task(stage, total=total) for stage in stages}
-
-        def advance(stage: str, n: int) -> None:
-            if stage in tasks:
-                bar.advance(tasks[stage], n)
-
-        yield advance
-
-
 class WorkersUnavailable(HankeKGError):
     """The worker pool or the Dask scheduler cannot be reached or started."""
 
@@ -314,10 +187,10 @@ def ingest(
 ) -> None:
     """Ingest documents into the graph and the search index."""
     total = len(discover(paths))  # before the home is created: a typo creates nothing
-    with _engine("ingest", read=False) as engine:
+    with open_engine("ingest", read=False) as engine:
         with (
             _workers(workers, scheduler or engine.settings.dask_scheduler) as pool,
-            _stages(total, "prepared", "committed") as advance,
+            stages(total, "prepared", "committed") as advance,
         ):
             report = engine.ingest_paths(paths, progress=advance, workers=pool)
         for path, message in report.failed.items():
@@ -368,7 +241,7 @@ def search(
     if fmt not in ("table", "json", "csv", "records"):
         raise typer.BadParameter("must be table, json, csv or records", param_hint="--format")
     export = fmt in ("csv", "records")
-    remote = _remote("search")
+    remote = server_for("search")
     if remote is not None:
         answer = remote.search(
             query,
@@ -382,7 +255,7 @@ def search(
             return
         _print_search(SearchResponse.model_validate(answer.json()), fmt)
         return
-    with _engine("search") as engine:
+    with open_engine("search") as engine:
         response = services.run_search(
             engine,
             query,
@@ -433,7 +306,7 @@ def sparql(
         raise typer.BadParameter("must be json, csv, tsv or table", param_hint="--format")
     text = sys.stdin.read() if query == "-" else query
     accept = cli_remote.SPARQL_ACCEPT[fmt]
-    remote = _remote("sparql")
+    remote = server_for("sparql")
     if remote is not None:
         answer = remote.sparql(text, fmt)
         body, media = answer.text, answer.headers.get("content-type", "")
@@ -442,7 +315,7 @@ def sparql(
     else:
         from api.routes.sparql import run_query
 
-        with _engine("sparql") as engine:
+        with open_engine("sparql") as engine:
             response = run_query(engine, text, accept)
             limit = f"the first {engine.settings.sparql_max_rows} rows"
         body, media = bytes(response.body).decode("utf-8"), response.media_type or ""
@@ -475,7 +348,7 @@ def serve(
     try:
         # Opened here, not in the app's lifespan, so a store that fails to open is
         # one line and an exit code, not uvicorn's traceback.
-        with _engine("serve", read=False) as engine:
+        with open_engine("serve", read=False) as engine:
             engine.warm_up()
             uvicorn.run(
                 create_app(settings, engine),
@@ -537,11 +410,11 @@ def validate() -> None:
     """Validate the store against the SHACL shapes; exit 1 on violations."""
     from graph.validate import validate as run_validation
 
-    remote = _remote("validate")
+    remote = server_for("validate")
     if remote is not None:
         report = run_validation(remote.union_graph())
     else:
-        with _engine("validate") as engine:
+        with open_engine("validate") as engine:
             report = run_validation(engine.store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))
     # One line per violation (focus node, path, message, tab-separated), never wrapped,
     # so that the output reads in a terminal and greps and cuts in a pipe.
@@ -559,11 +432,11 @@ def related(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Projects related to a project, with the reasons."""
-    remote = _remote("related")
+    remote = server_for("related")
     if remote is not None:
         response = RelatedResponse.model_validate(remote.related(project, k=k))
     else:
-        with _engine("related") as engine:
+        with open_engine("related") as engine:
             response = services.related(engine, project, k=k)
     if as_json:
         out.print_json(response.model_dump_json())
@@ -588,7 +461,7 @@ def export(
     """Stream the dataset (all graphs, or the chosen ones) as RDF."""
     from api.export import export as run_export
 
-    remote = _remote("export")
+    remote = server_for("export")
     if remote is not None:
         if output is None:
             size = remote.export(fmt, graph, sys.stdout.buffer)
@@ -598,7 +471,7 @@ def export(
                 size = remote.export(fmt, graph, handle)
         console.print(f"exported {size} bytes from the server at {remote.url}")
         return
-    with _engine("export") as engine:
+    with open_engine("export") as engine:
         if output is None:
             n = run_export(engine.store, fmt, graph, sys.stdout.buffer)
             sys.stdout.flush()
@@ -612,11 +485,11 @@ def export(
 def reindex(workers: WorkersOption = 0, scheduler: SchedulerOption = None) -> None:
     """Rebuild the search index from the graph with the configured encoder (also when the
     index files are corrupt: they are not read)."""
-    with _home("reindex") as home:
+    with open_home("reindex") as home:
         total = len(home.store.documents())
         with (
             _workers(workers, scheduler or home.settings.dask_scheduler) as pool,
-            _stages(total, "prepared", "committed") as advance,
+            stages(total, "prepared", "committed") as advance,
         ):
             n = home.reindex(progress=advance, workers=pool)
     console.print(f"reindexed {n} documents")
@@ -643,7 +516,7 @@ def verify(
         _verify_derived(window)
         return
 
-    with _home("verify") as home:
+    with open_home("verify") as home:
         problems = run_verify(home.store, home.index)
     for problem in problems:
         out.print(problem, markup=False, highlight=False)
@@ -657,7 +530,7 @@ def _verify_derived(window: int) -> None:
     """``verify --derived``: patched derived tables against rebuilt ones; exit 1 on a difference."""
     from search.derived import replay
 
-    with _engine("verify") as engine:
+    with open_engine("verify") as engine:
         problems = replay(engine.store, engine.linker, engine.feed, engine.index.version(), window)
     for problem in problems:
         out.print(problem, markup=False, highlight=False)
@@ -670,11 +543,11 @@ def _verify_derived(window: int) -> None:
 @app.command()
 def stats() -> None:
     """Print document, project, triple and vector counts."""
-    remote = _remote("stats")
+    remote = server_for("stats")
     if remote is not None:
         out.print_json(remote.health())
         return
-    with _engine("stats") as engine:
+    with open_engine("stats") as engine:
         out.print_json(services.health(engine).model_dump_json())
 
 
@@ -691,7 +564,7 @@ def organisations(
     """List the graph's organisations, or groups of likely duplicates."""
     from graph.link.duplicates import find_duplicates, organisation_names
 
-    with _engine("organisations") as engine:
+    with open_engine("organisations") as engine:
         rows = organisation_names(engine.store)
     if possible_duplicates:
         groups = find_duplicates(rows)

@@ -32,3 +32,23 @@ def progress(total: int, label: str) -> Iterator[Callable[[str, int], None]]:
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(label, total=total)
         yield lambda _stage, n: bar.advance(task, n)
+
+
+@contextmanager
+def stages(total: int, *names: str) -> Iterator[Callable[[str, int], None]]:
+    """One progress bar per pipeline stage (``prepared``, ``committed``); the yielded
+    callable advances the named stage's bar and ignores a stage it has no bar for."""
+    columns = (
+        TextColumn("{task.description:>9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks = {stage: bar.add_task(stage, total=total) for stage in names}
+
+        def advance(stage: str, n: int) -> None:
+            if stage in tasks:
+                bar.advance(tasks[stage], n)
+
+        yield advance

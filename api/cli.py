@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -27,7 +26,6 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -38,17 +36,13 @@ try:  # typer vendors click (typer._click) in recent versions; older ones use cl
 except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
-from api import cli_calibrate, cli_eval, cli_home, cli_remote, services
+from api import cli_calibrate, cli_eval, cli_home, cli_query, cli_serve, services
 from api.cli_output import console, error, out, stages
 from api.cli_store import open_engine, open_home, server_for
-from api.schemas import RelatedResponse, SearchResponse
+from api.schemas import RelatedResponse
 from graph.config import Settings
 from graph.errors import HankeKGError
 from ingest import Workers, discover, open_workers
-from search.money_filter import amount_range
-
-#: Written by ``hankekg serve`` into the home it serves, removed when it stops.
-SERVER_FILE = cli_remote.SERVER_FILE
 
 
 class _Group(TyperGroup):
@@ -208,179 +202,11 @@ def ingest(
             raise typer.Exit(3)
 
 
-@app.command()
-def search(
-    query: Annotated[str, typer.Argument(help="Finnish or English query.")],
-    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
-    mode: Annotated[str, typer.Option(help="lexical, dense or hybrid.")] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            help="table, json, csv or records (csv/records: export rows, up to 500).",
-        ),
-    ] = "table",
-    amount_min: Annotated[
-        float | None,
-        typer.Option(
-            "--amount-min",
-            min=0,
-            help="Lowest amount in euros: the granted total, or the budget when no grant "
-            "is stated.",
-        ),
-    ] = None,
-    amount_max: Annotated[
-        float | None, typer.Option("--amount-max", min=0, help="Highest amount in euros.")
-    ] = None,
-) -> None:
-    """Search projects (optionally only those whose amount lies in a range)."""
-    if mode not in ("lexical", "dense", "hybrid"):
-        raise typer.BadParameter("must be lexical, dense or hybrid", param_hint="--mode")
-    fmt = "json" if as_json else fmt
-    if fmt not in ("table", "json", "csv", "records"):
-        raise typer.BadParameter("must be table, json, csv or records", param_hint="--format")
-    export = fmt in ("csv", "records")
-    remote = server_for("search")
-    if remote is not None:
-        answer = remote.search(
-            query,
-            k=k,
-            mode=mode,
-            fmt=fmt if export else "json",
-            amount=(amount_min, amount_max),
-        )
-        if export:
-            sys.stdout.write(answer.text if answer.text.endswith("\n") else answer.text + "\n")
-            return
-        _print_search(SearchResponse.model_validate(answer.json()), fmt)
-        return
-    with open_engine("search") as engine:
-        response = services.run_search(
-            engine,
-            query,
-            k=k,
-            mode=mode,  # type: ignore[arg-type]
-            facets=not export,
-            max_k=services.EXPORT_MAX if export else services.MAX_K,
-            amount=amount_range(amount_min, amount_max),
-        ).response
-        if export:
-            from api import results_export
-
-            rows = results_export.records(engine, response)
-            text = results_export.to_csv(rows) if fmt == "csv" else results_export.to_json(rows)
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            return
-    _print_search(response, fmt)
-
-
-def _print_search(response: SearchResponse, fmt: str) -> None:
-    """A search response as JSON or as a table."""
-    if fmt == "json":
-        out.print_json(response.model_dump_json())
-        return
-    table = Table("#", "project", "score", "source", "snippet")
-    for hit in response.results:
-        table.add_row(
-            str(hit.rank), hit.name, f"{hit.score:.4f}", hit.source or "", hit.snippet[:120]
-        )
-    out.print(table)
-
-
-@app.command()
-def sparql(
-    query: Annotated[str, typer.Argument(help="SPARQL 1.1 query ('-' reads stdin).")],
-    fmt: Annotated[
-        str,
-        typer.Option("--format", help="json, csv, tsv or table (CONSTRUCT/DESCRIBE: Turtle)."),
-    ] = "json",
-) -> None:
-    """Run a SPARQL query as the endpoint does (same guard and limits); prints the results.
-
-    SERVICE is refused, the query runs in a network-less worker under
-    ``HANKEKG_SPARQL_TIMEOUT_S`` and at most ``HANKEKG_SPARQL_MAX_ROWS`` rows are
-    printed (a cut result says so on stderr).
-    """
-    if fmt not in cli_remote.SPARQL_ACCEPT:
-        raise typer.BadParameter("must be json, csv, tsv or table", param_hint="--format")
-    text = sys.stdin.read() if query == "-" else query
-    accept = cli_remote.SPARQL_ACCEPT[fmt]
-    remote = server_for("sparql")
-    if remote is not None:
-        answer = remote.sparql(text, fmt)
-        body, media = answer.text, answer.headers.get("content-type", "")
-        cut = answer.headers.get("x-result-truncated") == "true"
-        limit = "the server's row limit"
-    else:
-        from api.routes.sparql import run_query
-
-        with open_engine("sparql") as engine:
-            response = run_query(engine, text, accept)
-            limit = f"the first {engine.settings.sparql_max_rows} rows"
-        body, media = bytes(response.body).decode("utf-8"), response.media_type or ""
-        cut = response.headers.get("x-result-truncated") == "true"
-    if cut:
-        console.print(f"warning: the result was cut to {limit}", soft_wrap=True)
-    cli_remote.write_sparql(body, media, fmt, out, sys.stdout)
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-) -> None:
-    """Serve the API, SPARQL endpoint and UI (home from HANKEKG_HOME)."""
-    import uvicorn
-
-    from api.app import create_app
-    from api.serve_guard import server_options
-
-    settings = Settings()
-    warning = base_mismatch(settings.base, port)
-    if warning:
-        sys.stderr.write(f"warning: {warning}\n")
-    settings.home.mkdir(parents=True, exist_ok=True)
-    # Read commands name this server when they find the store locked. A server
-    # killed by a signal leaves the file behind; readers check that its pid lives.
-    record = settings.home / SERVER_FILE
-    record.write_text(json.dumps({"url": f"http://{host}:{port}", "pid": os.getpid()}), "utf-8")
-    try:
-        # Opened here, not in the app's lifespan, so a store that fails to open is
-        # one line and an exit code, not uvicorn's traceback.
-        with open_engine("serve", read=False) as engine:
-            engine.warm_up()
-            uvicorn.run(
-                create_app(settings, engine),
-                host=host,
-                port=port,
-                log_level="info",
-                **server_options(settings.header_timeout_s),  # api/serve_guard.py
-            )
-    finally:
-        record.unlink(missing_ok=True)
-
-
-#: Hosts that name this machine: a base IRI on one of them is a development base.
-LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}  # noqa: S104 - names, not binds
-
-
-def base_mismatch(base: str, port: int) -> str | None:
-    """One line saying why IRIs minted under ``base`` will not dereference on a server
-    at ``port`` of this machine, or ``None`` when they will (or ``base`` is public:
-    a proxy in front decides where it serves)."""
-    parsed = urlsplit(base)
-    if (parsed.hostname or "") not in LOOPBACK:
-        return None
-    minted = parsed.port or (443 if parsed.scheme == "https" else 80)
-    if minted == port:
-        return None
-    suggested = f"{parsed.scheme}://{parsed.hostname}:{port}/"
-    return (
-        f"IRIs are minted under {base} but this server listens on port {port}, so they "
-        f"will not dereference here: serve on port {minted}, or set "
-        f"HANKEKG_BASE_IRI={suggested} and ingest again (make run PORT={port} does both)"
-    )
+# search and sparql live in api/cli_query.py, serve in api/cli_serve.py; they are
+# registered here, in the place they hold in the command list.
+app.command(name="search")(cli_query.search)
+app.command(name="sparql")(cli_query.sparql)
+app.command(name="serve")(cli_serve.serve)
 
 
 @app.command()

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from api.cli_output import console, error, out
-from api.cli_store import in_use, open_home
+from api.cli_store import held_elsewhere, open_home
 from graph.config import Settings
 from graph.errors import DamagedHome
 
@@ -64,12 +64,8 @@ def restore(
     from ingest.backup import restore as run_restore
 
     settings = Settings()
-    try:
+    with held_elsewhere(settings.home, "restore"):
         count, aside = run_restore(settings, directory)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise in_use(settings.home, "restore") from exc
     moved = f"; what the home held is in {aside}" if aside is not None else ""
     console.print(f"restored {count} documents from {directory}{moved}")
 

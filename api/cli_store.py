@@ -13,7 +13,7 @@ without importing the app.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,6 +75,21 @@ def in_use(home: Path, command: str) -> StoreInUse:
 
 
 @contextmanager
+def held_elsewhere(home: Path, command: str) -> Iterator[None]:
+    """Turn the store's lock error, raised inside the block, into :class:`StoreInUse`.
+
+    RocksDB refuses a second writer with an ``OSError`` naming its lock; any other
+    ``OSError`` passes through unchanged.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise in_use(home, command) from exc
+
+
+@contextmanager
 def open_engine(command: str, read: bool = True) -> Iterator[Engine]:
     """Open the engine for ``HANKEKG_HOME``; errors propagate to the app's ``_Group``.
 
@@ -89,16 +104,10 @@ def open_engine(command: str, read: bool = True) -> Iterator[Engine]:
             f"HANKEKG_HOME {settings.home.resolve()} holds no store: "
             "set HANKEKG_HOME, or ingest documents first (hankekg ingest PATH)"
         )
-    try:
+    with held_elsewhere(settings.home, command):
         engine = Engine(settings)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise in_use(settings.home, command) from exc
-    try:
+    with closing(engine):
         yield engine
-    finally:
-        engine.close()
 
 
 @contextmanager
@@ -115,13 +124,7 @@ def open_home(command: str) -> Iterator[WriteHome]:
     check_home(settings)
     if settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
         raise HomeMissing(f"HANKEKG_HOME {settings.home.resolve()} holds no store")
-    try:
+    with held_elsewhere(settings.home, command):
         home = WriteHome(settings)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise in_use(settings.home, command) from exc
-    try:
+    with closing(home):
         yield home
-    finally:
-        home.close()

@@ -344,12 +344,11 @@ def verify(
 
     with open_home("verify") as home:
         problems = run_verify(home.store, home.index)
-    for problem in problems:
-        out.print(problem, markup=False, highlight=False)
-    if problems:
-        error(f"{len(problems)} disagreement(s) between graph and index: run `hankekg reindex`")
-        raise typer.Exit(1)
-    out.print("graph, vectors and lexical index agree")
+    _report(
+        problems,
+        f"{len(problems)} disagreement(s) between graph and index: run `hankekg reindex`",
+        "graph, vectors and lexical index agree",
+    )
 
 
 def _verify_derived(window: int) -> None:
@@ -358,12 +357,22 @@ def _verify_derived(window: int) -> None:
 
     with open_engine("verify") as engine:
         problems = replay(engine.store, engine.linker, engine.feed, engine.index.version(), window)
+    _report(
+        problems,
+        f"{len(problems)} difference(s) between patched and rebuilt derived tables",
+        "derived tables patched from the change feed equal the rebuilt ones",
+    )
+
+
+def _report(problems: list[str], failed: str, passed: str) -> None:
+    """Each problem as one line on stdout, then ``failed`` as the error (exit 1), or
+    ``passed`` when there are none."""
     for problem in problems:
         out.print(problem, markup=False, highlight=False)
     if problems:
-        error(f"{len(problems)} difference(s) between patched and rebuilt derived tables")
+        error(failed)
         raise typer.Exit(1)
-    out.print("derived tables patched from the change feed equal the rebuilt ones")
+    out.print(passed)
 
 
 @app.command()

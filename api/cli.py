@@ -10,14 +10,14 @@ the store (RocksDB allows one writer, and pyoxigraph's read-only open of a store
 another process writes is undefined behaviour), ``search``, ``sparql``,
 ``related``, ``stats``, ``export`` and ``validate`` go through its HTTP API
 (``api/cli_remote.py``); the other store commands answer with one line that
-names the running server and the HTTP route that does the same thing.
+names the running server and the HTTP route that does the same thing
+(``api/cli_store.py`` opens a home for every command module).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -25,11 +25,9 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -38,46 +36,13 @@ try:  # typer vendors click (typer._click) in recent versions; older ones use cl
 except ImportError:  # pragma: no cover - depends on the typer version
     from click import ClickException  # type: ignore[assignment]
 
-from api import cli_calibrate, cli_eval, cli_home, cli_remote, services
-from api.cli_output import console, error, out
-from api.engine import Engine
-from api.schemas import RelatedResponse, SearchResponse
+from api import cli_calibrate, cli_eval, cli_home, cli_query, cli_serve, services
+from api.cli_output import console, error, out, stages
+from api.cli_store import open_engine, open_home, server_for
+from api.schemas import RelatedResponse
 from graph.config import Settings
 from graph.errors import HankeKGError
 from ingest import Workers, discover, open_workers
-from ingest.home_check import check_home
-from search.money_filter import amount_range
-
-if TYPE_CHECKING:
-    from ingest.home import WriteHome
-
-#: Written by ``hankekg serve`` into the home it serves, removed when it stops.
-SERVER_FILE = cli_remote.SERVER_FILE
-#: The HTTP route that does what each read command does, for the "store in use" error.
-HTTP_ROUTES = {
-    "stats": "GET {url}/healthz",
-    "search": "GET {url}/api/search?q=...",
-    "sparql": "GET or POST {url}/sparql",
-    "export": "GET {url}/api/export?format=...",
-    "related": "GET {url}/api/projects/{{id}}/related",
-    "ingest": "POST {url}/api/documents (with the bearer token)",
-}
-
-
-class StoreInUse(HankeKGError):
-    """Another process (a running server) holds the store."""
-
-    title = "Store in use"
-    status = 409
-    exit_code = 9
-
-
-class HomeMissing(HankeKGError):
-    """A read command was pointed at a ``HANKEKG_HOME`` that does not exist."""
-
-    title = "No such home"
-    status = 404
-    exit_code = 6
 
 
 class _Group(TyperGroup):
@@ -170,104 +135,6 @@ def main(
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
-def _running_server(home: Path) -> tuple[str, int] | None:
-    """(URL, pid) of the server recorded in ``home``, if that process is alive."""
-    return cli_remote.recorded_server(home)
-
-
-def _remote(command: str) -> cli_remote.Remote | None:
-    """The live server of ``HANKEKG_HOME`` that a read command should ask, if any."""
-    return cli_remote.find(Settings().home, command)
-
-
-def _in_use(home: Path, command: str) -> StoreInUse:
-    """The one-line error for a store held by another process."""
-    server = _running_server(home)
-    holder = (
-        f"the server at {server[0]} (pid {server[1]})"
-        if server
-        else "another process (a running hankekg serve?)"
-    )
-    route = HTTP_ROUTES.get(command)
-    if route is None:
-        hint = "stop the server first"
-    else:
-        hint = "use " + route.format(url=server[0] if server else "") + " while it runs"
-    return StoreInUse(f"the store in {home.resolve()} is in use by {holder}; {hint}")
-
-
-@contextmanager
-def _engine(command: str, read: bool = True) -> Iterator[Engine]:
-    """Open the engine for ``HANKEKG_HOME``; errors propagate to :class:`_Cli`.
-
-    Raises:
-        HomeMissing: ``read`` and the home (or its store) does not exist.
-        StoreInUse: a running server holds the store.
-    """
-    settings = Settings()
-    check_home(settings)  # a damaged home is one line (exit 11), never "no store"
-    if read and settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
-        raise HomeMissing(
-            f"HANKEKG_HOME {settings.home.resolve()} holds no store: "
-            "set HANKEKG_HOME, or ingest documents first (hankekg ingest PATH)"
-        )
-    try:
-        engine = Engine(settings)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise _in_use(settings.home, command) from exc
-    try:
-        yield engine
-    finally:
-        engine.close()
-
-
-@contextmanager
-def _home(command: str) -> Iterator[WriteHome]:
-    """Open ``HANKEKG_HOME`` for writing without the engine (no index is read).
-
-    Raises:
-        HomeMissing: the home (or its store) does not exist.
-        StoreInUse: a running server holds the store.
-    """
-    from ingest.home import WriteHome
-
-    settings = Settings()
-    check_home(settings)
-    if settings.graph_backend == "oxigraph" and not settings.store_path.is_dir():
-        raise HomeMissing(f"HANKEKG_HOME {settings.home.resolve()} holds no store")
-    try:
-        home = WriteHome(settings)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise _in_use(settings.home, command) from exc
-    try:
-        yield home
-    finally:
-        home.close()
-
-
-@contextmanager
-def _stages(total: int, *stages: str) -> Iterator[Callable[[str, int], None]]:
-    """One progress bar per pipeline stage (``prepared``, ``committed``)."""
-    columns = (
-        TextColumn("{task.description:>9}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        tasks = {stage: bar.add_task(stage, total=total) for stage in stages}
-
-        def advance(stage: str, n: int) -> None:
-            if stage in tasks:
-                bar.advance(tasks[stage], n)
-
-        yield advance
-
-
 class WorkersUnavailable(HankeKGError):
     """The worker pool or the Dask scheduler cannot be reached or started."""
 
@@ -314,10 +181,10 @@ def ingest(
 ) -> None:
     """Ingest documents into the graph and the search index."""
     total = len(discover(paths))  # before the home is created: a typo creates nothing
-    with _engine("ingest", read=False) as engine:
+    with open_engine("ingest", read=False) as engine:
         with (
             _workers(workers, scheduler or engine.settings.dask_scheduler) as pool,
-            _stages(total, "prepared", "committed") as advance,
+            stages(total, "prepared", "committed") as advance,
         ):
             report = engine.ingest_paths(paths, progress=advance, workers=pool)
         for path, message in report.failed.items():
@@ -335,179 +202,11 @@ def ingest(
             raise typer.Exit(3)
 
 
-@app.command()
-def search(
-    query: Annotated[str, typer.Argument(help="Finnish or English query.")],
-    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
-    mode: Annotated[str, typer.Option(help="lexical, dense or hybrid.")] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            help="table, json, csv or records (csv/records: export rows, up to 500).",
-        ),
-    ] = "table",
-    amount_min: Annotated[
-        float | None,
-        typer.Option(
-            "--amount-min",
-            min=0,
-            help="Lowest amount in euros: the granted total, or the budget when no grant "
-            "is stated.",
-        ),
-    ] = None,
-    amount_max: Annotated[
-        float | None, typer.Option("--amount-max", min=0, help="Highest amount in euros.")
-    ] = None,
-) -> None:
-    """Search projects (optionally only those whose amount lies in a range)."""
-    if mode not in ("lexical", "dense", "hybrid"):
-        raise typer.BadParameter("must be lexical, dense or hybrid", param_hint="--mode")
-    fmt = "json" if as_json else fmt
-    if fmt not in ("table", "json", "csv", "records"):
-        raise typer.BadParameter("must be table, json, csv or records", param_hint="--format")
-    export = fmt in ("csv", "records")
-    remote = _remote("search")
-    if remote is not None:
-        answer = remote.search(
-            query,
-            k=k,
-            mode=mode,
-            fmt=fmt if export else "json",
-            amount=(amount_min, amount_max),
-        )
-        if export:
-            sys.stdout.write(answer.text if answer.text.endswith("\n") else answer.text + "\n")
-            return
-        _print_search(SearchResponse.model_validate(answer.json()), fmt)
-        return
-    with _engine("search") as engine:
-        response = services.run_search(
-            engine,
-            query,
-            k=k,
-            mode=mode,  # type: ignore[arg-type]
-            facets=not export,
-            max_k=services.EXPORT_MAX if export else services.MAX_K,
-            amount=amount_range(amount_min, amount_max),
-        ).response
-        if export:
-            from api import results_export
-
-            rows = results_export.records(engine, response)
-            text = results_export.to_csv(rows) if fmt == "csv" else results_export.to_json(rows)
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            return
-    _print_search(response, fmt)
-
-
-def _print_search(response: SearchResponse, fmt: str) -> None:
-    """A search response as JSON or as a table."""
-    if fmt == "json":
-        out.print_json(response.model_dump_json())
-        return
-    table = Table("#", "project", "score", "source", "snippet")
-    for hit in response.results:
-        table.add_row(
-            str(hit.rank), hit.name, f"{hit.score:.4f}", hit.source or "", hit.snippet[:120]
-        )
-    out.print(table)
-
-
-@app.command()
-def sparql(
-    query: Annotated[str, typer.Argument(help="SPARQL 1.1 query ('-' reads stdin).")],
-    fmt: Annotated[
-        str,
-        typer.Option("--format", help="json, csv, tsv or table (CONSTRUCT/DESCRIBE: Turtle)."),
-    ] = "json",
-) -> None:
-    """Run a SPARQL query as the endpoint does (same guard and limits); prints the results.
-
-    SERVICE is refused, the query runs in a network-less worker under
-    ``HANKEKG_SPARQL_TIMEOUT_S`` and at most ``HANKEKG_SPARQL_MAX_ROWS`` rows are
-    printed (a cut result says so on stderr).
-    """
-    if fmt not in cli_remote.SPARQL_ACCEPT:
-        raise typer.BadParameter("must be json, csv, tsv or table", param_hint="--format")
-    text = sys.stdin.read() if query == "-" else query
-    accept = cli_remote.SPARQL_ACCEPT[fmt]
-    remote = _remote("sparql")
-    if remote is not None:
-        answer = remote.sparql(text, fmt)
-        body, media = answer.text, answer.headers.get("content-type", "")
-        cut = answer.headers.get("x-result-truncated") == "true"
-        limit = "the server's row limit"
-    else:
-        from api.routes.sparql import run_query
-
-        with _engine("sparql") as engine:
-            response = run_query(engine, text, accept)
-            limit = f"the first {engine.settings.sparql_max_rows} rows"
-        body, media = bytes(response.body).decode("utf-8"), response.media_type or ""
-        cut = response.headers.get("x-result-truncated") == "true"
-    if cut:
-        console.print(f"warning: the result was cut to {limit}", soft_wrap=True)
-    cli_remote.write_sparql(body, media, fmt, out, sys.stdout)
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-) -> None:
-    """Serve the API, SPARQL endpoint and UI (home from HANKEKG_HOME)."""
-    import uvicorn
-
-    from api.app import create_app
-    from api.serve_guard import server_options
-
-    settings = Settings()
-    warning = base_mismatch(settings.base, port)
-    if warning:
-        sys.stderr.write(f"warning: {warning}\n")
-    settings.home.mkdir(parents=True, exist_ok=True)
-    # Read commands name this server when they find the store locked. A server
-    # killed by a signal leaves the file behind; readers check that its pid lives.
-    record = settings.home / SERVER_FILE
-    record.write_text(json.dumps({"url": f"http://{host}:{port}", "pid": os.getpid()}), "utf-8")
-    try:
-        # Opened here, not in the app's lifespan, so a store that fails to open is
-        # one line and an exit code, not uvicorn's traceback.
-        with _engine("serve", read=False) as engine:
-            engine.warm_up()
-            uvicorn.run(
-                create_app(settings, engine),
-                host=host,
-                port=port,
-                log_level="info",
-                **server_options(settings.header_timeout_s),  # api/serve_guard.py
-            )
-    finally:
-        record.unlink(missing_ok=True)
-
-
-#: Hosts that name this machine: a base IRI on one of them is a development base.
-LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}  # noqa: S104 - names, not binds
-
-
-def base_mismatch(base: str, port: int) -> str | None:
-    """One line saying why IRIs minted under ``base`` will not dereference on a server
-    at ``port`` of this machine, or ``None`` when they will (or ``base`` is public:
-    a proxy in front decides where it serves)."""
-    parsed = urlsplit(base)
-    if (parsed.hostname or "") not in LOOPBACK:
-        return None
-    minted = parsed.port or (443 if parsed.scheme == "https" else 80)
-    if minted == port:
-        return None
-    suggested = f"{parsed.scheme}://{parsed.hostname}:{port}/"
-    return (
-        f"IRIs are minted under {base} but this server listens on port {port}, so they "
-        f"will not dereference here: serve on port {minted}, or set "
-        f"HANKEKG_BASE_IRI={suggested} and ingest again (make run PORT={port} does both)"
-    )
+# search and sparql live in api/cli_query.py, serve in api/cli_serve.py; they are
+# registered here, in the place they hold in the command list.
+app.command(name="search")(cli_query.search)
+app.command(name="sparql")(cli_query.sparql)
+app.command(name="serve")(cli_serve.serve)
 
 
 @app.command()
@@ -537,11 +236,11 @@ def validate() -> None:
     """Validate the store against the SHACL shapes; exit 1 on violations."""
     from graph.validate import validate as run_validation
 
-    remote = _remote("validate")
+    remote = server_for("validate")
     if remote is not None:
         report = run_validation(remote.union_graph())
     else:
-        with _engine("validate") as engine:
+        with open_engine("validate") as engine:
             report = run_validation(engine.store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))
     # One line per violation (focus node, path, message, tab-separated), never wrapped,
     # so that the output reads in a terminal and greps and cuts in a pipe.
@@ -559,11 +258,11 @@ def related(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Projects related to a project, with the reasons."""
-    remote = _remote("related")
+    remote = server_for("related")
     if remote is not None:
         response = RelatedResponse.model_validate(remote.related(project, k=k))
     else:
-        with _engine("related") as engine:
+        with open_engine("related") as engine:
             response = services.related(engine, project, k=k)
     if as_json:
         out.print_json(response.model_dump_json())
@@ -588,7 +287,7 @@ def export(
     """Stream the dataset (all graphs, or the chosen ones) as RDF."""
     from api.export import export as run_export
 
-    remote = _remote("export")
+    remote = server_for("export")
     if remote is not None:
         if output is None:
             size = remote.export(fmt, graph, sys.stdout.buffer)
@@ -598,7 +297,7 @@ def export(
                 size = remote.export(fmt, graph, handle)
         console.print(f"exported {size} bytes from the server at {remote.url}")
         return
-    with _engine("export") as engine:
+    with open_engine("export") as engine:
         if output is None:
             n = run_export(engine.store, fmt, graph, sys.stdout.buffer)
             sys.stdout.flush()
@@ -612,11 +311,11 @@ def export(
 def reindex(workers: WorkersOption = 0, scheduler: SchedulerOption = None) -> None:
     """Rebuild the search index from the graph with the configured encoder (also when the
     index files are corrupt: they are not read)."""
-    with _home("reindex") as home:
+    with open_home("reindex") as home:
         total = len(home.store.documents())
         with (
             _workers(workers, scheduler or home.settings.dask_scheduler) as pool,
-            _stages(total, "prepared", "committed") as advance,
+            stages(total, "prepared", "committed") as advance,
         ):
             n = home.reindex(progress=advance, workers=pool)
     console.print(f"reindexed {n} documents")
@@ -643,38 +342,47 @@ def verify(
         _verify_derived(window)
         return
 
-    with _home("verify") as home:
+    with open_home("verify") as home:
         problems = run_verify(home.store, home.index)
-    for problem in problems:
-        out.print(problem, markup=False, highlight=False)
-    if problems:
-        error(f"{len(problems)} disagreement(s) between graph and index: run `hankekg reindex`")
-        raise typer.Exit(1)
-    out.print("graph, vectors and lexical index agree")
+    _report(
+        problems,
+        f"{len(problems)} disagreement(s) between graph and index: run `hankekg reindex`",
+        "graph, vectors and lexical index agree",
+    )
 
 
 def _verify_derived(window: int) -> None:
     """``verify --derived``: patched derived tables against rebuilt ones; exit 1 on a difference."""
     from search.derived import replay
 
-    with _engine("verify") as engine:
+    with open_engine("verify") as engine:
         problems = replay(engine.store, engine.linker, engine.feed, engine.index.version(), window)
+    _report(
+        problems,
+        f"{len(problems)} difference(s) between patched and rebuilt derived tables",
+        "derived tables patched from the change feed equal the rebuilt ones",
+    )
+
+
+def _report(problems: list[str], failed: str, passed: str) -> None:
+    """Each problem as one line on stdout, then ``failed`` as the error (exit 1), or
+    ``passed`` when there are none."""
     for problem in problems:
         out.print(problem, markup=False, highlight=False)
     if problems:
-        error(f"{len(problems)} difference(s) between patched and rebuilt derived tables")
+        error(failed)
         raise typer.Exit(1)
-    out.print("derived tables patched from the change feed equal the rebuilt ones")
+    out.print(passed)
 
 
 @app.command()
 def stats() -> None:
     """Print document, project, triple and vector counts."""
-    remote = _remote("stats")
+    remote = server_for("stats")
     if remote is not None:
         out.print_json(remote.health())
         return
-    with _engine("stats") as engine:
+    with open_engine("stats") as engine:
         out.print_json(services.health(engine).model_dump_json())
 
 
@@ -691,7 +399,7 @@ def organisations(
     """List the graph's organisations, or groups of likely duplicates."""
     from graph.link.duplicates import find_duplicates, organisation_names
 
-    with _engine("organisations") as engine:
+    with open_engine("organisations") as engine:
         rows = organisation_names(engine.store)
     if possible_duplicates:
         groups = find_duplicates(rows)

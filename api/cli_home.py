@@ -14,13 +14,13 @@ from typing import Annotated
 import typer
 
 from api.cli_output import console, error, out
+from api.cli_store import held_elsewhere, open_home
 from graph.config import Settings
 from graph.errors import DamagedHome
 
 
 def doctor() -> None:
     """Check a home without changing it (files, then graph against index); exit 11 if damaged."""
-    from api.cli import _home
     from ingest.home_check import diagnose
     from ingest.verify import verify as run_verify
 
@@ -28,7 +28,7 @@ def doctor() -> None:
     findings = [f.line() for f in diagnose(settings)]
     if not findings:
         try:
-            with _home("doctor") as home:
+            with open_home("doctor") as home:
                 findings = run_verify(home.store, home.index)
         except DamagedHome as exc:
             findings = [str(exc)]
@@ -48,10 +48,9 @@ def backup(
     directory: Annotated[Path, typer.Argument(help="New directory to write the backup to.")],
 ) -> None:
     """Copy the graph store and the committed index, with checksums, to DIRECTORY."""
-    from api.cli import _home
     from ingest.backup import backup as run_backup
 
-    with _home("backup") as home:
+    with open_home("backup") as home:
         info = run_backup(home, directory)
     console.print(
         f"backed up {info.documents} documents (index snapshot {info.snapshot}) to {directory}"
@@ -62,16 +61,11 @@ def restore(
     directory: Annotated[Path, typer.Argument(help="A directory `hankekg backup` wrote.")],
 ) -> None:
     """Replace the home's store and index by a backup (what it held is moved aside)."""
-    from api.cli import _in_use
     from ingest.backup import restore as run_restore
 
     settings = Settings()
-    try:
+    with held_elsewhere(settings.home, "restore"):
         count, aside = run_restore(settings, directory)
-    except OSError as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        raise _in_use(settings.home, "restore") from exc
     moved = f"; what the home held is in {aside}" if aside is not None else ""
     console.print(f"restored {count} documents from {directory}{moved}")
 

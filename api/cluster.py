@@ -35,6 +35,7 @@ from types import TracebackType
 
 import httpx
 
+from graph.processes import stop_processes
 from search.index import pgserver
 
 #: How long one process may take to answer (a replica loads its models first).
@@ -334,15 +335,9 @@ class Cluster:
 
     def stop(self) -> None:
         """Stop every process (replicas first), then remove the database's directory."""
-        for _, process in reversed(self.processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for _, process in reversed(self.processes):
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
+        # Each leads its own session: one that outlasts SIGTERM is killed with its children.
+        processes = [process for _, process in reversed(self.processes)]
+        stop_processes(processes, grace_s=30, kill_wait_s=10, group=True)
         self.processes.clear()
         if self._pg_parent is not None:
             shutil.rmtree(self._pg_parent, ignore_errors=True)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from graph.processes import stop_processes
+
 
 @dataclass(frozen=True)
 class SparqlServer:
@@ -58,12 +60,7 @@ def _wait(url: str, process: subprocess.Popen[bytes], seconds: float, log: Path)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+    stop_processes([process], grace_s=15, kill_wait_s=5)
 
 
 def oxigraph_binary() -> str | None:

@@ -24,7 +24,6 @@ DATE entities as start and end.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from graph.eval.fields import (
     one_to_one,
     predicted_amounts,
     predicted_themes,
+    read_jsonl,
     theme_labels,
     themes_match,
 )
@@ -175,20 +175,7 @@ def gold_fields(record: dict[str, Any]) -> dict[str, list[str] | None]:
 
 def load_gold(path: Path) -> dict[str, dict[str, list[str] | None]]:
     """``facts.jsonl`` by document stem."""
-    out: dict[str, dict[str, list[str] | None]] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DocumentError(f"cannot read facts file {path}: {exc.strerror}") from exc
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DocumentError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-        out[str(record["doc"])] = gold_fields(record)
-    return out
+    return {str(record["doc"]): gold_fields(record) for record in read_jsonl(path, "facts file")}
 
 
 # ---------------------------------------------------------------- names of IRIs

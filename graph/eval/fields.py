@@ -62,24 +62,36 @@ def amounts_match(a: str, b: str) -> bool:
     return abs(x - y) <= AMOUNT_TOLERANCE * max(abs(x), abs(y))
 
 
+def read_jsonl(path: Path, what: str) -> list[Any]:
+    """The records of the JSON Lines file ``path``, blank lines skipped.
+
+    Raises:
+        DocumentError: the file (``what``, for the message) cannot be read, or a
+            line is not JSON (the message gives its number).
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DocumentError(f"cannot read {what} {path}: {exc.strerror}") from exc
+    records: list[Any] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise DocumentError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+    return records
+
+
 def load_amounts(path: Path) -> dict[str, dict[str, list[str]]]:
     """``{"doc": {"amounts": [...], "programme_totals": [...]}}`` from a JSON Lines file.
 
     Raises:
         DocumentError: the file cannot be read or a line is not JSON.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DocumentError(f"cannot read amounts file {path}: {exc.strerror}") from exc
     out: dict[str, dict[str, list[str]]] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DocumentError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+    for record in read_jsonl(path, "amounts file"):
         out[str(record["doc"])] = {
             "amounts": gold_amounts(record.get("amounts")) or [],
             "programme_totals": gold_amounts(record.get("programme_totals")) or [],

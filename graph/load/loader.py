@@ -5,24 +5,24 @@ Finnish ä/ö right; cp1252 only differs in 0x80-0x9F, where latin-1 has control
 characters), and only then asks charset-normalizer. Each format is reduced to
 the plain text that extraction reads and that every evidence offset points
 into: ``.txt`` loses its optional ``URL:``/``TITLE:`` header, Markdown loses its
-markup, HTML is reduced to its main text, and a JSON project record is rendered
-as "Label\\n\\nvalue" blocks that the label/value parser in :mod:`graph.load.layout`
-understands. Bad input (empty, binary, oversized, undecodable) raises
+markup, HTML is reduced to its main text (:mod:`graph.load.html`), and a JSON
+project record is rendered as "Label\\n\\nvalue" blocks that the label/value
+parser in :mod:`graph.load.layout` understands (:mod:`graph.load.json_record`).
+Bad input (empty, binary, oversized, undecodable) raises
 :class:`~graph.errors.DocumentError` naming the file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
 
 from graph.errors import DocumentError
-from graph.load.layout import JSON_FIELD_LABELS
+from graph.load.html import MAX_HTML_DEPTH, html_depth, html_to_text
+from graph.load.json_record import json_to_text
 from graph.model import Document
 from graph.urls import is_http_url
 
@@ -358,246 +358,3 @@ def _strip_inline_md(text: str) -> str:
 def _table_row(row: str) -> str:
     cells = [c.strip() for c in row.split("|")]
     return "\n\n".join(c for c in cells if c)
-
-
-# --- HTML -----------------------------------------------------------------
-
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "button",
-    "select",
-    "iframe",
-    "svg",
-    "canvas",
-    "menu",
-    "dialog",
-)
-_CHROME_ATTR = re.compile(
-    r"(^|[-_\s])(nav|navbar|navigation|menu|breadcrumbs?|cookies?|cookie-banner|footer|"
-    r"header|sidebar|skip-?link|share|social|banner|site-header|site-footer|toolbar)($|[-_\s])",
-    re.I,
-)
-_BLOCK_TAGS = frozenset(
-    "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tr td th "
-    "blockquote pre figure figcaption address br hr caption tbody thead".split()
-)
-
-
-#: Deepest element nesting read. The HTML parser's cost grows faster than linearly
-#: with depth (20,000 nested <div> took 1.9 s, 40,000 took 14 s), while real pages
-#: stay far below a hundred; deeper documents are refused before parsing (at this
-#: limit a page costs about 0.4 s).
-MAX_HTML_DEPTH = 10_000
-
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
-# Elements that never hold children, or whose end tag the parser implies when a
-# sibling starts (so a run of them does not nest): they do not add depth here.
-_FLAT_TAGS = frozenset(
-    "area base br col embed hr img input link meta param source track wbr "
-    "p li dt dd tr td th option optgroup thead tbody tfoot colgroup rb rt rp".split()
-)
-
-
-def html_depth(html: str) -> int:
-    """Deepest nesting of open elements, by one linear scan of the tags.
-
-    An estimate on the safe side of the parser's own tree: comments and
-    attributes with ``>`` may shift it, implied end tags are ignored, and a
-    stray end tag never takes the depth below zero.
-    """
-    depth = deepest = 0
-    for match in _TAG.finditer(html):
-        closing, tag, self_closing = match.groups()
-        if tag.lower() in _FLAT_TAGS or self_closing:
-            continue
-        if closing:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
-
-
-def html_to_text(html: str) -> tuple[str, str | None]:
-    """Reduce HTML to its main text; returns ``(text, title)``.
-
-    Drops navigation, headers, footers, scripts, styles, asides and forms, and
-    prefers ``<main>`` / ``<article>`` / ``[role=main]`` when the page has one.
-    Block elements become paragraphs separated by blank lines.
-    """
-    from selectolax.lexbor import LexborHTMLParser
-
-    tree = LexborHTMLParser(html)
-    title: str | None = None
-    title_node = tree.css_first("title")
-    if title_node is not None:
-        title = " ".join(title_node.text().split()) or None
-    h1 = tree.css_first("h1")
-    root = (
-        tree.css_first("main")
-        or tree.css_first("[role=main]")
-        or tree.css_first("article")
-        or tree.body
-        or tree.root
-    )
-    if root is None:
-        return "", title
-    for tag in _DROP_TAGS:
-        for node in root.css(tag):
-            node.decompose()
-    roles = "[role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true]"
-    for node in root.css(roles):
-        node.decompose()
-    for node in root.css("[class], [id]"):
-        attrs = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
-        if node.tag not in ("main", "article", "body") and _CHROME_ATTR.search(attrs):
-            node.decompose()
-    parts: list[str] = []
-    _walk(root, parts)
-    text = "".join(parts)
-    text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r" *\n *", "\n", text)
-    if h1 is not None:
-        heading = " ".join(h1.text().split())
-        if heading:
-            title = heading
-    return text, title
-
-
-def _walk(root: Any, parts: list[str]) -> None:
-    """Collect the text under ``root``, block elements as paragraphs.
-
-    Iterative, with an explicit stack: a hostile page nested thousands of
-    elements deep must not exhaust Python's recursion limit.
-    """
-    stack: list[tuple[Any, bool]] = [(iter(root.iter(include_text=True)), False)]
-    while stack:
-        children, block = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            if block:
-                parts.append("\n\n")
-            continue
-        tag = child.tag
-        if tag == "-text":
-            parts.append(child.text_content or "")
-            continue
-        if tag in ("br",):
-            parts.append("\n")
-            continue
-        opens = tag in _BLOCK_TAGS
-        if opens:
-            parts.append("\n\n")
-        stack.append((iter(child.iter(include_text=True)), opens))
-
-
-# --- JSON -----------------------------------------------------------------
-
-
-def json_to_text(raw: str, *, name: str) -> tuple[str, dict[str, str], str | None, str | None]:
-    """Render a JSON project record as "Label\\n\\nvalue" blocks.
-
-    Returns ``(text, fields, url, title)``; ``fields`` maps each record key to
-    its value flattened to a string (lists joined with "; ").
-
-    Raises:
-        DocumentError: the JSON is invalid or not an object.
-    """
-    try:
-        record = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
-    except RecursionError as exc:
-        raise DocumentError(
-            f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep (a project record "
-            "nests a few)"
-        ) from exc
-    depth = json_depth(record)
-    if depth > MAX_JSON_DEPTH:
-        raise DocumentError(
-            f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep (a project "
-            "record nests a few)"
-        )
-    if isinstance(record, list) and len(record) == 1 and isinstance(record[0], dict):
-        record = record[0]
-    if not isinstance(record, dict):
-        raise DocumentError(f"{name}: a JSON document must be one project record (an object)")
-    fields: dict[str, str] = {}
-    blocks: list[str] = []
-    for key, value in record.items():
-        flat = _flatten(value)
-        if not flat:
-            continue
-        fields[str(key)] = flat
-        label = JSON_FIELD_LABELS.get(str(key).lower().replace("-", "_"))
-        if label is None:
-            label = str(key).replace("_", " ").capitalize()
-        shown = flat.replace("; ", "\n") if isinstance(value, list) else flat
-        blocks.append(f"{label}\n\n{shown}")
-    url = fields.get("url") or fields.get("homepage") or fields.get("website")
-    title = fields.get("name") or fields.get("title") or fields.get("nimi")
-    return "\n\n".join(blocks), fields, url, title
-
-
-#: The deepest JSON record read. Real records nest a few levels (a list of
-#: organisations with their names); 600 nested lists used to end in a
-#: RecursionError and a 500, and nested objects flattened in exponential time.
-MAX_JSON_DEPTH = 64
-
-
-def json_depth(value: Any) -> int:
-    """How deeply ``value`` nests lists and objects (a scalar is 0), without recursion."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth + 1)
-        if deepest > MAX_JSON_DEPTH:
-            return deepest  # deep enough to refuse; no need to walk the rest
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def _flatten(value: Any) -> str:
-    """One JSON value as text (callers have checked its depth: recursion is bounded)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return "; ".join(v for v in (_flatten(x) for x in value) if v)
-    if isinstance(value, dict):
-        for key in ("name", "nimi", "title", "label"):
-            if key in value:
-                return _flatten(value[key])
-        # each value flattened once: twice per level was exponential in the depth
-        parts = ((k, _flatten(v)) for k, v in value.items())
-        return ", ".join(f"{k}: {flat}" for k, flat in parts if flat)
-    return str(value)
-    if isinstance(value, list):
-        return "; ".join(v for v in (_flatten(x) for x in value) if v)
-    if isinstance(value, dict):
-        for key in ("name", "nimi", "title", "label"):
-            if key in value:
-                return _flatten(value[key])
-        return ", ".join(f"{k}: {_flatten(v)}" for k, v in value.items() if _flatten(v))
-    return str(value)

@@ -178,7 +178,7 @@ def test_export_was_not_compressed(ld_server: LiveServer) -> None:
 )
 def test_base_iri_named_another_port_and_nothing_warned(base: str, port: int, warns: bool) -> None:
     """IRIs minted under localhost:8000 did not dereference on another port, silently."""
-    from api.cli import base_mismatch
+    from api.cli_serve import base_mismatch
 
     warning = base_mismatch(base, port)
     assert (warning is not None) == warns

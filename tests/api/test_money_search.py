@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api import cli, services
+from api import cli, cli_query, services
 from api.app import create_app
 from api.cli_remote import Remote
 from api.engine import Engine
@@ -164,8 +164,8 @@ def test_the_cli_takes_the_range(engine: Engine, monkeypatch: pytest.MonkeyPatch
     def opened(command: str, read: bool = True) -> Iterator[Engine]:
         yield engine  # the module's engine, so no second copy of the models loads
 
-    monkeypatch.setattr(cli, "_engine", opened)
-    monkeypatch.setattr(cli, "_remote", lambda command: None)
+    monkeypatch.setattr(cli_query, "open_engine", opened)
+    monkeypatch.setattr(cli_query, "server_for", lambda command: None)
     done = CliRunner().invoke(cli.app, ["search", QUERY, "--json", "--amount-max", "600000"])
     assert done.exit_code == 0, done.output
     body = json.loads(done.stdout)
@@ -180,7 +180,9 @@ def test_the_cli_sends_the_range_to_a_running_server(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with LiveServer(engine) as server:
-        monkeypatch.setattr(cli, "_remote", lambda command: Remote(server.url, os.getpid()))
+        monkeypatch.setattr(
+            cli_query, "server_for", lambda command: Remote(server.url, os.getpid())
+        )
         done = CliRunner().invoke(cli.app, ["search", QUERY, "--json", "--amount-min", "1e6"])
     assert done.exit_code == 0, done.output
     body = json.loads(done.stdout)

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from graph.errors import DocumentError
-from graph.load.loader import MAX_HTML_DEPTH, html_depth, load_bytes
+from graph.load.html import MAX_HTML_DEPTH, html_depth
+from graph.load.loader import load_bytes
 from tests.api.conftest import TOKEN
 from tests.conftest import LiveServer
 

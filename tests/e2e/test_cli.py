@@ -18,9 +18,16 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import app
+from graph.processes import stop_processes
 from tests.conftest import ROOT, ROVANIEMI, SEEDS
 
 pytestmark = pytest.mark.slow
+
+#: Opens the store at argv[1] (taking RocksDB's lock), says so, and keeps it open.
+HOLD_STORE = (
+    "import sys, time, pyoxigraph; store = pyoxigraph.Store(sys.argv[1]); "
+    "print('held', flush=True); time.sleep(120)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +251,30 @@ def test_read_commands_exited_9_instead_of_asking_the_running_server(
     line = one_error_line(result)
     assert f"the server at {running_server}" in line
     assert f"POST {running_server}/api/documents" in line
+
+
+def test_write_commands_and_restore_name_another_holder_of_the_store(
+    home: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "backup"
+    assert run(home, "backup", str(saved))[0] == 0
+    # Another process holds the store (RocksDB's lock), as a server would, but records
+    # no server.json: the error names "another process" and says to stop it.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(home / "oxigraph")], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        for command in (["reindex"], ["verify"], ["restore", str(saved)]):
+            result = invoke(home, *command)
+            assert result.exit_code == 9, result.output
+            line = one_error_line(result)
+            assert "is in use by another process (a running hankekg serve?)" in line, line
+            assert line.endswith("stop the server first"), line
+    finally:
+        stop_processes([holder], grace_s=10, kill_wait_s=5)
+    assert not list(home.glob("replaced-*")), "a refused restore moved nothing aside"
+    assert run(home, "verify")[0] == 0
 
 
 def test_sparql_formats_without_a_server(home: Path) -> None:

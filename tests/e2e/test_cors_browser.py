@@ -13,14 +13,12 @@ import http.server
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from api.engine import Engine
 from tests.conftest import LiveServer, make_settings
-from tests.e2e.test_ui import ARGS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Browser = playwright_api.Browser
@@ -66,16 +64,6 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     with LiveServer(engine) as server:
         yield server
     engine.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed: run `make setup-browser`")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 QUERY_GET = """async (api) => {

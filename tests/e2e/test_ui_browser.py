@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import pytest
 
 from api.engine import Engine
 from tests.conftest import ROOT, LiveServer
+from tests.e2e.conftest import ARTIFACTS
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Browser = playwright_api.Browser
@@ -31,9 +31,6 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 K_ID = "kolmannen-ja-julkisen-sektorin-palveluyhteistyo-monitahoisessa-kuntoutuksessa"
 QUERY = "kuntoutus"
@@ -48,18 +45,6 @@ PAGES = {
     "sparql": "/sparql-ui?example=kela&query=SELECT+%3Fs+WHERE+%7B+%3Fs+a+%3Chttps%3A%2F%2Fw3id.org%2Fhankekg%2Fontology%23Project%3E+%7D",
     "about": "/about",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium for the module."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail("Debian chromium is not installed: run `make setup-browser`")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -5,23 +5,18 @@ inside its frame, an icon, an honest empty answer. Screenshots go to
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from tests.conftest import LiveServer
+from tests.e2e.conftest import ARTIFACTS
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Browser = playwright_api.Browser
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LAPLAND = quote("http://localhost:8000/id/place/region-19", safe="")
 PAGES = {
     "search": "/?q=kuntoutus",
@@ -30,17 +25,6 @@ PAGES = {
     "empty": "/?q=jalkapallon+maalivahti+Rovaniemell%C3%A4&lang=en",
 }
 WIDTHS = (375, 1280)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail("Debian chromium is not installed: run `make setup-browser`")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)

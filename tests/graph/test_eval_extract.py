@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from graph.eval.extract import Score, gold_fields, names_match, score_field
+from graph.errors import DocumentError
+from graph.eval.extract import Score, gold_fields, load_gold, names_match, score_field
+from graph.eval.fields import load_amounts
 
 
 def test_lenient_match_ignores_case_punctuation_and_legal_form() -> None:
@@ -150,3 +153,17 @@ def test_the_lexical_peer_ranks_labels_by_weighted_frequency() -> None:
     )
     assert indexer.suggest(text, limit=5, min_count=2) == ["yksinäisyys", "ikääntyneet"]
     assert indexer.suggest(text, limit=1, min_count=2) == ["yksinäisyys"]
+
+
+def test_gold_files_skip_blank_lines_and_name_a_bad_line_or_file(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text('{"doc": "d001", "people": ["Aino Aalto"]}\n\n', "utf-8")
+    assert load_gold(facts)["d001"]["people"] == ["Aino Aalto"]
+    amounts = tmp_path / "amounts.jsonl"
+    amounts.write_text('\n{"doc": "d002", "amounts": [120000]}\n{"doc": oops}\n', "utf-8")
+    with pytest.raises(DocumentError, match=r"amounts\.jsonl:3: not JSON"):
+        load_amounts(amounts)
+    with pytest.raises(DocumentError, match="cannot read facts file .*missing.jsonl"):
+        load_gold(tmp_path / "missing.jsonl")
+    amounts.write_text('{"doc": "d002", "amounts": [120000]}\n', "utf-8")
+    assert load_amounts(amounts)["d002"] == {"amounts": ["120000"], "programme_totals": []}

@@ -1,8 +1,9 @@
 """Deep JSON is a clear 422, never a RecursionError or minutes of work (issue 23, finding 5).
 
 A JSON upload nested 600 lists or 900 objects deep failed with a ``RecursionError``
-in ``graph/load/loader.py`` ``_flatten`` and a 500; and ``_flatten`` flattened each
-object's values twice, so a record nested only 30 objects deep took 2^30 steps.
+in ``graph/load/loader.py`` ``_flatten`` (now in ``graph/load/json_record.py``) and a
+500; and ``_flatten`` flattened each object's values twice, so a record nested only
+30 objects deep took 2^30 steps.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph.errors import DocumentError
-from graph.load.loader import MAX_JSON_DEPTH, json_depth, load_bytes
+from graph.load.json_record import MAX_JSON_DEPTH, json_depth
+from graph.load.loader import load_bytes
 
 
 def _nested(kind: str, depth: int) -> str:

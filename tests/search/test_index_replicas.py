@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from graph.processes import stop_processes
 from tests.conftest import SEEDS
 from tests.graph_servers import SparqlServer, free_port, oxigraph_server
 
@@ -81,14 +82,7 @@ def replicas(homes: list[Path], graph: SparqlServer, database_url: str) -> Itera
             _wait_ready(process, base, log)
         yield [base for _, base, _ in started]
     finally:
-        for process, _, _ in started:
-            process.terminate()
-        for process, _, _ in started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop_processes([process for process, _, _ in started], grace_s=30, kill_wait_s=10)
 
 
 def eventually(check: Callable[[], bool], seconds: float = WAIT_S) -> float:

@@ -48,6 +48,13 @@ ORGANISATION_TYPES = frozenset(
 #: Organisation types that can still be a page's subject when the page keeps
 #: returning to them outside names ("kunnat" in a page on municipal services).
 _SUBJECT_TYPES_MIN_COUNT = 3
+#: The domain itself ("sosiaali- ja terveyspalvelut", "sosiaali- ja terveydenhuolto"):
+#: named on nearly every page in passing, a subject only where the page keeps
+#: returning to it or its title names it.
+GENERAL_SERVICE = frozenset(
+    {"sosiaalipalvelut", "terveyspalvelut", "sosiaalihuolto", "terveydenhuolto"}
+)
+GENERAL_SERVICE_MIN_COUNT = 3
 #: Words that describe every project page, so none in particular.
 EVERY_PROJECT = frozenset({"kehittäminen", "projektit", "hankkeet", "kehittämishankkeet"})
 #: Labels too general to be a subject from the lexicon alone: the words of a
@@ -133,8 +140,10 @@ class ThemeStep(Steps):
                 continue
             if m.label in ORGANISATION_TYPES and m.count < _SUBJECT_TYPES_MIN_COUNT:
                 continue
-            early = m.spans[0][0] < max(LEAD_CHARS, len(run.text) // 2)
             in_title = any(a < title_end for a, _ in m.spans)
+            if m.label in GENERAL_SERVICE and m.count < GENERAL_SERVICE_MIN_COUNT and not in_title:
+                continue
+            early = m.spans[0][0] < max(LEAD_CHARS, len(run.text) // 2)
             if self.themes.concepts[str(m.iri)].extra and m.count < min_count:
                 # Outside the curated subset (known by our synonyms): repeated mentions,
                 # the title or the first half of the page, where a page says what it is
@@ -166,10 +175,9 @@ class ThemeStep(Steps):
             if not subject_like(hit.label):
                 continue
             in_title = title_start < 400 and any(s < title_end for s, _ in hit.spans)
-            if (
-                hit.count < LEXICON_MIN_COUNT.get(run.lang, LEXICON_MIN_COUNT_OTHER)
-                and not in_title
-            ):
+            if hit.count < min_count and not in_title:
+                continue
+            if label in GENERAL_SERVICE and hit.count < GENERAL_SERVICE_MIN_COUNT and not in_title:
                 continue
             s, e = hit.spans[0]
             score = round(min(1.0, 0.3 + 0.1 * hit.count + (0.2 if in_title else 0)), 3)

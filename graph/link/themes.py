@@ -348,7 +348,10 @@ class ThemeMatcher:
             found.setdefault(iri, []).append((start, end, weight, rule))
 
         for i, tok in enumerate(tokens):
-            for iri, weight, rule in self._lemma_hits(tok.lemmas, tok.parts):
+            # A compound that is a concept itself is that concept, not also its parts
+            # ("mielenterveyskuntoutujat" is no page on "kuntoutujat" as well).
+            whole = any(lemma in self._single for lemma in tok.lemmas)
+            for iri, weight, rule in self._lemma_hits(tok.lemmas, () if whole else tok.parts):
                 add(iri, tok.start, tok.end, weight, rule)
             for expanded, end in self._expansions(tokens, i):
                 parts = self._morph.compound_parts(expanded)

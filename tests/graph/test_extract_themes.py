@@ -209,3 +209,23 @@ def test_a_lexicon_label_counts_only_on_a_page_of_its_language(
     )
     labels = {str(f.object) for x in (fi, en) for f in x.facts if f.predicate == SKOS.prefLabel}
     assert not {"kotikataja", "testamentti"} & labels
+
+
+def test_the_domain_itself_named_in_passing_is_no_theme(extractor: Extractor, iris: Iris) -> None:
+    """ "sosiaali- ja terveyspalvelut" names the whole field: a page on carers that says
+    it once is not about social and health services; a page that keeps returning to
+    them is."""
+    passing = run(
+        extractor,
+        iris,
+        "Silta-hanke tukee omaishoitajia Kuopiossa. Omaishoitajat ohjataan tarvittaessa "
+        "sosiaali- ja terveyspalveluihin. Omaishoitajat saavat vertaistukea.",
+    )
+    assert not {"p1307", "p3307"} & themes(passing)
+    about = run(
+        extractor,
+        iris,
+        "Silta-hanke kehittää sosiaalipalveluja Kuopiossa. Sosiaalipalvelut kootaan yhteen "
+        "paikkaan, ja sosiaalipalvelujen asiakkaat saavat neuvontaa.",
+    )
+    assert "p1307" in themes(about)

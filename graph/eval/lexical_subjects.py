@@ -89,8 +89,9 @@ class LexicalIndexer:
                 if not words or all(w in _STOP for w in words):
                     continue
                 key = (words, iri)
-                if key not in self._langs:
-                    self._by_first.setdefault(words[0], []).append(key)
+                # one entry per label, as before languages were told apart: a label
+                # spelt alike in two languages weighs twice in :meth:`suggest`
+                self._by_first.setdefault(words[0], []).append(key)
                 self._langs.setdefault(key, set()).add(lang)
 
     @classmethod

@@ -229,3 +229,28 @@ def test_the_domain_itself_named_in_passing_is_no_theme(extractor: Extractor, ir
         "paikkaan, ja sosiaalipalvelujen asiakkaat saavat neuvontaa.",
     )
     assert "p1307" in themes(about)
+
+
+def test_no_theme_from_organisation_words_in_english_or_swedish(
+    extractor: Extractor, iris: Iris
+) -> None:
+    """A foundation, the Red Cross, municipalities and a hospital district run the work:
+    the page is about carers, not about foundations, municipalities or organisations."""
+    en = run(
+        extractor,
+        iris,
+        "The Homeward project of the Rehabilitation Foundation and the Finnish Red Cross "
+        "supports informal carers in Pori. Informal carers meet in groups. The project is run "
+        "with the municipalities of Satakunta and the hospital district.",
+        title="Homeward",
+    )
+    sv = run(
+        extractor,
+        iris,
+        "Projektet Hemväg drivs av Finlands Röda Kors och stiftelsen Kuntoutussäätiö. "
+        "Projektet stöder närståendevårdare i Björneborg. Närståendevårdare träffas i grupper. "
+        "Kommunerna i Satakunta deltar.",
+        title="Hemväg",
+    )
+    assert themes(en) == {CARERS}
+    assert themes(sv) == {CARERS}

@@ -32,6 +32,8 @@ _STOP = frozenset(
 )
 
 
+#: The shortest word a one-word label is found on when the page's language is known.
+MIN_SURFACE = 5
 #: The longest label span looked back over when deciding coverage (characters).
 _LONGEST_LABEL = 200
 
@@ -68,29 +70,46 @@ class LexicalIndexer:
     """Concepts whose labels occur in a text, ranked by weighted frequency."""
 
     def __init__(
-        self, labels: Iterable[tuple[str, str, Iterable[str]]], morph: Morphology | None = None
+        self,
+        labels: Iterable[tuple[str, str, Iterable[str | tuple[str, str]]]],
+        morph: Morphology | None = None,
     ) -> None:
-        """``labels``: (concept IRI, Finnish label, every label to look for)."""
+        """``labels``: (concept IRI, Finnish label, every label to look for); a label is
+        a string (any language) or (label, language code)."""
         self.morph = morph or morphology()
         self.label_fi: dict[str, str] = {}
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        #: (words, concept) -> the languages whose labels spell those words
+        self._langs: dict[tuple[tuple[str, ...], str], set[str]] = {}
         for iri, fi, variants in labels:
             self.label_fi[iri] = fi
-            for label in variants:
+            for variant in variants:
+                label, lang = (variant, "") if isinstance(variant, str) else variant
                 words = tuple(self._lemma(w) for w in _TOKEN.findall(label))
                 if not words or all(w in _STOP for w in words):
                     continue
-                self._by_first.setdefault(words[0], []).append((words, iri))
+                key = (words, iri)
+                # one entry per label, as before languages were told apart: a label
+                # spelt alike in two languages weighs twice in :meth:`suggest`
+                self._by_first.setdefault(words[0], []).append(key)
+                self._langs.setdefault(key, set()).add(lang)
 
     @classmethod
     def from_reference(cls, reference_dir: Path, morph: Morphology | None = None) -> LexicalIndexer:
         """The indexer over the YSO labels of the reference directory."""
         rows = (
-            (uri, fi, [x for x in (fi, en, sv) if x])
+            (uri, fi, [(x, lang) for x, lang in ((fi, "fi"), (en, "en"), (sv, "sv")) if x])
             for uri, fi, en, sv in yso_lexicon(reference_dir)
             if fi
         )
         return cls(rows, morph)
+
+    def _speaks(self, key: tuple[tuple[str, ...], str], language: str | None) -> bool:
+        """Whether a label with these words counts on a page in ``language``: Finnish
+        labels (and untagged ones) everywhere, another language's only on its pages."""
+        if language is None:
+            return True
+        return bool(self._langs.get(key, set()) & {"", "fi", language})
 
     def _lemma(self, word: str) -> str:
         """The word's base form; a verbal noun keeps its own key ("tukeminen" is not
@@ -107,9 +126,20 @@ class LexicalIndexer:
             return f"{base}#verb"
         return base
 
-    def find(self, text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[LexicalHit]:
+    def find(
+        self,
+        text: str,
+        exclude: Sequence[tuple[int, int]] = (),
+        *,
+        language: str | None = None,
+    ) -> list[LexicalHit]:
         """Every concept whose label occurs in ``text`` outside the ``exclude`` spans,
-        with its occurrences, most occurrences first."""
+        with its occurrences, most occurrences first.
+
+        With ``language``, the Finnish labels and those of that language count, and a
+        one-word label only on a word of :data:`MIN_SURFACE` letters or more: Swedish
+        "en" (juniper) is no subject of a Finnish page saying "en" (I do not), nor
+        English "will" (a testament) of an English one, nor "Mari" a language."""
         tokens = [
             (m.start(), m.end(), self._lemma(m.group()))
             for m in _TOKEN.finditer(text)
@@ -121,6 +151,11 @@ class LexicalIndexer:
             for words, iri in self._by_first.get(lemma, ()):
                 if tuple(lemmas[i : i + len(words)]) != words:
                     continue
+                if language is not None:
+                    if not self._speaks((words, iri), language):
+                        continue
+                    if len(words) == 1 and tokens[i][1] - tokens[i][0] < MIN_SURFACE:
+                        continue
                 end = tokens[i + len(words) - 1][1]
                 if any(tokens[k + 1][0] - tokens[k][1] > 2 for k in range(i, i + len(words) - 1)):
                     continue

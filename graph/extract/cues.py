@@ -157,6 +157,19 @@ ROLE_BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+#: A funder cue that ends a line of running text whose sentence goes on in the next
+#: line ("Hanketta rahoittaa\nSosiaali- ja terveysministeriö", "funded by\nKela"):
+#: a verb or a passive with its agent preposition, never a bare label or heading
+#: ("Rahoitus"), which may stand above a paragraph that names anyone.
+WRAPPED_FUNDER_CUE = re.compile(
+    r"(?:^|\s)(?:rahoitta(?:a|vat|neet|nut)|rahoitti(?:vat)?|rahoitetaan|rahoitettiin|"
+    r"(?:on|ovat|oli|olivat)\s+rahoitta(?:nut|neet)|on\s+rahoitettu|rahoittajana\s+(?:on|toimii|"
+    r"toimi|ovat|toimivat)|funded\s+by|financed\s+by|supported\s+by|funding\s+from|"
+    r"finansier(?:as|ades|ats?)\s+av|finansierar|finansierade)[ \t]*$",
+    re.I,
+)
+
+
 LIST_GAP = re.compile(r"^\s*\)?\s*(,|;|ja|sekä|tai|and|or|&|och|\()?\s*(the\s+)?$", re.I)
 
 

@@ -22,6 +22,7 @@ from graph.extract.cues import (
     TRAILING_GENERIC,
     TRAILING_VALUE,
     WORK_SUFFIX,
+    WRAPPED_FUNDER_CUE,
 )
 from graph.extract.orgnames import LEGAL_FORMS, head_of, organisation_key
 from graph.extract.run import X_FIELD, X_GAZETTEER, X_NER, X_ROLE, OrgMention, Run, Steps
@@ -252,16 +253,21 @@ class OrganisationSteps(Steps):
                 proposed.append(org)
         candidates = sorted([*orgs, *proposed], key=lambda o: o.start)
         # Free text: lists of organisations with a role cue next to them.
-        for start, end in sentences:
+        for k, (start, end) in enumerate(sentences):
+            # A known name that starts in the sentence belongs to it, even when wrapped
+            # into the next line ("rahoittaa Sosiaali- ja\nterveysministeriö": the linker
+            # joins its words across one line break, the sentence split does not).
             in_sentence = [
                 o
                 for o in candidates
-                if start <= o.start
-                and o.end <= end
+                if start <= o.start < end
+                and (o.end <= end or (o.link is not None and not o.minted))
                 and not any(a <= o.start < b for a, b in field_ranges)
             ]
             for group in org_lists(run.text, in_sentence):
                 role = self._role_for(run.text, group, start)
+                if role is None and k and wrapped_funder(run.text, sentences[k - 1], group[0]):
+                    role = "funder"
                 if role is None:
                     continue
                 for org in group:
@@ -419,6 +425,23 @@ def org_lists(text: str, orgs: list[OrgMention]) -> list[list[OrgMention]]:
 #: An agent participle ("rahoittama", "toteuttamana", "hallinnoima"): its agent
 #: is the genitive before it, never the names after it.
 _AGENT_PARTICIPLE = re.compile(r"(tta|ttä|oi|öi)m[aä]\w*$", re.I)
+
+
+def wrapped_funder(text: str, previous: tuple[int, int], first: OrgMention) -> bool:
+    """Whether the list that opens a line is the object of a funder cue that ends the
+    line before it, in one paragraph: "Hanketta rahoittaa\nSosiaali- ja
+    terveysministeriö" (a line break where a space was meant)."""
+    line_start = text.rfind("\n", 0, first.start) + 1
+    if text[line_start : first.start].strip() or not line_start:
+        return False
+    # The previous sentence ends right before this line, with one line break between.
+    if not re.fullmatch(r"[ \t]*\r?\n[ \t]*", text[previous[1] : line_start]):
+        return False
+    line = text[previous[0] : previous[1]].rsplit("\n", 1)[-1]
+    if len(line.split()) < 2 or not WRAPPED_FUNDER_CUE.search(line):
+        return False
+    # "…myönsi\nYhdistykselle": the allative is who receives, not who funds.
+    return not re.search(r"ll[eE]$", first.surface)
 
 
 def is_aside(text: str, prev: OrgMention, org: OrgMention) -> bool:

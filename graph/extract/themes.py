@@ -11,9 +11,14 @@ evidence: each must clear its matcher's threshold, with no fixed count.
   (``yso_subset.csv``), with lemmas, compounds and English labels.
 * The YSO lexicon (``yso_labels_2019.3.tsv``, Finnish, English and Swedish
   labels) through :class:`~graph.eval.lexical_subjects.LexicalIndexer`: a concept
-  outside the subset counts when its label occurs at least twice outside
-  organisation names, or once in the title. This is how an English or Swedish
-  page gets its Finnish YSO concepts ("loneliness" -> yksinäisyys).
+  outside the subset counts when its label occurs three times outside
+  organisation names on a Finnish page (twice on others), or once in the title.
+  This is how an English or Swedish page gets its Finnish YSO concepts
+  ("loneliness" -> yksinäisyys). Labels count on pages of their language (Finnish
+  ones on every page), and a one-word label only on a word of five letters or more.
+* Our synonyms (``theme_synonyms.csv``): further Finnish, English and Swedish names
+  of YSO concepts ("ikäihmiset" -> ikääntyneet, "children" -> lapset); a concept
+  they bring from outside the subset follows the lexicon's rule.
 """
 
 from __future__ import annotations
@@ -43,6 +48,13 @@ ORGANISATION_TYPES = frozenset(
 #: Organisation types that can still be a page's subject when the page keeps
 #: returning to them outside names ("kunnat" in a page on municipal services).
 _SUBJECT_TYPES_MIN_COUNT = 3
+#: The domain itself ("sosiaali- ja terveyspalvelut", "sosiaali- ja terveydenhuolto"):
+#: named on nearly every page in passing, a subject only where the page keeps
+#: returning to it or its title names it.
+GENERAL_SERVICE = frozenset(
+    {"sosiaalipalvelut", "terveyspalvelut", "sosiaalihuolto", "terveydenhuolto"}
+)
+GENERAL_SERVICE_MIN_COUNT = 3
 #: Words that describe every project page, so none in particular.
 EVERY_PROJECT = frozenset({"kehittäminen", "projektit", "hankkeet", "kehittämishankkeet"})
 #: Labels too general to be a subject from the lexicon alone: the words of a
@@ -65,8 +77,15 @@ PROGRAMME_CLASS = re.compile(
     r"specific objective|investment priority|insatsområde|specifikt mål)\b[^\n]{0,160}",
     re.I,
 )
-#: A lexicon concept needs this many mentions outside names (one in the title).
-LEXICON_MIN_COUNT = 2
+#: A lexicon concept needs this many mentions outside names (one in the title). On a
+#: Finnish page the curated matcher has read the domain, and two passing mentions of a
+#: concept outside it are mostly noise; on an English or Swedish page the lexicon is
+#: the main source, and two mentions count.
+LEXICON_MIN_COUNT = {"fi": 3}
+LEXICON_MIN_COUNT_OTHER = 2
+#: A single mention of a concept outside the subset counts in the first half of the
+#: page, and at least within this many characters.
+LEAD_CHARS = 300
 
 
 def subject_like(label: str) -> bool:
@@ -113,25 +132,42 @@ class ThemeStep(Steps):
             title_end=title_end if title_start < 400 else 0,
         )
         seen: set[str] = set()
+        min_count = LEXICON_MIN_COUNT.get(run.lang, LEXICON_MIN_COUNT_OTHER)
+        if title_start >= 400:
+            title_end = 0
         for m in matches:
             if m.label in EVERY_PROJECT:
                 continue
             if m.label in ORGANISATION_TYPES and m.count < _SUBJECT_TYPES_MIN_COUNT:
                 continue
+            in_title = any(a < title_end for a, _ in m.spans)
+            if m.label in GENERAL_SERVICE and m.count < GENERAL_SERVICE_MIN_COUNT and not in_title:
+                continue
+            early = m.spans[0][0] < max(LEAD_CHARS, len(run.text) // 2)
+            if self.themes.concepts[str(m.iri)].extra and m.count < min_count:
+                # Outside the curated subset (known by our synonyms): repeated mentions,
+                # the title or the first half of the page, where a page says what it is
+                # about; a passing mention at the end is no subject.
+                if not (in_title or early):
+                    continue
             s, e = m.spans[0]
             seen.add(str(m.iri))
             run.add(
                 project, SCHEMA.about, m.iri, run.evidence(s, e, f"{X_THEME}:{m.rule}", m.score)
             )
+            if self.themes.concepts[str(m.iri)].extra:
+                # Known by our synonyms, outside the reference subset: described here.
+                run.add(m.iri, RDF.type, SKOS.Concept)
+                run.add(m.iri, SKOS.prefLabel, Literal(m.label, lang="fi"))
         lexicon = self._lexicon()
         if lexicon is None:
             return
-        for hit in lexicon.find(run.text, exclude=exclude):
+        for hit in lexicon.find(run.text, exclude=exclude, language=run.lang):
             label = hit.label.lower()
             if label in _LEXICON_STOP or label in ORGANISATION_TYPES or label in EVERY_PROJECT:
                 continue
-            curated = hit.iri in self.themes.concepts
-            if hit.iri in seen or (curated and run.lang == "fi"):
+            curated = hit.iri in self.themes.concepts and not self.themes.concepts[hit.iri].extra
+            if hit.iri in seen or (hit.iri in self.themes.concepts and run.lang == "fi"):
                 # On a Finnish page the curated subset is the matcher's: its threshold
                 # has spoken. The matcher has no Swedish labels, so elsewhere the
                 # lexicon may find a curated concept too ("äldre" -> ikääntyneet).
@@ -139,7 +175,9 @@ class ThemeStep(Steps):
             if not subject_like(hit.label):
                 continue
             in_title = title_start < 400 and any(s < title_end for s, _ in hit.spans)
-            if hit.count < LEXICON_MIN_COUNT and not in_title:
+            if hit.count < min_count and not in_title:
+                continue
+            if label in GENERAL_SERVICE and hit.count < GENERAL_SERVICE_MIN_COUNT and not in_title:
                 continue
             s, e = hit.spans[0]
             score = round(min(1.0, 0.3 + 0.1 * hit.count + (0.2 if in_title else 0)), 3)

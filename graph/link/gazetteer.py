@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 TOKEN = re.compile(r"\w+(?:[-:'’]\w+)*\+?-?")
 _SPACE = re.compile(r"[ \t\u00a0]+")
+#: Spaces with at most one line break among them: a name wrapped at the end of a
+#: line of running text ("Sosiaali- ja\nterveysministeriö"), never across a blank line.
+_WRAP = re.compile(r"[ \t\u00a0]*(?:\r?\n[ \t\u00a0]*)?")
 POSSESSIVE = re.compile(r"['’]s$")
 _LEGAL_SUFFIX = re.compile(r"\s+(ry|rf|r\.f\.|oy|ab|oyj|abp|sr)\.?$", re.IGNORECASE)
 #: Kinds of link that are organisations (a wellbeing county is a place too).
@@ -119,17 +122,25 @@ def tokenize(text: str) -> list[Token]:
 
 
 def joined(
-    text: str, tokens: list[Token], i: int, n: int, separators: tuple[str, ...] = ()
+    text: str,
+    tokens: list[Token],
+    i: int,
+    n: int,
+    separators: tuple[str, ...] = (),
+    *,
+    wrap: bool = False,
 ) -> bool:
     """Whether tokens i..i+n-1 exist and are separated by spaces, plus the marks
-    ``separators`` (a name's :attr:`Entry.separators`) puts between them."""
+    ``separators`` (a name's :attr:`Entry.separators`) puts between them. With
+    ``wrap``, one line break may stand for a space (a name wrapped across two lines
+    of running text)."""
     if i + n > len(tokens):
         return False
     for j in range(i, i + n - 1):
         gap = text[tokens[j].end : tokens[j + 1].start]
         mark = separators[j - i] if separators else ""
         if not mark:
-            if _SPACE.fullmatch(gap) is None:
+            if (_WRAP if wrap else _SPACE).fullmatch(gap) is None or not gap:
                 return False
         elif _SPACE.sub("", gap) != mark or "\n" in gap:
             return False

@@ -446,7 +446,11 @@ class Linker:
         self, text: str, tokens: list[Token], i: int, entry: Entry, strict: bool
     ) -> int:
         n = len(entry.tokens)
-        if not joined(text, tokens, i, n, entry.separators):
+        # A known name of several words is recognised when wrapped across two lines
+        # ("rahoittaa Sosiaali- ja\nterveysministeriö"): the words still must be the
+        # name's, in its order, so a line break between two unrelated lines rarely
+        # spells one.
+        if not joined(text, tokens, i, n, entry.separators, wrap=True):
             return 0
         for j in range(n):
             surface = tokens[i + j].text

@@ -59,6 +59,10 @@ GENERIC_LABELS = frozenset(
         "seutukunnat",
         "osallisuus",
         "asiakastyö",
+        # named on most pages of the domain in passing (training of staff, families'
+        # children): a subject only when the page keeps returning to it
+        "koulutus",
+        "lapset",
     }
 )
 #: A field ("-ala") is matched to the work done in it ("-työ").
@@ -81,6 +85,12 @@ class ThemeConcept:
     label_en: str
     alt_fi: tuple[str, ...] = ()
     group: str = ""
+    #: Further English and Swedish labels (``theme_synonyms.csv``).
+    alt_en: tuple[str, ...] = ()
+    alt_sv: tuple[str, ...] = ()
+    #: Whether the concept is outside the reference subset (known only by its synonyms),
+    #: so that a page's graph describes it where the page names it.
+    extra: bool = False
 
     @property
     def generic(self) -> bool:
@@ -130,6 +140,28 @@ def derivational_stem(lemma: str) -> str | None:
     return None
 
 
+#: Our further labels of YSO concepts, beside ``yso_subset.csv``.
+SYNONYMS_FILE = "theme_synonyms.csv"
+
+
+def read_synonyms(path: Path) -> dict[str, tuple[str, dict[str, list[str]]]]:
+    """``theme_synonyms.csv`` (uri, label_fi, lang, synonyms separated by ";") as
+    IRI -> (Finnish preferred label, language -> further labels); empty when absent.
+
+    These are the names pages use for a concept that YSO 2019.3's preferred labels do
+    not give ("ikäihmiset" for ikääntyneet, "children" for lapset): the altLabels the
+    reference lacks (see data/reference/SOURCES.md)."""
+    out: dict[str, tuple[str, dict[str, list[str]]]] = {}
+    if not path.is_file():
+        return out
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            _, by_lang = out.setdefault(row["uri"], (row["label_fi"], {}))
+            labels = by_lang.setdefault(row["lang"], [])
+            labels.extend(x.strip() for x in row["synonyms"].split(";") if x.strip())
+    return out
+
+
 class ThemeMatcher:
     """Matches a fixed set of concepts against texts; build once, use many times."""
 
@@ -141,32 +173,58 @@ class ThemeMatcher:
         self._multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._en_single: dict[str, list[str]] = {}
         self._en_multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._sv_single: dict[str, list[str]] = {}
         for concept in self.concepts.values():
             for label in (concept.label_fi, *concept.alt_fi):
                 self._index_fi(_clean_label(label), concept.iri)
-            if concept.label_en:
-                words = tuple(_en_norm(w) for w in _clean_label(concept.label_en).split())
-                if len(words) == 1:
-                    self._en_single.setdefault(words[0], []).append(concept.iri)
-                elif words:
-                    self._en_multi.setdefault(words[0], []).append((words, concept.iri))
+            for label in (concept.label_en, *concept.alt_en):
+                self._index_foreign(label, concept.iri, self._en_single)
+            for label in concept.alt_sv:
+                self._index_foreign(label, concept.iri, self._sv_single)
+
+    def _index_foreign(self, label: str, iri: str, single: dict[str, list[str]]) -> None:
+        """An English or Swedish label: one word goes to ``single`` (it counts only on a
+        page of its language), several to the phrases that count on every page."""
+        words = tuple(_en_norm(w) for w in _clean_label(label).split())
+        if len(words) == 1:
+            single.setdefault(words[0], []).append(iri)
+        elif words:
+            self._en_multi.setdefault(words[0], []).append((words, iri))
 
     @classmethod
     def from_csv(cls, path: Path, morph: Morphology | None = None) -> ThemeMatcher:
-        """Load ``yso_subset.csv`` (uri, prefLabel_fi/en, altLabels_fi, local_theme)."""
+        """Load ``yso_subset.csv`` (uri, prefLabel_fi/en, altLabels_fi, local_theme) and
+        the ``theme_synonyms.csv`` beside it, if there is one (:func:`read_synonyms`)."""
+        path = Path(path)
+        synonyms = read_synonyms(path.with_name(SYNONYMS_FILE))
         concepts: list[ThemeConcept] = []
-        with Path(path).open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 alts = tuple(a.strip() for a in (row.get("altLabels_fi") or "").split(";") if a)
+                more = synonyms.pop(row["uri"], ("", {}))[1]
                 concepts.append(
                     ThemeConcept(
                         iri=row["uri"],
                         label_fi=row["prefLabel_fi"],
                         label_en=row.get("prefLabel_en") or "",
-                        alt_fi=alts,
+                        alt_fi=alts + tuple(more.get("fi", ())),
                         group=row.get("local_theme") or "",
+                        alt_en=tuple(more.get("en", ())),
+                        alt_sv=tuple(more.get("sv", ())),
                     )
                 )
+        for iri, (label_fi, more) in synonyms.items():
+            concepts.append(
+                ThemeConcept(
+                    iri=iri,
+                    label_fi=label_fi,
+                    label_en="",
+                    alt_fi=tuple(more.get("fi", ())),
+                    alt_en=tuple(more.get("en", ())),
+                    alt_sv=tuple(more.get("sv", ())),
+                    extra=True,
+                )
+            )
         return cls(concepts, morph)
 
     def _lemma(self, word: str) -> str:
@@ -290,7 +348,10 @@ class ThemeMatcher:
             found.setdefault(iri, []).append((start, end, weight, rule))
 
         for i, tok in enumerate(tokens):
-            for iri, weight, rule in self._lemma_hits(tok.lemmas, tok.parts):
+            # A compound that is a concept itself is that concept, not also its parts
+            # ("mielenterveyskuntoutujat" is no page on "kuntoutujat" as well).
+            whole = any(lemma in self._single for lemma in tok.lemmas)
+            for iri, weight, rule in self._lemma_hits(tok.lemmas, () if whole else tok.parts):
                 add(iri, tok.start, tok.end, weight, rule)
             for expanded, end in self._expansions(tokens, i):
                 parts = self._morph.compound_parts(expanded)
@@ -304,6 +365,9 @@ class ThemeMatcher:
             if language == "en":
                 for iri in self._en_single.get(en, ()):
                     add(iri, tok.start, tok.end, 0.9, "english")
+            elif language == "sv":
+                for iri in self._sv_single.get(en, ()):
+                    add(iri, tok.start, tok.end, 0.9, "swedish")
             for words, iri in self._en_multi.get(en, ()):
                 if self._seq_match(tokens, i, words, fi=False):
                     add(iri, tok.start, tokens[i + len(words) - 1].end, 1.0, "english-phrase")

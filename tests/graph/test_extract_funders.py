@@ -198,3 +198,44 @@ def test_a_hospital_district_written_twice_is_one_organisation(
     organisations = ends(x, HK.participant)
     assert "ita-savon-shp" in organisations
     assert not any("kuntayhtyma" in o for o in organisations)
+
+
+def test_a_funder_sentence_wrapped_across_two_lines_keeps_its_funder(
+    extractor: Extractor, iris: Iris
+) -> None:
+    """Regression: a line break where a space was meant (after the cue, or in the
+    middle of the funder's name) lost the funder."""
+    lead = "Kotiovi-hanke tukee omaishoitajia Porissa vuosina 2018–2020. "
+    for text, funders in (
+        (f"{lead}Hanketta rahoittaa\nSosiaali- ja terveysministeriö. Työ jatkuu.", {"stm"}),
+        (f"{lead}Hanketta rahoittaa Sosiaali- ja\nterveysministeriö. Työ jatkuu.", {"stm"}),
+        (
+            f"{lead}Hanketta ovat rahoittaneet\nKela ja Satakunnan sairaanhoitopiiri.",
+            {"kela", "satakunnan-shp"},
+        ),
+        (
+            "The Homeward project supports carers in Pori. It is funded by the Ministry of\n"
+            "Social Affairs and Health.",
+            {"stm"},
+        ),
+        (
+            "Projektet Hemväg stöder närståendevårdare i Björneborg. Projektet finansieras "
+            "av\nSocial- och hälsovårdsministeriet.",
+            {"stm"},
+        ),
+    ):
+        assert ends(run(extractor, iris, text), SCHEMA.funder) == funders, text
+
+
+def test_a_funding_heading_above_a_paragraph_makes_no_funder(
+    extractor: Extractor, iris: Iris
+) -> None:
+    """A heading is no cue: the organisation that opens the next line is not a funder
+    because the heading line says "Rahoitus"."""
+    x = run(
+        extractor,
+        iris,
+        "Kotiovi-hanke tukee omaishoitajia.\nRahoitus ja yhteistyö\n"
+        "Kuntoutussäätiö kokoaa tietoa omaishoitajien jaksamisesta.",
+    )
+    assert ends(x, SCHEMA.funder) == set()

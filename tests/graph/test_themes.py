@@ -87,3 +87,25 @@ def test_derivational_stem() -> None:
     assert derivational_stem("kokemusasiantuntija") == derivational_stem("kokemusasiantuntemus")
     assert derivational_stem("monialainen") == derivational_stem("monialaisuus")
     assert derivational_stem("kunta") is None
+
+
+def test_a_compound_that_is_a_concept_is_not_also_its_parts(
+    theme_matcher: ThemeMatcher,
+) -> None:
+    """ "mielenterveyskuntoutujat" is a concept of its own: the page is not also about
+    "kuntoutujat"; a compound that is no concept still gives its parts
+    ("korvaushoitoasiakkaat" -> korvaushoito)."""
+    found = _iris(theme_matcher, "Hanke tukee mielenterveyskuntoutujia asumisessa.")
+    assert "p12297" in found and "p23131" not in found
+    assert "p979" in _iris(theme_matcher, "Työ tuki korvaushoitoasiakkaita.")
+
+
+def test_synonyms_name_concepts_in_three_languages(theme_matcher: ThemeMatcher) -> None:
+    """``theme_synonyms.csv``: "ikäihmiset", "older people", "äldre personer" are
+    ikääntyneet; a one-word English or Swedish synonym counts on pages of its language."""
+    assert "p2433" in _iris(theme_matcher, "Hanke tukee ikäihmisiä kotona.")
+    assert "p2433" in _iris(theme_matcher, "The project supports older people.", language="en")
+    assert "p2433" in _iris(theme_matcher, "Projektet stöder äldre personer.", language="sv")
+    children = "Support for children. Children play, and children learn."
+    assert "p4354" in _iris(theme_matcher, children, language="en")
+    assert "p4354" not in _iris(theme_matcher, children, language="fi")

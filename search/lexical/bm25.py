@@ -168,9 +168,13 @@ class LexicalIndex:
         if hits.size > k:
             top = np.argpartition(-scores[hits], k - 1)[:k]
             hits = hits[top]
-        # sort by score, then by chunk id, so equal scores come back in a stable order
-        order = sorted(hits.tolist(), key=lambda pos: (-float(scores[pos]), int(self._ids[pos])))
-        return [(int(self._ids[pos]), float(scores[pos])) for pos in order]
+        # Sort by score, then by chunk id, so equal scores come back in a stable order.
+        # In numpy: the match rule's coverage asks for every chunk holding a term
+        # (hundreds of thousands at N = 10,000), which a Python key sort spent tens of
+        # milliseconds per search on.
+        ids, found = self._ids[hits], scores[hits]
+        order = np.lexsort((ids, -found))
+        return list(zip(ids[order].tolist(), found[order].tolist(), strict=True))
 
     def _mask(self, allowed: set[int] | None) -> np.ndarray | None:
         if allowed is None:

@@ -159,3 +159,19 @@ def test_matched_terms_with_expansion() -> None:
     text = "Vertaistuki korvaushoidossa."
     spans = matched_terms("peer support", text, "en", text_lang="fi", expansion="vertaistuki")
     assert [text[s:e] for s, e in spans] == ["Vertaistuki"]
+
+
+def test_equal_scores_come_back_in_chunk_id_order() -> None:
+    # The order is score, then chunk id, whatever order the chunks were indexed in
+    # (the match rule and the fusion read it; sorted in numpy since issue 27).
+    text = "Omaishoitajien vertaistuki Kotkassa."
+    ids = [9, 3, 12, 7]
+    index = LexicalIndex.build(
+        [*ids, 1, 20], [text] * 4 + ["Kotkassa", "vertaistuki vertaistuki Kotkassa"], ["fi"] * 6
+    )
+    hits = index.search("vertaistuki Kotka", 10, lang="fi")
+    scores = [score for _, score in hits]
+    assert scores == sorted(scores, reverse=True)
+    tied = [cid for cid, score in hits if score == hits[1][1]]
+    assert tied == [3, 7, 9, 12]
+    assert all(type(cid) is int and type(score) is float for cid, score in hits)

@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 from search.analysis import Analyzer, default_analyzer
 from search.crosslingual import Translation
@@ -308,11 +309,15 @@ def _hits(view: IndexView, terms: Iterable[str], allowed: set[int] | None) -> se
     terms = [t for t in terms if view.has_term(t)]
     if not terms:
         return set()
-    return {cid for cid, _ in view.lexical_search(terms, TERM_HITS, allowed)}
+    return set(map(itemgetter(0), view.lexical_search(terms, TERM_HITS, allowed)))
 
 
 def _keys(view: IndexView, ids: set[int], known: dict[int, str], by_document: bool) -> set[str]:
     if not by_document:  # ``known`` holds every chunk of the wanted projects
+        # A common word's hits run to tens of thousands at N = 10,000; the wanted
+        # projects' chunks to hundreds: walk the smaller side.
+        if len(ids) > len(known):
+            return {key for i, key in known.items() if i in ids}
         return {known[i] for i in ids if i in known}
     missing = [i for i in ids if i not in known]
     if missing:

@@ -176,6 +176,33 @@ class LexicalIndex:
         order = np.lexsort((ids, -found))
         return list(zip(ids[order].tolist(), found[order].tolist(), strict=True))
 
+    def chunks_with(self, terms: Iterable[str], allowed: set[int] | None = None) -> set[int]:
+        """The chunks holding any of ``terms`` (in ``allowed``): the ids
+        :meth:`search_terms` returns with no limit on ``k``, without scoring or
+        ordering them.
+
+        The match rule's coverage asks this of every query unit: at N = 10,000 a
+        common term's chunks run to tens of thousands, and scoring then sorting them
+        only to throw the scores away was most of a search's time. The union of
+        the terms' postings is the same set: every posting scores above zero under
+        bm25s' Lucene idf (only variants with a non-occurrence score give chunks
+        without the term a score, and those are scored as before).
+        """
+        if self._retriever is None:
+            return set()
+        if getattr(self._retriever, "nonoccurrence_array", None) is not None:
+            return {cid for cid, _ in self.search_terms(terms, len(self), allowed)}
+        known = [self._vocab[t] for t in dict.fromkeys(terms) if t in self._vocab]
+        if not known:
+            return set()
+        indptr = self._retriever.scores["indptr"]
+        indices = self._retriever.scores["indices"]
+        positions = np.unique(np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in known]))
+        mask = self._mask(allowed)
+        if mask is not None:
+            positions = positions[mask[positions]]
+        return set(self._ids[positions].tolist())
+
     def _mask(self, allowed: set[int] | None) -> np.ndarray | None:
         if allowed is None:
             return None

@@ -175,3 +175,27 @@ def test_equal_scores_come_back_in_chunk_id_order() -> None:
     tied = [cid for cid, score in hits if score == hits[1][1]]
     assert tied == [3, 7, 9, 12]
     assert all(type(cid) is int and type(score) is float for cid, score in hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "allowed"),
+    [
+        ("hoito asiakas", None),
+        ("hoito asiakas", {3, 6}),
+        ("kuntoutus vertaistuki nuoret", None),
+        ("kuntoutus vertaistuki nuoret", {1}),
+        ("rehabilitation older", None),
+        ("sanaa ei ole", None),
+        ("hoito", set()),
+    ],
+)
+def test_chunks_with_a_term_are_what_unlimited_search_returns(
+    index: LexicalIndex, query: str, allowed: set[int] | None
+) -> None:
+    # The match rule's coverage reads the set unscored (issue 27); it must be the
+    # ranked search's ids with no limit on k.
+    terms = index.query_terms(query, "fi") + index.query_terms(query, "en")
+    ranked = {cid for cid, _ in index.search_terms(terms, len(index), allowed)}
+    assert index.chunks_with(terms, allowed) == ranked
+    if query.startswith("hoito asiakas") and allowed is None:
+        assert len(ranked) >= 2  # the case is not vacuous

@@ -8,7 +8,8 @@
     (one fresh commit, then ``VACUUM ANALYZE`` as autovacuum would), and times
     ``api.services.search`` (what ``/api/search`` runs, query encoding included)
     for hybrid, hybrid filtered (a funder and a region), dense and lexical on
-    each engine over the same graph, in one process. Surrogate vectors cost the
+    each engine over the same graph, in one process (``--backends local`` times the
+    embedded engine alone: no PostgreSQL, no copy). Surrogate vectors cost the
     same to search as real ones for FAISS flat; for HNSW they are only a latency
     probe, which is why recall is measured separately, on real vectors.
 
@@ -89,6 +90,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="encoding processes (passages)")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where passages are cached")
     parser.add_argument("--lock", type=Path, help="a file to hold exclusively while timing")
+    parser.add_argument(
+        "--backends",
+        default="local,postgres",
+        help="engines to time, comma-separated (latency): local, postgres",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.what == "passages":
@@ -102,8 +108,10 @@ def main() -> None:
         print(f"{home}: {json.dumps(build)}")
         return
     if args.what == "latency":
-        result = latency(args.n, args.repeats, args.seed, args.cache)
-        name = f"index-backends-latency-n{args.n}.json"
+        backends = tuple(b for b in args.backends.split(",") if b)
+        result = latency(args.n, args.repeats, args.seed, args.cache, backends)
+        suffix = "" if set(backends) == {"local", "postgres"} else "-" + "-".join(backends)
+        name = f"index-backends-latency-n{args.n}{suffix}.json"
     elif args.what == "index-latency":
         result = index_latency(args.n, args.repeats, args.seed, args.lock)
         name = f"index-backends-index-latency-n{args.n}.json"

@@ -10,6 +10,7 @@ replicas over one ``oxigraph serve`` and one PostgreSQL. The command line is
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,16 @@ from bench.index_state import CACHE, cached_state, copy_to_postgres, open_copy
 from search.index.pgserver import PostgresServer
 
 
-def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, Any]:
-    """Time the service searches on the same N-document state on both engines."""
+def latency(
+    n: int,
+    repeats: int,
+    seed: int,
+    cache: Path = CACHE,
+    backends: tuple[str, ...] = ("local", "postgres"),
+) -> dict[str, Any]:
+    """Time the service searches on the same N-document state on ``backends`` (both
+    engines by default; ``("local",)`` needs no PostgreSQL and no copy)."""
+    import contextlib
 
     from api import services
     from bench.search import QUERIES, _filters
@@ -35,9 +44,11 @@ def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, A
         "build": build,
         "load_average_start": load_average(),
     }
-    with PostgresServer() as server, tempfile.TemporaryDirectory() as tmp:
-        for backend in ("local", "postgres"):
-            engine, copied = open_copy(home, backend, Path(tmp) / backend, server.url)
+    postgres = PostgresServer() if "postgres" in backends else contextlib.nullcontext()
+    with postgres as server, tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            url = server.url if server is not None else ""
+            engine, copied = open_copy(home, backend, Path(tmp) / backend, url)
             if copied:
                 out["postgres_copy"] = copied
             filters = _filters(engine)
@@ -74,7 +85,10 @@ def latency(n: int, repeats: int, seed: int, cache: Path = CACHE) -> dict[str, A
             }
             engine.close()
     out["filters"] = {"funders": list(filters.funders), "places": list(filters.places)}
+    out["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY")
     for mode in ("hybrid", "hybrid_filtered"):
+        if "postgres" not in out or "local" not in out:
+            break
         local, pg = out["local"]["service"][mode], out["postgres"]["service"][mode]
         out[f"ratio_{mode}_p95_postgres_vs_local"] = round(pg["p95_ms"] / local["p95_ms"], 2)
     out["load_average_end"] = load_average()

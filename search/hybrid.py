@@ -146,23 +146,32 @@ class HybridSearcher:
                 the query's words for the rule's coverage).
             places: query words read as places (they do not count as coverage).
         """
+        places = tuple(places)  # read more than once below
         dense_query = f"{query} {expansion}" if expansion else query
         weights = weights or FusionWeights()
         dense_hits: list[tuple[int, float]] = []
         lexical_hits: list[tuple[int, float]] = []
-        dense: Future[list[tuple[int, float]]] | None = None
+        # The match rule's gate needs the query without its place names encoded too; a
+        # dense side encoding anyway takes it in the same call (one batch: the same
+        # vectors, one engine call fewer).
+        topic = topic_query(query, translation, places) if match is not None else None
+        along = topic if mode != "lexical" and query_vector is None else None
+        topic_vector: np.ndarray | None = None
+        dense: Future[tuple[list[tuple[int, float]], np.ndarray | None]] | None = None
         if mode == "hybrid":
             # The dense side (query encoding, FAISS or a round trip to PostgreSQL) mostly
             # runs outside the GIL, so it overlaps the lexical side.
-            dense = _dense_executor().submit(self._dense, dense_query, query_vector, allowed_chunks)
+            dense = _dense_executor().submit(
+                self._dense, dense_query, query_vector, allowed_chunks, along
+            )
         elif mode == "dense":
-            dense_hits = self._dense(dense_query, query_vector, allowed_chunks)
+            dense_hits, topic_vector = self._dense(dense_query, query_vector, allowed_chunks, along)
         if mode in ("lexical", "hybrid"):
             lexical_hits = self.snapshot.lexical_search(
                 query_terms(query, expansion or ""), CANDIDATES, allowed_chunks
             )
         if dense is not None:
-            dense_hits = dense.result()
+            dense_hits, topic_vector = dense.result()
         fused = _fuse(dense_hits, lexical_hits, mode, weights)
         ranked = self._rank_groups(fused, group_by, boosts or {})
         broad_total = len(ranked)
@@ -181,6 +190,7 @@ class HybridSearcher:
                 units,
                 group_by,
                 allowed_chunks,
+                topic_vector,
             )
         marked = phrases(units)
         hits = [
@@ -209,8 +219,10 @@ class HybridSearcher:
         units: list[Unit],
         group_by: str,
         allowed: set[int] | None,
+        topic_vector: np.ndarray | None = None,
     ) -> list[tuple[float, str, list[tuple[float, Chunk]]]]:
-        """The ranked groups ``rule`` matches, in rank order."""
+        """The ranked groups ``rule`` matches, in rank order (``topic_vector``: the
+        encoded :func:`~search.matching.topic_query`, if the dense side encoded it)."""
         groups = [
             Ranked(
                 key,
@@ -232,7 +244,7 @@ class HybridSearcher:
                 allowed=allowed,
             )
 
-        topic = self.topic_cosine(query, translation, places, allowed)
+        topic = self.topic_cosine(query, translation, places, allowed, topic_vector)
         keep = set(select(groups, coverage_of, rule, topic))
         return [entry for entry in ranked if entry[1] in keep]
 
@@ -242,13 +254,18 @@ class HybridSearcher:
         translation: Translation | None,
         places: Iterable[str],
         allowed: set[int] | None = None,
+        vector: np.ndarray | None = None,
     ) -> float | None:
         """The best cosine of the query without its place names (``None`` when it
-        names none): what the match rule's gate judges (:func:`search.matching.select`)."""
+        names none): what the match rule's gate judges (:func:`search.matching.select`).
+
+        ``vector`` is that topic query's encoding when the caller already has it.
+        """
         topic = topic_query(query, translation, places)
         if topic is None:
             return None
-        vector = self.encoder.encode_queries([topic])[0]
+        if vector is None:
+            vector = self.encoder.encode_queries([topic])[0]
         near = self.snapshot.dense_search(vector, GATE_DEPTH, allowed)
         return max((score for _, score in near), default=0.0)
 
@@ -282,12 +299,21 @@ class HybridSearcher:
         )
 
     def _dense(
-        self, query: str, vector: np.ndarray | None, allowed: set[int] | None
-    ) -> list[tuple[int, float]]:
-        """The dense candidates, encoding ``query`` unless its vector is given."""
+        self,
+        query: str,
+        vector: np.ndarray | None,
+        allowed: set[int] | None,
+        along: str | None = None,
+    ) -> tuple[list[tuple[int, float]], np.ndarray | None]:
+        """The dense candidates, encoding ``query`` unless its vector is given, and the
+        vector of ``along`` (encoded in the same batch; ``None`` when not asked)."""
+        along_vector: np.ndarray | None = None
         if vector is None:
-            vector = self.encoder.encode_queries([query])[0]
-        return self.snapshot.dense_search(vector, CANDIDATES, allowed)
+            texts = [query] if along is None else [query, along]
+            vectors = self.encoder.encode_queries(texts)
+            vector = vectors[0]
+            along_vector = vectors[1] if along is not None else None
+        return self.snapshot.dense_search(vector, CANDIDATES, allowed), along_vector
 
     def _rank_groups(
         self, fused: dict[int, float], group_by: str, boosts: dict[str, float]

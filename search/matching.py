@@ -28,10 +28,12 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 from search.analysis import Analyzer, default_analyzer
 from search.crosslingual import Translation
 from search.index import IndexView
+from search.lexical import LexicalIndex
 
 #: Chunks one unit's term lookup may return (every chunk containing the term, in practice).
 TERM_HITS = 1_000_000
@@ -308,11 +310,22 @@ def _hits(view: IndexView, terms: Iterable[str], allowed: set[int] | None) -> se
     terms = [t for t in terms if view.has_term(t)]
     if not terms:
         return set()
-    return {cid for cid, _ in view.lexical_search(terms, TERM_HITS, allowed)}
+    # The embedded engine's BM25 index gives the chunks holding a term without
+    # scoring and sorting them (LexicalIndex.chunks_with: the same set); other engines
+    # answer through the view's ranked lexical search.
+    lexical = getattr(view, "lexical_index", None)
+    index = lexical() if callable(lexical) else None
+    if isinstance(index, LexicalIndex):
+        return index.chunks_with(terms, allowed)
+    return set(map(itemgetter(0), view.lexical_search(terms, TERM_HITS, allowed)))
 
 
 def _keys(view: IndexView, ids: set[int], known: dict[int, str], by_document: bool) -> set[str]:
     if not by_document:  # ``known`` holds every chunk of the wanted projects
+        # A common word's hits run to tens of thousands at N = 10,000; the wanted
+        # projects' chunks to hundreds: walk the smaller side.
+        if len(ids) > len(known):
+            return {key for i, key in known.items() if i in ids}
         return {known[i] for i in ids if i in known}
     missing = [i for i in ids if i not in known]
     if missing:

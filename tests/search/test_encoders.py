@@ -40,6 +40,24 @@ def test_related_text_scores_higher_than_unrelated(encoder: Encoder) -> None:
     assert passages[0] @ query > passages[1] @ query
 
 
+def test_several_queries_in_one_call_are_each_as_encoded_alone(encoder: Encoder) -> None:
+    # A search encodes its query and the match gate's topic in one call (e5 runs the
+    # second text on a second model handle): the vectors must be each text's own,
+    # in order, whatever the call encoded beside them.
+    texts = [
+        "housing needs of disabled people asumispalvelut vammaiset henkilöt",
+        "kotihoito",
+        "peer support for informal carers in Lapland",
+    ]
+    together = encoder.encode_queries(texts)
+    alone = np.vstack([encoder.encode_queries([t]) for t in texts])
+    assert together.shape == (3, encoder.dim)
+    if encoder.name == "e5-small-q4":
+        assert np.array_equal(together, alone)  # the same engine call per text
+    else:
+        assert np.allclose(together, alone, atol=1e-5)  # padded batches differ by rounding
+
+
 def test_fingerprint_is_stable_and_distinguishes_encoders(encoder: Encoder) -> None:
     assert fingerprint(encoder) == fingerprint(encoder)
     others = {fingerprint(get_encoder(name)) for name in ENCODERS}

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from api import services
 from api.engine import Engine
+from search.encoders import Encoder
 from search.filters import Filters
+from search.hybrid import HybridSearcher
+from search.matching import topic_query
+from search.understanding import interpret
 from tests.conftest import KUNTOUTUS, ROVANIEMI
 
 pytestmark = pytest.mark.slow
@@ -117,3 +122,45 @@ def test_paging_continues_the_ranking(seeded_engine: Engine) -> None:
     second = names(seeded_engine, "kuntoutus", k=1, offset=1)
     assert first and second and first != second
     assert names(seeded_engine, "kuntoutus", k=2) == first + second
+
+
+class _Counting:
+    """An encoder that records how many texts each ``encode_queries`` call got."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self.calls: list[int] = []
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode_passages(texts)
+
+
+def test_gate_topic_rides_with_the_query_encoding(seeded_engine: Engine) -> None:
+    # A query naming a place needs its topic (the query without the place) encoded for
+    # the match rule's gate: one batch with the query itself, and the same answer as
+    # encoding the two apart (the query vector given, the topic encoded on its own).
+    query = "toimeentulotuki työkyky Rovaniemellä"
+    current = services.searcher(seeded_engine)
+    assert current is not None
+    translation = seeded_engine.translate(query)
+    named = interpret(query, seeded_engine.linker, translation)
+    places = [p.surface for p in named.places]
+    assert places and topic_query(query, translation, places) is not None
+    counting = _Counting(seeded_engine.encoder)
+    searcher = HybridSearcher(current.snapshot, counting)  # type: ignore[arg-type]
+    rule = seeded_engine.calibration.rule
+    kwargs = {"match": rule, "translation": translation, "places": places}
+    together = searcher.search(query, **kwargs)  # type: ignore[arg-type]
+    assert counting.calls == [2]
+    vector = seeded_engine.encoder.encode_queries([query])[0]
+    apart = searcher.search(query, query_vector=vector, **kwargs)  # type: ignore[arg-type]
+    assert counting.calls == [2, 1]
+    assert [(h.key, h.score, h.snippet) for h in together.hits] == [
+        (h.key, h.score, h.snippet) for h in apart.hits
+    ]
+    assert together.candidate_keys == apart.candidate_keys

@@ -159,3 +159,43 @@ def test_matched_terms_with_expansion() -> None:
     text = "Vertaistuki korvaushoidossa."
     spans = matched_terms("peer support", text, "en", text_lang="fi", expansion="vertaistuki")
     assert [text[s:e] for s, e in spans] == ["Vertaistuki"]
+
+
+def test_equal_scores_come_back_in_chunk_id_order() -> None:
+    # The order is score, then chunk id, whatever order the chunks were indexed in
+    # (the match rule and the fusion read it; sorted in numpy since issue 27).
+    text = "Omaishoitajien vertaistuki Kotkassa."
+    ids = [9, 3, 12, 7]
+    index = LexicalIndex.build(
+        [*ids, 1, 20], [text] * 4 + ["Kotkassa", "vertaistuki vertaistuki Kotkassa"], ["fi"] * 6
+    )
+    hits = index.search("vertaistuki Kotka", 10, lang="fi")
+    scores = [score for _, score in hits]
+    assert scores == sorted(scores, reverse=True)
+    tied = [cid for cid, score in hits if score == hits[1][1]]
+    assert tied == [3, 7, 9, 12]
+    assert all(type(cid) is int and type(score) is float for cid, score in hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "allowed"),
+    [
+        ("hoito asiakas", None),
+        ("hoito asiakas", {3, 6}),
+        ("kuntoutus vertaistuki nuoret", None),
+        ("kuntoutus vertaistuki nuoret", {1}),
+        ("rehabilitation older", None),
+        ("sanaa ei ole", None),
+        ("hoito", set()),
+    ],
+)
+def test_chunks_with_a_term_are_what_unlimited_search_returns(
+    index: LexicalIndex, query: str, allowed: set[int] | None
+) -> None:
+    # The match rule's coverage reads the set unscored (issue 27); it must be the
+    # ranked search's ids with no limit on k.
+    terms = index.query_terms(query, "fi") + index.query_terms(query, "en")
+    ranked = {cid for cid, _ in index.search_terms(terms, len(index), allowed)}
+    assert index.chunks_with(terms, allowed) == ranked
+    if query.startswith("hoito asiakas") and allowed is None:
+        assert len(ranked) >= 2  # the case is not vacuous

@@ -629,7 +629,8 @@ def verify(
         typer.Option(
             "--derived",
             help="Check instead that the derived tables (facets, filters, names, related "
-            "neighbours) patched from the change feed equal the tables rebuilt from the graph.",
+            "neighbours; chunk groups, key languages, centroids) patched from the change "
+            "feed equal the tables rebuilt from the graph and the index.",
         ),
     ] = False,
     window: Annotated[
@@ -658,7 +659,14 @@ def _verify_derived(window: int) -> None:
     from search.derived import replay
 
     with _engine("verify") as engine:
-        problems = replay(engine.store, engine.linker, engine.feed, engine.index.version(), window)
+        problems = replay(
+            engine.store,
+            engine.linker,
+            engine.feed,
+            engine.index.version(),
+            window,
+            engine.snapshot,
+        )
     for problem in problems:
         out.print(problem, markup=False, highlight=False)
     if problems:

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from graph.errors import EncoderMismatch
+
+if TYPE_CHECKING:
+    from search.index.tables import KeyTables
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,22 @@ class IndexView(Protocol):
         ...
 
     def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
-        """The centroids as one matrix (rows in the order of the returned keys)."""
+        """The centroids as one matrix (rows in the order of the returned keys; a row
+        named ``""`` was replaced by a later row and is to be skipped)."""
+        ...
+
+    def key_tables(self) -> KeyTables:
+        """Chunk groups, key languages and centroids together, as kept: patched from
+        the previous version where the changed documents are known
+        (``search/index/tables.py``)."""
+        ...
+
+    def rebuilt_tables(self) -> KeyTables:
+        """The same tables built whole from the stored chunks (for comparison)."""
+        ...
+
+    def centroids_of(self, keys: set[str]) -> Mapping[str, np.ndarray]:
+        """The centroids of ``keys`` only (keys without one left out)."""
         ...
 
 

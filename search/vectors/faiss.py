@@ -103,6 +103,10 @@ class FaissVectors:
             self._centroids = {k: unit(total / n) for k, (total, n) in self._sums.items()}
         return self._centroids
 
+    def centroids_of(self, keys: set[str]) -> dict[str, np.ndarray]:
+        """Unit mean body vector of each of ``keys`` that has one."""
+        return {k: unit(self._sums[k][0] / self._sums[k][1]) for k in keys if k in self._sums}
+
     def search(
         self, query: np.ndarray, k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:

@@ -20,7 +20,7 @@ them per backend (``local.py``, ``postgres.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -165,7 +165,7 @@ class IndexView(Protocol):
         """One unit vector per project (and per document without a project)."""
         ...
 
-    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
+    def centroid_matrix(self) -> tuple[Sequence[str], np.ndarray]:
         """The centroids as one matrix (rows in the order of the returned keys; a row
         named ``""`` was replaced by a later row and is to be skipped)."""
         ...

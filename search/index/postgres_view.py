@@ -13,7 +13,7 @@ view reads them whole, as before.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -251,18 +251,18 @@ class PostgresView:
         built.by_key = by_key
         return built
 
-    def chunks_by_key(self) -> dict[str, list[int]]:
+    def chunks_by_key(self) -> Mapping[str, list[int]]:
         """Chunk ids per project (or per document without a project)."""
         return self.key_tables().by_key
 
-    def key_languages(self) -> dict[str, set[str]]:
+    def key_languages(self) -> Mapping[str, set[str]]:
         """Document languages per project (and per document)."""
         return self.key_tables().languages
 
-    def centroids(self) -> dict[str, np.ndarray]:
+    def centroids(self) -> Mapping[str, np.ndarray]:
         """Unit centroid per key, from the stored sums."""
         return self.key_tables().centroids
 
-    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
+    def centroid_matrix(self) -> tuple[Sequence[str], np.ndarray]:
         """The centroids as one matrix (rows of replaced keys are named ``""``)."""
         return self.key_tables().matrix_view()

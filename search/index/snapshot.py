@@ -12,7 +12,7 @@ committing a new one, is the engine's business (``search/index/local.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -169,20 +169,20 @@ class Snapshot:
         self.tables = Inherited()
         self.tables.inherit(previous.tables, lambda: touched)
 
-    def chunks_by_key(self) -> dict[str, list[int]]:
+    def chunks_by_key(self) -> Mapping[str, list[int]]:
         """Chunk ids per project (or per document without a project)."""
         return self.key_tables().by_key
 
-    def key_languages(self) -> dict[str, set[str]]:
+    def key_languages(self) -> Mapping[str, set[str]]:
         """Document languages per project (and per document)."""
         return self.key_tables().languages
 
-    def centroids(self) -> dict[str, np.ndarray]:
+    def centroids(self) -> Mapping[str, np.ndarray]:
         """One unit vector per project (and per document without a project): the
         mean of its body chunks' vectors, kept by the vector store."""
         return self.key_tables().centroids
 
-    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
+    def centroid_matrix(self) -> tuple[Sequence[str], np.ndarray]:
         """The centroids as one matrix (rows in the order of the returned keys; rows a
         later version replaced are named ``""``)."""
         return self.key_tables().matrix_view()

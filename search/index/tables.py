@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -46,6 +46,10 @@ DEAD = ""
 COMPACT_AT = 0.25
 #: Feed entries looked at to explain a version change (more: rebuild).
 FEED_WINDOW = 200
+#: Fold a shared table's changes into a new base past this share of its size.
+FOLD_AT = 1 / 16
+
+V = TypeVar("V")
 
 
 def group_key(iri: str, entry: DocumentEntry) -> str:
@@ -73,25 +77,140 @@ def _contribution(iri: str, entry: DocumentEntry) -> _Contribution:
     )
 
 
-class _Buffer:
-    """Rows shared by the matrices of successive versions (see the module docstring)."""
+_MISSING: Any = object()
+_GONE: Any = object()
 
-    def __init__(self, rows: np.ndarray) -> None:
+
+class Layered(Mapping[str, V]):
+    """A read-only mapping shared between versions: one base dict, never changed, and
+    this version's changes on top. :meth:`updated` makes the next version in time
+    proportional to the changes; once they reach a share of the base, they are
+    folded into a new base (whole, so amortised over many writes)."""
+
+    __slots__ = ("_base", "_delta", "_len")
+
+    def __init__(self, base: dict[str, V], delta: dict[str, Any] | None = None) -> None:
+        self._base = base
+        self._delta: dict[str, Any] = delta or {}
+        self._len = len(base) + sum((v is not _GONE) - (k in base) for k, v in self._delta.items())
+
+    def __getitem__(self, key: str) -> V:
+        if self._delta:
+            value = self._delta.get(key, _MISSING)
+            if value is _GONE:
+                raise KeyError(key)
+            if value is not _MISSING:
+                return value
+        return self._base[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, else ``default``."""
+        if self._delta:
+            value = self._delta.get(key, _MISSING)
+            if value is not _MISSING:
+                return default if value is _GONE else value
+        return self._base.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if self._delta and key in self._delta:
+            return self._delta[key] is not _GONE
+        return key in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        delta = self._delta
+        if not delta:
+            yield from self._base
+            return
+        for key in self._base:
+            if key not in delta:
+                yield key
+        for key, value in delta.items():
+            if value is not _GONE:
+                yield key
+
+    def __len__(self) -> int:
+        return self._len
+
+    def updated(self, changes: Mapping[str, V | None]) -> Layered[V]:
+        """The next version: ``changes`` applied (``None``: the key is gone)."""
+        delta = {**self._delta, **{k: _GONE if v is None else v for k, v in changes.items()}}
+        if len(delta) > FOLD_AT * len(self._base) + 64:
+            merged = {k: v for k, v in self._base.items() if k not in delta}
+            merged.update((k, v) for k, v in delta.items() if v is not _GONE)
+            return Layered(merged)
+        return Layered(self._base, delta)
+
+
+class MatrixKeys(Sequence[str]):
+    """Row ``i``'s key for one version: a list shared with later versions (which only
+    append), cut at this version's length; rows replaced since read :data:`DEAD`."""
+
+    __slots__ = ("_keys", "_n", "_dead")
+
+    def __init__(self, keys: list[str], n: int, dead: frozenset[int]) -> None:
+        self._keys, self._n, self._dead = keys, n, dead
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return DEAD if i in self._dead else self._keys[i]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __eq__(self, other: object) -> bool:
+        # compares as the list of keys it stands for
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def count(self, value: Any) -> int:
+        """How many rows are named ``value`` (:data:`DEAD`: the replaced ones)."""
+        if value == DEAD:
+            return len(self._dead)
+        return sum(1 for k in self if k == value)
+
+
+class _Buffer:
+    """Rows and their keys, shared by the matrices of successive versions (see the
+    module docstring): each version uses the first ``n``; a later one appends."""
+
+    def __init__(self, rows: np.ndarray, keys: list[str]) -> None:
         self.data = rows
-        self.used = len(rows)
+        self.keys = keys
+        self.used = len(keys)
         self.lock = threading.Lock()
 
 
 @dataclass
 class CentroidMatrix:
-    """One version's centroid matrix: ``keys[i]`` is row ``i``'s key (:data:`DEAD` for
-    a replaced row); ``rows`` maps each live key to its row."""
+    """One version's centroid matrix: the first ``n`` rows of a shared buffer, the
+    rows in ``dead`` replaced since; ``rows`` maps each live key to its row."""
 
-    keys: list[str]
-    matrix: np.ndarray
-    rows: dict[str, int]
     buffer: _Buffer
-    dead: int = 0
+    n: int
+    rows: Layered[int]
+    dead: frozenset[int] = frozenset()
+
+    @property
+    def keys(self) -> MatrixKeys:
+        """Row ``i``'s key (:data:`DEAD` for a replaced row)."""
+        return MatrixKeys(self.buffer.keys, self.n, self.dead)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The rows (a view of the buffer)."""
+        return self.buffer.data[: self.n]
 
     @classmethod
     def build(cls, centroids: Mapping[str, np.ndarray], dim: int) -> CentroidMatrix:
@@ -102,25 +221,23 @@ class CentroidMatrix:
             if keys
             else np.zeros((0, dim), dtype=np.float32)
         )
-        buffer = _Buffer(data)
-        return cls(keys, data, {k: i for i, k in enumerate(keys)}, buffer)
+        return cls(_Buffer(data, keys), len(keys), Layered({k: i for i, k in enumerate(keys)}))
 
     def patched(self, changed: Mapping[str, np.ndarray | None], dim: int) -> CentroidMatrix:
         """This matrix with ``changed`` keys' rows replaced (``None``: the key is gone)."""
-        keys = list(self.keys)
-        rows = dict(self.rows)
-        dead = self.dead
+        dead = set(self.dead)
+        moves: dict[str, int | None] = {}
         for key in changed:
-            row = rows.pop(key, None)
+            row = self.rows.get(key)
             if row is not None:
-                keys[row] = DEAD
-                dead += 1
+                dead.add(row)
+                moves[key] = None
         fresh = [(k, v) for k, v in changed.items() if v is not None]
-        if dead > COMPACT_AT * max(len(keys), 1):
-            live = {k: self.matrix[r] for k, r in rows.items()}
+        n = self.n
+        if len(dead) > COMPACT_AT * max(n, 1):
+            live = {k: self.matrix[r] for k, r in self.rows.items() if k not in moves}
             live.update(fresh)
             return CentroidMatrix.build(live, dim)
-        n = len(keys)
         buffer = self.buffer
         with buffer.lock:
             if buffer.used != n or len(buffer.data) < n + len(fresh):
@@ -128,27 +245,27 @@ class CentroidMatrix:
                 capacity = max(n + len(fresh), int(n * 1.25) + 64)
                 data = np.empty((capacity, dim), dtype=np.float32)
                 data[:n] = self.matrix
-                buffer = _Buffer(data)
-                buffer.used = n
+                buffer = _Buffer(data, buffer.keys[:n])
             for i, (key, vector) in enumerate(fresh):
                 buffer.data[n + i] = vector
-                rows[key] = n + i
-                keys.append(key)
+                buffer.keys.append(key)
+                moves[key] = n + i
             buffer.used = n + len(fresh)
-        return CentroidMatrix(keys, buffer.data[: len(keys)], rows, buffer, dead)
+        return CentroidMatrix(buffer, n + len(fresh), self.rows.updated(moves), frozenset(dead))
 
 
 @dataclass
 class KeyTables:
-    """Chunk ids and document languages per key, and centroids, for one index version."""
+    """Chunk ids and document languages per key, and centroids, for one index version
+    (read-only mappings shared with the versions before and after it)."""
 
-    contributions: dict[str, _Contribution]
-    members: dict[str, set[str]]
+    contributions: Layered[_Contribution]
+    members: Layered[frozenset[str]]
     """Documents whose chunks are grouped under each key."""
-    by_key: dict[str, list[int]]
-    language_counts: dict[str, Counter[str]]
-    languages: dict[str, set[str]]
-    centroids: dict[str, np.ndarray]
+    by_key: Mapping[str, list[int]]
+    language_counts: Layered[Counter[str]]
+    languages: Mapping[str, set[str]]
+    centroids: Mapping[str, np.ndarray]
     matrix: CentroidMatrix
     chunks: int
     dim: int
@@ -171,12 +288,12 @@ class KeyTables:
             for key, docs in members.items()
         }
         return cls(
-            contributions,
-            members,
-            by_key,
-            counts,
-            {k: set(v) for k, v in counts.items()},
-            dict(centroids),
+            Layered(contributions),
+            Layered({k: frozenset(v) for k, v in members.items()}),
+            Layered(by_key),
+            Layered(counts),
+            Layered({k: set(v) for k, v in counts.items()}),
+            Layered(dict(centroids)),
             CentroidMatrix.build(centroids, dim),
             sum(len(c.ids) for c in contributions.values()),
             dim,
@@ -190,76 +307,76 @@ class KeyTables:
     ) -> KeyTables:
         """The tables after writes that changed (added, replaced or removed) the
         ``changed`` documents; ``documents`` is the new version's,
-        ``centroids_of(keys)`` its centroids of those keys (absent: no centroid)."""
-        contributions = dict(self.contributions)
-        members = dict(self.members)
-        by_key = dict(self.by_key)
-        counts = dict(self.language_counts)
-        languages = dict(self.languages)
+        ``centroids_of(keys)`` its centroids of those keys (absent: no centroid).
+        The cost follows the changed documents and their keys, not N."""
+        contributions: dict[str, _Contribution | None] = {}
+        members: dict[str, frozenset[str]] = {}
+        counts: dict[str, Counter[str]] = {}
         chunks = self.chunks
-        grouped: set[str] = set()
-        spoken: set[str] = set()
+
+        def member_set(key: str) -> frozenset[str]:
+            if key not in members:
+                members[key] = self.members.get(key, frozenset())
+            return members[key]
+
+        def count(key: str) -> Counter[str]:
+            if key not in counts:
+                counts[key] = Counter(self.language_counts.get(key, Counter()))
+            return counts[key]
+
         for iri in changed:
-            old = contributions.pop(iri, None)
+            old = self.contributions.get(iri)
+            if iri in contributions:  # listed twice: the first pass applied it
+                continue
             if old is not None:
                 chunks -= len(old.ids)
                 if old.ids:
-                    members[old.key] = members.get(old.key, set()) - {iri}
-                    grouped.add(old.key)
+                    members[old.key] = member_set(old.key) - {iri}
                 for key in old.language_keys:
-                    counts[key] = counts[key] - Counter({old.language: 1})
-                    spoken.add(key)
+                    count(key)[old.language] -= 1
             entry = documents.get(iri)
-            if entry is None:
+            new = _contribution(iri, entry) if entry is not None else None
+            contributions[iri] = new
+            if new is None:
                 continue
-            new = contributions[iri] = _contribution(iri, entry)
             chunks += len(new.ids)
             if new.ids:
-                members[new.key] = members.get(new.key, set()) | {iri}
-                grouped.add(new.key)
+                members[new.key] = member_set(new.key) | {iri}
             for key in new.language_keys:
-                counts[key] = counts.get(key, Counter()) + Counter({new.language: 1})
-                spoken.add(key)
-        for key in grouped:
-            docs = members.get(key)
-            if docs:
-                by_key[key] = sorted(i for d in docs for i in contributions[d].ids)
-            else:
-                members.pop(key, None)
-                by_key.pop(key, None)
-        for key in spoken:
-            if counts.get(key):
-                languages[key] = set(counts[key])
-            else:
-                counts.pop(key, None)
-                languages.pop(key, None)
-        fresh = centroids_of(grouped) if grouped else {}
-        centroids = dict(self.centroids)
+                count(key)[new.language] += 1
+        everyone = self.contributions.updated(contributions)
+        by_key: dict[str, list[int] | None] = {
+            key: sorted(i for d in docs for i in everyone[d].ids) if docs else None
+            for key, docs in members.items()
+        }
+        kept = {k: +c for k, c in counts.items()}  # drops counts that fell to zero
+        languages = {k: set(c) if c else None for k, c in kept.items()}
+        fresh = centroids_of(set(members)) if members else {}
         moved: dict[str, np.ndarray | None] = {}
-        for key in grouped:
+        for key in members:
             vector = fresh.get(key)
-            if vector is None:
-                if centroids.pop(key, None) is not None:
-                    moved[key] = None
-            else:
-                centroids[key] = vector
+            if vector is not None or key in self.centroids:
                 moved[key] = vector
-        matrix = self.matrix.patched(moved, self.dim) if moved else self.matrix
         return KeyTables(
-            contributions,
-            members,
-            by_key,
-            counts,
-            languages,
-            centroids,
-            matrix,
+            everyone,
+            self.members.updated({k: v or None for k, v in members.items()}),
+            _updated(self.by_key, by_key),
+            self.language_counts.updated({k: c or None for k, c in kept.items()}),
+            _updated(self.languages, languages),
+            _updated(self.centroids, moved),
+            self.matrix.patched(moved, self.dim) if moved else self.matrix,
             chunks,
             self.dim,
         )
 
-    def matrix_view(self) -> tuple[list[str], np.ndarray]:
+    def matrix_view(self) -> tuple[Sequence[str], np.ndarray]:
         """``(keys, matrix)`` as ``IndexView.centroid_matrix`` returns it."""
         return self.matrix.keys, self.matrix.matrix
+
+
+def _updated(table: Mapping[str, V], changes: Mapping[str, V | None]) -> Layered[V]:
+    layered = table if isinstance(table, Layered) else Layered(dict(table))
+    return layered.updated(changes)
 
 
 class Inherited:
@@ -348,6 +465,9 @@ def differences(patched: KeyTables, built: KeyTables, limit: int = 20) -> list[s
     diff("centroid matrix", rows, built.centroids)
     if len(keys) - keys.count(DEAD) != len(rows):
         out.append("centroid matrix: a key has two live rows")
+    named = {k: keys[r] for k, r in patched.matrix.rows.items()}
+    if any(k != v for k, v in named.items()) or len(named) != len(rows):
+        out.append("centroid matrix: its row index disagrees with its keys")
     return out
 
 

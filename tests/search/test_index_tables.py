@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search.index.base import DocumentEntry, unit
-from search.index.tables import DEAD, KeyTables, changed_documents, differences
+from search.index.tables import DEAD, KeyTables, Layered, changed_documents, differences
 
 DIM = 4
 PROJECTS = [f"http://x/p/{i}" for i in range(3)]
@@ -121,3 +121,32 @@ def test_the_feed_explains_a_version_change_only_when_it_can() -> None:
     assert changed_documents(feed, "3", "6") is None  # a commit the feed lacks yet
     assert changed_documents([*feed, Entry("reindex", "6", [])], "3", "6") is None
     assert changed_documents(feed, None, "5") is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    steps=st.lists(
+        st.dictionaries(
+            st.integers(0, 150).map(str), st.one_of(st.none(), st.integers()), max_size=20
+        ),
+        max_size=30,
+    )
+)
+def test_layered_tables_read_like_the_dict_they_stand_for(
+    steps: list[dict[str, int | None]],
+) -> None:
+    plain = {str(i): i for i in range(100)}
+    table: Layered[int] = Layered(dict(plain))
+    versions = [(table, dict(plain))]
+    for changes in steps:  # past 64 changes they are folded into a new base
+        table = table.updated(changes)
+        for key, value in changes.items():
+            if value is None:
+                plain.pop(key, None)
+            else:
+                plain[key] = value
+        versions.append((table, dict(plain)))
+    for layered, expected in versions:  # every version still reads as it was
+        assert dict(layered) == expected and len(layered) == len(expected)
+        assert all((k in layered) == (k in expected) for k in map(str, range(160)))
+        assert all(layered.get(k) == expected.get(k) for k in map(str, range(160)))

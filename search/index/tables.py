@@ -216,12 +216,12 @@ class CentroidMatrix:
     def build(cls, centroids: Mapping[str, np.ndarray], dim: int) -> CentroidMatrix:
         """A compact matrix of ``centroids``."""
         keys = list(centroids)
-        data = (
-            np.vstack([centroids[k] for k in keys]).astype(np.float32)
-            if keys
-            else np.zeros((0, dim), dtype=np.float32)
-        )
-        return cls(_Buffer(data, keys), len(keys), Layered({k: i for i, k in enumerate(keys)}))
+        # room for the rows of the next writes, so that the first ones copy nothing
+        data = np.empty((len(keys) + max(64, len(keys) // 8), dim), dtype=np.float32)
+        for i, key in enumerate(keys):
+            data[i] = centroids[key]
+        buffer = _Buffer(data, keys)
+        return cls(buffer, len(keys), Layered({k: i for i, k in enumerate(keys)}))
 
     def patched(self, changed: Mapping[str, np.ndarray | None], dim: int) -> CentroidMatrix:
         """This matrix with ``changed`` keys' rows replaced (``None``: the key is gone)."""

@@ -115,11 +115,17 @@ class FaissVectors:
             return []
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         params = None
+        selector = None
         if allowed is not None:
-            # The same filter's set comes back for every query of one data version.
-            params = self._selectors.get(allowed, lambda: _selector(allowed))[1]
+            # The same filter's set comes back for every query of one data version. The
+            # selector is held here until the search is done: the memo may drop its
+            # entry meanwhile (evicted, or replaced by a thread that built it at the
+            # same time), and FAISS would then read freed memory (a segfault under 16
+            # concurrent filtered searches, bench/scale.py).
+            selector, params = self._selectors.get(allowed, lambda: _selector(allowed))
         k = min(k, len(self))
         scores, ids = self._index.search(q, k, params=params)
+        del selector
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     # -- persistence ------------------------------------------------------------------

@@ -32,7 +32,15 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -130,6 +138,14 @@ class Layered(Mapping[str, V]):
 
     def __len__(self) -> int:
         return self._len
+
+    def items(self) -> ItemsView[str, V]:
+        """The pairs (the base dict's own view while nothing is layered on it)."""
+        return self._base.items() if not self._delta else super().items()
+
+    def values(self) -> ValuesView[V]:
+        """The values (the base dict's own view while nothing is layered on it)."""
+        return self._base.values() if not self._delta else super().values()
 
     def updated(self, changes: Mapping[str, V | None]) -> Layered[V]:
         """The next version: ``changes`` applied (``None``: the key is gone)."""

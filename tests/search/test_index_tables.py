@@ -148,5 +148,7 @@ def test_layered_tables_read_like_the_dict_they_stand_for(
         versions.append((table, dict(plain)))
     for layered, expected in versions:  # every version still reads as it was
         assert dict(layered) == expected and len(layered) == len(expected)
+        assert dict(layered.items()) == expected
+        assert sorted(layered.values()) == sorted(expected.values())
         assert all((k in layered) == (k in expected) for k in map(str, range(160)))
         assert all(layered.get(k) == expected.get(k) for k in map(str, range(160)))

@@ -328,7 +328,8 @@ def verify(
         typer.Option(
             "--derived",
             help="Check instead that the derived tables (facets, filters, names, related "
-            "neighbours) patched from the change feed equal the tables rebuilt from the graph.",
+            "neighbours; chunk groups, key languages, centroids) patched from the change "
+            "feed equal the tables rebuilt from the graph and the index.",
         ),
     ] = False,
     window: Annotated[
@@ -356,7 +357,14 @@ def _verify_derived(window: int) -> None:
     from search.derived import replay
 
     with open_engine("verify") as engine:
-        problems = replay(engine.store, engine.linker, engine.feed, engine.index.version(), window)
+        problems = replay(
+            engine.store,
+            engine.linker,
+            engine.feed,
+            engine.index.version(),
+            window,
+            engine.snapshot,
+        )
     _report(
         problems,
         f"{len(problems)} difference(s) between patched and rebuilt derived tables",

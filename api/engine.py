@@ -56,6 +56,8 @@ from search.derived import derived_tables, differences
 from search.encoders import Encoder, fingerprint
 from search.filters import FacetTable
 from search.index import DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
+from search.index.tables import FEED_WINDOW, changed_documents
+from search.index.tables import differences as table_differences
 from search.related import Neighbourhood
 from search.similarity import FUNCTION, Similarity, write_centroids
 
@@ -113,6 +115,12 @@ class Engine:
         # Every commit's changes, where every replica reads them (ingest/feed.py).
         self.feed = feed_for(self.index, settings.home)
         self.writer.feed = self.feed
+        if hasattr(self.index, "changes"):
+            # replicas patch the index's per-version tables from the feed too
+            feed = self.feed
+            self.index.changes = lambda old, new: changed_documents(
+                feed.tail(FEED_WINDOW), old, new
+            )
         # Tables derived from the graph, patched from the feed after a write
         # (search/derived.py); each has its own lock, so a search never waits for the
         # neighbour table that only related-project requests need.
@@ -227,16 +235,21 @@ class Engine:
         return self.derived_filters.get(self.data_version())
 
     def verify_derived(self) -> list[str]:
-        """Where this process's derived tables (as patched) differ from a rebuild."""
-        with self.pinned():
+        """Where this process's derived tables (as patched) differ from a rebuild:
+        the graph's (facets, filters, names, neighbours) and the index's (chunk
+        groups, key languages, centroids)."""
+        with self.pinned() as view:
             self.facet_table(), self.filter_cache(), self.neighbourhood()
-            return differences(
+            problems = differences(
                 self.store,
                 self.linker,
                 self.derived_facets.peek(),
                 self.derived_filters.peek(),
                 self.derived_neighbours.peek(),
             )
+            if view is not None:
+                problems += table_differences(view.key_tables(), view.rebuilt_tables())
+            return problems
 
     def sparql_functions(self) -> dict[str, Callable[..., Any]]:
         """Custom SPARQL functions for in-process queries (``hkf:similarity``)."""

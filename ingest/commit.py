@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import errno
 import logging
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -58,6 +60,15 @@ class Committed:
     """Paths whose earlier version (under the same path) was replaced."""
     unchanged: list[str] = field(default_factory=list)
     """Paths whose bytes were already in (another writer got there first)."""
+
+
+@dataclass
+class BulkLoaded:
+    """What :meth:`Writer.bulk_load` did, and where its time went."""
+
+    documents: int = 0
+    quads: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,6 +116,57 @@ class Writer:
         with self.lock:
             done = self.write(apply, kind="ingest")
         return done or Committed()
+
+    def bulk_load(self, batch: Iterable[Prepared], *, now: datetime | None = None) -> BulkLoaded:
+        """Load many prepared documents into an *empty* home in one commit: the index
+        through one fresh index writer, the graph through the store's bulk loader
+        (N-Quads spooled to a temporary file), not one rdflib graph per document.
+
+        For building large states (``bench/bulk.py``) and first loads of a register
+        export: each ``Prepared.ntriples`` must be plain N-Triples lines (one triple a
+        line, as ``rdflib`` or :func:`graph.build.ntriples` write them). Recorded in
+        the change feed as a ``reindex`` (replicas rebuild their derived tables).
+
+        Raises:
+            ValueError: the home already holds documents (use :meth:`commit`).
+        """
+        when = Literal((now or datetime.now(UTC)).isoformat(), datatype=XSD.dateTime)
+        stamp = f"<{PROV.generatedAtTime}> {when.n3()}"
+        loaded = BulkLoaded()
+        with self.lock, tempfile.TemporaryFile() as quads:
+            self.ensure_writable()
+            if self.store.documents() or self.index.version() is not None:
+                raise ValueError("bulk_load needs an empty home; use commit() to add documents")
+            writer = self.index.writer(self._encoder(), fresh=True)
+            try:
+                started = time.perf_counter()
+                for prepared in batch:
+                    graph = f"<{prepared.document}>"
+                    lines = [
+                        line[:-1] + graph + " .\n"
+                        for line in prepared.ntriples.splitlines()
+                        if line.endswith(".")
+                    ]
+                    lines.append(f"{graph} {stamp} {graph} .\n")
+                    quads.write("".join(lines).encode("utf-8"))
+                    loaded.quads += len(lines)
+                    add_prepared(writer, prepared)
+                    loaded.documents += 1
+                loaded.seconds["index_add"] = time.perf_counter() - started
+
+                def store_write() -> None:
+                    started = time.perf_counter()
+                    quads.seek(0)
+                    self.store.bulk_load(quads, "nquads")
+                    loaded.seconds["graph_load"] = time.perf_counter() - started
+
+                started = time.perf_counter()
+                writer.commit(store_write)
+                loaded.seconds["commit"] = time.perf_counter() - started
+            finally:
+                writer.close()
+            self.record("reindex", [], [], None)
+        return loaded
 
     def delete(self, document: str) -> bool:
         """Remove one document's graph, vectors and lexical entries; ``False`` if absent."""

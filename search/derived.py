@@ -1,7 +1,9 @@
 """Tables derived from the graph, patched from the change feed after each write.
 
 The facet table (with the names it has looked up), the filter cache and the
-related-projects neighbourhood are read from the whole graph once. After a
+related-projects neighbourhood are read from the whole graph once (the index's own
+per-version tables, chunk groups, key languages and centroids, are patched the
+same way by the index engines: ``search/index/tables.py``). After a
 write, each is brought up to date from the change feed (:mod:`ingest.feed`):
 the subjects the writes touched are read again (one query each, restricted
 to those subjects by ``VALUES``) and replace what the table held for them,
@@ -32,12 +34,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from graph.views.projects import display_names
 from search.filters import FacetTable, facet_rows, facet_table, patched_cache, rewarm
+from search.index.tables import differences as table_differences
 from search.related import Neighbourhood, neighbour_rows, neighbourhood
 
 if TYPE_CHECKING:
     from graph.link.linker import Linker
     from graph.store.base import GraphStore
     from ingest.feed import ChangeFeed
+    from search.index.base import IndexView
 
 logger = logging.getLogger(__name__)
 
@@ -293,10 +297,13 @@ def replay(
     feed: ChangeFeed,
     index_version: str | None,
     window: int,
+    view: IndexView | None = None,
 ) -> list[str]:
     """``hankekg verify --derived``: read the tables whole, patch them with the
-    subjects of the feed's last ``window`` entries, and compare with a rebuild;
-    also check that the feed records the last commit. Empty when all agree."""
+    subjects (graph tables) and documents (the index ``view``'s chunk groups, key
+    languages and centroids) of the feed's last ``window`` entries, and compare
+    with a rebuild; also check that the feed records the last commit. Empty when
+    all agree."""
     problems: list[str] = []
     entries = feed.tail(window)
     if entries and entries[-1].version != index_version:
@@ -310,4 +317,10 @@ def replay(
     rewarm(store, cache, [])
     filters = patched_cache(store, cache, subjects)
     hood = patch_neighbourhood(store, linker, neighbourhood(store, linker), subjects)
-    return problems + differences(store, linker, facets, filters, hood)
+    problems += differences(store, linker, facets, filters, hood)
+    if view is not None:
+        documents = {d for e in entries for d in e.documents}
+        rebuilt = view.rebuilt_tables()
+        patched = rebuilt.patched(view.documents(), documents, view.centroids_of)
+        problems += table_differences(patched, view.rebuilt_tables())
+    return problems

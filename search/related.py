@@ -25,6 +25,7 @@ import numpy as np
 from graph.errors import NotFound
 from graph.views.projects import display_names, pick_name, values_clause
 from graph.vocab import HK, PROV, SCHEMA, SKOS
+from search.index.tables import DEAD
 
 if TYPE_CHECKING:
     from graph.link.linker import Linker
@@ -170,9 +171,11 @@ def related_projects(
     if vector is not None:
         keys, matrix = snapshot.centroid_matrix()
         sims = matrix @ vector
-        n = min(TEXT_CANDIDATES, len(keys))
+        # rows a later version replaced are named DEAD: look past them
+        n = min(TEXT_CANDIDATES + keys.count(DEAD), len(keys))
         for i in np.argpartition(-sims, n - 1)[:n]:
-            cosines[keys[i]] = float(sims[i])
+            if keys[i] != DEAD:
+                cosines[keys[i]] = float(sims[i])
     candidates = set(cosines)
     for item in mine:
         if hood.degree.get(item, 0) <= HUB_DEGREE:

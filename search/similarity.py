@@ -20,7 +20,7 @@ per snapshot and only for queries that call the function.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ def uses_similarity(query: str) -> bool:
     return "similarity" in query
 
 
-def write_centroids(path: Path, keys: list[str], matrix: np.ndarray) -> None:
+def write_centroids(path: Path, keys: Sequence[str], matrix: np.ndarray) -> None:
     """Write centroids for :func:`from_snapshot` (to a temporary file, then renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

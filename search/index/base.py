@@ -20,13 +20,16 @@ them per backend (``local.py``, ``postgres.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from graph.errors import EncoderMismatch
+
+if TYPE_CHECKING:
+    from search.index.tables import KeyTables
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,23 @@ class IndexView(Protocol):
         """One unit vector per project (and per document without a project)."""
         ...
 
-    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
-        """The centroids as one matrix (rows in the order of the returned keys)."""
+    def centroid_matrix(self) -> tuple[Sequence[str], np.ndarray]:
+        """The centroids as one matrix (rows in the order of the returned keys; a row
+        named ``""`` was replaced by a later row and is to be skipped)."""
+        ...
+
+    def key_tables(self) -> KeyTables:
+        """Chunk groups, key languages and centroids together, as kept: patched from
+        the previous version where the changed documents are known
+        (``search/index/tables.py``)."""
+        ...
+
+    def rebuilt_tables(self) -> KeyTables:
+        """The same tables built whole from the stored chunks (for comparison)."""
+        ...
+
+    def centroids_of(self, keys: set[str]) -> Mapping[str, np.ndarray]:
+        """The centroids of ``keys`` only (keys without one left out)."""
         ...
 
 

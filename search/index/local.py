@@ -235,6 +235,11 @@ class LocalIndex:
         with self._lock:
             self._writing -= 1
             if snapshot is not None and snapshot.name == self.state.current_name():
+                previous = self._view
+                if previous is not None and snapshot.base == previous.name:
+                    # the derived tables follow from the previous ones and the documents
+                    # the writer changed (search/index/tables.py)
+                    snapshot.inherit(previous)
                 self._view = snapshot
 
     def touch(self) -> None:

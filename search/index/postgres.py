@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +38,7 @@ import psycopg
 from graph.errors import RECOVERY_HINT, CorruptIndex, DamagedHome
 from search.analysis import default_analyzer
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
+from search.index.postgres_view import DOCUMENT_COLUMNS, PostgresView, entry_of
 from search.lexical.postgres import PgLexical, PostingCache
 from search.memo import IdentityMemo
 from search.vectors.pgvector import AllowedSql, PgVectors, session_settings
@@ -181,12 +182,8 @@ def _identity(conn: psycopg.Connection[Any]) -> EncoderIdentity | None:
     return EncoderIdentity(meta["encoder"], int(meta["dim"]), meta["fingerprint"])
 
 
-def _entry(row: tuple[Any, ...]) -> tuple[str, DocumentEntry]:
-    iri, sha, path, projects, title, language, chunk_ids = row
-    return iri, DocumentEntry(sha, path, list(chunk_ids), list(projects), title, language)
-
-
-_DOCUMENT_COLUMNS = "iri, sha256, path, projects, title, language, chunk_ids"
+_entry = entry_of
+_DOCUMENT_COLUMNS = DOCUMENT_COLUMNS
 
 
 class PostgresIndex:
@@ -204,6 +201,9 @@ class PostgresIndex:
         # A filter's allowed set is one object per filter and version: its SQL forms are
         # built once for it.
         self.allowed_forms: IdentityMemo[AllowedSql] = IdentityMemo()
+        self.changes: Callable[[str | None, str], set[str] | None] | None = None
+        """Documents changed between two versions (the change feed, set by the owner);
+        a new view patches the previous one's tables with them."""
 
     def version(self) -> str | None:
         """``hk_meta.version``: bumped by every commit, from any process."""
@@ -222,7 +222,15 @@ class PostgresIndex:
                     identity = _identity(conn)
                 if identity is None:
                     return None
-                self._view = PostgresView(self, version, identity)
+                parent, changes = self._view, self.changes
+                before = parent.version if parent is not None else None
+                self._view = PostgresView(
+                    self,
+                    version,
+                    identity,
+                    parent,
+                    (lambda: changes(before, version)) if changes is not None else None,
+                )
             return self._view
 
     def writer(self, encoder: EncoderIdentity, *, fresh: bool = False) -> PostgresWriter:
@@ -460,141 +468,6 @@ class PostgresWriter:
     def close(self) -> None:
         """Drop anything not committed."""
         self._ops.clear()
-
-
-class PostgresView:
-    """One committed version of the PostgreSQL index; derived tables cached on it."""
-
-    def __init__(self, index: PostgresIndex, version: str, encoder: EncoderIdentity) -> None:
-        self._index = index
-        self._version = version
-        self._encoder = encoder
-        self._lock = threading.Lock()
-        self._cache: dict[str, Any] = {}
-
-    @property
-    def version(self) -> str:
-        """``pg-<hk_meta.version>``."""
-        return self._version
-
-    @property
-    def encoder(self) -> EncoderIdentity:
-        """The encoder that built the vectors."""
-        return self._encoder
-
-    def check_encoder(self, name: str, fingerprint: str) -> None:
-        """Refuse another encoder (``EncoderMismatch``)."""
-        self._encoder.check(name, fingerprint)
-
-    def _cached(self, name: str, build: Callable[[psycopg.Connection[Any]], Any]) -> Any:
-        with self._lock:
-            if name not in self._cache:
-                with self._index.pool.connection() as conn:
-                    self._cache[name] = build(conn)
-            return self._cache[name]
-
-    def document(self, iri: str) -> DocumentEntry | None:
-        """One document's entry."""
-        return self.documents().get(iri)
-
-    def documents(self) -> dict[str, DocumentEntry]:
-        """Every indexed document by IRI."""
-        result: dict[str, DocumentEntry] = self._cached(
-            "documents",
-            lambda conn: dict(
-                _entry(r)
-                for r in conn.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM hk_documents")  # noqa: S608
-            ),
-        )
-        return result
-
-    def document_count(self) -> int:
-        """How many documents are indexed."""
-        return len(self.documents())
-
-    def vector_count(self) -> int:
-        """How many vectors are indexed."""
-        result: int = self._cached("count", lambda conn: PgVectors(conn).count())
-        return result
-
-    def get_chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
-        """The chunks with these ids."""
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        with self._index.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT id, document, project, start_at, end_at, lang, field, text "
-                "FROM hk_chunks WHERE id = ANY(%s)",
-                (wanted,),
-            ).fetchall()
-        return {int(r[0]): Chunk(int(r[0]), *r[1:]) for r in rows}
-
-    def dense_search(
-        self, query: np.ndarray, k: int, allowed: set[int] | None = None
-    ) -> list[tuple[int, float]]:
-        """Top ``k`` chunks by inner product (HNSW, or exact over a small allowed set)."""
-        total = self.vector_count() if allowed is not None else None
-        with self._index.pool.connection() as conn:
-            return PgVectors(conn, self._index.allowed_forms, total).search(query, k, allowed)
-
-    def lexical_search(
-        self, terms: list[str], k: int, allowed: set[int] | None = None
-    ) -> list[tuple[int, float]]:
-        """Top ``k`` chunks by BM25 over ``terms`` (postings cached per term stamp)."""
-        stats = self._cached("stats", lambda conn: PgLexical(conn).stats())
-        with self._index.pool.connection() as conn:
-            return PgLexical(conn).search_terms(terms, k, allowed, stats, self._index.postings)
-
-    def has_term(self, term: str) -> bool:
-        """Whether an analysed term occurs in some chunk (vocabulary cached per version)."""
-        vocabulary: set[str] = self._cached("vocabulary", lambda conn: PgLexical(conn).vocabulary())
-        return term in vocabulary
-
-    def chunks_by_key(self) -> dict[str, list[int]]:
-        """Chunk ids per project (or per document without a project)."""
-        result: dict[str, list[int]] = self._cached(
-            "by_key",
-            lambda conn: {
-                key: list(ids)
-                for key, ids in conn.execute(
-                    "SELECT key, array_agg(id ORDER BY id) FROM hk_chunks GROUP BY key"
-                )
-            },
-        )
-        return result
-
-    def key_languages(self) -> dict[str, set[str]]:
-        """Document languages per project (and per document)."""
-        if "languages" not in self._cache:
-            out: dict[str, set[str]] = {}
-            for iri, entry in self.documents().items():
-                for key in (iri, *entry.projects):
-                    out.setdefault(key, set()).add(entry.language)
-            self._cache["languages"] = out
-        result: dict[str, set[str]] = self._cache["languages"]
-        return result
-
-    def centroids(self) -> dict[str, np.ndarray]:
-        """Unit centroid per key, from the stored sums."""
-        result: dict[str, np.ndarray] = self._cached(
-            "centroids", lambda conn: PgVectors(conn).centroids()
-        )
-        return result
-
-    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
-        """The centroids as one matrix."""
-        if "matrix" not in self._cache:
-            centroids = self.centroids()
-            keys = list(centroids)
-            matrix = (
-                np.vstack([centroids[k] for k in keys])
-                if keys
-                else np.zeros((0, self._encoder.dim), dtype=np.float32)
-            )
-            self._cache["matrix"] = (keys, matrix)
-        result: tuple[list[str], np.ndarray] = self._cache["matrix"]
-        return result
 
 
 __all__ = ["CorruptIndex", "PostgresIndex", "PostgresView", "PostgresWriter", "migrate"]

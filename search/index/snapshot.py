@@ -12,7 +12,7 @@ committing a new one, is the engine's business (``search/index/local.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import numpy as np
 from graph.errors import CorruptIndex
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.index.integrity import fsync_tree, verify_checksums, write_checksums
+from search.index.tables import Inherited, KeyTables
 from search.lexical.bm25 import LexicalIndex
 from search.vectors.faiss import FaissVectors
 
@@ -65,9 +66,12 @@ class Snapshot:
         self.lexical = lexical
         self.name = name
         self._lexical_stale = False
-        self._by_key: dict[str, list[int]] | None = None
-        self._languages: dict[str, set[str]] | None = None
-        self._matrix: tuple[list[str], np.ndarray] | None = None
+        self.tables = Inherited()
+        """Chunk groups, key languages and centroids (``search/index/tables.py``)."""
+        self.base: str | None = name or None
+        """The snapshot this one was read as, before a writer changed it."""
+        self.touched: set[str] = set()
+        """Documents added, replaced or removed since it was read."""
 
     @classmethod
     def empty(cls, encoder: str, dim: int, fingerprint: str) -> Snapshot:
@@ -133,42 +137,55 @@ class Snapshot:
         lexical = self.lexical_index()
         return lexical is not None and term in lexical
 
-    def chunks_by_key(self) -> dict[str, list[int]]:
+    def key_tables(self) -> KeyTables:
+        """Chunk groups, key languages and centroids: patched from the snapshot this
+        one was written over, when its writer published it, else built."""
+        return self.tables.get(
+            lambda: self.manifest.documents,
+            self.vectors.centroids,
+            self.centroids_of,
+            self.manifest.dim,
+        )
+
+    def centroids_of(self, keys: set[str]) -> dict[str, np.ndarray]:
+        """The centroids of ``keys`` only."""
+        return self.vectors.centroids_of(keys)
+
+    def rebuilt_tables(self) -> KeyTables:
+        """The tables built whole (chunk groups from the chunks themselves), to compare."""
+        built = KeyTables.build(
+            self.manifest.documents, self.vectors.centroids(), self.manifest.dim
+        )
+        by_key: dict[str, list[int]] = {}
+        for cid in sorted(self.chunks):
+            by_key.setdefault(self.chunks[cid].key, []).append(cid)
+        built.by_key = by_key
+        return built
+
+    def inherit(self, previous: Snapshot) -> None:
+        """Patch the tables from ``previous`` (the snapshot this one was written over)
+        with the documents this one's writer changed."""
+        touched = set(self.touched)
+        self.tables = Inherited()
+        self.tables.inherit(previous.tables, lambda: touched)
+
+    def chunks_by_key(self) -> Mapping[str, list[int]]:
         """Chunk ids per project (or per document without a project)."""
-        if self._by_key is None:
-            out: dict[str, list[int]] = {}
-            for chunk in self.chunks.values():
-                out.setdefault(chunk.key, []).append(chunk.id)
-            self._by_key = out
-        return self._by_key
+        return self.key_tables().by_key
 
-    def key_languages(self) -> dict[str, set[str]]:
+    def key_languages(self) -> Mapping[str, set[str]]:
         """Document languages per project (and per document)."""
-        if self._languages is None:
-            out: dict[str, set[str]] = {}
-            for iri, entry in self.manifest.documents.items():
-                for key in (iri, *entry.projects):
-                    out.setdefault(key, set()).add(entry.language)
-            self._languages = out
-        return self._languages
+        return self.key_tables().languages
 
-    def centroids(self) -> dict[str, np.ndarray]:
+    def centroids(self) -> Mapping[str, np.ndarray]:
         """One unit vector per project (and per document without a project): the
         mean of its body chunks' vectors, kept by the vector store."""
-        return self.vectors.centroids()
+        return self.key_tables().centroids
 
-    def centroid_matrix(self) -> tuple[list[str], np.ndarray]:
-        """The centroids as one matrix (rows in the order of the returned keys)."""
-        if self._matrix is None:
-            centroids = self.centroids()
-            keys = list(centroids)
-            matrix = (
-                np.vstack([centroids[k] for k in keys])
-                if keys
-                else np.zeros((0, self.manifest.dim), dtype=np.float32)
-            )
-            self._matrix = (keys, matrix)
-        return self._matrix
+    def centroid_matrix(self) -> tuple[Sequence[str], np.ndarray]:
+        """The centroids as one matrix (rows in the order of the returned keys; rows a
+        later version replaced are named ``""``)."""
+        return self.key_tables().matrix_view()
 
     def lexical_index(self) -> LexicalIndex | None:
         """The lexical index, rebuilt if documents changed since it was built."""
@@ -193,6 +210,7 @@ class Snapshot:
         entry = self.manifest.documents.pop(document, None)
         if entry is None:
             return
+        self.touched.add(document)
         self.vectors.remove_document(document)
         for cid in entry.chunk_ids:
             self.chunks.pop(cid, None)
@@ -211,14 +229,14 @@ class Snapshot:
         )
         entry.chunk_ids = [c.id for c in chunks]
         self.manifest.documents[document] = entry
+        self.touched.add(document)
         self._changed()
 
     def _changed(self) -> None:
         """Forget everything derived from the chunks."""
         self._lexical_stale = True
-        self._by_key = None
-        self._languages = None
-        self._matrix = None
+        if self.tables.peek() is not None:
+            self.tables = Inherited()
 
     def allocate_ids(self, n: int) -> list[int]:
         """Reserve ``n`` fresh chunk ids; ids are never reused."""

@@ -33,12 +33,9 @@ class _Contribution:
     n: int
 
 
-def _selector(allowed: set[int]) -> tuple[faiss.IDSelector, faiss.SearchParameters]:
-    """Search parameters that keep to the ids in ``allowed`` (FAISS copies them), with
-    the selector they point to: the parameters do not keep it alive."""
-    selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-    # faiss' type stubs miss the keyword the SWIG constructor takes.
-    return selector, faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+def _selector(allowed: set[int]) -> faiss.IDSelector:
+    """An ID selector that keeps to the ids in ``allowed`` (FAISS copies them)."""
+    return faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
 
 
 class FaissVectors:
@@ -50,9 +47,7 @@ class FaissVectors:
         self._documents: dict[str, _Contribution] = {}
         self._sums: dict[str, tuple[np.ndarray, int]] = {}
         self._centroids: dict[str, np.ndarray] | None = None
-        self._selectors: IdentityMemo[tuple[faiss.IDSelector, faiss.SearchParameters]] = (
-            IdentityMemo()
-        )
+        self._selectors: IdentityMemo[faiss.IDSelector] = IdentityMemo()
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -103,6 +98,10 @@ class FaissVectors:
             self._centroids = {k: unit(total / n) for k, (total, n) in self._sums.items()}
         return self._centroids
 
+    def centroids_of(self, keys: set[str]) -> dict[str, np.ndarray]:
+        """Unit mean body vector of each of ``keys`` that has one."""
+        return {k: unit(self._sums[k][0] / self._sums[k][1]) for k in keys if k in self._sums}
+
     def search(
         self, query: np.ndarray, k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
@@ -111,11 +110,20 @@ class FaissVectors:
             return []
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         params = None
+        selector = None
         if allowed is not None:
-            # The same filter's set comes back for every query of one data version.
-            params = self._selectors.get(allowed, lambda: _selector(allowed))[1]
+            # The same filter's set comes back for every query of one data version: its
+            # selector is built once. The parameters are made per search: an ID-mapped
+            # index swaps their selector for a translating one while it searches, so
+            # parameters shared by concurrent searches read another search's freed
+            # selector (a segfault with 16 clients, bench/scale.py). The selector is
+            # held here until the search returns (the memo may drop it meanwhile).
+            selector = self._selectors.get(allowed, lambda: _selector(allowed))
+            # faiss' type stubs miss the keyword the SWIG constructor takes.
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         k = min(k, len(self))
         scores, ids = self._index.search(q, k, params=params)
+        del selector
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     # -- persistence ------------------------------------------------------------------

@@ -10,6 +10,7 @@ side runs the real Voikko analysis.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from graph.errors import EncoderMismatch
 from search.analysis import default_analyzer
 from search.index import Chunk, DocumentEntry, EncoderIdentity, Index
+from search.index.tables import differences
 
 DIM = 16
 ENCODER = EncoderIdentity("test-encoder", DIM, "fp-1")
@@ -281,6 +283,55 @@ class IndexContract:
         assert sorted(by_key[PROJECT]) == [c.id for c in chunks]
         assert sorted(by_key[b]) == [c.id for c in other]
         assert view.key_languages()[PROJECT] == {"fi"}
+
+    def test_per_version_tables_are_patched_from_the_changed_documents(self, index: Index) -> None:
+        # what the change feed tells a replica: the documents each version changed
+        changed: dict[str, set[str]] = {}
+        versions: list[str | None] = []
+        if hasattr(index, "changes"):
+
+            def changes(old: str | None, new: str) -> set[str] | None:
+                if old not in versions or new not in versions:
+                    return None
+                steps = versions[versions.index(old) + 1 : versions.index(new) + 1]
+                return {d for v in steps for d in changed[str(v)]}
+
+            index.changes = changes
+
+        def step(write: Callable[[], str]) -> None:
+            old = index.view()
+            assert old is not None
+            before_keys, before = list(old.centroid_matrix()[0]), old.centroid_matrix()[1].copy()
+            document = write()
+            version = index.version()
+            assert version is not None
+            versions.append(version)
+            changed[version] = {document}
+            view = index.view()
+            assert view is not None
+            assert differences(view.key_tables(), view.rebuilt_tables()) == []
+            assert view.tables.patched, "patched, not built whole"
+            # the previous version still reads its own rows
+            keys, matrix = old.centroid_matrix()
+            assert keys == before_keys
+            np.testing.assert_array_equal(matrix, before)
+
+        a, _, _ = add(index, "a", 1, project=PROJECT)
+        add(index, "b", 2)
+        versions.append(index.version())
+        view = index.view()
+        assert view is not None
+        view.key_tables()
+        step(lambda: add(index, "c", 3, project=PROJECT)[0])
+        step(lambda: add(index, "a", 4, project=PROJECT, n=2)[0])  # a new version of a
+        step(lambda: add(index, "d", 5, project="http://example.org/id/project/q")[0])
+        step(lambda: (remove(index, a), a)[1])
+        b = "http://example.org/id/document/b"
+        step(lambda: (remove(index, b), b)[1])
+        view = index.view()
+        assert view is not None
+        assert set(view.chunks_by_key()) == {PROJECT, "http://example.org/id/project/q"}
+        assert b not in view.key_languages() and b not in view.centroids()
 
     def test_version_changes_with_every_commit(self, index: Index) -> None:
         add(index, "a", 1)

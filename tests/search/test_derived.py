@@ -1,5 +1,6 @@
-"""Derived tables patched from the change feed equal tables rebuilt from the graph,
-after any sequence of writes: ingest, replacing a document, delete, SPARQL updates."""
+"""Derived tables patched from the change feed equal tables rebuilt from the graph and
+the index, after any sequence of writes: ingest, replacing a document, delete, SPARQL
+updates."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ingest.prepare import Prepared
 from ingest.update_scope import touched_graphs
 from search.derived import replay
 from search.filters import Filters, allowed_projects
+from search.index import Snapshot
 from tests.conftest import make_settings
 
 PLACES = ("Jyväskylässä", "Tampereella", "Oulussa", "Rovaniemellä")
@@ -129,6 +131,7 @@ def test_patched_tables_equal_rebuilt_ones(
     builds = engine.derived_facets.stats.builds
     unknown = False
     for kind, n in writes:
+        before = engine.index.version()
         if kind == "ingest":  # a new name, or a new version of one already in
             engine.writer.commit([prepared[n]])
         elif kind == "delete":
@@ -139,7 +142,11 @@ def test_patched_tables_equal_rebuilt_ones(
         else:
             _update(engine, n % 4)
             unknown |= n % 4 == 3
+        # graph tables, and the index's chunk groups, key languages and centroids
         assert engine.verify_derived() == []
+        view = engine.snapshot
+        if engine.index.version() != before:
+            assert isinstance(view, Snapshot) and view.tables.patched, "index tables patched"
     if not unknown:
         assert engine.derived_facets.stats.builds == builds, "patched, not rebuilt"
 

@@ -3,6 +3,7 @@ in the number of documents."""
 
 from __future__ import annotations
 
+import threading
 import tracemalloc
 from pathlib import Path
 
@@ -49,3 +50,25 @@ def test_loading_holds_memory_linear_in_documents(tmp_path: Path) -> None:
     # Linear: 400 sums of 16 float64s plus bookkeeping is well under 1 MB; the
     # quadratic version held 400 copies of a 400 x 16 matrix (about 20 MB).
     assert held < 2_000_000, held
+
+
+def test_concurrent_filtered_searches_keep_to_their_filter() -> None:
+    # An ID-mapped FAISS index swaps the selector of the parameters it is given while
+    # it searches: parameters shared between threads crashed the process (bench/scale.py).
+    store = _store(5000)
+    allowed = set(range(0, 10_000, 3))
+    rng = np.random.default_rng(5)
+    queries = rng.standard_normal((64, DIM)).astype(np.float32)
+    wrong: list[int] = []
+
+    def client(i: int) -> None:
+        for j in range(60):
+            hits = store.search(queries[(i + j) % 64], 50, allowed)
+            wrong.extend(cid for cid, _ in hits if cid not in allowed)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []

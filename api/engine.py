@@ -58,6 +58,7 @@ from search.filters import FacetTable
 from search.index import DocumentEntry, EncoderIdentity, IndexView, IndexWriter, get_index
 from search.index.tables import FEED_WINDOW, changed_documents
 from search.index.tables import differences as table_differences
+from search.money_filter import ProjectSums
 from search.related import Neighbourhood
 from search.similarity import FUNCTION, Similarity, write_centroids
 
@@ -124,7 +125,7 @@ class Engine:
         # Tables derived from the graph, patched from the feed after a write
         # (search/derived.py); each has its own lock, so a search never waits for the
         # neighbour table that only related-project requests need.
-        self.derived_facets, self.derived_filters, self.derived_neighbours = derived_tables(
+        self.derived = derived_tables(
             self.store, lambda: self.linker, self.feed, self.index_version
         )
         self._derived_lock = threading.Lock()
@@ -223,29 +224,34 @@ class Engine:
 
     def neighbourhood(self) -> Neighbourhood:
         """Every project's graph neighbours for the current data version."""
-        return self.derived_neighbours.get(self.data_version())
+        return self.derived.neighbours.get(self.data_version())
 
     def facet_table(self) -> FacetTable:
         """Every project's facet values for the current data version."""
-        return self.derived_facets.get(self.data_version())
+        return self.derived.facets.get(self.data_version())
 
     def filter_cache(self) -> dict[str, set[Any]]:
         """Projects matching each filter pattern, and the chunks each filter allows,
         valid for the current data version."""
-        return self.derived_filters.get(self.data_version())
+        return self.derived.filters.get(self.data_version())
+
+    def money_table(self) -> dict[str, ProjectSums]:
+        """Every described project's grants and budget for the current data version."""
+        return self.derived.money.get(self.data_version())
 
     def verify_derived(self) -> list[str]:
         """Where this process's derived tables (as patched) differ from a rebuild:
-        the graph's (facets, filters, names, neighbours) and the index's (chunk
-        groups, key languages, centroids)."""
+        the graph's (facets, filters, names, neighbours, money) and the index's
+        (chunk groups, key languages, centroids)."""
         with self.pinned() as view:
-            self.facet_table(), self.filter_cache(), self.neighbourhood()
+            self.facet_table(), self.filter_cache(), self.neighbourhood(), self.money_table()
             problems = differences(
                 self.store,
                 self.linker,
-                self.derived_facets.peek(),
-                self.derived_filters.peek(),
-                self.derived_neighbours.peek(),
+                self.derived.facets.peek(),
+                self.derived.filters.peek(),
+                self.derived.neighbours.peek(),
+                self.derived.money.peek(),
             )
             if view is not None:
                 problems += table_differences(view.key_tables(), view.rebuilt_tables())
@@ -291,7 +297,7 @@ class Engine:
     def refresh(self) -> None:
         """Build the current data version's derived tables now: the index's
         vocabulary, centroids and chunk groups, the graph neighbourhood, the facet
-        table, and the graph filters the previous version had cached. Otherwise the
+        and money tables, and the graph filters the previous version had cached. Otherwise the
         first search after a write builds them while its user waits (seconds at
         N = 10,000)."""
         with self.pinned() as view:
@@ -303,6 +309,7 @@ class Engine:
             view.key_languages()
             self.facet_table()
             self.filter_cache()  # patched, or rebuilt with the patterns in use
+            self.money_table()
             view.centroid_matrix()
             self.neighbourhood()
 

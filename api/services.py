@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -47,7 +45,6 @@ from search.index.base import IndexView
 from search.money_filter import (
     AMOUNT_BASIS,
     AmountRange,
-    MoneyCache,
     ProjectSums,
     admitted,
     granted_by,
@@ -250,16 +247,9 @@ def browse(
     return decorate(engine, current, result, k, offset, echo, facets, ui_lang, mode, "precise")
 
 
-#: Each engine's money table (per data version), kept beside the engine's own caches.
-_MONEY: weakref.WeakKeyDictionary[Engine, MoneyCache] = weakref.WeakKeyDictionary()
-_MONEY_LOCK = threading.Lock()
-
-
 def money_sums(engine: Engine) -> dict[str, ProjectSums]:
-    """Every described project's grants and budget, read once per data version."""
-    with _MONEY_LOCK:
-        cache = _MONEY.setdefault(engine, MoneyCache())
-    return cache.get(engine.store, engine.data_version())
+    """Every described project's grants and budget, for the current data version."""
+    return engine.money_table()
 
 
 def allowed_in(

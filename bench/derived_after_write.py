@@ -52,7 +52,12 @@ def run(n: int, writes: int, seed: int, cache: Path, bulk: bool = False) -> dict
         for q in QUERIES[:3]:
             services.search(engine, q, mode="hybrid", filters=filters)
         engine.neighbourhood()
-        holders = (engine.derived_facets, engine.derived_filters, engine.derived_neighbours)
+        holders = (
+            engine.derived.facets,
+            engine.derived.filters,
+            engine.derived.neighbours,
+            engine.derived.money,
+        )
         samples: dict[str, list[float]] = {}
 
         def timed(label: str, fn: Any) -> None:
@@ -64,6 +69,7 @@ def run(n: int, writes: int, seed: int, cache: Path, bulk: bool = False) -> dict
             with engine.pinned():
                 engine.facet_table()
                 engine.filter_cache()
+                engine.money_table()
                 engine.neighbourhood()
 
         def index_tables() -> None:

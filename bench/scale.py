@@ -167,6 +167,7 @@ def run(
             with engine.pinned():
                 engine.facet_table()
                 engine.filter_cache()
+                engine.money_table()
                 engine.neighbourhood()
 
         def index_tables() -> None:

@@ -1,13 +1,14 @@
 """Tables derived from the graph, patched from the change feed after each write.
 
-The facet table (with the names it has looked up), the filter cache and the
-related-projects neighbourhood are read from the whole graph once (the index's own
-per-version tables, chunk groups, key languages and centroids, are patched the
-same way by the index engines: ``search/index/tables.py``). After a
-write, each is brought up to date from the change feed (:mod:`ingest.feed`):
-the subjects the writes touched are read again (one query each, restricted
-to those subjects by ``VALUES``) and replace what the table held for them,
-so the cost follows what changed, not the corpus. The whole table is read
+The facet table (with the names it has looked up), the filter cache, the money
+table (each project's grants and budget) and the related-projects neighbourhood
+are read from the whole graph once (the index's own per-version tables, chunk
+groups, key languages and centroids, are patched the same way by the index
+engines: ``search/index/tables.py``). After a write, each is brought up to
+date from the change feed (:mod:`ingest.feed`): the subjects the writes touched
+are read again (one query each, restricted to those subjects by ``VALUES``)
+and replace what the table held for them, so the cost follows what changed,
+not the corpus. The whole table is read
 again instead (the fallback) when the feed cannot explain the change: entries
 were pruned, an entry's subjects are unknown (a reindex, an update to a
 non-document graph, a hierarchy triple), or the index version the entries
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from graph.views.projects import display_names
 from search.filters import FacetTable, facet_rows, facet_table, patched_cache, rewarm
 from search.index.tables import differences as table_differences
+from search.money_filter import ProjectSums, money_table, patch_money
 from search.related import Neighbourhood, neighbour_rows, neighbourhood
 
 if TYPE_CHECKING:
@@ -139,7 +141,7 @@ class Patched(Generic[T]):
         return subjects
 
 
-# -- the three tables: build and patch ---------------------------------------------
+# -- the tables: build and patch ---------------------------------------------
 
 
 def patch_facets(store: GraphStore, table: FacetTable, subjects: set[str]) -> FacetTable:
@@ -201,29 +203,45 @@ def filter_builder(
     return build
 
 
+@dataclass
+class DerivedTables:
+    """The graph-derived tables of one engine, each kept current by the feed."""
+
+    facets: Patched[FacetTable]
+    filters: Patched[dict[str, set[Any]]]
+    neighbours: Patched[Neighbourhood]
+    money: Patched[dict[str, ProjectSums]]
+
+
 def derived_tables(
     store: GraphStore,
     linker: Callable[[], Linker | None],
     feed: ChangeFeed | None,
     index_version: Callable[[], str | None],
-) -> tuple[Patched[FacetTable], Patched[dict[str, set[Any]]], Patched[Neighbourhood]]:
-    """The facet table, the filter cache and the neighbourhood, each kept by the feed."""
-    return (
-        Patched(
+) -> DerivedTables:
+    """The facet table, the filter cache, the neighbourhood and the money table."""
+    return DerivedTables(
+        facets=Patched(
             lambda _old: facet_table(store),
             lambda t, s: patch_facets(store, t, s),
             feed,
             index_version,
         ),
-        Patched(
+        filters=Patched(
             filter_builder(store),
             lambda c, s: patched_cache(store, c, s),
             feed,
             index_version,
         ),
-        Patched(
+        neighbours=Patched(
             lambda _old: neighbourhood(store, linker()),
             lambda h, s: patch_neighbourhood(store, linker(), h, s),
+            feed,
+            index_version,
+        ),
+        money=Patched(
+            lambda _old: money_table(store),
+            lambda t, s: patch_money(store, t, s),
             feed,
             index_version,
         ),
@@ -239,6 +257,7 @@ def differences(
     facets: FacetTable | None,
     filters: dict[str, set[Any]] | None,
     hood: Neighbourhood | None,
+    money: dict[str, ProjectSums] | None = None,
     limit: int = 20,
 ) -> list[str]:
     """Where patched tables differ from tables read whole from the store now
@@ -260,6 +279,8 @@ def differences(
         out += _diff("neighbours", hood.neighbours, fresh_hood.neighbours, limit)
         out += _diff("degrees", hood.degree, fresh_hood.degree, limit)
         out += _diff("members", hood.members, fresh_hood.members, limit)
+    if money is not None:
+        out += _diff("money", money, money_table(store), limit)
     return out
 
 
@@ -317,7 +338,8 @@ def replay(
     rewarm(store, cache, [])
     filters = patched_cache(store, cache, subjects)
     hood = patch_neighbourhood(store, linker, neighbourhood(store, linker), subjects)
-    problems += differences(store, linker, facets, filters, hood)
+    money = patch_money(store, money_table(store), subjects)
+    problems += differences(store, linker, facets, filters, hood, money)
     if view is not None:
         documents = {d for e in entries for d in e.documents}
         rebuilt = view.rebuilt_tables()

@@ -7,14 +7,15 @@ interval. A project passes ``amount_min``/``amount_max`` when its whole amount
 lies in the range (a class passes only when both its ends do), so every listed
 project certainly fits; a project with no stated sum never passes a range.
 
-The table is read once per data version (:class:`MoneyCache`) from
+The table (:func:`money_table`) is read whole once from
 :func:`graph.views.money.all_money`, kept apart from the facet table on purpose,
-and applied to the allowed chunks after the graph filters.
+and after each write patched from the change feed like the other derived tables
+(:func:`patch_money`, ``search/derived.py``); it is applied to the allowed chunks
+after the graph filters.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from graph.store.base import GraphStore
-from graph.views.money import MoneyView, all_money, amount
+from graph.views.money import MoneyView, all_money, amount, money_around
 
 #: What the amount range is compared with, as the response's filter echo says it.
 AMOUNT_BASIS = "granted_else_budget"
@@ -118,19 +119,19 @@ def project_sums(money: Mapping[str, list[MoneyView]]) -> dict[str, ProjectSums]
     return out
 
 
-class MoneyCache:
-    """The money table of the current data version, read on first use."""
+def money_table(store: GraphStore) -> dict[str, ProjectSums]:
+    """Every described project's sums, read whole from ``store``."""
+    return project_sums(all_money(store))
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cached: tuple[object, dict[str, ProjectSums]] | None = None
 
-    def get(self, store: GraphStore, version: object) -> dict[str, ProjectSums]:
-        """Every described project's sums, read once per ``version``."""
-        with self._lock:
-            if self._cached is None or self._cached[0] != version:
-                self._cached = (version, project_sums(all_money(store)))
-            return self._cached[1]
+def patch_money(
+    store: GraphStore, table: Mapping[str, ProjectSums], subjects: set[str]
+) -> dict[str, ProjectSums]:
+    """``table`` with the projects whose money involves ``subjects`` read again."""
+    projects, fresh = money_around(store, subjects)
+    out = {p: s for p, s in table.items() if p not in projects}
+    out.update(project_sums(fresh))
+    return out
 
 
 def admitted(sums: Mapping[str, ProjectSums], wanted: AmountRange) -> set[str]:

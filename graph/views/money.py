@@ -11,7 +11,7 @@ give the project page, ``GET /api/projects/{id}`` and the export one row per sum
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -54,6 +54,30 @@ def money_of(store: GraphStore, iris: list[str]) -> dict[str, list[MoneyView]]:
 def all_money(store: GraphStore) -> dict[str, list[MoneyView]]:
     """Grants and budgets of every described project (``hk:Project``), in one query."""
     return _money(store, f"?p a <{HK.Project}> .")
+
+
+def money_around(
+    store: GraphStore, subjects: Iterable[str]
+) -> tuple[set[str], dict[str, list[MoneyView]]]:
+    """The described projects whose money involves ``subjects`` (the projects
+    themselves, their grants, the grants' and budgets' amounts), and their grants
+    and budgets as :func:`all_money` reads them now: what a write that touched
+    ``subjects`` changed in the money table."""
+    values = " ".join(f"<{s}>" for s in sorted(set(subjects)))
+    if not values:
+        return set(), {}
+    rows = store.select(
+        f"""SELECT DISTINCT ?p WHERE {{
+          VALUES ?s {{ {values} }}
+          {{ BIND(?s AS ?p) }} UNION {{ ?p <{SCHEMA.funding}> ?s }}
+          UNION {{ ?p <{SCHEMA.funding}>/<{SCHEMA.amount}> ?s }} UNION {{ ?p <{HK.budget}> ?s }}
+          ?p a <{HK.Project}> .
+        }}"""
+    )
+    # A subject that is no longer a described project leaves the table too.
+    projects = {str(r["p"]) for r in rows if r["p"] is not None} | set(subjects)
+    described = " ".join(f"<{p}>" for p in sorted(projects))
+    return projects, _money(store, f"VALUES ?p {{ {described} }} ?p a <{HK.Project}> .")
 
 
 def _money(store: GraphStore, projects: str) -> dict[str, list[MoneyView]]:

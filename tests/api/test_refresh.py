@@ -69,13 +69,13 @@ def test_a_write_is_refreshed_before_the_next_search(
     # The tables are patched from the change feed, not read whole again.
     tables = counted(monkeypatch, search.derived, "facet_table")
     queries = counted(monkeypatch, search.filters, "_subjects")
-    patches = engine.derived_facets.stats.patches
+    patches = engine.derived.facets.stats.patches
     with Refresher(engine, interval_s=0.05) as refresher:
         engine.ingest_bytes(DOC.format(n=2).encode(), name="second.txt")
         assert refresher.refreshed.wait(60), "no background refresh after the write"
         built, asked = len(tables), len(queries)
         assert built == 0
-        assert engine.derived_facets.stats.patches == patches + 1
+        assert engine.derived.facets.stats.patches == patches + 1
         assert asked >= 2  # the described projects and the place filter, for the new subjects
         result = services.search(engine, "kotihoito", filters=filters)
     assert result.total >= 2  # the new document is found, through the place filter

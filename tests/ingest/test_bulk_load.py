@@ -68,7 +68,7 @@ def test_writes_after_a_bulk_load_patch_every_derived_table(
     page = "Hankkeen nimi\n\nLisäkirjoitettu testihanke\n\nHanke toteutetaan Oulussa.\n"
     engine.ingest_bytes(page.encode(), name="after-bulk.txt")
     engine.refresh()
-    assert engine.derived_facets.stats.patches >= 1
+    assert engine.derived.facets.stats.patches >= 1
     assert engine.verify_derived() == []
     assert replay(engine.store, engine.linker, engine.feed, engine.index.version(), 5) == []
 

@@ -43,7 +43,7 @@ Rahoittaja
 
 Hankkeen sisältö
 
-Hanke toteutetaan {place}. Hankkeessa kehitetään {theme}.
+Hanke toteutetaan {place}. Hankkeessa kehitetään {theme}.{money}
 """
 
 
@@ -55,6 +55,8 @@ def _page(i: int) -> bytes:
         funder=FUNDERS[i % len(FUNDERS)],
         place=PLACES[i % len(PLACES)],
         theme=THEMES[i % len(THEMES)],
+        # a grant on most pages, and its amount changes between versions of a name
+        money="" if i % 3 == 2 else f" Hankkeelle on myönnetty {(i + 1) * 40} 000 euroa avustusta.",
     ).encode()
 
 
@@ -66,6 +68,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, li
     prepared = [engine.preparer.prepare(Source(f"page{i % 4}.txt", _page(i))) for i in range(8)]
     engine.writer.commit(prepared[:2])
     engine.warm_up()
+    assert engine.money_table(), "the pages state grants"
     yield engine, prepared
     engine.close()
 
@@ -79,7 +82,8 @@ def _place(engine: Engine) -> str:
 
 
 def _update(engine: Engine, kind: int) -> None:
-    """A SPARQL update on one indexed document's graph (or, kind 3, on no named graph)."""
+    """A SPARQL update on one indexed document's graph (or, kind 3, on no named graph;
+    kind 4 changes a grant's amount, touching no triple of the project itself)."""
     view = engine.snapshot
     assert view is not None
     documents = sorted(view.documents())
@@ -101,6 +105,13 @@ def _update(engine: Engine, kind: int) -> None:
         )
     elif kind == 2:
         engine.apply_update(f"DROP GRAPH <{document}>")
+    elif kind == 4:
+        engine.apply_update(
+            f"DELETE {{ GRAPH <{document}> {{ ?a <https://schema.org/value> ?v }} }} "
+            f"INSERT {{ GRAPH <{document}> {{ ?a <https://schema.org/value> 7 }} }} "
+            f"WHERE {{ GRAPH <{document}> {{ <{project}> <https://schema.org/funding> ?g . "
+            f"?g <https://schema.org/amount> ?a . ?a <https://schema.org/value> ?v }} }}"
+        )
     else:  # unknown graphs: recorded without subjects, the tables are rebuilt
         engine.apply_update(
             f"DELETE {{ GRAPH ?g {{ <{project}> <https://schema.org/endDate> ?e }} }} "
@@ -128,7 +139,8 @@ def test_patched_tables_equal_rebuilt_ones(
     # a filter in use, so the filter cache holds a pattern to patch
     allowed_projects(engine.store, Filters(places=(_place(engine),)), None, engine.filter_cache())
     engine.neighbourhood()
-    builds = engine.derived_facets.stats.builds
+    builds = engine.derived.facets.stats.builds
+    money_builds = engine.derived.money.stats.builds
     unknown = False
     for kind, n in writes:
         before = engine.index.version()
@@ -140,21 +152,22 @@ def test_patched_tables_equal_rebuilt_ones(
             if documents:
                 engine.delete_document(documents[n % len(documents)])
         else:
-            _update(engine, n % 4)
-            unknown |= n % 4 == 3
+            _update(engine, n % 5)
+            unknown |= n % 5 == 3
         # graph tables, and the index's chunk groups, key languages and centroids
         assert engine.verify_derived() == []
         view = engine.snapshot
         if engine.index.version() != before:
             assert isinstance(view, Snapshot) and view.tables.patched, "index tables patched"
     if not unknown:
-        assert engine.derived_facets.stats.builds == builds, "patched, not rebuilt"
+        assert engine.derived.facets.stats.builds == builds, "patched, not rebuilt"
+        assert engine.derived.money.stats.builds == money_builds, "money patched, not rebuilt"
 
 
 def test_a_gap_in_the_feed_rebuilds(world: tuple[Engine, list[Prepared]]) -> None:
     engine, prepared = world
     engine.facet_table()
-    builds = engine.derived_facets.stats.builds
+    builds = engine.derived.facets.stats.builds
     feed = engine.feed
     assert isinstance(feed, FileFeed)
     engine.writer.commit([prepared[5]])
@@ -163,7 +176,7 @@ def test_a_gap_in_the_feed_rebuilds(world: tuple[Engine, list[Prepared]]) -> Non
     lines = feed.path.read_text().splitlines()
     feed.path.write_text(lines[-1] + "\n")
     engine.facet_table()
-    assert engine.derived_facets.stats.builds == builds + 1
+    assert engine.derived.facets.stats.builds == builds + 1
     assert engine.verify_derived() == []
 
 

@@ -28,15 +28,11 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 
 from search.analysis import Analyzer, default_analyzer
 from search.crosslingual import Translation
 from search.index import IndexView
-from search.lexical import LexicalIndex
 
-#: Chunks one unit's term lookup may return (every chunk containing the term, in practice).
-TERM_HITS = 1_000_000
 #: Bridge concept kinds that name places.
 _PLACE_KINDS = frozenset({"place"})
 #: What a unit met only through a compound part counts for.
@@ -310,14 +306,8 @@ def _hits(view: IndexView, terms: Iterable[str], allowed: set[int] | None) -> se
     terms = [t for t in terms if view.has_term(t)]
     if not terms:
         return set()
-    # The embedded engine's BM25 index gives the chunks holding a term without
-    # scoring and sorting them (LexicalIndex.chunks_with: the same set); other engines
-    # answer through the view's ranked lexical search.
-    lexical = getattr(view, "lexical_index", None)
-    index = lexical() if callable(lexical) else None
-    if isinstance(index, LexicalIndex):
-        return index.chunks_with(terms, allowed)
-    return set(map(itemgetter(0), view.lexical_search(terms, TERM_HITS, allowed)))
+    # The chunks holding a term, without scoring and sorting them (the same set)
+    return view.chunks_with(terms, allowed)
 
 
 def _keys(view: IndexView, ids: set[int], known: dict[int, str], by_document: bool) -> set[str]:

@@ -149,6 +149,11 @@ class IndexView(Protocol):
         """Top ``k`` chunks by BM25 over analysed ``terms``, restricted before ranking."""
         ...
 
+    def chunks_with(self, terms: list[str], allowed: set[int] | None = None) -> set[int]:
+        """Every chunk (of ``allowed``) holding one of the analysed ``terms``: the
+        chunks :meth:`lexical_search` would rank, without scoring them."""
+        ...
+
     def has_term(self, term: str) -> bool:
         """Whether an analysed term occurs in some chunk (the bridge's sense choice)."""
         ...

@@ -204,6 +204,19 @@ class PostgresView:
         with self._index.pool.connection() as conn:
             return PgLexical(conn).search_terms(terms, k, allowed, stats, self._index.postings)
 
+    def chunks_with(self, terms: list[str], allowed: set[int] | None = None) -> set[int]:
+        """Every chunk holding one of ``terms``: the postings' chunk ids (an index-only
+        scan of their key), not a ranked search."""
+        wanted = list(dict.fromkeys(terms))
+        if not wanted or (allowed is not None and not allowed):
+            return set()
+        with self._index.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT chunk FROM hk_postings WHERE term = ANY(%s)", (wanted,)
+            ).fetchall()
+        found = {int(chunk) for (chunk,) in rows}
+        return found if allowed is None else found & allowed
+
     def has_term(self, term: str) -> bool:
         """Whether an analysed term occurs in some chunk: one key lookup per term and
         version (reading the whole vocabulary again after every write cost time in N)."""

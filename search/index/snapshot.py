@@ -132,6 +132,11 @@ class Snapshot:
         lexical = self.lexical_index()
         return lexical.search_terms(terms, k, allowed) if lexical is not None else []
 
+    def chunks_with(self, terms: list[str], allowed: set[int] | None = None) -> set[int]:
+        """Every chunk holding one of ``terms`` (the union of their postings)."""
+        lexical = self.lexical_index()
+        return lexical.chunks_with(terms, allowed) if lexical is not None else set()
+
     def has_term(self, term: str) -> bool:
         """Whether an analysed term occurs in some chunk."""
         lexical = self.lexical_index()

@@ -251,6 +251,18 @@ class IndexContract:
         assert_bm25(view.lexical_search(query, 10, allowed), mine, 10)
         assert_bm25(view.lexical_search(query, len(chunks), allowed), mine, len(chunks))
 
+    def test_chunks_with_a_term_are_the_chunks_lexical_search_ranks(self, index: Index) -> None:
+        chunks = add_texts(index, zipf_texts(6, documents=6, chunks=20))
+        view = index.view()
+        assert view is not None
+        rng = np.random.default_rng(7)
+        allowed = {c.id for c in chunks if rng.random() < 0.5}
+        for words in (["hanke"], ["nuori", "vertaistuki"], ["sanaaeioleolemassa"]):
+            query = [t for w in words for t in terms(w)]
+            for wanted in (None, allowed, set()):
+                ranked = {cid for cid, _ in view.lexical_search(query, len(chunks), wanted)}
+                assert view.chunks_with(query, wanted) == ranked, (words, wanted is None)
+
     def test_centroids_follow_adds_and_removes(self, index: Index) -> None:
         a, _, va = add(index, "a", 1, project=PROJECT)
         b, _, vb = add(index, "b", 2, project=PROJECT)

@@ -109,7 +109,7 @@ def run(n: int, writes: int, seed: int, cache: Path, bulk: bool = False) -> dict
         out["problems"] = engine.verify_derived()
         out["stats"] = {
             name: vars(h.stats)
-            for name, h in zip(("facets", "filters", "neighbours"), holders, strict=True)
+            for name, h in zip(("facets", "filters", "neighbours", "money"), holders, strict=True)
         }
         engine.close()
     out["timings"] = {label: summary(s) for label, s in samples.items()}

@@ -66,12 +66,14 @@ def money_around(
     values = " ".join(f"<{s}>" for s in sorted(set(subjects)))
     if not values:
         return set(), {}
+    # Each branch starts from a bound subject (a BIND of ?s inside a branch would see
+    # it unbound, and the type join would then read every project).
     rows = store.select(
         f"""SELECT DISTINCT ?p WHERE {{
           VALUES ?s {{ {values} }}
-          {{ BIND(?s AS ?p) }} UNION {{ ?p <{SCHEMA.funding}> ?s }}
-          UNION {{ ?p <{SCHEMA.funding}>/<{SCHEMA.amount}> ?s }} UNION {{ ?p <{HK.budget}> ?s }}
-          ?p a <{HK.Project}> .
+          {{ ?p <{SCHEMA.funding}> ?s }}
+          UNION {{ ?g <{SCHEMA.amount}> ?s . ?p <{SCHEMA.funding}> ?g }}
+          UNION {{ ?p <{HK.budget}> ?s }}
         }}"""
     )
     # A subject that is no longer a described project leaves the table too.

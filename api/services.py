@@ -45,7 +45,6 @@ from search.index.base import IndexView
 from search.money_filter import (
     AMOUNT_BASIS,
     AmountRange,
-    ProjectSums,
     admitted,
     granted_by,
     restrict,
@@ -247,11 +246,6 @@ def browse(
     return decorate(engine, current, result, k, offset, echo, facets, ui_lang, mode, "precise")
 
 
-def money_sums(engine: Engine) -> dict[str, ProjectSums]:
-    """Every described project's grants and budget, for the current data version."""
-    return engine.money_table()
-
-
 def allowed_in(
     engine: Engine, current: HybridSearcher, filters: Filters, amount: AmountRange
 ) -> set[int] | None:
@@ -261,7 +255,7 @@ def allowed_in(
     allowed = allowed_chunks(engine.store, snapshot, filters, engine.linker, cache)
     if amount.is_empty():
         return allowed
-    projects = admitted(money_sums(engine), amount)
+    projects = admitted(engine.money_table(), amount)
     return restrict(allowed, snapshot.chunks_by_key(), projects, cache, f"{filters!r} {amount!r}")
 
 
@@ -347,7 +341,7 @@ def add_granted_sums(
     if not (facets.get("funder") or facets.get("place")):
         return
     table = engine.facet_table()
-    sums = granted_by(money_sums(engine), keys, lambda k: table.values.get(k, ()))
+    sums = granted_by(engine.money_table(), keys, lambda k: table.values.get(k, ()))
     for facet in ("funder", "place"):
         for value in facets.get(facet, []):
             granted = sums[facet].get(value.value)

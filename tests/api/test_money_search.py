@@ -82,9 +82,7 @@ def names(engine: Engine, **kwargs: object) -> set[str]:
 
 
 def test_the_money_table_reads_grants_then_budgets(engine: Engine) -> None:
-    sums = {
-        p.rsplit("/", 1)[-1]: (s.basis, s.interval) for p, s in services.money_sums(engine).items()
-    }
+    sums = {p.rsplit("/", 1)[-1]: (s.basis, s.interval) for p, s in engine.money_table().items()}
     grants = {k: v for k, v in sums.items() if v[0] == "granted"}
     assert sorted(v[1][0] for v in grants.values()) == [Decimal(300000), Decimal(2500000)]
     budgets = [v for v in sums.values() if v[0] == "budget"]

@@ -60,6 +60,20 @@ def test_bulk_state_is_consistent_and_searchable(bulk: tuple[Engine, dict[str, o
     assert engine.verify_derived() == []
 
 
+def test_generated_grants_reach_the_money_table(bulk: tuple[Engine, dict[str, object]]) -> None:
+    engine, _ = bulk
+    shape = Shape.load()
+    granted = [d for d in (generate(i, 3, shape) for i in range(N)) if d.grant_eur is not None]
+    assert 0.2 * N < len(granted) < 0.8 * N  # GRANT_SHARE of the documents, roughly
+    money = engine.money_table()
+    for doc in granted[:5]:
+        name = doc.meta.name_fi if doc.meta.lang == "fi" else doc.meta.name_en
+        assert f"{doc.grant_eur:,} euroa".replace(",", "\u00a0") in doc.text
+        sums = money[str(engine.iris.project(name))]
+        assert sums.granted == doc.grant_eur
+        assert sums.grants == [(str(engine.iris.organisation(doc.meta.funder)), doc.grant_eur)]
+
+
 def test_writes_after_a_bulk_load_patch_every_derived_table(
     bulk: tuple[Engine, dict[str, object]], tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from search.index import Index, LocalIndex
 from search.index.postgres import MIGRATIONS, PostgresIndex
+from search.vectors import faiss as faiss_vectors
 from search.vectors import pgvector
 from tests.search.index_contract import (
     IndexContract,
@@ -28,6 +29,22 @@ class TestLocalIndex(IndexContract):
 
     @pytest.fixture
     def index(self, tmp_path: Path) -> Iterator[Index]:
+        engine = LocalIndex(tmp_path / "index")
+        yield engine
+        engine.close()
+
+
+class TestLocalIndexPastTheIvfThreshold(IndexContract):
+    """The embedded engine once its vectors turn into an IVF index (at 16 vectors here,
+    every list probed, so the contract's exact answers still hold): ids, removal and
+    replacement through the direct map, saving and loading, both filter paths."""
+
+    @pytest.fixture
+    def index(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
+        monkeypatch.setattr(faiss_vectors, "IVF_THRESHOLD", 16)
+        monkeypatch.setattr(faiss_vectors, "LIST_SIZE", 1)
+        monkeypatch.setattr(faiss_vectors, "MIN_PROBES", 10**6)
+        monkeypatch.setattr(faiss_vectors, "EXACT_ALLOWED", 4)
         engine = LocalIndex(tmp_path / "index")
         yield engine
         engine.close()

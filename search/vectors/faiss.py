@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -42,6 +43,8 @@ MIN_PROBES = 32
 EXACT_ALLOWED = 30_000
 #: Training sample per list (FAISS warns below 39).
 TRAIN_PER_LIST = 40
+#: The IVF direct map that allows removal by id (faiss' type stubs miss ``DirectMap``).
+_HASHTABLE: int = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -62,7 +65,8 @@ class FaissVectors:
 
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
         self.dim = dim
-        self._index = index if index is not None else _flat(dim)
+        # Any: faiss' stubs know the base class only (``id_map``, ``invlists``, …)
+        self._index: Any = index if index is not None else _flat(dim)
         self._documents: dict[str, _Contribution] = {}
         self._sums: dict[str, tuple[np.ndarray, int]] = {}
         self._centroids: dict[str, np.ndarray] | None = None
@@ -134,7 +138,7 @@ class FaissVectors:
         if gone is None:
             return
         if gone.ids:
-            self._index.remove_ids(np.asarray(gone.ids, dtype=np.int64))  # type: ignore[arg-type]
+            self._index.remove_ids(np.asarray(gone.ids, dtype=np.int64))
         if gone.n:
             total, n = self._sums[gone.key]
             if n - gone.n <= 0:
@@ -222,8 +226,8 @@ class FaissVectors:
         store = cls(dim, faiss.read_index(str(directory / "vectors.faiss")))
         if isinstance(store._index, faiss.IndexIVF):
             ivf = store._index
-            if ivf.direct_map.type != faiss.DirectMap.Hashtable:
-                ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+            if ivf.direct_map.type != _HASHTABLE:
+                ivf.set_direct_map_type(_HASHTABLE)
         if store._index.d != dim:
             raise ValueError(f"vectors.faiss has dimension {store._index.d}, expected {dim}")
         # Each ``data[name]`` reads the whole array from the archive again, so every
@@ -267,13 +271,13 @@ def _to_ivf(rows: tuple[np.ndarray, np.ndarray], dim: int) -> faiss.IndexIVF:
     rng = np.random.default_rng(0)
     sample = rng.choice(len(ids), min(len(ids), nlist * TRAIN_PER_LIST), replace=False)
     ivf.train(np.ascontiguousarray(vectors[np.sort(sample)]))
-    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+    ivf.set_direct_map_type(_HASHTABLE)
     ivf.add_with_ids(np.ascontiguousarray(vectors), ids)
     return ivf
 
 
 def _ivf_ids(ivf: faiss.IndexIVF) -> np.ndarray:
-    lists = faiss.extract_index_ivf(ivf).invlists
+    lists: Any = faiss.extract_index_ivf(ivf).invlists
     parts = [
         faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
         for i in range(ivf.nlist)

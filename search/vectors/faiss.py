@@ -1,18 +1,25 @@
-"""FAISS vector store: ID-mapped inner product, exact while small, IVF past a size.
+"""FAISS vector store: ID-mapped inner product, exact while small, HNSW past a size.
 
 IDs are the chunk ids shared with the lexical index. An ``allowed`` set is
 passed to FAISS as an ID selector, so filtering happens inside the search and
 a selective filter still returns its top-k.
 
-Below :data:`IVF_THRESHOLD` vectors the index is flat (exact): a linear scan of
-every vector per query, 8 ms at 67,000 vectors and 85 ms at 670,000 (N = 100,000
-documents) on one core. Past it, :meth:`FaissVectors.save` turns it into an
-inverted-file index (``IndexIVFFlat``: k-means lists, the vectors kept whole so
-scores stay exact inner products) that probes :data:`PROBE_SHARE` of its lists,
-with a direct map so that documents are still removed and replaced in place. A
-filter that allows few vectors is ranked exactly over those vectors (their rows
-read back through the direct map), and a broader one probes more lists in
-proportion, so a filter never empties a page the flat index would have filled.
+Below :data:`HNSW_THRESHOLD` vectors the index is flat (exact): a linear scan of
+every vector per query, 8 ms at 67,000 vectors and 100 ms at 672,000 (N = 100,000
+documents) on one core. Past it, :meth:`FaissVectors.fit` (run by :meth:`~FaissVectors.save`,
+so a write pays for it, not a search) makes it an HNSW graph over the same vectors
+(``IndexHNSWFlat``: scores stay exact inner products; 1.8 ms at ``efSearch = 256``
+with recall@10 0.94 against the flat answer on the bulk generator's vectors, where an
+IVF index needed 62 ms for 0.96; ``bench/vector_index.py``). FAISS cannot remove
+from an HNSW graph, so a removed chunk becomes a tombstone that every search's
+selector leaves out (chunk ids are never reused), and the graph is built again from
+the live vectors once tombstones pass :data:`DEAD_SHARE`. Filters on the graph:
+
+- one allowing at most :data:`EXACT_ALLOWED` vectors is ranked exactly over them;
+- one allowing under :data:`GRAPH_FILTER_SHARE` of the vectors scans the graph's flat
+  storage with the selector (exact; the scan skips refused vectors before any
+  arithmetic), because a graph walk sees too few allowed vectors to fill a page;
+- a broader one walks the graph with ``efSearch`` raised by the share it refuses.
 
 Besides the FAISS index, the store keeps what each document contributed: its
 ids, its group key, and the sum and count of its body vectors. Centroids are
@@ -33,18 +40,18 @@ from search.index.base import unit
 from search.memo import IdentityMemo
 
 #: Past this many vectors the flat scan is the largest part of a search (see bench/).
-IVF_THRESHOLD = 200_000
-#: Vectors per inverted list the lists are sized for (nlist = n / this, a power of two).
-LIST_SIZE = 512
-#: The share of lists a search probes (at least :data:`MIN_PROBES`).
-PROBE_SHARE = 1 / 16
-MIN_PROBES = 32
+HNSW_THRESHOLD = 200_000
+#: Graph degree and build breadth (M = 32 as measured in bench/index_recall.py).
+HNSW_M = 32
+EF_CONSTRUCTION = 40
+#: Search breadth: the hybrid search asks the dense side for 200 candidates.
+EF_SEARCH = 256
 #: A filter allowing at most this many vectors is ranked exactly over them.
 EXACT_ALLOWED = 30_000
-#: Training sample per list (FAISS warns below 39).
-TRAIN_PER_LIST = 40
-#: The IVF direct map that allows removal by id (faiss' type stubs miss ``DirectMap``).
-_HASHTABLE: int = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]
+#: Below this share of the vectors a filter scans the graph's storage, above it walks.
+GRAPH_FILTER_SHARE = 0.5
+#: Tombstones past this share of the graph's vectors: the graph is built again.
+DEAD_SHARE = 0.25
 
 
 @dataclass
@@ -65,15 +72,19 @@ class FaissVectors:
 
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
         self.dim = dim
-        # Any: faiss' stubs know the base class only (``id_map``, ``invlists``, …)
+        # Any: faiss' stubs know the base class only (``id_map``, ``index``, …)
         self._index: Any = index if index is not None else _flat(dim)
+        self._dead: set[int] = set()
+        """Removed ids still in the HNSW graph (tombstones)."""
+        self._skip: Any = None
+        self._positions: np.ndarray | None = None
         self._documents: dict[str, _Contribution] = {}
         self._sums: dict[str, tuple[np.ndarray, int]] = {}
         self._centroids: dict[str, np.ndarray] | None = None
         self._selectors: IdentityMemo[faiss.IDSelector] = IdentityMemo()
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return int(self._index.ntotal) - len(self._dead)
 
     def count(self) -> int:
         """Number of vectors."""
@@ -81,35 +92,54 @@ class FaissVectors:
 
     @property
     def approximate(self) -> bool:
-        """Whether searches probe inverted lists (past :data:`IVF_THRESHOLD`) rather
+        """Whether searches walk an HNSW graph (past :data:`HNSW_THRESHOLD`) rather
         than scan every vector."""
-        return isinstance(self._index, faiss.IndexIVF)
+        return _is_hnsw(self._index)
 
     def ids(self) -> np.ndarray:
-        """Every chunk id held."""
-        if isinstance(self._index, faiss.IndexIVF):
-            return _ivf_ids(self._index)
-        return np.asarray(faiss.vector_to_array(self._index.id_map), dtype=np.int64)
+        """Every chunk id held (tombstones left out)."""
+        ids = self._id_map()
+        return ids[~np.isin(ids, list(self._dead))] if self._dead else ids.copy()
 
     def fit(self) -> None:
-        """Choose the index type for the current size: IVF past :data:`IVF_THRESHOLD`
-        (trained again once the size quadrupled since training), flat again below half
-        of it. Called before saving, so a write pays for it, not a search."""
-        n = len(self)
-        if isinstance(self._index, faiss.IndexIVF):
-            if n < IVF_THRESHOLD // 2:
-                self._index = _to_flat(self._index, self.dim)
-            elif n > 4 * self._index.nlist * LIST_SIZE:
-                self._index = _to_ivf(self._vectors(), self.dim)
-        elif n >= IVF_THRESHOLD:
-            self._index = _to_ivf(self._vectors(), self.dim)
-        self._selectors = IdentityMemo()
+        """Choose the index for the current size: an HNSW graph past
+        :data:`HNSW_THRESHOLD` (built again when tombstones pass :data:`DEAD_SHARE`),
+        flat again below half of it."""
+        n, hnsw = len(self), self.approximate
+        if hnsw and n < HNSW_THRESHOLD // 2:
+            self._rebuild(_flat(self.dim))
+        elif (not hnsw and n >= HNSW_THRESHOLD) or (
+            hnsw and len(self._dead) > DEAD_SHARE * self._index.ntotal
+        ):
+            self._rebuild(_graph(self.dim))
 
-    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        ids = self.ids()
-        if isinstance(self._index, faiss.IndexIVF):
-            return ids, self._index.reconstruct_batch(ids)
-        return ids, self._index.index.reconstruct_n(0, len(ids))
+    def _rebuild(self, index: Any) -> None:
+        ids, vectors = self._live()
+        if len(ids):
+            index.add_with_ids(vectors, ids)
+        self._index, self._dead = index, set()
+        self._changed()
+
+    def _live(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live ids and their vectors."""
+        ids = self._id_map()
+        vectors = self._index.index.reconstruct_n(0, len(ids))
+        if self._dead:
+            keep = ~np.isin(ids, list(self._dead))
+            ids, vectors = ids[keep], vectors[keep]
+        return ids, np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _id_map(self) -> np.ndarray:
+        """The FAISS position of each id: ``ids[position]`` (kept until the next change)."""
+        if self._positions is None:
+            self._positions = np.asarray(faiss.vector_to_array(self._index.id_map), np.int64)
+        return self._positions
+
+    def _changed(self) -> None:
+        self._centroids = None
+        self._positions = None
+        self._skip = None
+        self._selectors = IdentityMemo()
 
     def add(
         self, document: str, key: str, ids: list[int], vectors: np.ndarray, body: list[bool]
@@ -120,6 +150,7 @@ class FaissVectors:
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
+            self._positions = None
         rows = [i for i, b in enumerate(body) if b]
         total = (
             np.asarray(vectors[rows], dtype=np.float64).sum(axis=0)
@@ -137,8 +168,12 @@ class FaissVectors:
         gone = self._documents.pop(document, None)
         if gone is None:
             return
-        if gone.ids:
+        if gone.ids and self.approximate:
+            self._dead.update(gone.ids)  # an HNSW graph cannot remove: tombstones
+            self._changed()
+        elif gone.ids:
             self._index.remove_ids(np.asarray(gone.ids, dtype=np.int64))
+            self._positions = None
         if gone.n:
             total, n = self._sums[gone.key]
             if n - gone.n <= 0:
@@ -177,22 +212,63 @@ class FaissVectors:
             # faiss' type stubs miss the keyword the SWIG constructor takes.
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         k = min(k, len(self))
-        if isinstance(self._index, faiss.IndexIVF):
-            ivf = self._index
-            if allowed is not None and len(allowed) <= EXACT_ALLOWED:
-                return _exact_over(ivf, q[0], k, allowed)
-            probes = max(MIN_PROBES, round(ivf.nlist * PROBE_SHARE))
-            if allowed is not None:
-                # a filter keeping a share of the vectors keeps that share of each
-                # list: probe that many more lists to see as many candidates
-                probes = round(probes * len(self) / len(allowed))
-            # faiss' type stubs miss the keywords the SWIG constructor takes.
-            params = faiss.SearchParametersIVF(  # type: ignore[call-arg]
-                sel=selector, nprobe=min(ivf.nlist, probes)
-            )
+        if self.approximate:
+            return self._search_graph(q, k, allowed, selector)
         scores, ids = self._index.search(q, k, params=params)
         del selector
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def _search_graph(
+        self, q: np.ndarray, k: int, allowed: set[int] | None, selector: Any
+    ) -> list[tuple[int, float]]:
+        """:meth:`search` on the HNSW graph (the paths of the module docstring)."""
+        if allowed is not None and len(allowed) <= EXACT_ALLOWED:
+            return self._exact_over(q[0], k, allowed)
+        sel = self._without_dead(selector)
+        if allowed is not None and len(allowed) < GRAPH_FILTER_SHARE * len(self):
+            # the graph's storage holds the vectors by position: the selector is
+            # translated from ids to positions
+            translated = faiss.IDSelectorTranslated(self._index.id_map, sel)
+            params = faiss.SearchParameters(sel=translated)  # type: ignore[call-arg]
+            storage: Any = faiss.downcast_index(self._index.index)
+            storage = storage.storage
+            scores, positions = storage.search(q, k, params=params)
+            del translated, sel
+            ids = self._id_map()
+            return [
+                (int(ids[p]), float(s))
+                for p, s in zip(positions[0], scores[0], strict=True)
+                if p >= 0
+            ]
+        # the walk passes over tombstones and refused vectors alike: it is widened by
+        # the share of the graph's vectors it may return
+        share = (len(self) if allowed is None else len(allowed)) / self._index.ntotal
+        # faiss' type stubs miss SearchParametersHNSW
+        walk: Any = faiss.SearchParametersHNSW  # type: ignore[attr-defined]
+        params = walk(sel=sel, efSearch=round(max(EF_SEARCH, k) / min(1.0, share)))
+        scores, ids = self._index.search(q, k, params=params)
+        del sel
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def _without_dead(self, selector: Any) -> Any:
+        """``selector`` (or every id) less the tombstones."""
+        if not self._dead:
+            return selector
+        if self._skip is None:
+            self._skip = faiss.IDSelectorNot(_selector(self._dead))
+        return self._skip if selector is None else faiss.IDSelectorAnd(selector, self._skip)
+
+    def _exact_over(self, query: np.ndarray, k: int, allowed: set[int]) -> list[tuple[int, float]]:
+        """The top ``k`` of ``allowed`` by inner product, every allowed vector scored."""
+        ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        ids = ids[np.isin(ids, self._id_map())]
+        if self._dead:
+            ids = ids[~np.isin(ids, list(self._dead))]
+        if not len(ids):
+            return []
+        scores = self._index.reconstruct_batch(ids) @ query
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(ids[i]), float(scores[i])) for i in top]
 
     # -- persistence ------------------------------------------------------------------
 
@@ -217,6 +293,7 @@ class FaissVectors:
                 counts=np.array([c.n for c in contributions], dtype=np.int64),
                 offsets=offsets,
                 ids=np.array([i for c in contributions for i in c.ids], dtype=np.int64),
+                dead=np.array(sorted(self._dead), dtype=np.int64),
             )
         return ["vectors.faiss", "centroids.npz"]
 
@@ -224,10 +301,6 @@ class FaissVectors:
     def load(cls, directory: Path, dim: int) -> FaissVectors:
         """Read what :meth:`save` wrote."""
         store = cls(dim, faiss.read_index(str(directory / "vectors.faiss")))
-        if isinstance(store._index, faiss.IndexIVF):
-            ivf = store._index
-            if ivf.direct_map.type != _HASHTABLE:
-                ivf.set_direct_map_type(_HASHTABLE)
         if store._index.d != dim:
             raise ValueError(f"vectors.faiss has dimension {store._index.d}, expected {dim}")
         # Each ``data[name]`` reads the whole array from the archive again, so every
@@ -236,6 +309,7 @@ class FaissVectors:
         with np.load(directory / "centroids.npz", allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         offsets, ids, sums, counts = (arrays[k] for k in ("offsets", "ids", "sums", "counts"))
+        store._dead = {int(i) for i in arrays.get("dead", ())}
         for i, (doc, key) in enumerate(zip(arrays["documents"], arrays["keys"], strict=True)):
             total = np.array(sums[i], dtype=np.float64)
             n = int(counts[i])
@@ -250,53 +324,16 @@ class FaissVectors:
 # -- index types -------------------------------------------------------------------------------
 
 
-def _flat(dim: int) -> faiss.Index:
+def _flat(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def _to_flat(ivf: faiss.IndexIVF, dim: int) -> faiss.Index:
-    ids = _ivf_ids(ivf)
-    flat = _flat(dim)
-    if len(ids):
-        flat.add_with_ids(ivf.reconstruct_batch(ids), ids)
-    return flat
+def _graph(dim: int) -> Any:
+    graph = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    graph.hnsw.efConstruction = EF_CONSTRUCTION
+    return faiss.IndexIDMap2(graph)
 
 
-def _to_ivf(rows: tuple[np.ndarray, np.ndarray], dim: int) -> faiss.IndexIVF:
-    """An IVF index over ``rows`` (ids, vectors), its lists trained on a sample of them."""
-    ids, vectors = rows
-    nlist = 1 << max(4, int(np.log2(max(1, len(ids) // LIST_SIZE))))
-    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    # a fixed sample: the same vectors train the same lists
-    rng = np.random.default_rng(0)
-    sample = rng.choice(len(ids), min(len(ids), nlist * TRAIN_PER_LIST), replace=False)
-    ivf.train(np.ascontiguousarray(vectors[np.sort(sample)]))
-    ivf.set_direct_map_type(_HASHTABLE)
-    ivf.add_with_ids(np.ascontiguousarray(vectors), ids)
-    return ivf
-
-
-def _ivf_ids(ivf: faiss.IndexIVF) -> np.ndarray:
-    lists: Any = faiss.extract_index_ivf(ivf).invlists
-    parts = [
-        faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
-        for i in range(ivf.nlist)
-        if lists.list_size(i)
-    ]
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
-
-
-def _exact_over(
-    ivf: faiss.IndexIVF, query: np.ndarray, k: int, allowed: set[int]
-) -> list[tuple[int, float]]:
-    """The top ``k`` of ``allowed`` by inner product, every allowed vector scored."""
-    ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-    try:
-        vectors = ivf.reconstruct_batch(ids)
-    except RuntimeError:  # an id the index does not hold: keep only those it holds
-        held = np.isin(ids, _ivf_ids(ivf))
-        ids = ids[held]
-        vectors = ivf.reconstruct_batch(ids) if len(ids) else np.zeros((0, ivf.d), np.float32)
-    scores = vectors @ query
-    top = np.argsort(-scores, kind="stable")[:k] if len(ids) > k else np.argsort(-scores)
-    return [(int(ids[i]), float(scores[i])) for i in top]
+def _is_hnsw(index: Any) -> bool:
+    inner = getattr(index, "index", None)
+    return inner is not None and isinstance(faiss.downcast_index(inner), faiss.IndexHNSW)

@@ -78,13 +78,12 @@ def test_concurrent_filtered_searches_keep_to_their_filter() -> None:
 
 
 @pytest.fixture
-def small_ivf(monkeypatch: pytest.MonkeyPatch) -> None:
-    """IVF past 2,000 vectors, lists of 64, probing 4 of 32 lists (an eighth): the
-    large-N path at a size a test builds in milliseconds."""
-    monkeypatch.setattr(faiss_vectors, "IVF_THRESHOLD", 2000)
-    monkeypatch.setattr(faiss_vectors, "LIST_SIZE", 64)
-    monkeypatch.setattr(faiss_vectors, "MIN_PROBES", 4)
+def small_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HNSW past 2,000 vectors, exact ranking up to 300 allowed, a graph walk narrowed
+    to efSearch 16: the large-N paths at a size a test builds in milliseconds."""
+    monkeypatch.setattr(faiss_vectors, "HNSW_THRESHOLD", 2000)
     monkeypatch.setattr(faiss_vectors, "EXACT_ALLOWED", 300)
+    monkeypatch.setattr(faiss_vectors, "EF_SEARCH", 16)
 
 
 def _pair(documents: int) -> tuple[FaissVectors, FaissVectors]:
@@ -100,54 +99,80 @@ def _pair(documents: int) -> tuple[FaissVectors, FaissVectors]:
     return a, b
 
 
-@pytest.mark.usefixtures("small_ivf")
-def test_past_the_threshold_saving_turns_the_index_into_ivf(tmp_path: Path) -> None:
-    ivf, flat = _pair(1500)
-    ivf.save(tmp_path)
-    assert ivf.approximate and not flat.approximate
-    assert sorted(ivf.ids().tolist()) == sorted(flat.ids().tolist())
+def _recall(got: list[tuple[int, float]], want: list[tuple[int, float]]) -> float:
+    return len({i for i, _ in got} & {i for i, _ in want}) / max(1, len(want))
+
+
+@pytest.mark.usefixtures("small_graph")
+def test_past_the_threshold_saving_turns_the_index_into_a_graph(tmp_path: Path) -> None:
+    graph, flat = _pair(1500)
+    graph.save(tmp_path)
+    assert graph.approximate and not flat.approximate
+    assert sorted(graph.ids().tolist()) == sorted(flat.ids().tolist())
     loaded = FaissVectors.load(tmp_path, DIM)
     assert loaded.approximate and loaded.count() == 3000
-    # removal and replacement work in place on the loaded IVF index
+    # removal leaves tombstones that no search returns, and survive a save and a load
     for d in range(0, 1500, 3):
         loaded.remove_document(f"doc{d}")
         flat.remove_document(f"doc{d}")
+    assert loaded.count() == flat.count() == 2000
     assert sorted(loaded.ids().tolist()) == sorted(flat.ids().tolist())
-    rng = np.random.default_rng(2)
-    queries = rng.standard_normal((30, DIM)).astype(np.float32)
+    loaded.save(tmp_path)
+    again = FaissVectors.load(tmp_path, DIM)
+    assert again.approximate and again.count() == 2000
+    live = set(flat.ids().tolist())
+    queries = np.random.default_rng(2).standard_normal((30, DIM)).astype(np.float32)
     recall = []
     for q in queries:
-        want = {i for i, _ in flat.search(q, 10)}
-        got = loaded.search(q, 10)
-        assert len(got) == 10 and all(i in flat.ids() for i, _ in got)
-        recall.append(len(want & {i for i, _ in got}) / 10)
-    # an eighth of the lists probed on clustered vectors: most of the exact top 10
-    assert np.mean(recall) >= 0.8, recall
+        got = again.search(q, 10)
+        assert len(got) == 10 and {i for i, _ in got} <= live
+        recall.append(_recall(got, flat.search(q, 10)))
+    assert np.mean(recall) >= 0.9, recall
 
 
-@pytest.mark.usefixtures("small_ivf")
-def test_filters_on_the_ivf_index_fill_their_page(tmp_path: Path) -> None:
-    ivf, flat = _pair(1500)
-    ivf.save(tmp_path)
+@pytest.mark.usefixtures("small_graph")
+def test_filters_on_the_graph_fill_their_page(tmp_path: Path) -> None:
+    graph, flat = _pair(1500)
+    graph.save(tmp_path)
+    for d in range(0, 1500, 5):  # tombstones, which no path may return
+        graph.remove_document(f"doc{d}")
+        flat.remove_document(f"doc{d}")
+    live = set(flat.ids().tolist())
     q = np.random.default_rng(4).standard_normal(DIM).astype(np.float32)
     narrow = set(range(1, 3000, 13))  # 231 ids: ranked exactly over the allowed vectors
-    got, want = ivf.search(q, 20, narrow), flat.search(q, 20, narrow)
+    got, want = graph.search(q, 20, narrow), flat.search(q, 20, narrow)
     assert [i for i, _ in got] == [i for i, _ in want]
     np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-5)
-    broad = set(range(0, 3000, 3))  # a third: more lists probed, still a full page
-    hits = ivf.search(q, 50, broad)
-    assert len(hits) == 50 and all(i in broad for i, _ in hits)
-    assert ivf.search(q, 5, {10**9}) == []  # an id the index does not hold
+    third = set(range(0, 3000, 3))  # a third: the storage scanned with the selector, exact
+    got = graph.search(q, 50, third)
+    assert [i for i, _ in got] == [i for i, _ in flat.search(q, 50, third)]
+    broad = set(range(3000)) - set(range(0, 3000, 4))  # three quarters: a wider walk
+    got = graph.search(q, 50, broad)
+    assert len(got) == 50 and {i for i, _ in got} <= broad & live
+    assert _recall(got, flat.search(q, 50, broad)) >= 0.8
+    assert graph.search(q, 5, {10**9}) == []  # an id the index does not hold
 
 
-@pytest.mark.usefixtures("small_ivf")
-def test_below_half_the_threshold_the_index_is_exact_again(tmp_path: Path) -> None:
-    ivf, flat = _pair(1500)
-    ivf.save(tmp_path)
-    for d in range(1100):  # 800 vectors left, under half of 2,000
-        ivf.remove_document(f"doc{d}")
+@pytest.mark.usefixtures("small_graph")
+def test_tombstones_past_a_quarter_rebuild_the_graph(tmp_path: Path) -> None:
+    graph, flat = _pair(1500)
+    graph.save(tmp_path)
+    for d in range(500):
+        graph.remove_document(f"doc{d}")
         flat.remove_document(f"doc{d}")
-    ivf.save(tmp_path)
-    assert not ivf.approximate
+    graph.save(tmp_path)  # 1,000 of 3,000 vectors dead: built again from the live ones
+    assert graph.approximate and graph._index.ntotal == graph.count() == 2000
+    assert sorted(graph.ids().tolist()) == sorted(flat.ids().tolist())
+
+
+@pytest.mark.usefixtures("small_graph")
+def test_below_half_the_threshold_the_index_is_exact_again(tmp_path: Path) -> None:
+    graph, flat = _pair(1500)
+    graph.save(tmp_path)
+    for d in range(1100):  # 800 vectors left, under half of 2,000
+        graph.remove_document(f"doc{d}")
+        flat.remove_document(f"doc{d}")
+    graph.save(tmp_path)
+    assert not graph.approximate
     q = np.ones(DIM, dtype=np.float32)
-    assert ivf.search(q, 10) == flat.search(q, 10)
+    assert graph.search(q, 10) == flat.search(q, 10)

@@ -34,16 +34,15 @@ class TestLocalIndex(IndexContract):
         engine.close()
 
 
-class TestLocalIndexPastTheIvfThreshold(IndexContract):
-    """The embedded engine once its vectors turn into an IVF index (at 16 vectors here,
-    every list probed, so the contract's exact answers still hold): ids, removal and
-    replacement through the direct map, saving and loading, both filter paths."""
+class TestLocalIndexPastTheHnswThreshold(IndexContract):
+    """The embedded engine once its vectors turn into an HNSW graph (at 16 vectors here,
+    where a walk with efSearch 256 sees every vector, so the contract's exact answers
+    still hold): tombstones for removal and replacement, saving and loading, the three
+    filter paths."""
 
     @pytest.fixture
     def index(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
-        monkeypatch.setattr(faiss_vectors, "IVF_THRESHOLD", 16)
-        monkeypatch.setattr(faiss_vectors, "LIST_SIZE", 1)
-        monkeypatch.setattr(faiss_vectors, "MIN_PROBES", 10**6)
+        monkeypatch.setattr(faiss_vectors, "HNSW_THRESHOLD", 16)
         monkeypatch.setattr(faiss_vectors, "EXACT_ALLOWED", 4)
         engine = LocalIndex(tmp_path / "index")
         yield engine

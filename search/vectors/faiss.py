@@ -15,10 +15,10 @@ from an HNSW graph, so a removed chunk becomes a tombstone that every search's
 selector leaves out (chunk ids are never reused), and the graph is built again from
 the live vectors once tombstones pass :data:`DEAD_SHARE`. Filters on the graph:
 
-- one allowing at most :data:`EXACT_ALLOWED` vectors is ranked exactly over them;
 - one allowing under :data:`GRAPH_FILTER_SHARE` of the vectors scans the graph's flat
-  storage with the selector (exact; the scan skips refused vectors before any
-  arithmetic), because a graph walk sees too few allowed vectors to fill a page;
+  storage with the selector, as the flat index does (exact; the scan skips refused
+  vectors before any arithmetic: 5.7 ms for 0.5 % and 30 ms for 10 % of 672,000),
+  because a graph walk sees too few allowed vectors to fill a page;
 - a broader one walks the graph with ``efSearch`` raised by the share it refuses.
 
 Besides the FAISS index, the store keeps what each document contributed: its
@@ -46,8 +46,6 @@ HNSW_M = 32
 EF_CONSTRUCTION = 40
 #: Search breadth: the hybrid search asks the dense side for 200 candidates.
 EF_SEARCH = 256
-#: A filter allowing at most this many vectors is ranked exactly over them.
-EXACT_ALLOWED = 30_000
 #: Below this share of the vectors a filter scans the graph's storage, above it walks.
 GRAPH_FILTER_SHARE = 0.5
 #: Tombstones past this share of the graph's vectors: the graph is built again.
@@ -222,8 +220,7 @@ class FaissVectors:
         self, q: np.ndarray, k: int, allowed: set[int] | None, selector: Any
     ) -> list[tuple[int, float]]:
         """:meth:`search` on the HNSW graph (the paths of the module docstring)."""
-        if allowed is not None and len(allowed) <= EXACT_ALLOWED:
-            return self._exact_over(q[0], k, allowed)
+        assert allowed is None or selector is not None
         sel = self._without_dead(selector)
         if allowed is not None and len(allowed) < GRAPH_FILTER_SHARE * len(self):
             # the graph's storage holds the vectors by position: the selector is
@@ -257,18 +254,6 @@ class FaissVectors:
         if self._skip is None:
             self._skip = faiss.IDSelectorNot(_selector(self._dead))
         return self._skip if selector is None else faiss.IDSelectorAnd(selector, self._skip)
-
-    def _exact_over(self, query: np.ndarray, k: int, allowed: set[int]) -> list[tuple[int, float]]:
-        """The top ``k`` of ``allowed`` by inner product, every allowed vector scored."""
-        ids = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-        ids = ids[np.isin(ids, self._id_map())]
-        if self._dead:
-            ids = ids[~np.isin(ids, list(self._dead))]
-        if not len(ids):
-            return []
-        scores = self._index.reconstruct_batch(ids) @ query
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [(int(ids[i]), float(scores[i])) for i in top]
 
     # -- persistence ------------------------------------------------------------------
 

@@ -79,10 +79,9 @@ def test_concurrent_filtered_searches_keep_to_their_filter() -> None:
 
 @pytest.fixture
 def small_graph(monkeypatch: pytest.MonkeyPatch) -> None:
-    """HNSW past 2,000 vectors, exact ranking up to 300 allowed, a graph walk narrowed
-    to efSearch 16: the large-N paths at a size a test builds in milliseconds."""
+    """HNSW past 2,000 vectors, a graph walk narrowed to efSearch 16: the large-N
+    paths at a size a test builds in milliseconds."""
     monkeypatch.setattr(faiss_vectors, "HNSW_THRESHOLD", 2000)
-    monkeypatch.setattr(faiss_vectors, "EXACT_ALLOWED", 300)
     monkeypatch.setattr(faiss_vectors, "EF_SEARCH", 16)
 
 
@@ -139,7 +138,7 @@ def test_filters_on_the_graph_fill_their_page(tmp_path: Path) -> None:
         flat.remove_document(f"doc{d}")
     live = set(flat.ids().tolist())
     q = np.random.default_rng(4).standard_normal(DIM).astype(np.float32)
-    narrow = set(range(1, 3000, 13))  # 231 ids: ranked exactly over the allowed vectors
+    narrow = set(range(1, 3000, 13))  # 231 ids: the storage scanned with the selector
     got, want = graph.search(q, 20, narrow), flat.search(q, 20, narrow)
     assert [i for i, _ in got] == [i for i, _ in want]
     np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-5)

@@ -37,13 +37,12 @@ class TestLocalIndex(IndexContract):
 class TestLocalIndexPastTheHnswThreshold(IndexContract):
     """The embedded engine once its vectors turn into an HNSW graph (at 16 vectors here,
     where a walk with efSearch 256 sees every vector, so the contract's exact answers
-    still hold): tombstones for removal and replacement, saving and loading, the three
+    still hold): tombstones for removal and replacement, saving and loading, both
     filter paths."""
 
     @pytest.fixture
     def index(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
         monkeypatch.setattr(faiss_vectors, "HNSW_THRESHOLD", 16)
-        monkeypatch.setattr(faiss_vectors, "EXACT_ALLOWED", 4)
         engine = LocalIndex(tmp_path / "index")
         yield engine
         engine.close()

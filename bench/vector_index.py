@@ -1,7 +1,7 @@
 """The embedded engine's HNSW graph against its flat index on one home's vectors.
 
-``python -m bench.vector_index --home HOME`` reads the home's committed vectors (flat or
-graph: they are read back either way), builds both index types as
+``python -m bench.vector_index --home HOME`` reads the home's committed vectors (its
+graph is used as it is when it has one), builds the other index types as
 :class:`search.vectors.faiss.FaissVectors` does, and an IVF index as the road not taken,
 then times and compares them with the bench's real e5 query vectors
 (``bench.search.QUERIES``, encoded by the configured encoder), unfiltered and through each
@@ -31,7 +31,7 @@ from bench import load_average, write_result
 Hits = list[tuple[int, float]]
 
 
-def _read_vectors(home: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_store(home: Path) -> Any:
     import search.index  # noqa: F401  (imports search.vectors.faiss in its order)
     from search.index.local import IndexState
     from search.vectors.faiss import FaissVectors
@@ -40,7 +40,7 @@ def _read_vectors(home: Path) -> tuple[np.ndarray, np.ndarray]:
     name = state.current_name()
     if name is None:
         raise SystemExit(f"{home} has no committed index snapshot")
-    return FaissVectors.load(state.root / "snapshots" / name, 384)._live()
+    return FaissVectors.load(state.root / "snapshots" / name, 384)
 
 
 def _timed(fn: Callable[[np.ndarray], Hits], queries: np.ndarray) -> tuple[list[Hits], Any]:
@@ -83,14 +83,19 @@ def compare(home: Path) -> dict[str, Any]:
     from search.encoders import get_encoder
     from search.vectors import faiss as fv
 
-    ids, vectors = _read_vectors(home)
+    stored = _read_store(home)
+    ids, vectors = stored._live()
     dim = vectors.shape[1]
     flat = fv.FaissVectors(dim, fv._flat(dim))
     flat._index.add_with_ids(vectors, ids)
-    graph = fv.FaissVectors(dim, fv._graph(dim))
-    started = time.perf_counter()
-    graph._index.add_with_ids(vectors, ids)  # FAISS' own threads, as fit() builds it
-    built_s = time.perf_counter() - started
+    built_s = None
+    if stored.approximate:  # the home's own graph, as the engine searches it
+        graph = stored
+    else:
+        graph = fv.FaissVectors(dim, fv._graph(dim))
+        started = time.perf_counter()
+        graph._index.add_with_ids(vectors, ids)  # FAISS' own threads, as fit() builds it
+        built_s = round(time.perf_counter() - started, 1)
     faiss.omp_set_num_threads(1)
     queries = np.asarray(get_encoder("e5-small-q4").encode_queries(QUERIES), dtype=np.float32)
     rng = np.random.default_rng(7)
@@ -138,7 +143,7 @@ def compare(home: Path) -> dict[str, Any]:
         "home": str(home),
         "vectors": len(ids),
         "graph": {"M": fv.HNSW_M, "efConstruction": fv.EF_CONSTRUCTION, "efSearch": fv.EF_SEARCH},
-        "graph_build_s": round(built_s, 1),
+        "graph_build_s": built_s,
         "queries": len(QUERIES),
         "filters": rows,
         f"ivf_nlist={nlist}_unfiltered": ivf_rows,

@@ -12,9 +12,6 @@ means agreement. Nothing is repaired here: ``hankekg reindex`` rebuilds the inde
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
 
 from graph.errors import HankeKGError
 from graph.store import GraphStore
@@ -88,24 +85,12 @@ def _chunks(view: IndexView, documents: Mapping[str, DocumentEntry]) -> list[str
 
 
 def _local_ids(snapshot: Snapshot, named: set[int]) -> list[str]:
-    """The embedded engine's files, id by id: ``chunks.jsonl``, FAISS and BM25."""
-    stores: dict[str, set[int]] = {
-        "chunks.jsonl": set(snapshot.chunks),
-        "vectors": {int(i) for i in _faiss_ids(snapshot.vectors._index)},
-    }
-    lexical = snapshot.lexical_index()
-    stores["lexical index"] = set(lexical.ids) if lexical is not None else set()
+    """The embedded engine's files, id by id: ``chunks.jsonl``, FAISS and the term
+    postings of every segment (less the snapshot's tombstones)."""
     problems: list[str] = []
-    for name, ids in stores.items():
+    for name, ids in snapshot.stored_ids().items():
         if missing := named - ids:
             problems.append(f"{name}: {len(missing)} chunk(s) of the documents missing")
         if extra := ids - named:
             problems.append(f"{name}: {len(extra)} chunk(s) no document owns")
     return problems
-
-
-def _faiss_ids(index: Any) -> np.ndarray:
-    """The ids an ID-mapped FAISS index holds."""
-    import faiss
-
-    return np.asarray(faiss.vector_to_array(index.id_map), dtype=np.int64)

@@ -126,6 +126,67 @@ class FaissVectors:
         del selector
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
+    def search_selected(
+        self, query: np.ndarray, k: int, selector: faiss.IDSelector | None
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` ids by inner product among those ``selector`` keeps (all when
+        ``None``); the caller holds the selector until this returns."""
+        if len(self) == 0 or k <= 0:
+            return []
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        # Parameters per search (see :meth:`search`: an ID-mapped index swaps their selector).
+        params = None if selector is None else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        scores, ids = self._index.search(q, min(k, len(self)), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def stored_ids(self) -> np.ndarray:
+        """Every id the FAISS index holds, in storage order."""
+        return np.asarray(faiss.vector_to_array(self._index.id_map), dtype=np.int64)  # type: ignore[attr-defined]
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every stored id and its vector (rows in storage order)."""
+        ids = self.stored_ids()
+        if ids.size == 0:
+            return ids, np.zeros((0, self.dim), dtype=np.float32)
+        inner = faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]
+        return ids, np.asarray(inner.reconstruct_n(0, ids.size), dtype=np.float32)
+
+    def documents(self) -> list[str]:
+        """The documents whose vectors this store holds."""
+        return list(self._documents)
+
+    def contribution(self, document: str) -> tuple[str, np.ndarray, int] | None:
+        """``document``'s centroid key, body vector sum and body vector count."""
+        c = self._documents.get(document)
+        return None if c is None else (c.key, c.total, c.n)
+
+    @classmethod
+    def merged(cls, dim: int, parts: list[tuple[FaissVectors, list[str]]]) -> FaissVectors:
+        """One store holding the vectors (and centroid shares) of the listed documents
+        of each part, copied without re-encoding; one FAISS ``add`` in all."""
+        store = cls(dim)
+        ids_out: list[np.ndarray] = []
+        rows_out: list[np.ndarray] = []
+        for vectors, documents in parts:
+            ids, matrix = vectors.matrix()
+            row = {i: r for r, i in enumerate(ids.tolist())}
+            keep: list[int] = []
+            for doc in documents:
+                c = vectors._documents[doc]
+                store._documents[doc] = _Contribution(c.key, list(c.ids), c.total, c.n)
+                if c.n:
+                    old, n = store._sums.get(c.key, (np.zeros(dim, dtype=np.float64), 0))
+                    store._sums[c.key] = (old + c.total, n + c.n)
+                keep.extend(row[i] for i in c.ids)
+            ids_out.append(ids[keep])
+            rows_out.append(matrix[keep])
+        if ids_out and sum(i.size for i in ids_out):
+            store._index.add_with_ids(
+                np.ascontiguousarray(np.vstack(rows_out), dtype=np.float32),
+                np.concatenate(ids_out),
+            )
+        return store
+
     # -- persistence ------------------------------------------------------------------
 
     def save(self, directory: Path) -> list[str]:

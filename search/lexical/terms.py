@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,13 +81,16 @@ class TermTable:
         if id_array.size > 1 and not np.all(np.diff(id_array) > 0):
             raise ValueError("chunk ids must be unique and ascending")
         vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for pos, terms in enumerate(tokens):
+        # 4 bytes a token (a bulk load passes every chunk of the corpus at once)
+        cols = array("i")
+        for terms in tokens:
             cols.extend(vocab.setdefault(t, len(vocab)) for t in terms)
-            rows.extend([pos] * len(terms))
-        lengths = np.fromiter((len(t) for t in tokens), dtype=np.float32, count=len(tokens))
-        return cls._from_coo(id_array, lengths, tuple(vocab), rows, cols, None)
+        counts = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        rows = np.repeat(np.arange(len(tokens), dtype=np.int32), counts)
+        cols_array = np.frombuffer(cols, dtype=np.int32) if cols else np.zeros(0, np.int32)
+        return cls._from_coo(
+            id_array, counts.astype(np.float32), tuple(vocab), rows, cols_array, None
+        )
 
     @classmethod
     def _from_coo(
@@ -101,7 +105,7 @@ class TermTable:
         """Sum duplicate (chunk, term) pairs into a CSC matrix (scipy does it in C)."""
         data = np.ones(len(rows), dtype=np.float32) if tf is None else np.asarray(tf, np.float32)
         matrix = sp.csc_matrix(
-            (data, (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+            (data, (np.asarray(rows), np.asarray(cols))),
             shape=(ids.size, len(terms)),
             dtype=np.float32,
         )

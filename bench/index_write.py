@@ -9,7 +9,10 @@ For each it reports the wall time of the whole write and the index engine's part
 - ``open``: :meth:`LocalIndex.writer`, the writer's copy of the committed snapshot;
 - ``change``: the writer's ``add_document``/``remove_document`` (analysing the new text);
 - ``stage``: :meth:`IndexState.stage`, writing the new snapshot to disk with fsync;
-- ``index``: the three together.
+- ``index``: the three together;
+
+and, with segments, one more upload whose commit merges every segment into one (what
+the merge policy does once per about N/16 changed chunks: the amortised part).
 
 Medians and the load average are printed as JSON (and written to ``--out``). Only the
 copy is touched: ``python -m bench.index_write --home /tmp/copy --writes 5``. The script
@@ -108,6 +111,13 @@ def run(home: Path, writes: int) -> dict[str, Any]:
             report = upload(writes + 1)
             iri = next(iter(report.documents.values()))
             out["delete"] = _one(spent, lambda: engine.delete_document(iri))
+            index = engine.index
+            if hasattr(index, "policy"):  # segments: one write that merges every segment
+                from search.index.snapshot import MergePolicy
+
+                kept, index.policy = index.policy, MergePolicy(tail_ratio=0.0, dead_ratio=0.0)
+                out["write_with_full_merge"] = _one(spent, lambda: upload(writes + 2))
+                index.policy = kept
             out["median"] = {k: round(median(s[k] for s in samples), 4) for k in samples[0]}
     finally:
         engine.close()

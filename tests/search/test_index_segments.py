@@ -66,30 +66,34 @@ class Mirror:
         return snapshot
 
 
-def _write(index: LocalIndex, mirror: Mirror, name: str, seed: int, n: int) -> None:
+def _commit(index: LocalIndex, mirror: Mirror, changes: list[tuple[str, str, int, int]]) -> None:
+    """One writer commit of ``changes``: ``("add", name, seed, n)`` adds a document of
+    ``n`` chunks (or a new version of it), ``("remove", name, ...)`` removes one."""
     writer = index.writer(ENCODER)
     try:
-        iri = f"http://example.org/id/document/{name}"
-        chunks, vectors = _document(name, seed, n, writer.allocate_ids(n))
-        entry = DocumentEntry(f"sha-{seed}", f"{name}.txt", [], [])
-        if chunks[0].project:
-            entry.projects = [chunks[0].project]
-        writer.add_document(iri, entry, chunks, vectors)
+        for op, name, seed, n in changes:
+            iri = f"http://example.org/id/document/{name}"
+            if op == "remove":
+                writer.remove_document(iri)
+                mirror.docs.pop(iri, None)
+                continue
+            chunks, vectors = _document(name, seed, n, writer.allocate_ids(n))
+            entry = DocumentEntry(f"sha-{seed}", f"{name}.txt", [], [])
+            if chunks[0].project:
+                entry.projects = [chunks[0].project]
+            writer.add_document(iri, entry, chunks, vectors)
+            mirror.docs[iri] = (entry, chunks, vectors)
         writer.commit()
     finally:
         writer.close()
-    mirror.docs[iri] = (entry, chunks, vectors)
+
+
+def _write(index: LocalIndex, mirror: Mirror, name: str, seed: int, n: int) -> None:
+    _commit(index, mirror, [("add", name, seed, n)])
 
 
 def _remove(index: LocalIndex, mirror: Mirror, name: str) -> None:
-    iri = f"http://example.org/id/document/{name}"
-    writer = index.writer(ENCODER)
-    try:
-        writer.remove_document(iri)
-        writer.commit()
-    finally:
-        writer.close()
-    mirror.docs.pop(iri, None)
+    _commit(index, mirror, [("remove", name, 0, 0)])
 
 
 def assert_same(view: Snapshot, whole: Snapshot, seed: int) -> None:
@@ -131,10 +135,15 @@ def assert_same(view: Snapshot, whole: Snapshot, seed: int) -> None:
         np.testing.assert_allclose(centroids[key], vector, atol=1e-5)
 
 
-OPS = st.lists(
-    st.tuples(st.sampled_from(["add", "add", "remove"]), st.integers(0, 5), st.integers(1, 4)),
+#: Commits of one to three changes each: add (or replace) or remove one of six documents.
+COMMITS = st.lists(
+    st.lists(
+        st.tuples(st.sampled_from(["add", "add", "remove"]), st.integers(0, 5), st.integers(1, 4)),
+        min_size=1,
+        max_size=3,
+    ),
     min_size=1,
-    max_size=10,
+    max_size=8,
 )
 
 
@@ -143,27 +152,48 @@ OPS = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(ops=OPS, policy=st.sampled_from(POLICIES))
+@given(commits=COMMITS, policy=st.sampled_from(POLICIES))
 def test_segments_answer_as_an_index_built_whole(
-    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, int]], policy: MergePolicy
+    tmp_path_factory: pytest.TempPathFactory,
+    commits: list[list[tuple[str, int, int]]],
+    policy: MergePolicy,
 ) -> None:
     root = tmp_path_factory.mktemp("segments") / "index"
     index = LocalIndex(root, policy)
     mirror = Mirror()
-    for step, (op, name, n) in enumerate(ops):
-        if op == "add":  # a new document, or a new version of one
-            _write(index, mirror, f"d{name}", step * 7 + name, n)
-        else:
-            _remove(index, mirror, f"d{name}")
+    for step, changes in enumerate(commits):
+        _commit(
+            index,
+            mirror,
+            [(op, f"d{name}", step * 7 + name, n) for op, name, n in changes],
+        )
         view = index.view()
-        if not mirror.docs and view is not None:
-            assert view.document_count() == 0
-        if view is not None:
-            assert_same(view, mirror.whole(), step)
+        assert view is not None
+        assert len(view.segments) <= max(policy.max_segments, 1)
+        assert set(view.deleted) <= {s.name for s in view.segments}
+        assert_same(view, mirror.whole(), step)
     reopened = LocalIndex(root, policy)  # the same from the files
     view = reopened.view()
-    if view is not None:
-        assert_same(view, mirror.whole(), 99)
+    assert view is not None
+    assert_same(view, mirror.whole(), 99)
+
+
+def test_a_segment_that_cannot_be_linked_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = LocalIndex(tmp_path / "index", POLICIES[0])
+    mirror = Mirror()
+    _write(index, mirror, "a", 1, 3)
+
+    def cross_device(*_: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    _write(index, mirror, "b", 2, 3)
+    monkeypatch.undo()
+    current = index.state.snapshots / str(index.version())
+    assert len(list((current / "segments").iterdir())) == 2
+    assert_same(LocalIndex(index.state.root).view(), mirror.whole(), 3)  # type: ignore[arg-type]
 
 
 def test_a_one_document_commit_writes_one_small_segment_and_links_the_rest(

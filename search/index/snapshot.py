@@ -156,9 +156,8 @@ class Snapshot:
         """Forget what queries derive per version (after a change)."""
         self._lexical: LexicalView | None = None
         self._dead: dict[str, tuple[np.ndarray | None, frozenset[int]]] = {}
-        self._plain: list[tuple[faiss.IDSelector | None, tuple[object, ...]]] | None = None
-        self._selectors: IdentityMemo[list[tuple[faiss.IDSelector | None, tuple[object, ...]]]]
-        self._selectors = IdentityMemo()
+        self._selectors: dict[int, IdentityMemo[tuple[faiss.IDSelector, tuple[object, ...]]]]
+        self._selectors = {}
         self._centroids: dict[str, np.ndarray] | None = None
 
     @classmethod
@@ -237,51 +236,44 @@ class Snapshot:
     def dense_search(
         self, query: np.ndarray, k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """Top ``k`` live chunks by inner product: each segment's FAISS index searched
-        with an ID selector (the filter, less the segment's tombstones), best of all."""
+        """Top ``k`` live chunks by inner product, the best of each segment's: a segment
+        this snapshot deleted nothing from is searched as a whole index is (FAISS, the
+        filter as an ID selector); one with tombstones through a selector that also
+        leaves them out."""
         if k <= 0 or (allowed is not None and not allowed):
             return []
         segments = self._all()
-        selectors = self._selectors_for(allowed, segments)
         hits: list[tuple[int, float]] = []
-        for segment, (selector, _held) in zip(segments, selectors, strict=True):
+        for i, segment in enumerate(segments):
+            if not self._dead_of(segment)[1]:
+                hits += segment.vectors.search(query, k, allowed)
+                continue
+            selector, held = self._selector(i, segment, allowed)
             hits += segment.vectors.search_selected(query, k, selector)
+            del held
         if len(segments) > 1:
             hits.sort(key=lambda hit: (-hit[1], hit[0]))
         return hits[:k]
 
-    def _selectors_for(
-        self, allowed: set[int] | None, segments: list[Segment]
-    ) -> list[tuple[faiss.IDSelector | None, tuple[object, ...]]]:
-        """Per segment an ID selector (with the objects it points into, kept alive)."""
+    def _selector(
+        self, i: int, segment: Segment, allowed: set[int] | None
+    ) -> tuple[faiss.IDSelector, tuple[object, ...]]:
+        """An ID selector for segment ``i``: ``allowed`` (all when ``None``) less the
+        segment's tombstones, with the objects it points into (kept alive by the caller)."""
 
-        def build() -> list[tuple[faiss.IDSelector | None, tuple[object, ...]]]:
-            batch = None
-            if allowed is not None:
-                batch = faiss.IDSelectorBatch(
-                    np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-                )
-            out: list[tuple[faiss.IDSelector | None, tuple[object, ...]]] = []
-            for segment in segments:
-                dead = self._dead_of(segment)[1]
-                if not dead:
-                    out.append((batch, (batch,)))
-                    continue
-                gone = faiss.IDSelectorBatch(np.fromiter(dead, dtype=np.int64, count=len(dead)))
-                alive = faiss.IDSelectorNot(gone)
-                if batch is None:
-                    out.append((alive, (gone, alive)))
-                else:
-                    both = faiss.IDSelectorAnd(batch, alive)
-                    out.append((both, (batch, gone, alive, both)))
-            return out
+        def build() -> tuple[faiss.IDSelector, tuple[object, ...]]:
+            dead = self._dead_of(segment)[1]
+            gone = faiss.IDSelectorBatch(np.fromiter(dead, dtype=np.int64, count=len(dead)))
+            alive = faiss.IDSelectorNot(gone)
+            if allowed is None:
+                return alive, (gone, alive)
+            batch = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            both = faiss.IDSelectorAnd(batch, alive)
+            return both, (batch, gone, alive, both)
 
-        if allowed is None:
-            if self._plain is None or len(self._plain) != len(segments):
-                self._plain = build()
-            return self._plain
         # The same filter's set comes back for every query of one data version.
-        return self._selectors.get(allowed, build)
+        memo = self._selectors.setdefault(i, IdentityMemo())
+        return memo.get(allowed if allowed is not None else self, build)
 
     def lexical_search(
         self, terms: list[str], k: int, allowed: set[int] | None = None

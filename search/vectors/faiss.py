@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -102,40 +103,25 @@ class FaissVectors:
         """Unit mean body vector of each of ``keys`` that has one."""
         return {k: unit(self._sums[k][0] / self._sums[k][1]) for k in keys if k in self._sums}
 
-    def search(
-        self, query: np.ndarray, k: int, allowed: set[int] | None = None
-    ) -> list[tuple[int, float]]:
-        """Top ``k`` ids by inner product with ``query``, restricted to ``allowed``."""
-        if len(self) == 0 or k <= 0 or (allowed is not None and not allowed):
-            return []
-        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        params = None
-        selector = None
-        if allowed is not None:
-            # The same filter's set comes back for every query of one data version: its
-            # selector is built once. The parameters are made per search: an ID-mapped
-            # index swaps their selector for a translating one while it searches, so
-            # parameters shared by concurrent searches read another search's freed
-            # selector (a segfault with 16 clients, bench/scale.py). The selector is
-            # held here until the search returns (the memo may drop it meanwhile).
-            selector = self._selectors.get(allowed, lambda: _selector(allowed))
-            # faiss' type stubs miss the keyword the SWIG constructor takes.
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-        k = min(k, len(self))
-        scores, ids = self._index.search(q, k, params=params)
-        del selector
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-
     def search_selected(
         self, query: np.ndarray, k: int, selector: faiss.IDSelector | None
     ) -> list[tuple[int, float]]:
         """Top ``k`` ids by inner product among those ``selector`` keeps (all when
-        ``None``); the caller holds the selector until this returns."""
+        ``None``); the caller holds the selector until this returns. For a segment of
+        the embedded index whose snapshot deleted some of its ids (the selector leaves
+        them out); :meth:`search` serves every other case."""
         if len(self) == 0 or k <= 0:
             return []
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        # Parameters per search (see :meth:`search`: an ID-mapped index swaps their selector).
-        params = None if selector is None else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        inner = getattr(self._index, "index", None)
+        params: faiss.SearchParameters | None = None
+        if inner is not None and isinstance(faiss.downcast_index(inner), faiss.IndexHNSW):
+            # a graph walk: as broad as the hybrid search's 200 candidates need
+            walk: Any = faiss.SearchParametersHNSW  # type: ignore[attr-defined]
+            params = walk(sel=selector, efSearch=max(256, k))
+        elif selector is not None:
+            # per search (see :meth:`search`: an ID-mapped index swaps their selector)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, ids = self._index.search(q, min(k, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
@@ -186,6 +172,30 @@ class FaissVectors:
                 np.concatenate(ids_out),
             )
         return store
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` ids by inner product with ``query``, restricted to ``allowed``."""
+        if len(self) == 0 or k <= 0 or (allowed is not None and not allowed):
+            return []
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        params = None
+        selector = None
+        if allowed is not None:
+            # The same filter's set comes back for every query of one data version: its
+            # selector is built once. The parameters are made per search: an ID-mapped
+            # index swaps their selector for a translating one while it searches, so
+            # parameters shared by concurrent searches read another search's freed
+            # selector (a segfault with 16 clients, bench/scale.py). The selector is
+            # held here until the search returns (the memo may drop it meanwhile).
+            selector = self._selectors.get(allowed, lambda: _selector(allowed))
+            # faiss' type stubs miss the keyword the SWIG constructor takes.
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        k = min(k, len(self))
+        scores, ids = self._index.search(q, k, params=params)
+        del selector
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     # -- persistence ------------------------------------------------------------------
 

@@ -127,14 +127,16 @@ class FaissVectors:
 
     def stored_ids(self) -> np.ndarray:
         """Every id the FAISS index holds, in storage order."""
-        return np.asarray(faiss.vector_to_array(self._index.id_map), dtype=np.int64)  # type: ignore[attr-defined]
+        index: Any = self._index  # faiss' stubs know the base class only
+        return np.asarray(faiss.vector_to_array(index.id_map), dtype=np.int64)
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """Every stored id and its vector (rows in storage order)."""
         ids = self.stored_ids()
         if ids.size == 0:
             return ids, np.zeros((0, self.dim), dtype=np.float32)
-        inner = faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]
+        index: Any = self._index
+        inner = faiss.downcast_index(index.index)
         return ids, np.asarray(inner.reconstruct_n(0, ids.size), dtype=np.float32)
 
     def documents(self) -> list[str]:

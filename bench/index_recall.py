@@ -102,8 +102,7 @@ def _vectors(home: Path | None, url: str | None) -> tuple[np.ndarray, np.ndarray
     if snapshot is None:
         raise SystemExit(f"no index in {home}")
     ids = np.array(sorted(snapshot.chunks), dtype=np.int64)
-    raw = snapshot.vectors._index
-    vectors = np.vstack([raw.reconstruct(int(i)) for i in ids]).astype(np.float32)
+    vectors = snapshot.vectors_of(ids.tolist()).astype(np.float32)
     return ids, vectors, snapshot.manifest.encoder
 
 

@@ -54,14 +54,16 @@ def copy_to_postgres(home: Path, url: str) -> dict[str, Any]:
 
     snapshot = IndexState(home / "index").load_current()
     assert snapshot is not None, f"no index in {home}"
-    raw = snapshot.vectors._index
+    every = sorted(snapshot.chunks)
+    matrix = snapshot.vectors_of(every)
+    row = {cid: r for r, cid in enumerate(every)}
     index = PostgresIndex(url)
     writer = index.writer(snapshot.encoder, fresh=True)
     start = time.perf_counter()
     for iri, entry in snapshot.documents().items():
         chunks = snapshot.get_chunks(entry.chunk_ids)
         ordered = [chunks[i] for i in entry.chunk_ids]
-        vectors = np.vstack([raw.reconstruct(c.id) for c in ordered]).astype(np.float32)
+        vectors = matrix[[row[c.id] for c in ordered]].astype(np.float32)
         writer.add_document(iri, entry, ordered, vectors)
     writer.commit()
     with index.pool.connection() as conn:

@@ -269,7 +269,12 @@ def search_bench(engine: Engine, repeats: int = 3) -> dict[str, Any]:
     for q in QUERIES:
         services.search(engine, q, mode="hybrid", filters=filters)
     qvecs = encoder.encode_queries(QUERIES)
-    raw_index = snapshot.vectors._index  # the FAISS index itself: the baseline
+    # the baseline: one flat FAISS index of the same vectors (no filter, no segments)
+    import faiss
+
+    local: Any = snapshot  # the embedded engine's Snapshot
+    raw_index = faiss.IndexFlatIP(snapshot.encoder.dim)
+    raw_index.add(local.vectors_of(sorted(local.chunks)))
     raw = measure(lambda v: raw_index.search(v.reshape(1, -1), 10), list(qvecs), repeats * 5)
     raw200 = measure(lambda v: raw_index.search(v.reshape(1, -1), 200), list(qvecs), repeats * 5)
     encode = measure(lambda q: encoder.encode_queries([q]), QUERIES, repeats)

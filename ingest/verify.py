@@ -85,15 +85,10 @@ def _chunks(view: IndexView, documents: Mapping[str, DocumentEntry]) -> list[str
 
 
 def _local_ids(snapshot: Snapshot, named: set[int]) -> list[str]:
-    """The embedded engine's files, id by id: ``chunks.jsonl``, FAISS and BM25."""
-    stores: dict[str, set[int]] = {
-        "chunks.jsonl": set(snapshot.chunks),
-        "vectors": {int(i) for i in snapshot.vectors.ids()},
-    }
-    lexical = snapshot.lexical_index()
-    stores["lexical index"] = set(lexical.ids) if lexical is not None else set()
+    """The embedded engine's files, id by id: ``chunks.jsonl``, FAISS and the term
+    postings of every segment (less the snapshot's tombstones)."""
     problems: list[str] = []
-    for name, ids in stores.items():
+    for name, ids in snapshot.stored_ids().items():
         if missing := named - ids:
             problems.append(f"{name}: {len(missing)} chunk(s) of the documents missing")
         if extra := ids - named:

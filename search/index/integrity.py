@@ -24,13 +24,21 @@ from graph.errors import CorruptIndex
 logger = logging.getLogger(__name__)
 
 CHECKSUMS = "CHECKSUMS"
+SEGMENTS = "segments"
+"""A snapshot's folder of segments: each has its own ``CHECKSUMS``, written once with the
+segment, so a commit that links an unchanged segment hashes none of its files again."""
 
 
 def _files(directory: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``directory`` except ``CHECKSUMS``, by relative path."""
+    """SHA-256 of every file under ``directory`` except its own ``CHECKSUMS``, by relative
+    path; of a segment folder (``segments/<name>/``) only its ``CHECKSUMS``, which seals
+    the segment's files (verified on their own by :func:`verify_checksums`)."""
     out: dict[str, str] = {}
     for path in sorted(directory.rglob("*")):
-        if path.is_file() and path.name != CHECKSUMS:
+        relative = path.relative_to(directory).parts
+        if relative[0] == SEGMENTS and len(relative) > 2 and relative[2:] != (CHECKSUMS,):
+            continue
+        if path.is_file() and relative != (CHECKSUMS,):
             digest = hashlib.sha256()
             with open(path, "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
@@ -50,8 +58,9 @@ def write_checksums(directory: Path) -> None:
     (directory / CHECKSUMS).write_text(text, encoding="utf-8")
 
 
-def verify_checksums(directory: Path) -> None:
-    """Check every file of a snapshot against ``CHECKSUMS``.
+def verify_checksums(directory: Path, label: str | None = None) -> None:
+    """Check every file of a snapshot against ``CHECKSUMS`` (and every segment of it
+    against the segment's own).
 
     A snapshot written before checksums existed (no ``CHECKSUMS``, no
     ``centroids.npz``) is accepted with a warning.
@@ -59,10 +68,11 @@ def verify_checksums(directory: Path) -> None:
     Raises:
         CorruptIndex: a file is missing, extra, truncated or altered.
     """
+    name = label or directory.name
     record = directory / CHECKSUMS
     if not record.exists():
         if (directory / "centroids.npz").exists() or not (directory / "manifest.json").exists():
-            raise CorruptIndex(f"index snapshot {directory.name} has no {CHECKSUMS}")
+            raise CorruptIndex(f"index snapshot {name} has no {CHECKSUMS}")
         logger.warning("index snapshot %s predates checksums; not verified", directory.name)
         return
     try:
@@ -70,18 +80,22 @@ def verify_checksums(directory: Path) -> None:
         expected = dict(raw["files"])
         sealed = raw["seal"] == _seal(expected)
     except (ValueError, KeyError, TypeError) as exc:
-        raise CorruptIndex(f"index snapshot {directory.name}: unreadable {CHECKSUMS}") from exc
+        raise CorruptIndex(f"index snapshot {name}: unreadable {CHECKSUMS}") from exc
     if not sealed:
-        raise CorruptIndex(f"index snapshot {directory.name}: {CHECKSUMS} was altered")
+        raise CorruptIndex(f"index snapshot {name}: {CHECKSUMS} was altered")
     actual = _files(directory)
     bad = sorted(
-        name for name in set(expected) | set(actual) if expected.get(name) != actual.get(name)
+        path for path in set(expected) | set(actual) if expected.get(path) != actual.get(path)
     )
     if bad:
         raise CorruptIndex(
-            f"index snapshot {directory.name} is corrupt: {', '.join(bad[:5])} "
+            f"index snapshot {name} is corrupt: {', '.join(bad[:5])} "
             f"{'differs' if len(bad) == 1 else 'differ'} from its checksums"
         )
+    segments = directory / SEGMENTS
+    if segments.is_dir():
+        for folder in sorted(segments.iterdir()):
+            verify_checksums(folder, f"{name}: {SEGMENTS}/{folder.name}")
 
 
 def fsync_dir(path: Path) -> None:

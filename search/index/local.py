@@ -3,22 +3,28 @@
 Layout under ``HANKEKG_HOME/index``::
 
     CURRENT                 name of the committed snapshot ("000007")
-    snapshots/000007/       manifest.json, chunks.jsonl, vectors.faiss,
-                            centroids.npz, lexical/, CHECKSUMS
+    snapshots/000007/       manifest.json, segments/<name>/..., CHECKSUMS
 
-A new snapshot is written in full to a temporary directory, renamed into
-place, and only then named in ``CURRENT`` (written to a temp file and renamed).
+A new snapshot is written to a temporary directory, renamed into place, and only
+then named in ``CURRENT`` (written to a temp file and renamed). Writing it costs
+what the commit changed: the segments it shares with the previous snapshot are
+hard-links to the same files, and only the writer's new segment (and a merge, now
+and then) is written (``search/index/snapshot.py``).
 Readers therefore always see a complete snapshot. The graph store commits its
 side of a write between the rename and the ``CURRENT`` switch; on open,
 :meth:`LocalIndex.recover` settles a crash in between.
 
-``CHECKSUMS`` holds the SHA-256 of every other file of the snapshot and a
-digest of itself. A snapshot is verified before it is used: a corrupt or
-truncated file (``chunks.jsonl`` cut at a line boundary included) is refused
-with :class:`~graph.errors.CorruptIndex`, moved to ``quarantine/`` (never
-deleted), and the previous good snapshot is used instead; the engine then
-rebuilds what the graph has beyond it. Recovery never rebuilds the index from a
-graph that lacks documents the index holds (a graph that lost files): that is a
+``CHECKSUMS`` holds the SHA-256 of every other file of the snapshot (of each
+segment's own ``CHECKSUMS``, written once with the segment) and a digest of
+itself. A snapshot is verified before it is used: a corrupt or truncated file
+(``chunks.jsonl`` cut at a line boundary included) is refused with
+:class:`~graph.errors.CorruptIndex`, moved to ``quarantine/`` (never deleted),
+and the previous good snapshot is used instead; the engine then rebuilds what
+the graph has beyond it. A damaged file of a segment that several snapshots
+share damages all of them (they are one file): recovery then finds no good
+snapshot and rebuilds from the graph, as for a home with one snapshot. Recovery
+never rebuilds the index from a graph that lacks documents the index holds (a
+graph that lost files): that is a
 :class:`~graph.errors.DamagedHome` until ``hankekg reindex`` or a restore.
 
 This module holds the engine: the snapshot directory and its ``CURRENT``
@@ -43,7 +49,7 @@ import numpy as np
 from graph.errors import RECOVERY_HINT, CorruptIndex, DamagedHome
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.index.integrity import fsync_dir
-from search.index.snapshot import Manifest, Snapshot
+from search.index.snapshot import Manifest, MergePolicy, Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +136,8 @@ class IndexState:
         return [n for n in self.names() if n > current]
 
     def read_manifest(self, name: str) -> Manifest:
-        """The manifest of snapshot ``name``."""
-        return Manifest.from_json((self.snapshots / name / "manifest.json").read_text("utf-8"))
+        """The manifest of snapshot ``name`` (read and verified with it)."""
+        return self.load(name).manifest
 
     def quarantine(self, name: str) -> None:
         """Move a corrupt snapshot to ``quarantine/`` (kept for a manual recovery)."""
@@ -188,8 +194,9 @@ def _refuse_loss(
 class LocalIndex:
     """The embedded engine: an :class:`~search.index.base.Index` over snapshot files."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, policy: MergePolicy | None = None) -> None:
         self.state = IndexState(root)
+        self.policy = policy or MergePolicy()
         self._view: Snapshot | None = None
         self._lock = threading.Lock()
         self._writing = 0
@@ -221,12 +228,22 @@ class LocalIndex:
             return self._view
 
     def writer(self, encoder: EncoderIdentity, *, fresh: bool = False) -> LocalWriter:
-        """A writer over a private copy of the committed snapshot."""
-        snapshot = None if fresh else self.state.load_current()
+        """A writer over a private copy of the committed snapshot: a copy-on-write fork
+        of the published view when that is the committed snapshot, else read from disk."""
+        snapshot = None
+        if not fresh:
+            with self._lock:
+                view = self._view
+            name = self.state.current_name()
+            if view is not None and name is not None and view.name == name:
+                snapshot = view.fork()
+            else:
+                snapshot = self.state.load_current()
         if snapshot is None:
             snapshot = Snapshot.empty(encoder.name, encoder.dim, encoder.fingerprint)
         else:
             snapshot.check_encoder(encoder.name, encoder.fingerprint)
+        snapshot.policy = self.policy
         with self._lock:
             self._writing += 1
         return LocalWriter(self, snapshot)
@@ -354,6 +371,7 @@ class LocalWriter:
             raise
         state.commit(name)
         self.snapshot.name = name
+        self.snapshot.settle(state.snapshots / name)
         self._dirty = False
 
     def close(self) -> None:

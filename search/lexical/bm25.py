@@ -2,8 +2,10 @@
 
 Chunks are analysed with :mod:`search.analysis` (Voikko base forms, compound
 parts, derivational roots, Snowball stems) and scored by bm25s. The index is
-static: ingest rebuilds it from all chunks, which takes seconds for thousands of
-chunks because word analyses are memoised.
+static, built whole from all chunks. The embedded index engine no longer uses it
+(its snapshots keep term postings per segment and score them with corpus-wide
+statistics at query time: :mod:`search.lexical.terms`); it stays for evaluations
+and as the reference those scores are tested against.
 
 Filters come in as a set of allowed chunk ids and are applied to the score
 vector *before* the top-k is taken, so a selective filter returns every match

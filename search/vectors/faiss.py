@@ -190,6 +190,77 @@ class FaissVectors:
         """Unit mean body vector of each of ``keys`` that has one."""
         return {k: unit(self._sums[k][0] / self._sums[k][1]) for k in keys if k in self._sums}
 
+    def search_selected(
+        self, query: np.ndarray, k: int, selector: faiss.IDSelector | None, share: float = 1.0
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` ids by inner product among those ``selector`` keeps (all when
+        ``None``; ``share``: the share of the stored vectors it keeps); the caller holds
+        the selector until this returns. For a segment of the embedded index whose
+        snapshot deleted some of its ids (the selector leaves them out); :meth:`search`
+        serves every other case."""
+        if len(self) == 0 or k <= 0:
+            return []
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        k = min(k, len(self))
+        if self.approximate:
+            return self._search_graph(q, k, self._without_dead(selector), share)
+        params: faiss.SearchParameters | None = None
+        if selector is not None:
+            # per search (see :meth:`search`: an ID-mapped index swaps their selector)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        scores, ids = self._index.search(q, k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def stored_ids(self) -> np.ndarray:
+        """Every id the FAISS index holds, in storage order."""
+        index: Any = self._index  # faiss' stubs know the base class only
+        return np.asarray(faiss.vector_to_array(index.id_map), dtype=np.int64)
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every stored id and its vector (rows in storage order)."""
+        ids = self.stored_ids()
+        if ids.size == 0:
+            return ids, np.zeros((0, self.dim), dtype=np.float32)
+        index: Any = self._index
+        inner = faiss.downcast_index(index.index)
+        return ids, np.asarray(inner.reconstruct_n(0, ids.size), dtype=np.float32)
+
+    def documents(self) -> list[str]:
+        """The documents whose vectors this store holds."""
+        return list(self._documents)
+
+    def contribution(self, document: str) -> tuple[str, np.ndarray, int] | None:
+        """``document``'s centroid key, body vector sum and body vector count."""
+        c = self._documents.get(document)
+        return None if c is None else (c.key, c.total, c.n)
+
+    @classmethod
+    def merged(cls, dim: int, parts: list[tuple[FaissVectors, list[str]]]) -> FaissVectors:
+        """One store holding the vectors (and centroid shares) of the listed documents
+        of each part, copied without re-encoding; one FAISS ``add`` in all."""
+        store = cls(dim)
+        ids_out: list[np.ndarray] = []
+        rows_out: list[np.ndarray] = []
+        for vectors, documents in parts:
+            ids, matrix = vectors.matrix()
+            row = {i: r for r, i in enumerate(ids.tolist())}
+            keep: list[int] = []
+            for doc in documents:
+                c = vectors._documents[doc]
+                store._documents[doc] = _Contribution(c.key, list(c.ids), c.total, c.n)
+                if c.n:
+                    old, n = store._sums.get(c.key, (np.zeros(dim, dtype=np.float64), 0))
+                    store._sums[c.key] = (old + c.total, n + c.n)
+                keep.extend(row[i] for i in c.ids)
+            ids_out.append(ids[keep])
+            rows_out.append(matrix[keep])
+        if ids_out and sum(i.size for i in ids_out):
+            store._index.add_with_ids(
+                np.ascontiguousarray(np.vstack(rows_out), dtype=np.float32),
+                np.concatenate(ids_out),
+            )
+        return store
+
     def search(
         self, query: np.ndarray, k: int, allowed: set[int] | None = None
     ) -> list[tuple[int, float]]:
@@ -211,18 +282,22 @@ class FaissVectors:
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         k = min(k, len(self))
         if self.approximate:
-            return self._search_graph(q, k, allowed, selector)
+            sel = self._without_dead(selector)
+            share = (len(self) if allowed is None else len(allowed)) / self._index.ntotal
+            found = self._search_graph(q, k, sel, share)
+            del sel, selector
+            return found
         scores, ids = self._index.search(q, k, params=params)
         del selector
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def _search_graph(
-        self, q: np.ndarray, k: int, allowed: set[int] | None, selector: Any
+        self, q: np.ndarray, k: int, sel: Any, share: float
     ) -> list[tuple[int, float]]:
-        """:meth:`search` on the HNSW graph (the paths of the module docstring)."""
-        assert allowed is None or selector is not None
-        sel = self._without_dead(selector)
-        if allowed is not None and len(allowed) < GRAPH_FILTER_SHARE * len(self):
+        """A search of the HNSW graph (the paths of the module docstring): ``sel`` keeps
+        ids (every id when ``None``), ``share`` is the share of the graph's stored vectors
+        it keeps."""
+        if sel is not None and share < GRAPH_FILTER_SHARE:
             # the graph's storage holds the vectors by position: the selector is
             # translated from ids to positions
             translated = faiss.IDSelectorTranslated(self._index.id_map, sel)
@@ -230,21 +305,19 @@ class FaissVectors:
             storage: Any = faiss.downcast_index(self._index.index)
             storage = storage.storage
             scores, positions = storage.search(q, k, params=params)
-            del translated, sel
+            del translated
             ids = self._id_map()
             return [
                 (int(ids[p]), float(s))
                 for p, s in zip(positions[0], scores[0], strict=True)
                 if p >= 0
             ]
-        # the walk passes over tombstones and refused vectors alike: it is widened by
-        # the share of the graph's vectors it may return
-        share = (len(self) if allowed is None else len(allowed)) / self._index.ntotal
+        # the walk passes over refused vectors as over kept ones: it is widened by the
+        # share it may return
         # faiss' type stubs miss SearchParametersHNSW
         walk: Any = faiss.SearchParametersHNSW  # type: ignore[attr-defined]
-        params = walk(sel=sel, efSearch=round(max(EF_SEARCH, k) / min(1.0, share)))
+        params = walk(sel=sel, efSearch=round(max(EF_SEARCH, k) / max(min(1.0, share), 1e-3)))
         scores, ids = self._index.search(q, k, params=params)
-        del sel
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def _without_dead(self, selector: Any) -> Any:

@@ -31,8 +31,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import faiss
-import numpy as np
 import pytest
 
 from api.engine import Engine
@@ -181,10 +179,9 @@ def _state(home: Path, caplog: pytest.LogCaptureFixture) -> dict[str, object]:
             for entry in snapshot.manifest.documents.values():
                 chunk_ids |= set(entry.chunk_ids)
             assert chunk_ids == set(snapshot.chunks)
-            index = snapshot.vectors._index
-            vector_ids = set(faiss.vector_to_array(index.id_map).astype(np.int64).tolist())
-            lexical = snapshot.lexical_index()
-            lexical_ids = set(lexical.ids) if lexical is not None else set()
+            stored = snapshot.stored_ids()  # every segment's files, less the tombstones
+            assert stored["chunks.jsonl"] == chunk_ids
+            vector_ids, lexical_ids = stored["vectors"], stored["lexical index"]
         assert vector_ids == chunk_ids, "orphan or missing vectors"
         assert lexical_ids == chunk_ids, "orphan or missing lexical entries"
         return {

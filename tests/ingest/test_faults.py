@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from tests.conftest import SEEDS
+from tests.search.index_contract import chunk_lines, newest_segment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,7 +132,7 @@ def test_verify_passes_on_a_clean_home(seeded_home: Path) -> None:
 
 
 def test_chunks_cut_at_a_line_boundary_fail_verify(seeded_home: Path) -> None:
-    chunks = _snapshot(seeded_home) / "chunks.jsonl"
+    chunks = newest_segment(_snapshot(seeded_home)) / "chunks.jsonl"
     lines = chunks.read_text("utf-8").splitlines(keepends=True)
     chunks.write_text("".join(lines[: len(lines) // 2]), "utf-8")
     code, output = _cli(seeded_home, "verify")
@@ -155,7 +156,7 @@ def test_a_document_graph_missing_from_the_store_fails_verify(seeded_home: Path)
 
 
 def test_a_truncated_vector_file_fails_verify_and_reindex_repairs_it(seeded_home: Path) -> None:
-    vectors = _snapshot(seeded_home) / "vectors.faiss"
+    vectors = newest_segment(_snapshot(seeded_home)) / "vectors.faiss"
     vectors.write_bytes(vectors.read_bytes()[:100])
     code, output = _cli(seeded_home, "verify")
     assert code == 1, output
@@ -180,7 +181,7 @@ def test_reindex_rebuilds_when_the_manifest_is_truncated(seeded_home: Path) -> N
 
 def test_reindex_gives_the_chunks_ingest_gave(seeded_home: Path) -> None:
     """Ingest and reindex chunk one way (they used to order name chunks differently)."""
-    before = (_snapshot(seeded_home) / "chunks.jsonl").read_text("utf-8")
+    before = chunk_lines(_snapshot(seeded_home))
     code, output = _cli(seeded_home, "reindex")
     assert code == 0, output
-    assert (_snapshot(seeded_home) / "chunks.jsonl").read_text("utf-8") == before
+    assert chunk_lines(_snapshot(seeded_home)) == before

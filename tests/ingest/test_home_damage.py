@@ -23,6 +23,7 @@ import pytest
 from api.engine import Engine
 from graph.errors import DamagedHome
 from tests.conftest import make_settings
+from tests.search.index_contract import newest_segment
 
 #: Two short documents of our own, so the home is small and quick to copy.
 DOCUMENTS = {
@@ -153,10 +154,10 @@ def test_truncated_current_index_snapshot_is_quarantined_not_deleted(
     source, documents = pristine
     home = _copy(source, tmp_path)
     (folder,) = (home / "index" / "snapshots").iterdir()
-    chunks = folder / "chunks.jsonl"
+    chunks = newest_segment(folder) / "chunks.jsonl"
     chunks.write_bytes(chunks.read_bytes()[:10])
     assert _open(home) == documents  # rebuilt from the graph, which holds everything
-    kept = home / "index" / "quarantine" / folder.name / "chunks.jsonl"
+    kept = home / "index" / "quarantine" / folder.name / chunks.relative_to(folder)
     assert kept.read_bytes() == (source / chunks.relative_to(home)).read_bytes()[:10]
 
 

@@ -9,8 +9,10 @@ side runs the real Voikko analysis.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +33,22 @@ def unit_vectors(seed: int, n: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     v = rng.normal(size=(n, DIM)).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def newest_segment(snapshot: Path) -> Path:
+    """The folder of the last segment a local snapshot directory lists (the one its
+    commit wrote, unless the commit only deleted)."""
+    names = json.loads((snapshot / "manifest.json").read_text("utf-8"))["segments"]
+    return snapshot / "segments" / names[-1]
+
+
+def chunk_lines(snapshot: Path) -> list[str]:
+    """Every line of every ``chunks.jsonl`` of a local snapshot directory, sorted."""
+    return sorted(
+        line
+        for path in (snapshot / "segments").glob("*/chunks.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+    )
 
 
 def add(

@@ -7,6 +7,7 @@ import threading
 import tracemalloc
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -175,3 +176,17 @@ def test_below_half_the_threshold_the_index_is_exact_again(tmp_path: Path) -> No
     assert not graph.approximate
     q = np.ones(DIM, dtype=np.float32)
     assert graph.search(q, 10) == flat.search(q, 10)
+
+
+@pytest.mark.usefixtures("small_graph")
+def test_a_selected_search_of_the_graph_takes_the_path_its_share_asks(tmp_path: Path) -> None:
+    # a segment with tombstones is searched through a selector (search/index/snapshot.py):
+    # a narrow one must scan the graph's storage, not walk a graph it hardly admits
+    graph, flat = _pair(1500)
+    graph.save(tmp_path)
+    q = np.random.default_rng(6).standard_normal(DIM).astype(np.float32)
+    narrow = set(range(1, 3000, 13))
+    selector = faiss.IDSelectorBatch(np.fromiter(narrow, dtype=np.int64, count=len(narrow)))
+    got = graph.search_selected(q, 20, selector, len(narrow) / 3000)
+    assert [i for i, _ in got] == [i for i, _ in flat.search(q, 20, narrow)]
+    assert len(graph.search_selected(q, 50, None)) == 50

@@ -12,7 +12,7 @@ from graph.errors import CorruptIndex
 from search.index import LocalIndex
 from search.index.integrity import CHECKSUMS
 from search.index.local import IndexState
-from tests.search.index_contract import ENCODER, add, remove
+from tests.search.index_contract import ENCODER, add, newest_segment, remove
 
 
 def _home(tmp_path: Path) -> tuple[LocalIndex, dict[str, str]]:
@@ -35,14 +35,24 @@ def _truncate(path: Path, keep: float = 0.5) -> None:
 
 
 @pytest.mark.parametrize(
-    "part", ["vectors.faiss", "centroids.npz", "manifest.json", "lexical", CHECKSUMS]
+    "part",
+    [
+        "vectors.faiss",
+        "centroids.npz",
+        "terms.npz",
+        "documents.json",
+        f"segment {CHECKSUMS}",
+        "manifest.json",
+        CHECKSUMS,
+    ],
 )
 def test_truncated_snapshot_file_is_refused_on_open(tmp_path: Path, part: str) -> None:
     index, _ = _home(tmp_path)
     folder = _current(index)
-    target = folder / part
-    if target.is_dir():  # the lexical arrays: truncate the biggest .npy
-        target = max(target.rglob("*.npy"), key=lambda p: p.stat().st_size)
+    if part in ("manifest.json", CHECKSUMS):
+        target = folder / part
+    else:  # a file of the segment the last commit wrote
+        target = newest_segment(folder) / part.removeprefix("segment ")
     _truncate(target)
     with pytest.raises(CorruptIndex, match=folder.name):
         IndexState(index.state.root).load(folder.name)
@@ -50,7 +60,7 @@ def test_truncated_snapshot_file_is_refused_on_open(tmp_path: Path, part: str) -
 
 def test_chunks_jsonl_cut_at_a_line_boundary_is_refused(tmp_path: Path) -> None:
     index, _ = _home(tmp_path)
-    chunks = _current(index) / "chunks.jsonl"
+    chunks = newest_segment(_current(index)) / "chunks.jsonl"
     lines = chunks.read_text("utf-8").splitlines(keepends=True)
     chunks.write_text("".join(lines[:-2]), "utf-8")  # still valid JSON lines
     with pytest.raises(CorruptIndex, match="chunks.jsonl"):
@@ -60,7 +70,7 @@ def test_chunks_jsonl_cut_at_a_line_boundary_is_refused(tmp_path: Path) -> None:
 def test_corrupt_current_snapshot_falls_back_to_the_previous_good_one(tmp_path: Path) -> None:
     index, graph = _home(tmp_path)
     broken = _current(index)
-    _truncate(broken / "vectors.faiss")
+    _truncate(newest_segment(broken) / "vectors.faiss")
     reopened = LocalIndex(index.state.root)
     missing = reopened.recover(graph)
     # the previous snapshot holds {a}: it is current again and the caller rebuilds
@@ -75,7 +85,7 @@ def test_corrupt_current_snapshot_falls_back_to_the_previous_good_one(tmp_path: 
 def test_deleting_current_does_not_recommit_a_corrupt_snapshot(tmp_path: Path) -> None:
     index, graph = _home(tmp_path)
     broken = _current(index)
-    _truncate(broken / "chunks.jsonl")
+    _truncate(newest_segment(broken) / "chunks.jsonl")
     (index.state.root / "CURRENT").unlink()
     reopened = LocalIndex(index.state.root)
     assert reopened.recover(graph) is None
@@ -137,10 +147,10 @@ def test_engine_opens_over_a_truncated_index_and_rebuilds_it_from_the_graph(
     state = engine.index.state  # type: ignore[attr-defined]
     engine.close()
     folder = state.snapshots / state.current_name()
-    _truncate(folder / "vectors.faiss")
+    _truncate(newest_segment(folder) / "vectors.faiss")
     for older in state.names():  # no good snapshot to fall back on either
         if older != folder.name:
-            _truncate(state.snapshots / older / "chunks.jsonl")
+            _truncate(newest_segment(state.snapshots / older) / "chunks.jsonl")
     reopened = Engine(make_settings(tmp_path))
     try:
         view = reopened.snapshot

@@ -68,7 +68,6 @@ class Segment:
         self.home = home
         """A folder holding this segment's files (``None`` until it is written there)."""
         self._tokens = tokens
-        self._positions: dict[int, int] | None = None
 
     @classmethod
     def new(cls, dim: int) -> Segment:
@@ -128,7 +127,6 @@ class Segment:
             assert self._tokens is not None
             ids = sorted(self._tokens)
             self._terms = TermTable.build(ids, [self._tokens[i] for i in ids])
-            self._positions = None
         return self._terms
 
     def dead_mask(self, dead: set[str]) -> tuple[np.ndarray | None, frozenset[int]]:
@@ -138,10 +136,11 @@ class Segment:
         if not ids:
             return None, ids
         table = self.terms()
-        if self._positions is None:
-            self._positions = {int(c): p for p, c in enumerate(table.ids.tolist())}
+        gone = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        at = np.searchsorted(table.ids, gone)  # the table's ids are ascending
+        at = at[at < table.ids.size]
         live = np.ones(len(table), dtype=bool)
-        live[[self._positions[c] for c in ids if c in self._positions]] = False
+        live[at[np.isin(table.ids[at], gone)]] = False
         return live, ids
 
     # -- files -----------------------------------------------------------------------------

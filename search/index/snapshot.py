@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -101,6 +101,35 @@ class MergePolicy:
     max_segments: int = 12
 
 
+class LiveChunks(Mapping[int, Chunk]):
+    """Every live chunk of a snapshot by id, looked up in its segments (newest first) less
+    its tombstones: a writer's fork shares it instead of copying a map of every chunk
+    (90-290 ms at N = 100,000). Chunk ids are never reused, so one segment holds an id."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def __getitem__(self, cid: int) -> Chunk:
+        snapshot = self._snapshot
+        for segment in reversed(snapshot._all()):
+            chunk = segment.chunks.get(cid)
+            if chunk is not None:
+                if cid in snapshot._dead_of(segment)[1]:
+                    break
+                return chunk
+        raise KeyError(cid)
+
+    def __iter__(self) -> Iterator[int]:
+        snapshot = self._snapshot
+        for segment in snapshot._all():
+            dead = snapshot._dead_of(segment)[1]
+            yield from (cid for cid in segment.chunks if cid not in dead)
+
+    def __len__(self) -> int:
+        snapshot = self._snapshot
+        return sum(len(s.chunks) - len(snapshot._dead_of(s)[1]) for s in snapshot._all())
+
+
 class Snapshot:
     """An in-memory copy of one index snapshot: an :class:`~search.index.base.IndexView`
     over its segments, and changed through the writer that owns it (copy on write:
@@ -124,8 +153,8 @@ class Snapshot:
         self.name = name
         self.policy = MergePolicy()
         self.analyzer = default_analyzer()
-        self.chunks: dict[int, Chunk] = {}
-        """Every live chunk by id."""
+        self.chunks: Mapping[int, Chunk] = LiveChunks(self)
+        """Every live chunk by id (read through the segments: nothing copied per version)."""
         self._where: dict[str, Segment] = {}
         self._sums: dict[str, tuple[np.ndarray, int]] = {}
         if segments:
@@ -147,7 +176,6 @@ class Snapshot:
                 if iri not in dead:
                     documents[iri] = entry
                     self._where[iri] = segment
-                    self.chunks.update((cid, segment.chunks[cid]) for cid in entry.chunk_ids)
         self.manifest.documents = documents
         for iri in documents:
             self._add_share(iri)
@@ -173,7 +201,6 @@ class Snapshot:
         copy = Snapshot(manifest, [], name=self.name)
         copy.segments = list(self.segments)
         copy.deleted = {seg: set(iris) for seg, iris in self.deleted.items()}
-        copy.chunks = dict(self.chunks)
         copy._where = dict(self._where)
         copy._sums = dict(self._sums)
         copy.policy = self.policy
@@ -231,7 +258,12 @@ class Snapshot:
 
     def get_chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
         """The chunks with these ids."""
-        return {i: self.chunks[i] for i in ids if i in self.chunks}
+        found: dict[int, Chunk] = {}
+        for i in ids:
+            chunk = self.chunks.get(i)
+            if chunk is not None:
+                found[i] = chunk
+        return found
 
     def dense_search(
         self, query: np.ndarray, k: int, allowed: set[int] | None = None
@@ -416,8 +448,6 @@ class Snapshot:
             segment.remove(document)
         else:
             self.deleted.setdefault(segment.name, set()).add(document)
-        for cid in entry.chunk_ids:
-            self.chunks.pop(cid, None)
         self._changed()
 
     def add_document(
@@ -431,7 +461,6 @@ class Snapshot:
         entry.chunk_ids = [c.id for c in chunks]
         tokens = [self.analyzer.analyze(c.text, c.lang) for c in chunks]
         self.fresh.add(document, entry, chunks, vectors, tokens)
-        self.chunks.update((c.id, c) for c in chunks)
         self.manifest.documents[document] = entry
         self._where[document] = self.fresh
         self._add_share(document)

@@ -84,7 +84,7 @@ def compare(home: Path) -> dict[str, Any]:
     from search.vectors import faiss as fv
 
     stored = _read_store(home)
-    ids, vectors = stored._live()
+    ids, vectors = stored.matrix()
     dim = vectors.shape[1]
     flat = fv.FaissVectors(dim, fv._flat(dim))
     flat._index.add_with_ids(vectors, ids)

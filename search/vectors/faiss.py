@@ -8,12 +8,14 @@ Below :data:`HNSW_THRESHOLD` vectors the index is flat (exact): a linear scan of
 every vector per query, 8 ms at 67,000 vectors and 100 ms at 672,000 (N = 100,000
 documents) on one core. Past it, :meth:`FaissVectors.fit` (run by :meth:`~FaissVectors.save`,
 so a write pays for it, not a search) makes it an HNSW graph over the same vectors
-(``IndexHNSWFlat``: scores stay exact inner products; 1.8 ms at ``efSearch = 256``
-with recall@10 0.94 against the flat answer on the bulk generator's vectors, where an
-IVF index needed 62 ms for 0.96; ``bench/vector_index.py``). FAISS cannot remove
-from an HNSW graph, so a removed chunk becomes a tombstone that every search's
-selector leaves out (chunk ids are never reused), and the graph is built again from
-the live vectors once tombstones pass :data:`DEAD_SHARE`. Filters on the graph:
+(``IndexHNSWFlat``: scores stay exact inner products; 5.9 ms against 144 ms flat at
+672,528 vectors, recall@10 0.82 against the flat answer on the bulk generator's
+near-tied vectors, where an IVF index needed 62 ms for 0.96; ``bench/vector_index.py``).
+FAISS cannot remove from an HNSW graph, and the embedded index never asks it to: a
+graph is built when a segment is sealed, sealed segments do not change, and the
+documents a snapshot deleted from one reach the search as a selector
+(``search/index/snapshot.py``). A store asked to remove from its graph anyway goes
+back to flat first, and its next save builds the graph again. Filters on the graph:
 
 - one allowing under :data:`GRAPH_FILTER_SHARE` of the vectors scans the graph's flat
   storage with the selector, as the flat index does (exact; the scan skips refused
@@ -48,8 +50,6 @@ EF_CONSTRUCTION = 40
 EF_SEARCH = 256
 #: Below this share of the vectors a filter scans the graph's storage, above it walks.
 GRAPH_FILTER_SHARE = 0.5
-#: Tombstones past this share of the graph's vectors: the graph is built again.
-DEAD_SHARE = 0.25
 
 
 @dataclass
@@ -72,9 +72,6 @@ class FaissVectors:
         self.dim = dim
         # Any: faiss' stubs know the base class only (``id_map``, ``index``, …)
         self._index: Any = index if index is not None else _flat(dim)
-        self._dead: set[int] = set()
-        """Removed ids still in the HNSW graph (tombstones)."""
-        self._skip: Any = None
         self._positions: np.ndarray | None = None
         self._documents: dict[str, _Contribution] = {}
         self._sums: dict[str, tuple[np.ndarray, int]] = {}
@@ -82,7 +79,7 @@ class FaissVectors:
         self._selectors: IdentityMemo[faiss.IDSelector] = IdentityMemo()
 
     def __len__(self) -> int:
-        return int(self._index.ntotal) - len(self._dead)
+        return int(self._index.ntotal)
 
     def count(self) -> int:
         """Number of vectors."""
@@ -94,41 +91,24 @@ class FaissVectors:
         than scan every vector."""
         return _is_hnsw(self._index)
 
-    def ids(self) -> np.ndarray:
-        """Every chunk id held (tombstones left out)."""
-        ids = self._id_map()
-        return ids[~np.isin(ids, list(self._dead))] if self._dead else ids.copy()
-
     def fit(self) -> None:
         """Choose the index for the current size: an HNSW graph past
-        :data:`HNSW_THRESHOLD` (built again when tombstones pass :data:`DEAD_SHARE`),
-        flat again below half of it."""
+        :data:`HNSW_THRESHOLD`, flat again below half of it."""
         n, hnsw = len(self), self.approximate
         if hnsw and n < HNSW_THRESHOLD // 2:
             self._rebuild(_flat(self.dim))
-        elif (not hnsw and n >= HNSW_THRESHOLD) or (
-            hnsw and len(self._dead) > DEAD_SHARE * self._index.ntotal
-        ):
+        elif not hnsw and n >= HNSW_THRESHOLD:
             self._rebuild(_graph(self.dim))
 
     def _rebuild(self, index: Any) -> None:
-        ids, vectors = self._live()
+        ids, vectors = self.matrix()
         if len(ids):
             index.add_with_ids(vectors, ids)
-        self._index, self._dead = index, set()
+        self._index = index
         self._changed()
 
-    def _live(self) -> tuple[np.ndarray, np.ndarray]:
-        """The live ids and their vectors."""
-        ids = self._id_map()
-        vectors = self._index.index.reconstruct_n(0, len(ids))
-        if self._dead:
-            keep = ~np.isin(ids, list(self._dead))
-            ids, vectors = ids[keep], vectors[keep]
-        return ids, np.ascontiguousarray(vectors, dtype=np.float32)
-
     def _id_map(self) -> np.ndarray:
-        """The FAISS position of each id: ``ids[position]`` (kept until the next change)."""
+        """The id at each FAISS position (kept until the next change)."""
         if self._positions is None:
             self._positions = np.asarray(faiss.vector_to_array(self._index.id_map), np.int64)
         return self._positions
@@ -136,7 +116,6 @@ class FaissVectors:
     def _changed(self) -> None:
         self._centroids = None
         self._positions = None
-        self._skip = None
         self._selectors = IdentityMemo()
 
     def add(
@@ -166,10 +145,9 @@ class FaissVectors:
         gone = self._documents.pop(document, None)
         if gone is None:
             return
-        if gone.ids and self.approximate:
-            self._dead.update(gone.ids)  # an HNSW graph cannot remove: tombstones
-            self._changed()
-        elif gone.ids:
+        if gone.ids:
+            if self.approximate:  # FAISS cannot remove from a graph (module docstring)
+                self._rebuild(_flat(self.dim))
             self._index.remove_ids(np.asarray(gone.ids, dtype=np.int64))
             self._positions = None
         if gone.n:
@@ -203,7 +181,7 @@ class FaissVectors:
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         k = min(k, len(self))
         if self.approximate:
-            return self._search_graph(q, k, self._without_dead(selector), share)
+            return self._search_graph(q, k, selector, share)
         params: faiss.SearchParameters | None = None
         if selector is not None:
             # per search (see :meth:`search`: an ID-mapped index swaps their selector)
@@ -213,17 +191,15 @@ class FaissVectors:
 
     def stored_ids(self) -> np.ndarray:
         """Every id the FAISS index holds, in storage order."""
-        index: Any = self._index  # faiss' stubs know the base class only
-        return np.asarray(faiss.vector_to_array(index.id_map), dtype=np.int64)
+        return self._id_map().copy()
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """Every stored id and its vector (rows in storage order)."""
-        ids = self.stored_ids()
+        ids = self._id_map()
         if ids.size == 0:
-            return ids, np.zeros((0, self.dim), dtype=np.float32)
-        index: Any = self._index
-        inner = faiss.downcast_index(index.index)
-        return ids, np.asarray(inner.reconstruct_n(0, ids.size), dtype=np.float32)
+            return ids.copy(), np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._index.index.reconstruct_n(0, ids.size)
+        return ids.copy(), np.ascontiguousarray(vectors, dtype=np.float32)
 
     def documents(self) -> list[str]:
         """The documents whose vectors this store holds."""
@@ -282,10 +258,9 @@ class FaissVectors:
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         k = min(k, len(self))
         if self.approximate:
-            sel = self._without_dead(selector)
-            share = (len(self) if allowed is None else len(allowed)) / self._index.ntotal
-            found = self._search_graph(q, k, sel, share)
-            del sel, selector
+            share = 1.0 if allowed is None else len(allowed) / len(self)
+            found = self._search_graph(q, k, selector, share)
+            del selector
             return found
         scores, ids = self._index.search(q, k, params=params)
         del selector
@@ -320,14 +295,6 @@ class FaissVectors:
         scores, ids = self._index.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def _without_dead(self, selector: Any) -> Any:
-        """``selector`` (or every id) less the tombstones."""
-        if not self._dead:
-            return selector
-        if self._skip is None:
-            self._skip = faiss.IDSelectorNot(_selector(self._dead))
-        return self._skip if selector is None else faiss.IDSelectorAnd(selector, self._skip)
-
     # -- persistence ------------------------------------------------------------------
 
     def save(self, directory: Path) -> list[str]:
@@ -351,7 +318,6 @@ class FaissVectors:
                 counts=np.array([c.n for c in contributions], dtype=np.int64),
                 offsets=offsets,
                 ids=np.array([i for c in contributions for i in c.ids], dtype=np.int64),
-                dead=np.array(sorted(self._dead), dtype=np.int64),
             )
         return ["vectors.faiss", "centroids.npz"]
 
@@ -367,7 +333,6 @@ class FaissVectors:
         with np.load(directory / "centroids.npz", allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         offsets, ids, sums, counts = (arrays[k] for k in ("offsets", "ids", "sums", "counts"))
-        store._dead = {int(i) for i in arrays.get("dead", ())}
         for i, (doc, key) in enumerate(zip(arrays["documents"], arrays["keys"], strict=True)):
             total = np.array(sums[i], dtype=np.float64)
             n = int(counts[i])

@@ -108,36 +108,23 @@ def test_past_the_threshold_saving_turns_the_index_into_a_graph(tmp_path: Path) 
     graph, flat = _pair(1500)
     graph.save(tmp_path)
     assert graph.approximate and not flat.approximate
-    assert sorted(graph.ids().tolist()) == sorted(flat.ids().tolist())
+    assert sorted(graph.stored_ids().tolist()) == sorted(flat.stored_ids().tolist())
     loaded = FaissVectors.load(tmp_path, DIM)
     assert loaded.approximate and loaded.count() == 3000
-    # removal leaves tombstones that no search returns, and survive a save and a load
-    for d in range(0, 1500, 3):
-        loaded.remove_document(f"doc{d}")
-        flat.remove_document(f"doc{d}")
-    assert loaded.count() == flat.count() == 2000
-    assert sorted(loaded.ids().tolist()) == sorted(flat.ids().tolist())
-    loaded.save(tmp_path)
-    again = FaissVectors.load(tmp_path, DIM)
-    assert again.approximate and again.count() == 2000
-    live = set(flat.ids().tolist())
     queries = np.random.default_rng(2).standard_normal((30, DIM)).astype(np.float32)
     recall = []
     for q in queries:
-        got = again.search(q, 10)
-        assert len(got) == 10 and {i for i, _ in got} <= live
+        got = loaded.search(q, 10)
+        assert len(got) == 10
         recall.append(_recall(got, flat.search(q, 10)))
-    assert np.mean(recall) >= 0.9, recall
+    # efSearch 16 (the fixture) over 3,000 clustered vectors: most of the exact top 10
+    assert np.mean(recall) >= 0.8, recall
 
 
 @pytest.mark.usefixtures("small_graph")
 def test_filters_on_the_graph_fill_their_page(tmp_path: Path) -> None:
     graph, flat = _pair(1500)
     graph.save(tmp_path)
-    for d in range(0, 1500, 5):  # tombstones, which no path may return
-        graph.remove_document(f"doc{d}")
-        flat.remove_document(f"doc{d}")
-    live = set(flat.ids().tolist())
     q = np.random.default_rng(4).standard_normal(DIM).astype(np.float32)
     narrow = set(range(1, 3000, 13))  # 231 ids: the storage scanned with the selector
     got, want = graph.search(q, 20, narrow), flat.search(q, 20, narrow)
@@ -148,21 +135,28 @@ def test_filters_on_the_graph_fill_their_page(tmp_path: Path) -> None:
     assert [i for i, _ in got] == [i for i, _ in flat.search(q, 50, third)]
     broad = set(range(3000)) - set(range(0, 3000, 4))  # three quarters: a wider walk
     got = graph.search(q, 50, broad)
-    assert len(got) == 50 and {i for i, _ in got} <= broad & live
+    assert len(got) == 50 and {i for i, _ in got} <= broad
     assert _recall(got, flat.search(q, 50, broad)) >= 0.8
     assert graph.search(q, 5, {10**9}) == []  # an id the index does not hold
 
 
 @pytest.mark.usefixtures("small_graph")
-def test_tombstones_past_a_quarter_rebuild_the_graph(tmp_path: Path) -> None:
+def test_removing_from_the_graph_goes_flat_until_the_next_save(tmp_path: Path) -> None:
+    # FAISS cannot remove from an HNSW graph; the embedded index never asks it to (its
+    # sealed segments do not change), but a store that is asked must stay right
     graph, flat = _pair(1500)
     graph.save(tmp_path)
-    for d in range(500):
+    for d in range(0, 1500, 3):
         graph.remove_document(f"doc{d}")
         flat.remove_document(f"doc{d}")
-    graph.save(tmp_path)  # 1,000 of 3,000 vectors dead: built again from the live ones
-    assert graph.approximate and graph._index.ntotal == graph.count() == 2000
-    assert sorted(graph.ids().tolist()) == sorted(flat.ids().tolist())
+    assert not graph.approximate and graph.count() == flat.count() == 2000
+    assert sorted(graph.stored_ids().tolist()) == sorted(flat.stored_ids().tolist())
+    q = np.ones(DIM, dtype=np.float32)
+    assert graph.search(q, 10) == flat.search(q, 10)
+    graph.save(tmp_path)  # 2,000 vectors: the graph again
+    again = FaissVectors.load(tmp_path, DIM)
+    assert again.approximate and again.count() == 2000
+    assert sorted(again.stored_ids().tolist()) == sorted(flat.stored_ids().tolist())
 
 
 @pytest.mark.usefixtures("small_graph")

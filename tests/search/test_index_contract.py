@@ -37,8 +37,8 @@ class TestLocalIndex(IndexContract):
 class TestLocalIndexPastTheHnswThreshold(IndexContract):
     """The embedded engine once its vectors turn into an HNSW graph (at 16 vectors here,
     where a walk with efSearch 256 sees every vector, so the contract's exact answers
-    still hold): tombstones for removal and replacement, saving and loading, both
-    filter paths."""
+    still hold): sealed graphs, removal and replacement through the snapshot's
+    tombstones, saving and loading, both filter paths."""
 
     @pytest.fixture
     def index(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:

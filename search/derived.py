@@ -29,15 +29,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from graph.views.projects import display_names
+from search import related
 from search.filters import FacetTable, facet_rows, facet_table, patched_cache, rewarm
 from search.index.tables import differences as table_differences
+from search.layered import layered
 from search.money_filter import ProjectSums, money_table, patch_money
-from search.related import Neighbourhood, neighbour_rows, neighbourhood
+from search.related import Neighbourhood, members_of, neighbour_rows, neighbourhood
 
 if TYPE_CHECKING:
     from graph.link.linker import Linker
@@ -147,13 +149,11 @@ class Patched(Generic[T]):
 def patch_facets(store: GraphStore, table: FacetTable, subjects: set[str]) -> FacetTable:
     """``table`` with ``subjects``' rows read again (and their names forgotten)."""
     values, years = facet_rows(store, table.above, subjects)
-    new_values = {p: v for p, v in table.values.items() if p not in subjects}
-    new_values.update(values)
-    new_years = {p: y for p, y in table.years.items() if p not in subjects}
-    new_years.update(years)
+    gone = dict.fromkeys(subjects)
     return FacetTable(
-        values=new_values,
-        years=new_years,
+        values=layered(table.values).updated({**gone, **values}),
+        years=layered(table.years).updated({**gone, **years}),
+        # the names and sources looked up so far: a few thousand shown, not one per project
         names={k: v for k, v in table.names.items() if k not in subjects},
         sources={k: v for k, v in table.sources.items() if k not in subjects},
         above=table.above,
@@ -163,30 +163,39 @@ def patch_facets(store: GraphStore, table: FacetTable, subjects: set[str]) -> Fa
 def patch_neighbourhood(
     store: GraphStore, linker: Linker | None, hood: Neighbourhood, subjects: set[str]
 ) -> Neighbourhood:
-    """``hood`` with ``subjects``' neighbours read again, members and degrees adjusted."""
+    """``hood`` with ``subjects``' neighbours read again, members and degrees adjusted.
+
+    Only the neighbours whose members change get a new member set, and a hub has none
+    (:class:`~search.related.Neighbourhood`): the cost follows the subjects' links."""
     fresh = neighbour_rows(store, linker, subjects)
-    neighbours = dict(hood.neighbours)
-    members = dict(hood.members)
-    touched: set[tuple[str, str]] = set()
+    left: dict[tuple[str, str], set[str]] = defaultdict(set)
+    joined: dict[tuple[str, str], set[str]] = defaultdict(set)
     for project in subjects:
-        old = neighbours.pop(project, None)
-        if old:
-            for item in old:
-                members[item] = members[item] - {project}
-                touched.add(item)
-    for project, items in fresh.items():
-        neighbours[project] = items
-        for item in items:
-            members[item] = members.get(item, set()) | {project}
-            touched.add(item)
-    degree = dict(hood.degree)
-    for item in touched:
-        if members.get(item):
-            degree[item] = len(members[item])
+        for item in hood.neighbours.get(project, ()):
+            left[item].add(project)
+        for item in fresh.get(project, ()):
+            joined[item].add(project)
+    neighbours = layered(hood.neighbours).updated({**dict.fromkeys(subjects), **fresh})
+    members: dict[tuple[str, str], frozenset[str] | None] = {}
+    degree: dict[tuple[str, str], int | None] = {}
+    for item in left.keys() | joined.keys():
+        out, into = left.get(item, set()), joined.get(item, set())
+        if out == into:
+            continue
+        before = hood.degree.get(item, 0)
+        after = before - len(out) + len(into)
+        degree[item] = after or None
+        if after > related.HUB_DEGREE:
+            members[item] = None  # a hub's members are not kept
+        elif before > related.HUB_DEGREE:
+            members[item] = frozenset(members_of(item, neighbours))
         else:
-            members.pop(item, None)
-            degree.pop(item, None)
-    return Neighbourhood(neighbours, degree, members)
+            members[item] = frozenset((hood.members.get(item, frozenset()) - out) | into) or None
+    return Neighbourhood(
+        neighbours,
+        layered(hood.degree).updated(degree),
+        layered(hood.members).updated(members),
+    )
 
 
 def filter_builder(
@@ -210,7 +219,7 @@ class DerivedTables:
     facets: Patched[FacetTable]
     filters: Patched[dict[str, set[Any]]]
     neighbours: Patched[Neighbourhood]
-    money: Patched[dict[str, ProjectSums]]
+    money: Patched[Mapping[str, ProjectSums]]
 
 
 def derived_tables(
@@ -257,7 +266,7 @@ def differences(
     facets: FacetTable | None,
     filters: dict[str, set[Any]] | None,
     hood: Neighbourhood | None,
-    money: dict[str, ProjectSums] | None = None,
+    money: Mapping[str, ProjectSums] | None = None,
     limit: int = 20,
 ) -> list[str]:
     """Where patched tables differ from tables read whole from the store now
@@ -286,8 +295,8 @@ def differences(
 
 def _diff(
     what: str,
-    patched: dict[Any, Any],
-    rebuilt: dict[Any, Any],
+    patched: Mapping[Any, Any],
+    rebuilt: Mapping[Any, Any],
     limit: int,
     only: Iterable[Any] | None = None,
 ) -> list[str]:

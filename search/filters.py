@@ -14,7 +14,7 @@ its narrower concepts in our theme hierarchy.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
@@ -216,7 +216,9 @@ def patched_cache(
         again = (
             _subjects(store, f"VALUES ?p {{ {narrowed} }} {{ {pattern} }}") if narrowed else set()
         )
-        out[key] = (found - changed) | again
+        # Most writes leave a pattern's answer as it was: keep the set (and what the
+        # index engines derived from it) rather than copy tens of thousands of projects.
+        out[key] = found if (found & changed) == again else (found - changed) | again
     return out
 
 
@@ -303,9 +305,9 @@ class FacetTable:
     counting a result set is a pass over its projects with no query at all.
     """
 
-    values: dict[str, list[tuple[str, str]]]
+    values: Mapping[str, list[tuple[str, str]]]
     """project -> [(facet, value IRI)]."""
-    years: dict[str, tuple[int, int]]
+    years: Mapping[str, tuple[int, int]]
     """project -> (first year, last year)."""
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     """IRI -> {language: name}, filled as facet values and results are shown."""

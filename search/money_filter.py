@@ -24,6 +24,7 @@ from typing import Literal
 
 from graph.store.base import GraphStore
 from graph.views.money import MoneyView, all_money, amount, money_around
+from search.layered import layered
 
 #: What the amount range is compared with, as the response's filter echo says it.
 AMOUNT_BASIS = "granted_else_budget"
@@ -126,12 +127,11 @@ def money_table(store: GraphStore) -> dict[str, ProjectSums]:
 
 def patch_money(
     store: GraphStore, table: Mapping[str, ProjectSums], subjects: set[str]
-) -> dict[str, ProjectSums]:
-    """``table`` with the projects whose money involves ``subjects`` read again."""
+) -> Mapping[str, ProjectSums]:
+    """``table`` with the projects whose money involves ``subjects`` read again (a
+    new version layered on ``table``'s, in time proportional to those projects)."""
     projects, fresh = money_around(store, subjects)
-    out = {p: s for p, s in table.items() if p not in projects}
-    out.update(project_sums(fresh))
-    return out
+    return layered(table).updated({**dict.fromkeys(projects), **project_sums(fresh)})
 
 
 def admitted(sums: Mapping[str, ProjectSums], wanted: AmountRange) -> set[str]:

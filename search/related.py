@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -72,11 +72,13 @@ class RelatedProject:
 class Neighbourhood:
     """Each project's graph neighbours, and how many projects share each one."""
 
-    neighbours: dict[str, dict[tuple[str, str], str]]
+    neighbours: Mapping[str, dict[tuple[str, str], str]]
     """project -> {(kind, neighbour key): neighbour IRI}."""
-    degree: dict[tuple[str, str], int]
-    members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-    """neighbour -> the projects linked to it (the inverted index)."""
+    degree: Mapping[tuple[str, str], int]
+    members: Mapping[tuple[str, str], Set[str]] = field(default_factory=dict)
+    """neighbour -> the projects linked to it (the inverted index), for neighbours of at
+    most :data:`HUB_DEGREE` projects: a hub adds no candidates, so its members, tens of
+    thousands at N = 100,000, are never read (nor copied when a write changes them)."""
 
 
 def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
@@ -87,7 +89,17 @@ def neighbourhood(store: GraphStore, linker: Linker | None) -> Neighbourhood:
         for item in items:
             members[item].add(project)
     degree = {item: len(projects) for item, projects in members.items()}
-    return Neighbourhood(neighbours, degree, dict(members))
+    return Neighbourhood(
+        neighbours, degree, {k: v for k, v in members.items() if len(v) <= HUB_DEGREE}
+    )
+
+
+def members_of(
+    item: tuple[str, str], neighbours: Mapping[str, Iterable[tuple[str, str]]]
+) -> set[str]:
+    """The projects linked to ``item``, found by a pass over every project's neighbours
+    (for a hub that shrinks to :data:`HUB_DEGREE`: its members were not kept)."""
+    return {project for project, items in neighbours.items() if item in items}
 
 
 def neighbour_rows(
@@ -125,11 +137,11 @@ def neighbour_rows(
     return dict(neighbours)
 
 
-def _weight(item: tuple[str, str], degree: dict[tuple[str, str], int]) -> float:
+def _weight(item: tuple[str, str], degree: Mapping[tuple[str, str], int]) -> float:
     return 1.0 / math.log(max(degree[item], 2))
 
 
-def _adamic_adar(shared: list[tuple[str, str]], degree: dict[tuple[str, str], int]) -> float:
+def _adamic_adar(shared: list[tuple[str, str]], degree: Mapping[tuple[str, str], int]) -> float:
     """Adamic-Adar over shared neighbours, counting each hierarchy once.
 
     A shared municipality is also a shared region, sub-region and wellbeing

@@ -34,12 +34,9 @@ import threading
 from collections import Counter
 from collections.abc import (
     Callable,
-    ItemsView,
     Iterable,
-    Iterator,
     Mapping,
     Sequence,
-    ValuesView,
 )
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
@@ -47,6 +44,7 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from search.index.base import DocumentEntry
+from search.layered import Layered, layered
 
 #: The key of a centroid-matrix row a later version replaced (callers skip it).
 DEAD = ""
@@ -54,8 +52,6 @@ DEAD = ""
 COMPACT_AT = 0.25
 #: Feed entries looked at to explain a version change (more: rebuild).
 FEED_WINDOW = 200
-#: Fold a shared table's changes into a new base past this share of its size.
-FOLD_AT = 1 / 16
 
 V = TypeVar("V")
 
@@ -83,78 +79,6 @@ def _contribution(iri: str, entry: DocumentEntry) -> _Contribution:
         tuple(dict.fromkeys((iri, *entry.projects))),
         entry.language,
     )
-
-
-_MISSING: Any = object()
-_GONE: Any = object()
-
-
-class Layered(Mapping[str, V]):
-    """A read-only mapping shared between versions: one base dict, never changed, and
-    this version's changes on top. :meth:`updated` makes the next version in time
-    proportional to the changes; once they reach a share of the base, they are
-    folded into a new base (whole, so amortised over many writes)."""
-
-    __slots__ = ("_base", "_delta", "_len")
-
-    def __init__(self, base: dict[str, V], delta: dict[str, Any] | None = None) -> None:
-        self._base = base
-        self._delta: dict[str, Any] = delta or {}
-        self._len = len(base) + sum((v is not _GONE) - (k in base) for k, v in self._delta.items())
-
-    def __getitem__(self, key: str) -> V:
-        if self._delta:
-            value = self._delta.get(key, _MISSING)
-            if value is _GONE:
-                raise KeyError(key)
-            if value is not _MISSING:
-                return value
-        return self._base[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The value of ``key``, else ``default``."""
-        if self._delta:
-            value = self._delta.get(key, _MISSING)
-            if value is not _MISSING:
-                return default if value is _GONE else value
-        return self._base.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        if self._delta and key in self._delta:
-            return self._delta[key] is not _GONE
-        return key in self._base
-
-    def __iter__(self) -> Iterator[str]:
-        delta = self._delta
-        if not delta:
-            yield from self._base
-            return
-        for key in self._base:
-            if key not in delta:
-                yield key
-        for key, value in delta.items():
-            if value is not _GONE:
-                yield key
-
-    def __len__(self) -> int:
-        return self._len
-
-    def items(self) -> ItemsView[str, V]:
-        """The pairs (the base dict's own view while nothing is layered on it)."""
-        return self._base.items() if not self._delta else super().items()
-
-    def values(self) -> ValuesView[V]:
-        """The values (the base dict's own view while nothing is layered on it)."""
-        return self._base.values() if not self._delta else super().values()
-
-    def updated(self, changes: Mapping[str, V | None]) -> Layered[V]:
-        """The next version: ``changes`` applied (``None``: the key is gone)."""
-        delta = {**self._delta, **{k: _GONE if v is None else v for k, v in changes.items()}}
-        if len(delta) > FOLD_AT * len(self._base) + 64:
-            merged = {k: v for k, v in self._base.items() if k not in delta}
-            merged.update((k, v) for k, v in delta.items() if v is not _GONE)
-            return Layered(merged)
-        return Layered(self._base, delta)
 
 
 class MatrixKeys(Sequence[str]):
@@ -215,7 +139,7 @@ class CentroidMatrix:
 
     buffer: _Buffer
     n: int
-    rows: Layered[int]
+    rows: Layered[str, int]
     dead: frozenset[int] = frozenset()
 
     @property
@@ -275,11 +199,11 @@ class KeyTables:
     """Chunk ids and document languages per key, and centroids, for one index version
     (read-only mappings shared with the versions before and after it)."""
 
-    contributions: Layered[_Contribution]
-    members: Layered[frozenset[str]]
+    contributions: Layered[str, _Contribution]
+    members: Layered[str, frozenset[str]]
     """Documents whose chunks are grouped under each key."""
     by_key: Mapping[str, list[int]]
-    language_counts: Layered[Counter[str]]
+    language_counts: Layered[str, Counter[str]]
     languages: Mapping[str, set[str]]
     centroids: Mapping[str, np.ndarray]
     matrix: CentroidMatrix
@@ -390,9 +314,8 @@ class KeyTables:
         return self.matrix.keys, self.matrix.matrix
 
 
-def _updated(table: Mapping[str, V], changes: Mapping[str, V | None]) -> Layered[V]:
-    layered = table if isinstance(table, Layered) else Layered(dict(table))
-    return layered.updated(changes)
+def _updated(table: Mapping[str, V], changes: Mapping[str, V | None]) -> Layered[str, V]:
+    return layered(table).updated(changes)
 
 
 class Inherited:

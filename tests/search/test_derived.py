@@ -5,12 +5,14 @@ updates."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import search.derived
+import search.related
 from api.engine import Engine
 from ingest import Source
 from ingest.feed import FileFeed
@@ -60,17 +62,36 @@ def _page(i: int) -> bytes:
     ).encode()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, list[Prepared]]]:
+def _world(home: Path) -> tuple[Engine, list[Prepared]]:
     """An engine with two documents, and eight prepared versions of four names
     (prepared once: the property test commits them, it does not run NLP again)."""
-    engine = Engine(make_settings(tmp_path_factory.mktemp("derived") / "home"))
+    engine = Engine(make_settings(home))
     prepared = [engine.preparer.prepare(Source(f"page{i % 4}.txt", _page(i))) for i in range(8)]
     engine.writer.commit(prepared[:2])
     engine.warm_up()
     assert engine.money_table(), "the pages state grants"
+    return engine, prepared
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, list[Prepared]]]:
+    """The engine of :func:`_world`."""
+    engine, prepared = _world(tmp_path_factory.mktemp("derived") / "home")
     yield engine, prepared
     engine.close()
+
+
+@pytest.fixture(scope="module")
+def hub_world(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Engine, list[Prepared]]]:
+    """The engine of :func:`_world` where a neighbour of two projects is a hub, so
+    writes make neighbours hubs and hubs ordinary again (whose members are not kept)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search.related, "HUB_DEGREE", 1)
+        engine, prepared = _world(tmp_path_factory.mktemp("derived-hubs") / "home")
+        yield engine, prepared
+        engine.close()
 
 
 def _place(engine: Engine) -> str:
@@ -132,10 +153,11 @@ WRITES = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(writes=WRITES)
+@pytest.mark.parametrize("which", ["world", "hub_world"])
 def test_patched_tables_equal_rebuilt_ones(
-    world: tuple[Engine, list[Prepared]], writes: list[tuple[str, int]]
+    which: str, request: pytest.FixtureRequest, writes: list[tuple[str, int]]
 ) -> None:
-    engine, prepared = world
+    engine, prepared = request.getfixturevalue(which)
     # a filter in use, so the filter cache holds a pattern to patch
     allowed_projects(engine.store, Filters(places=(_place(engine),)), None, engine.filter_cache())
     engine.neighbourhood()

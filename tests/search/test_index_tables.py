@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search.index.base import DocumentEntry, unit
-from search.index.tables import DEAD, KeyTables, Layered, changed_documents, differences
+from search.index.tables import DEAD, KeyTables, changed_documents, differences
+from search.layered import Layered
 
 DIM = 4
 PROJECTS = [f"http://x/p/{i}" for i in range(3)]
@@ -136,7 +137,7 @@ def test_layered_tables_read_like_the_dict_they_stand_for(
     steps: list[dict[str, int | None]],
 ) -> None:
     plain = {str(i): i for i in range(100)}
-    table: Layered[int] = Layered(dict(plain))
+    table: Layered[str, int] = Layered(dict(plain))
     versions = [(table, dict(plain))]
     for changes in steps:  # past 64 changes they are folded into a new base
         table = table.updated(changes)

@@ -235,7 +235,7 @@ class Engine:
         valid for the current data version."""
         return self.derived.filters.get(self.data_version())
 
-    def money_table(self) -> dict[str, ProjectSums]:
+    def money_table(self) -> Mapping[str, ProjectSums]:
         """Every described project's grants and budget for the current data version."""
         return self.derived.money.get(self.data_version())
 

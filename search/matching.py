@@ -285,10 +285,18 @@ def coverage(
         known.update({cid: key for key in wanted for cid in by_key.get(key, ())})
     credit: dict[str, float] = dict.fromkeys(wanted, 0.0)
     weights: list[float] = []
+    # Grouped by project, only the wanted projects' chunks are listed; a common word's
+    # hundreds of thousands of other chunks are only counted (for its weight).
+    among = None if by_document else known.keys()
     for unit in units:
-        head_hits = _hits(view, unit.heads, allowed)
-        part_hits = _hits(view, unit.parts, allowed) if unit.parts else set()
-        df = len(head_hits | part_hits)
+        heads = _known_terms(view, unit.heads)
+        parts = _known_terms(view, unit.parts)
+        head_hits = view.chunks_with(heads, allowed, among) if heads else set()
+        part_hits = view.chunks_with(parts, allowed, among) if parts else set()
+        if among is None:
+            df = len(head_hits | part_hits)
+        else:
+            df = view.count_with(heads + parts, allowed) if heads or parts else 0
         # An unknown word is as rare as a word can be: a query of unknown words covers nothing.
         weight = math.log((total - df + 0.5) / (df + 0.5) + 1.0)
         weights.append(weight)
@@ -302,20 +310,12 @@ def coverage(
     return {key: value / norm for key, value in credit.items()}
 
 
-def _hits(view: IndexView, terms: Iterable[str], allowed: set[int] | None) -> set[int]:
-    terms = [t for t in terms if view.has_term(t)]
-    if not terms:
-        return set()
-    # The chunks holding a term, without scoring and sorting them (the same set)
-    return view.chunks_with(terms, allowed)
+def _known_terms(view: IndexView, terms: Iterable[str]) -> list[str]:
+    return [t for t in dict.fromkeys(terms) if view.has_term(t)]
 
 
 def _keys(view: IndexView, ids: set[int], known: dict[int, str], by_document: bool) -> set[str]:
-    if not by_document:  # ``known`` holds every chunk of the wanted projects
-        # A common word's hits run to tens of thousands at N = 10,000; the wanted
-        # projects' chunks to hundreds: walk the smaller side.
-        if len(ids) > len(known):
-            return {key for i, key in known.items() if i in ids}
+    if not by_document:  # the hits were asked among the wanted projects' chunks only
         return {known[i] for i in ids if i in known}
     missing = [i for i in ids if i not in known]
     if missing:

@@ -20,7 +20,7 @@ them per backend (``local.py``, ``postgres.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -149,9 +149,21 @@ class IndexView(Protocol):
         """Top ``k`` chunks by BM25 over analysed ``terms``, restricted before ranking."""
         ...
 
-    def chunks_with(self, terms: list[str], allowed: set[int] | None = None) -> set[int]:
+    def chunks_with(
+        self,
+        terms: list[str],
+        allowed: set[int] | None = None,
+        among: Collection[int] | None = None,
+    ) -> set[int]:
         """Every chunk (of ``allowed``) holding one of the analysed ``terms``: the
-        chunks :meth:`lexical_search` would rank, without scoring them."""
+        chunks :meth:`lexical_search` would rank, without scoring them; only those of
+        ``among`` when given (the match rule's few groups: a common word's hundreds of
+        thousands of chunks are never listed)."""
+        ...
+
+    def count_with(self, terms: list[str], allowed: set[int] | None = None) -> int:
+        """How many chunks :meth:`chunks_with` would list (a document frequency of the
+        terms together), without listing them."""
         ...
 
     def has_term(self, term: str) -> bool:

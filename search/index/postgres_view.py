@@ -13,7 +13,7 @@ view reads them whole, as before.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -204,18 +204,44 @@ class PostgresView:
         with self._index.pool.connection() as conn:
             return PgLexical(conn).search_terms(terms, k, allowed, stats, self._index.postings)
 
-    def chunks_with(self, terms: list[str], allowed: set[int] | None = None) -> set[int]:
+    def chunks_with(
+        self,
+        terms: list[str],
+        allowed: set[int] | None = None,
+        among: Collection[int] | None = None,
+    ) -> set[int]:
         """Every chunk holding one of ``terms``: the postings' chunk ids (an index-only
-        scan of their key), not a ranked search."""
+        scan of their key), not a ranked search; of ``among`` only, by key lookups."""
         wanted = list(dict.fromkeys(terms))
         if not wanted or (allowed is not None and not allowed):
             return set()
+        if among is not None and not among:
+            return set()
         with self._index.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT chunk FROM hk_postings WHERE term = ANY(%s)", (wanted,)
-            ).fetchall()
+            if among is None:
+                rows = conn.execute(
+                    "SELECT DISTINCT chunk FROM hk_postings WHERE term = ANY(%s)", (wanted,)
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT DISTINCT chunk FROM hk_postings WHERE term = ANY(%s) "
+                    "AND chunk = ANY(%s)",
+                    (wanted, list(among)),
+                ).fetchall()
         found = {int(chunk) for (chunk,) in rows}
         return found if allowed is None else found & allowed
+
+    def count_with(self, terms: list[str], allowed: set[int] | None = None) -> int:
+        """How many chunks hold one of ``terms``: counted by the server unless a filter
+        (a set of ids held here) must be applied to them."""
+        wanted = list(dict.fromkeys(terms))
+        if allowed is not None or not wanted:
+            return len(self.chunks_with(wanted, allowed))
+        with self._index.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT count(DISTINCT chunk) FROM hk_postings WHERE term = ANY(%s)", (wanted,)
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     def has_term(self, term: str) -> bool:
         """Whether an analysed term occurs in some chunk: one key lookup per term and

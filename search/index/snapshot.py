@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -316,9 +316,18 @@ class Snapshot:
         """Top ``k`` live chunks by BM25 with corpus-wide statistics (filter first)."""
         return self.lexical_index().search_terms(terms, k, allowed)
 
-    def chunks_with(self, terms: list[str], allowed: set[int] | None = None) -> set[int]:
+    def chunks_with(
+        self,
+        terms: list[str],
+        allowed: set[int] | None = None,
+        among: Collection[int] | None = None,
+    ) -> set[int]:
         """Every live chunk holding one of ``terms`` (the union of their postings)."""
-        return self.lexical_index().chunks_with(terms, allowed)
+        return self.lexical_index().chunks_with(terms, allowed, among)
+
+    def count_with(self, terms: list[str], allowed: set[int] | None = None) -> int:
+        """How many live chunks hold one of ``terms``."""
+        return self.lexical_index().count_with(terms, allowed)
 
     def has_term(self, term: str) -> bool:
         """Whether an analysed term occurs in some live chunk."""

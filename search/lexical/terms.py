@@ -22,7 +22,7 @@ import math
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -333,24 +333,51 @@ class LexicalView:
         order = np.lexsort((ids, -found))
         return list(zip(ids[order].tolist(), found[order].tolist(), strict=True))
 
-    def chunks_with(self, terms: Iterable[str], allowed: set[int] | None = None) -> set[int]:
-        """The live chunks holding any of ``terms`` (in ``allowed``): the union of their
-        postings, the ids :meth:`search_terms` returns with no limit on ``k`` (every
-        posting scores above zero under the Lucene idf), without scoring them."""
+    def chunks_with(
+        self,
+        terms: Iterable[str],
+        allowed: set[int] | None = None,
+        among: Collection[int] | None = None,
+    ) -> set[int]:
+        """The live chunks holding any of ``terms`` (in ``allowed``; of ``among`` when
+        given): the union of their postings, the ids :meth:`search_terms` returns with
+        no limit on ``k`` (every posting scores above zero under the Lucene idf),
+        without scoring them."""
+        wanted = np.array(sorted(among), dtype=np.int64) if among is not None else None
+        out: list[np.ndarray] = []
+        for table, present in self._present(terms, allowed):
+            if wanted is None:
+                out.append(table.ids[np.flatnonzero(present)])
+                continue
+            # the few wanted chunks' positions in this table, looked up in its sorted ids
+            at = np.searchsorted(table.ids, wanted)
+            inside = at < table.ids.size
+            at, there = at[inside], wanted[inside]
+            at = at[table.ids[at] == there]
+            out.append(table.ids[at[present[at]]])
+        return set(np.concatenate(out).tolist()) if out else set()
+
+    def count_with(self, terms: Iterable[str], allowed: set[int] | None = None) -> int:
+        """How many live chunks (in ``allowed``) hold any of ``terms``: the size of
+        :meth:`chunks_with`, counted in numpy rather than listed in Python."""
+        return sum(int(np.count_nonzero(present)) for _, present in self._present(terms, allowed))
+
+    def _present(
+        self, terms: Iterable[str], allowed: set[int] | None
+    ) -> Iterator[tuple[TermTable, np.ndarray]]:
+        """Per table holding one of ``terms``: a flag per position, set where a live chunk
+        (in ``allowed``) holds one (a flag per chunk, not a sort or hash of the postings)."""
         wanted = list(dict.fromkeys(terms))
         if not wanted or not self._parts:
-            return set()
+            return
         masks = self._masks_for(allowed)
-        out: list[np.ndarray] = []
         for (table, _), mask in zip(self._parts, masks, strict=True):
             numbers = [table.vocab[t] for t in wanted if t in table.vocab]
             if not numbers:
                 continue
-            # One flag per chunk, not a sort or hash of the concatenated postings.
             present = np.zeros(len(table), dtype=bool)
             for t in numbers:
                 present[table.positions[table.indptr[t] : table.indptr[t + 1]]] = True
             if mask is not None:
                 present &= mask
-            out.append(table.ids[np.flatnonzero(present)])
-        return set(np.concatenate(out).tolist()) if out else set()
+            yield table, present

@@ -280,6 +280,11 @@ class IndexContract:
             for wanted in (None, allowed, set()):
                 ranked = {cid for cid, _ in view.lexical_search(query, len(chunks), wanted)}
                 assert view.chunks_with(query, wanted) == ranked, (words, wanted is None)
+                assert view.count_with(query, wanted) == len(ranked), (words, wanted is None)
+                # among a few chunks (the match rule's groups), and an id no chunk has
+                among = {c.id for c in chunks[::3]} | {max(c.id for c in chunks) + 1000}
+                assert view.chunks_with(query, wanted, among) == ranked & among
+                assert view.chunks_with(query, wanted, set()) == set()
 
     def test_centroids_follow_adds_and_removes(self, index: Index) -> None:
         a, _, va = add(index, "a", 1, project=PROJECT)

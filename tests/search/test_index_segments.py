@@ -127,6 +127,11 @@ def assert_same(view: Snapshot, whole: Snapshot, seed: int, bm25s: bool = False)
         bm25s_scores = reference_bm25([whole.chunks[i] for i in ids], terms) if known else {}
         for subset in (None, allowed):
             assert view.chunks_with(terms, subset) == whole.chunks_with(terms, subset)
+            assert view.count_with(terms, subset) == len(whole.chunks_with(terms, subset))
+            among = set(ids[::3])
+            assert (
+                view.chunks_with(terms, subset, among) == whole.chunks_with(terms, subset) & among
+            )
             full = dict(whole.lexical_search(terms, len(ids) + 1, subset))
             reference = {c: v for c, v in bm25s_scores.items() if subset is None or c in subset}
             for k in (1, 3, len(ids) + 1):

@@ -21,7 +21,7 @@ import psycopg
 
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.index.tables import Inherited, KeyTables
-from search.lexical.postgres import PgLexical
+from search.lexical.postgres import PgLexical, holding
 from search.vectors.pgvector import PgVectors
 
 if TYPE_CHECKING:
@@ -210,38 +210,23 @@ class PostgresView:
         allowed: set[int] | None = None,
         among: Collection[int] | None = None,
     ) -> set[int]:
-        """Every chunk holding one of ``terms``: the postings' chunk ids (an index-only
-        scan of their key), not a ranked search; of ``among`` only, by key lookups."""
-        wanted = list(dict.fromkeys(terms))
-        if not wanted or (allowed is not None and not allowed):
-            return set()
-        if among is not None and not among:
-            return set()
-        with self._index.pool.connection() as conn:
-            if among is None:
-                rows = conn.execute(
-                    "SELECT DISTINCT chunk FROM hk_postings WHERE term = ANY(%s)", (wanted,)
-                ).fetchall()
-            else:
-                rows = conn.execute(
-                    "SELECT DISTINCT chunk FROM hk_postings WHERE term = ANY(%s) "
-                    "AND chunk = ANY(%s)",
-                    (wanted, list(among)),
-                ).fetchall()
-        found = {int(chunk) for (chunk,) in rows}
-        return found if allowed is None else found & allowed
+        """Every chunk holding one of ``terms``: the union of their postings, read
+        through the lexical search's posting cache (checked against each term's stamp)."""
+        return set(self._holding(terms, allowed, among).tolist())
 
     def count_with(self, terms: list[str], allowed: set[int] | None = None) -> int:
-        """How many chunks hold one of ``terms``: counted by the server unless a filter
-        (a set of ids held here) must be applied to them."""
+        """How many chunks hold one of ``terms`` (counted, not listed)."""
+        return int(self._holding(terms, allowed, None).size)
+
+    def _holding(
+        self, terms: list[str], allowed: set[int] | None, among: Collection[int] | None
+    ) -> np.ndarray:
         wanted = list(dict.fromkeys(terms))
-        if allowed is not None or not wanted:
-            return len(self.chunks_with(wanted, allowed))
+        if not wanted or (allowed is not None and not allowed) or (among is not None and not among):
+            return np.empty(0, dtype=np.int64)
         with self._index.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT count(DISTINCT chunk) FROM hk_postings WHERE term = ANY(%s)", (wanted,)
-            ).fetchone()
-        return int(row[0]) if row else 0
+            postings = PgLexical(conn).postings(wanted, self._index.postings)
+        return holding(postings, allowed, among)
 
     def has_term(self, term: str) -> bool:
         """Whether an analysed term occurs in some chunk: one key lookup per term and

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,33 @@ class PostingCache:
             while self._size > self.max_postings:
                 _, evicted = self._terms.popitem(last=False)
                 self._size -= evicted.chunks.size
+
+
+def holding(
+    postings: list[tuple[Postings, int]],
+    allowed: set[int] | None = None,
+    among: Collection[int] | None = None,
+) -> np.ndarray:
+    """The distinct chunk ids of ``postings`` (in ``allowed``; of ``among`` when given),
+    ascending: the chunks holding one of their terms, from the cached postings rather
+    than a query listing a common term's hundreds of thousands of rows."""
+    parts = [p.chunks for p, _ in postings if p.chunks.size]
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    every = np.concatenate(parts)
+    if among is not None:
+        every = every[np.isin(every, np.fromiter(among, dtype=np.int64, count=len(among)))]
+        if not every.size:
+            return every
+    # a flag per chunk id (ids are dense, from one sequence), not a sort
+    present = np.zeros(int(every.max()) + 1, dtype=bool)
+    present[every] = True
+    if allowed is not None:
+        keep = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        mask = np.zeros(present.size, dtype=bool)
+        mask[keep[keep < present.size]] = True
+        present &= mask
+    return np.flatnonzero(present)
 
 
 def bm25(
@@ -232,6 +259,16 @@ class PgLexical:
         n, avgdl = stats if stats is not None else self.stats()
         if not n:
             return []
+        return bm25(self.postings(wanted, cache), n, avgdl, k, allowed)
+
+    def postings(
+        self, terms: Iterable[str], cache: PostingCache | None = None
+    ) -> list[tuple[Postings, int]]:
+        """Each known term's postings with its document frequency, from ``cache`` where
+        its stamp is current (one statement reads the stamps and the missing postings)."""
+        wanted = list(dict.fromkeys(terms))
+        if not wanted:
+            return []
         held = {t: cache.get(t) if cache is not None else None for t in wanted}
         have = [p.stamp if p is not None else -1 for p in held.values()]
         # One statement: every term's df and stamp, and the postings of the terms whose
@@ -259,7 +296,7 @@ class PgLexical:
                 cached = held[term]
                 if cached is not None and cached.stamp == stamp:
                     postings.append((cached, int(df)))
-        return bm25(postings, n, avgdl, k, allowed)
+        return postings
 
     def __contains__(self, term: object) -> bool:
         """Whether an analysed term occurs in some chunk."""

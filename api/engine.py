@@ -126,7 +126,11 @@ class Engine:
         # (search/derived.py); each has its own lock, so a search never waits for the
         # neighbour table that only related-project requests need.
         self.derived = derived_tables(
-            self.store, lambda: self.linker, self.feed, self.index_version
+            self.store,
+            lambda: self.linker,
+            self.feed,
+            self.index_version,
+            settings.home / "derived",
         )
         self._derived_lock = threading.Lock()
         # The index view a request runs over, per thread (see pinned()).
@@ -512,7 +516,12 @@ class Engine:
         return iri
 
     def close(self) -> None:
-        """Flush the store and release the index."""
+        """Keep the graph-derived tables for the next open, flush the store and release
+        the index."""
+        try:
+            self.derived.save()
+        except OSError as err:  # a read-only or full home: the next open rebuilds them
+            logger.warning("derived tables not saved: %s", err)
         self.store.close()
         self.index.close()
 

@@ -1,0 +1,119 @@
+"""The graph-derived tables kept between processes: a home opened again loads them and
+patches them from the change feed, and rebuilds them when the feed cannot vouch for
+them (another home's file, a torn file, entries pruned)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from api.engine import Engine
+from tests.conftest import make_settings
+from tests.search.test_derived import _page
+
+
+def _open(home: Path) -> Engine:
+    engine = Engine(make_settings(home))
+    engine.warm_up()
+    return engine
+
+
+def _stats(engine: Engine) -> dict[str, tuple[int, int]]:
+    tables = engine.derived
+    return {
+        name: (table.stats.builds, table.stats.loads)
+        for name, table in (
+            ("facets", tables.facets),
+            ("neighbours", tables.neighbours),
+            ("money", tables.money),
+        )
+    }
+
+
+@pytest.fixture(scope="module")
+def saved_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with two documents whose engine was closed (so its tables were saved)."""
+    home = tmp_path_factory.mktemp("saved") / "home"
+    engine = Engine(make_settings(home))
+    for i in range(2):
+        engine.ingest_bytes(_page(i), name=f"page{i}.txt")
+    engine.warm_up()
+    engine.close()
+    return home
+
+
+def _copy(saved_home: Path, tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    shutil.copytree(saved_home, home)
+    return home
+
+
+def test_close_saves_and_open_loads(saved_home: Path, tmp_path: Path) -> None:
+    home = _copy(saved_home, tmp_path)
+    assert sorted(p.name for p in (home / "derived").iterdir()) == [
+        "facets.pickle",
+        "money.pickle",
+        "neighbours.pickle",
+    ]
+    engine = _open(home)
+    try:
+        assert _stats(engine) == {name: (0, 1) for name in ("facets", "neighbours", "money")}
+        assert engine.verify_derived() == []
+        # and it is patched from there by the next write, not rebuilt
+        engine.ingest_bytes(_page(2), name="page2.txt")
+        engine.refresh()
+        assert _stats(engine)["facets"] == (0, 1)
+        assert engine.derived.facets.stats.patches >= 1
+        assert engine.verify_derived() == []
+    finally:
+        engine.close()
+
+
+def test_writes_while_closed_are_patched_in_from_the_feed(saved_home: Path, tmp_path: Path) -> None:
+    home = _copy(saved_home, tmp_path)
+    # a process that writes and never reads the tables: it leaves the saved ones as they were
+    writer = Engine(make_settings(home))
+    writer.ingest_bytes(_page(5), name="page5.txt")
+    writer.delete_document(sorted(writer.snapshot.documents())[0])  # type: ignore[union-attr]
+    writer.close()
+    engine = _open(home)
+    try:
+        assert _stats(engine)["neighbours"] == (0, 1), "loaded, then patched"
+        assert engine.derived.neighbours.stats.patched_subjects >= 2
+        assert engine.verify_derived() == []
+    finally:
+        engine.close()
+
+
+def test_another_homes_tables_are_rebuilt(saved_home: Path, tmp_path: Path) -> None:
+    home = _copy(saved_home, tmp_path)
+    other = tmp_path / "other"
+    engine = Engine(make_settings(other))
+    for i in (4, 6):
+        engine.ingest_bytes(_page(i), name=f"page{i}.txt")
+    engine.warm_up()
+    engine.close()
+    # the other home's tables, in this home, where the feed holds other entries
+    shutil.rmtree(home / "derived")
+    shutil.copytree(other / "derived", home / "derived")
+    engine = _open(home)
+    try:
+        assert _stats(engine) == {name: (1, 0) for name in ("facets", "neighbours", "money")}
+        assert engine.verify_derived() == []
+    finally:
+        engine.close()
+
+
+def test_a_torn_file_is_rebuilt(saved_home: Path, tmp_path: Path) -> None:
+    home = _copy(saved_home, tmp_path)
+    facets = home / "derived" / "facets.pickle"
+    facets.write_bytes(facets.read_bytes()[:100])
+    engine = _open(home)
+    try:
+        assert _stats(engine)["facets"] == (1, 0)
+        assert _stats(engine)["money"] == (0, 1)
+        assert engine.verify_derived() == []
+    finally:
+        engine.close()

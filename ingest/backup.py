@@ -133,7 +133,9 @@ def restore(settings: Settings, source: Path) -> tuple[int, Path | None]:
     record = read_backup(source)
     home = settings.home
     _refuse_if_locked(settings.store_path / "LOCK")
-    parts = [p for p in (settings.store_path, settings.index_path) if p.exists()]
+    # the graph-derived tables saved at the last close describe the replaced data
+    derived = home / "derived"
+    parts = [p for p in (settings.store_path, settings.index_path, derived) if p.exists()]
     aside: Path | None = None
     if parts:
         aside = home / f"replaced-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"

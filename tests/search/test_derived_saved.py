@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from api.engine import Engine
+from ingest.backup import backup, restore
 from tests.conftest import make_settings
 from tests.search.test_derived import _page
 
@@ -115,5 +116,23 @@ def test_a_torn_file_is_rebuilt(saved_home: Path, tmp_path: Path) -> None:
         assert _stats(engine)["facets"] == (1, 0)
         assert _stats(engine)["money"] == (0, 1)
         assert engine.verify_derived() == []
+    finally:
+        engine.close()
+
+
+def test_a_restored_home_reads_its_tables_again(saved_home: Path, tmp_path: Path) -> None:
+    home = _copy(saved_home, tmp_path)
+    engine = Engine(make_settings(home))
+    backup(engine, tmp_path / "backup")
+    # a write after the backup, saved with the tables at close
+    engine.ingest_bytes(_page(7), name="page7.txt")
+    engine.warm_up()
+    engine.close()
+    restore(make_settings(home), tmp_path / "backup")
+    engine = _open(home)
+    try:
+        assert _stats(engine) == {name: (1, 0) for name in ("facets", "neighbours", "money")}
+        assert engine.verify_derived() == []
+        assert not any("numero-7" in p for p in engine.facet_table().values)
     finally:
         engine.close()

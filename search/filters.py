@@ -190,8 +190,10 @@ def patched_cache(
 ) -> dict[str, set[Any]]:
     """A filter cache for the data after a write that changed ``projects``' triples:
     each cached pattern is run again for those projects only (one query each, its
-    cost following their number), and the allowed chunk sets, which also depend on
-    the index, are left to be derived again on use."""
+    cost following their number). The graph filters' allowed chunk sets, which also
+    depend on the index, are kept as *earlier* sets with the projects changed since,
+    and patched on first use (:func:`allowed_chunks`); the other chunk sets are
+    derived again on use."""
     changed = set(projects)
     # Only a subject with a triple a filter pattern starts from can match one (each binds
     # ?p through one of these predicates): one cheap query keeps the patterns' VALUES
@@ -210,6 +212,14 @@ def patched_cache(
     narrowed = values_clause(candidates)
     out: dict[str, set[Any]] = {}
     for key, found in cache.items():
+        if key.startswith(_GRAPH_CHUNKS):
+            out[_EARLIER + key], out[_SINCE + key] = found, changed
+            continue
+        if key.startswith(_EARLIER) and key[len(_EARLIER) :] not in cache:
+            # not used since an earlier write: still patchable, with both writes' projects
+            since = _SINCE + key[len(_EARLIER) :]
+            out[key], out[since] = found, cache[since] | changed
+            continue
         if key.startswith(_CHUNKS):
             continue
         pattern = f"?p a <{HK.Project}>" if key == DESCRIBED else key
@@ -246,6 +256,15 @@ def _described_projects(store: GraphStore, cache: dict[str, set[str]] | None) ->
 
 #: Prefix of the filter cache's keys for allowed chunk sets (the other keys are patterns).
 _CHUNKS = "chunks "
+#: A graph filter's allowed chunk set (patched after a write rather than derived again).
+_GRAPH_CHUNKS = "chunks graph "
+#: An earlier data version's :data:`_GRAPH_CHUNKS` set, and the projects changed since.
+_EARLIER = "chunks earlier "
+_SINCE = "chunks since "
+#: Patch an earlier set while the subjects changed since are under this share of the
+#: projects it allows, or this many (a write's subjects include organisations, places...).
+PATCH_SHARE = 1 / 16
+PATCH_FLOOR = 256
 
 
 def allowed_chunks(
@@ -259,24 +278,51 @@ def allowed_chunks(
 
     With a ``cache`` (one per data version), the same filters give back the same
     set object, which callers must not change: the index engines keep what they
-    derive from it (a score mask, an id selector) by its identity.
+    derive from it (a score mask, an id selector) by its identity. After a write, a
+    graph filter's set is the earlier version's with the changed projects' chunks
+    taken out or put in (:func:`_patched_chunks`), not a union over every allowed
+    project (70 ms at N = 100,000 for a quarter of the projects).
     """
     if filters.is_empty():
         return None
-    key = f"{_CHUNKS}{filters!r}"
+    graph = bool(filters.graph_filters())
+    key = f"{_GRAPH_CHUNKS if graph else _CHUNKS}{filters!r}"
     if cache is not None and key in cache:
         return cache[key]
     by_key = snapshot.chunks_by_key()
-    if filters.graph_filters():
+    if graph:
         keys: set[str] = allowed_projects(store, filters, linker, cache)
     else:
         keys = set(by_key)
     if filters.languages:
         languages = snapshot.key_languages()
         keys = {k for k in keys if languages.get(k, set()) & set(filters.languages)}
-    allowed = {cid for k in keys for cid in by_key.get(k, ())}
+    allowed = _patched_chunks(cache, key, keys, by_key) if graph and cache is not None else None
+    if allowed is None:
+        allowed = {cid for k in keys for cid in by_key.get(k, ())}
     if cache is not None:
         cache[key] = allowed
+    return allowed
+
+
+def _patched_chunks(
+    cache: dict[str, set[Any]], key: str, keys: set[str], by_key: Mapping[str, list[int]]
+) -> set[int] | None:
+    """The earlier version's allowed chunk set for ``key``, made current: the chunks of
+    the projects changed since are taken out, then those of the ones ``keys`` allows
+    now put back. ``None`` when there is no earlier set, or too much changed.
+
+    A chunk a write removed is not taken out when its project stays allowed; it is
+    dead, and chunk ids are never given out again (a counter in the index manifest, a
+    sequence on PostgreSQL), so it admits nothing, as a removed chunk id in a score
+    mask does."""
+    earlier, since = cache.pop(_EARLIER + key, None), cache.pop(_SINCE + key, None)
+    if earlier is None or since is None or len(since) > PATCH_SHARE * len(keys) + PATCH_FLOOR:
+        return None
+    leaving = [cid for k in since if k not in keys for cid in by_key.get(k, ())]
+    joining = [cid for k in since if k in keys for cid in by_key.get(k, ())]
+    allowed = earlier.difference(leaving) if leaving else set(earlier)
+    allowed.update(joining)
     return allowed
 
 

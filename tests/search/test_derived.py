@@ -19,7 +19,7 @@ from ingest.feed import FileFeed
 from ingest.prepare import Prepared
 from ingest.update_scope import touched_graphs
 from search.derived import replay
-from search.filters import Filters, allowed_projects
+from search.filters import Filters, allowed_chunks, allowed_projects
 from search.index import Snapshot
 from tests.conftest import make_settings
 
@@ -102,6 +102,25 @@ def _place(engine: Engine) -> str:
     return str(rows[0][0])
 
 
+def _funder(engine: Engine) -> str:
+    """The funder half of the pages name (STEA)."""
+    return str(engine.iris.organisation("stea"))
+
+
+def _allowed(engine: Engine, filters: Filters) -> None:
+    """The allowed chunk set the engine's filter cache gives (patched after a write) is
+    the one read whole, but for chunks no longer in the index."""
+    view = engine.snapshot
+    assert view is not None
+    cache = engine.filter_cache()
+    earlier = any(k.startswith("chunks earlier ") for k in cache)
+    patched = allowed_chunks(engine.store, view, filters, engine.linker, cache)
+    whole = allowed_chunks(engine.store, view, filters, engine.linker, None)
+    live = {cid for entry in view.documents().values() for cid in entry.chunk_ids}
+    assert patched is not None and whole is not None
+    assert patched & live == whole, ("patched from an earlier set", earlier)
+
+
 def _update(engine: Engine, kind: int) -> None:
     """A SPARQL update on one indexed document's graph (or, kind 3, on no named graph;
     kind 4 changes a grant's amount, touching no triple of the project itself)."""
@@ -160,6 +179,10 @@ def test_patched_tables_equal_rebuilt_ones(
     engine, prepared = request.getfixturevalue(which)
     # a filter in use, so the filter cache holds a pattern to patch
     allowed_projects(engine.store, Filters(places=(_place(engine),)), None, engine.filter_cache())
+    # and filters whose allowed chunk sets are patched after each write
+    in_use = [Filters(funders=(_funder(engine),)), Filters(places=(_place(engine),))]
+    for filters in in_use:
+        _allowed(engine, filters)
     engine.neighbourhood()
     builds = engine.derived.facets.stats.builds
     money_builds = engine.derived.money.stats.builds
@@ -178,6 +201,8 @@ def test_patched_tables_equal_rebuilt_ones(
             unknown |= n % 5 == 3
         # graph tables, and the index's chunk groups, key languages and centroids
         assert engine.verify_derived() == []
+        for filters in in_use:
+            _allowed(engine, filters)
         view = engine.snapshot
         if engine.index.version() != before:
             assert isinstance(view, Snapshot) and view.tables.patched, "index tables patched"
@@ -261,3 +286,26 @@ def test_verify_derived_replays_the_feed(
     finally:
         engine.writer.feed = feed
     assert any(p.startswith("feed:") for p in replay(*args[:3], engine.index.version(), 100))
+
+
+def test_a_project_leaving_a_filter_takes_its_chunks_out(
+    world: tuple[Engine, list[Prepared]],
+) -> None:
+    """A SPARQL update that drops a project's funder changes no chunk: the patched
+    allowed set must still lose the project's chunks."""
+    engine, prepared = world
+    engine.writer.commit([prepared[0]])  # page 0 is funded by STEA
+    document = prepared[0].document
+    entry = engine.snapshot.document(document)  # type: ignore[union-attr]
+    assert entry is not None and entry.projects
+    filters = Filters(funders=(_funder(engine),))
+    before = allowed_chunks(engine.store, engine.snapshot, filters, None, engine.filter_cache())
+    assert before is not None and set(entry.chunk_ids) <= before
+    engine.apply_update(
+        f"DELETE WHERE {{ GRAPH <{document}> {{ <{entry.projects[0]}> "
+        "<https://schema.org/funder> ?f } }"
+    )
+    assert any(k.startswith("chunks earlier ") for k in engine.filter_cache()), "patched"
+    after = allowed_chunks(engine.store, engine.snapshot, filters, None, engine.filter_cache())
+    assert after is not None and not set(entry.chunk_ids) & after
+    _allowed(engine, filters)

@@ -82,6 +82,11 @@ class Layered(Mapping[K, V]):
         """The values (the base dict's own view while nothing is layered on it)."""
         return self._base.values() if not self._delta else super().values()
 
+    def __reduce__(self) -> tuple[type[Layered[K, V]], tuple[dict[K, V]]]:
+        # folded: a removed key's marker is this process's own object, which a pickle
+        # loaded elsewhere would not recognise
+        return (Layered, (dict(self.items()),))
+
     def updated(self, changes: Mapping[K, V | None]) -> Layered[K, V]:
         """The next version: ``changes`` applied (``None``: the key is gone)."""
         delta = {**self._delta, **{k: _GONE if v is None else v for k, v in changes.items()}}

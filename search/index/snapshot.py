@@ -52,7 +52,7 @@ from search.index.segment import SEGMENTS, Segment, new_name
 from search.index.tables import Inherited, KeyTables
 from search.lexical.terms import LexicalView, TermTable
 from search.memo import IdentityMemo
-from search.vectors.faiss import FaissVectors
+from search.vectors.faiss import FaissVectors, allowed_selector
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ class Snapshot:
             alive = faiss.IDSelectorNot(gone)
             if allowed is None:
                 return alive, (gone, alive)
-            batch = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            batch = allowed_selector(allowed)
             both = faiss.IDSelectorAnd(batch, alive)
             return both, (batch, gone, alive, both)
 

@@ -136,3 +136,24 @@ def test_a_restored_home_reads_its_tables_again(saved_home: Path, tmp_path: Path
         assert not any("numero-7" in p for p in engine.facet_table().values)
     finally:
         engine.close()
+
+
+def test_tables_saved_after_a_removal_load_and_patch(saved_home: Path, tmp_path: Path) -> None:
+    home = _copy(saved_home, tmp_path)
+    engine = _open(home)
+    document = sorted(engine.snapshot.documents())[0]  # type: ignore[union-attr]
+    engine.delete_document(document)
+    engine.refresh()  # the tables patched with a project taken out, then saved so
+    engine.close()
+    engine = _open(home)
+    try:
+        assert _stats(engine) == {name: (0, 1) for name in ("facets", "neighbours", "money")}
+        assert (
+            document not in {d for p in engine.facet_table().values for d in (p,)}
+            and engine.verify_derived() == []
+        )
+        engine.ingest_bytes(_page(3), name="page3.txt")
+        engine.refresh()
+        assert engine.verify_derived() == []
+    finally:
+        engine.close()

@@ -4,6 +4,7 @@ the feed explains a version change only when it can."""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,3 +154,11 @@ def test_layered_tables_read_like_the_dict_they_stand_for(
         assert sorted(layered.values()) == sorted(expected.values())
         assert all((k in layered) == (k in expected) for k in map(str, range(160)))
         assert all(layered.get(k) == expected.get(k) for k in map(str, range(160)))
+        # as the derived tables are saved between processes: a removed key stays removed
+        loaded = pickle.loads(pickle.dumps(layered))
+        assert dict(loaded) == expected and len(loaded) == len(expected)
+        assert all(loaded.get(k) == expected.get(k) for k in map(str, range(160)))
+        assert dict(loaded.updated({"0": None, "500": 5})) == {
+            **{k: v for k, v in expected.items() if k != "0"},
+            "500": 5,
+        }

@@ -49,6 +49,7 @@ def copy_to_postgres(home: Path, url: str) -> dict[str, Any]:
     The graph is the home's own, so the postgres engine opened on the same home finds
     index and graph in step and re-indexes nothing.
     """
+    from ingest.feed import PostgresFeed
     from search.index import IndexState
     from search.index.postgres import PostgresIndex
 
@@ -66,6 +67,9 @@ def copy_to_postgres(home: Path, url: str) -> dict[str, Any]:
         vectors = matrix[[row[c.id] for c in ordered]].astype(np.float32)
         writer.add_document(iri, entry, ordered, vectors)
     writer.commit()
+    # recorded as the product's bulk load records itself, so that the first write after it
+    # finds the version it starts from in the feed (and patches the tables, not rebuilds)
+    PostgresFeed(index.pool).append("reindex", index.version(), [], [], None)
     with index.pool.connection() as conn:
         # what a real ingest leaves behind after autovacuum: statistics and visibility maps
         conn.execute("VACUUM ANALYZE")

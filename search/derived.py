@@ -23,7 +23,7 @@ The facet, neighbour and money tables are also kept between processes
 (:meth:`DerivedTables.save`, called when the engine closes): each is written with
 the feed entry it is current at, and the next process to open the home loads it
 and patches it from the entries since, instead of reading the whole graph again
-(72 s of a replica's start at N = 100,000). A file the feed cannot vouch for
+(a minute of a replica's start at N = 100,000). A file the feed cannot vouch for
 (that entry is gone or different: another home, a restored backup, a pruned feed)
 is ignored and the table read whole.
 

@@ -522,8 +522,9 @@ class Engine:
             self.derived.save()
         except OSError as err:  # a read-only or full home: the next open rebuilds them
             logger.warning("derived tables not saved: %s", err)
-        self.store.close()
-        self.index.close()
+        finally:  # whatever happened to that cache, the store is flushed
+            self.store.close()
+            self.index.close()
 
 
 def path_for_upload(name: str) -> Path:

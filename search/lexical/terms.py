@@ -287,13 +287,18 @@ class LexicalView:
 
         def build() -> list[np.ndarray | None]:
             wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+            wanted = wanted[wanted >= 0]
+            # one flag per chunk id (ids are dense, from one counter), read at each table's
+            # ids: a gather, not a binary search of every allowed id in every segment
+            top = max(
+                [int(wanted.max()) if wanted.size else -1]
+                + [int(t.ids[-1]) for t, _ in self._parts if len(t)]
+            )
+            flags = np.zeros(top + 1, dtype=bool)
+            flags[wanted] = True
             masks: list[np.ndarray | None] = []
             for table, live in self._parts:
-                at = np.searchsorted(table.ids, wanted)
-                inside = at < table.ids.size
-                at, there = at[inside], wanted[inside]
-                mask = np.zeros(len(table), dtype=bool)
-                mask[at[table.ids[at] == there]] = True
+                mask = flags[table.ids]
                 masks.append(mask if live is None else mask & live)
             return masks
 

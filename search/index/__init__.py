@@ -21,7 +21,8 @@ from search.index.base import (
     IndexWriter,
 )
 from search.index.local import IndexState, LocalIndex
-from search.index.snapshot import Manifest, Snapshot
+from search.index.manifest import Manifest
+from search.index.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from graph.config import Settings

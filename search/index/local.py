@@ -49,7 +49,8 @@ import numpy as np
 from graph.errors import RECOVERY_HINT, CorruptIndex, DamagedHome
 from search.index.base import Chunk, DocumentEntry, EncoderIdentity
 from search.index.integrity import fsync_dir
-from search.index.snapshot import Manifest, MergePolicy, Snapshot
+from search.index.manifest import Manifest, MergePolicy
+from search.index.snapshot import Snapshot
 
 logger = logging.getLogger(__name__)
 

@@ -309,3 +309,22 @@ def test_a_project_leaving_a_filter_takes_its_chunks_out(
     after = allowed_chunks(engine.store, engine.snapshot, filters, None, engine.filter_cache())
     assert after is not None and not set(entry.chunk_ids) & after
     _allowed(engine, filters)
+
+
+def test_an_allowed_set_unused_for_two_writes_is_patched_with_both(
+    world: tuple[Engine, list[Prepared]],
+) -> None:
+    """Two writes between two uses of a filter: the earlier set is carried over the first
+    write and patched with both writes' projects."""
+    engine, prepared = world
+    for document in sorted(engine.snapshot.documents()):  # type: ignore[union-attr]
+        engine.delete_document(document)
+    engine.writer.commit([prepared[0]])  # pages 0, 2 and 4 are funded by STEA
+    filters = Filters(funders=(_funder(engine),))
+    _allowed(engine, filters)
+    engine.writer.commit([prepared[4]])  # page 0 again, another project: it joins
+    # a search with another filter at this version patches the cache, not this filter's set
+    _allowed(engine, Filters(places=(_place(engine),)))
+    engine.writer.commit([prepared[2]])  # and page 2's project joins
+    assert any(k.startswith("chunks earlier ") for k in engine.filter_cache()), "carried"
+    _allowed(engine, filters)

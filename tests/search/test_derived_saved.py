@@ -4,6 +4,7 @@ them (another home's file, a torn file, entries pruned)."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -111,9 +112,11 @@ def test_a_torn_file_is_rebuilt(saved_home: Path, tmp_path: Path) -> None:
     home = _copy(saved_home, tmp_path)
     facets = home / "derived" / "facets.pickle"
     facets.write_bytes(facets.read_bytes()[:100])
+    (home / "derived" / "neighbours.pickle").write_bytes(pickle.dumps(["not", "a", "table"]))
     engine = _open(home)
     try:
         assert _stats(engine)["facets"] == (1, 0)
+        assert _stats(engine)["neighbours"] == (1, 0)
         assert _stats(engine)["money"] == (0, 1)
         assert engine.verify_derived() == []
     finally:
@@ -152,5 +155,24 @@ def test_tables_saved_after_a_removal_load_and_patch(saved_home: Path, tmp_path:
         engine.ingest_bytes(_page(3), name="page3.txt")
         engine.refresh()
         assert engine.verify_derived() == []
+    finally:
+        engine.close()
+
+
+def test_a_home_that_cannot_take_the_tables_still_closes(
+    saved_home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    home = _copy(saved_home, tmp_path)
+    shutil.rmtree(home / "derived")
+    (home / "derived").write_text("a file where the directory goes")
+    engine = _open(home)
+    engine.ingest_bytes(_page(3), name="page3.txt")
+    engine.refresh()
+    engine.close()
+    assert "derived tables not saved" in caplog.text
+    engine = _open(home)  # the store was flushed and closed: it opens again, with the write
+    try:
+        assert len(engine.snapshot.documents()) == 3  # type: ignore[union-attr]
+        assert _stats(engine)["facets"] == (1, 0)
     finally:
         engine.close()

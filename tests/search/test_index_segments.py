@@ -18,7 +18,8 @@ from graph.errors import CorruptIndex
 from search.analysis import default_analyzer
 from search.index import Chunk, DocumentEntry, LocalIndex
 from search.index.integrity import write_checksums
-from search.index.snapshot import Manifest, MergePolicy, Snapshot
+from search.index.manifest import Manifest, MergePolicy
+from search.index.snapshot import Snapshot
 from search.lexical import LexicalIndex
 from search.vectors.faiss import FaissVectors
 from tests.search.index_contract import (
